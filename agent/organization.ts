@@ -1,0 +1,24 @@
+import { z } from "zod";
+
+/**
+ * What the engine knows about the organization it defends. The defaults describe the embedded lab's
+ * company; a real deployment sets its own in the config file.
+ */
+export const organizationProfileSchema = z.object({
+  name: z.string().default("Northwind Traders"),
+  /** Domains that are ours: mail from them is internal, forwarding outside them is external. */
+  internalDomains: z.array(z.string()).default(["northwindtraders.com"]),
+  /** Brands and partner domains that attackers imitate; lookalikes of these are flagged. */
+  protectedDomains: z
+    .array(z.string())
+    .default(["northwindtraders.com", "microsoft.com", "office.com", "docusign.com", "fabrikam.com", "contoso.com"]),
+  /** Corporate VPN / egress ranges (CIDR): sign-ins from here are not travel. */
+  corporateEgressCidrs: z.array(z.string()).default(["198.51.100.0/24"]),
+  /** Sender domains of the sanctioned phishing-simulation vendor. */
+  simulationSenderDomains: z.array(z.string()).default(["phishsim-training.com"]),
+  /** Hosts that are allowed to scan (vulnerability scanners). */
+  scannerHosts: z.array(z.string()).default(["nw-vulnscan-01"]),
+});
+export type OrganizationProfile = z.infer<typeof organizationProfileSchema>;
+
+export const defaultOrganization: OrganizationProfile = organizationProfileSchema.parse({});

@@ -1,0 +1,50 @@
+/**
+ * The seam between the graph and whatever decides: the offline engine and the LLM reasoner both implement
+ * Reasoner. A reasoner only plans read-only tool calls, judges, and proposes actions; it never acts.
+ */
+import type { ToolCall } from "../../tools/catalog.ts";
+import type { Alert, Evidence, Finding, ProposedActionInput, Verdict } from "../../tools/types.ts";
+import type { ObservableHistory, RelatedCase } from "../../memory/types.ts";
+import type { OrganizationProfile } from "../organization.ts";
+
+/** One executed tool call, as the report lists it. */
+export interface InvestigationStep {
+  round: number;
+  tool: string;
+  args: Record<string, unknown>;
+  evidenceId: string;
+  ok: boolean;
+  summary: string;
+  durationMs: number;
+}
+
+export interface ReasonerContext {
+  alert: Alert;
+  organization: OrganizationProfile;
+  related: RelatedCase[];
+  history: ObservableHistory[];
+  /** Evidence so far; the alert itself is always the first item, id "ev-alert". */
+  evidence: Evidence[];
+  steps: InvestigationStep[];
+  round: number;
+  remainingToolCalls: number;
+}
+
+export interface InvestigationPlan {
+  calls: ToolCall[];
+  /** True when the reasoner has what it needs; the graph then assesses. */
+  done: boolean;
+  note?: string;
+}
+
+export interface Assessment {
+  verdict: Verdict;
+  findings: Finding[];
+}
+
+export interface Reasoner {
+  readonly name: string;
+  plan(context: ReasonerContext): Promise<InvestigationPlan>;
+  assess(context: ReasonerContext): Promise<Assessment>;
+  proposeActions(context: ReasonerContext & Assessment): Promise<ProposedActionInput[]>;
+}
