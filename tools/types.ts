@@ -352,9 +352,9 @@ export const mailSearchQuerySchema = z
     from: z.string().optional().describe("Sender address"),
     subject: z.string().optional().describe("Exact subject"),
     mailbox: z.string().optional().describe("Limit to one mailbox"),
-    since: isoTimestamp.optional(),
-    until: isoTimestamp.optional(),
-    limit: z.number().int().min(1).max(1000).default(200),
+    since: isoTimestamp.optional().describe("Received at or after"),
+    until: isoTimestamp.optional().describe("Received at or before"),
+    limit: z.number().int().min(1).max(1000).default(200).describe("Most messages to return"),
   })
   .describe("Find messages across mailboxes; at least one of messageId, from, subject, mailbox");
 export type MailSearchQuery = z.infer<typeof mailSearchQuerySchema>;

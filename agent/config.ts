@@ -1,0 +1,105 @@
+/**
+ * Effective configuration: defaults, then the config file, then environment variables, then CLI flags.
+ * The environment is read once, here.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { TriageError, describeError } from "../tools/errors.ts";
+import { organizationProfileSchema, type OrganizationProfile } from "./organization.ts";
+import { defaultBudget, type TriageBudget } from "./deps.ts";
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const defaultPolicyPath = join(projectRoot, "policies", "default.yaml");
+
+const budgetSchema = z
+  .object({
+    maxToolCalls: z.number().int().min(1).max(500),
+    maxRounds: z.number().int().min(1).max(50),
+    maxWallMs: z.number().int().min(100),
+    toolTimeoutMs: z.number().int().min(10),
+    toolRetries: z.number().int().min(0).max(5),
+  })
+  .partial()
+  .strict();
+
+export const configFileSchema = z
+  .object({
+    database: z.string().optional().describe("Case memory SQLite file"),
+    labDatabase: z.string().optional().describe("Embedded lab SQLite file"),
+    labSeed: z.number().int().optional(),
+    policy: z.string().optional().describe("Policy file (YAML or JSON)"),
+    organization: organizationProfileSchema.partial().strict().optional(),
+    budget: budgetSchema.optional(),
+  })
+  .strict();
+
+export interface TriageConfig {
+  databasePath: string;
+  labDatabasePath: string;
+  labSeed: number;
+  policyPath: string;
+  organization: OrganizationProfile;
+  budget: TriageBudget;
+  configPath: string | null;
+}
+
+export interface ConfigOverrides {
+  config?: string | undefined;
+  db?: string | undefined;
+  labDb?: string | undefined;
+  policy?: string | undefined;
+}
+
+function dataHome(env: NodeJS.ProcessEnv): string {
+  return env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, "soc-triage") : join(homedir(), ".local", "share", "soc-triage");
+}
+
+function readConfigFile(path: string): z.infer<typeof configFileSchema> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new TriageError("BAD_INPUT", `cannot read config file ${path}: ${describeError(error)}`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new TriageError("BAD_INPUT", `config file ${path} is not valid YAML: ${describeError(error)}`);
+  }
+  const parsed = configFileSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TriageError("BAD_INPUT", `config file ${path}: ${issue?.path.join(".") || "root"}: ${issue?.message ?? "invalid"}`);
+  }
+  return parsed.data;
+}
+
+/** Resolves the effective configuration. Relative paths in the config file are relative to that file. */
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): TriageConfig {
+  const configPath = overrides.config ?? env.TRIAGE_CONFIG ?? null;
+  const file = configPath ? readConfigFile(configPath) : {};
+  const relative = (path: string | undefined) => (path && configPath ? resolve(dirname(configPath), path) : path);
+  const databasePath = resolve(overrides.db ?? env.TRIAGE_DB ?? relative(file.database) ?? join(dataHome(env), "cases.db"));
+  const labDatabasePath = resolve(
+    overrides.labDb ?? env.TRIAGE_LAB_DB ?? relative(file.labDatabase) ?? join(dirname(databasePath), "lab.db"),
+  );
+  const seedText = env.TRIAGE_LAB_SEED;
+  const labSeed = seedText !== undefined && /^\d+$/.test(seedText) ? Number(seedText) : (file.labSeed ?? 1337);
+  const policyPath = resolve(overrides.policy ?? env.TRIAGE_POLICY ?? relative(file.policy) ?? defaultPolicyPath);
+  const budget = { ...defaultBudget };
+  for (const [key, value] of Object.entries(file.budget ?? {})) if (value !== undefined) Object.assign(budget, { [key]: value });
+  return {
+    databasePath,
+    labDatabasePath,
+    labSeed,
+    policyPath,
+    organization: organizationProfileSchema.parse(file.organization ?? {}),
+    budget,
+    configPath: configPath && existsSync(configPath) ? resolve(configPath) : null,
+  };
+}

@@ -1,0 +1,18 @@
+import type { TriageDeps } from "./deps.ts";
+import type { ReasonerContext } from "./reasoners/types.ts";
+import type { TriageStateValue } from "./state.ts";
+import { requireAlert } from "./nodes/require.ts";
+
+/** The view of the state a reasoner gets. */
+export function reasonerContext(deps: TriageDeps, state: TriageStateValue): ReasonerContext {
+  return {
+    alert: requireAlert(state),
+    organization: deps.organization,
+    related: state.related,
+    history: state.history,
+    evidence: state.evidence,
+    steps: state.steps,
+    round: state.round,
+    remainingToolCalls: Math.max(0, deps.budget.maxToolCalls - state.steps.length),
+  };
+}

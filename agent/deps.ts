@@ -1,0 +1,73 @@
+/**
+ * What the graph's nodes are given. Nodes do I/O only through these; tests and apps build them with
+ * createTriageDeps (agent/setup.ts) or by hand.
+ */
+import type { Toolset, Alert, Evidence, Finding, Verdict, ProposedAction, PolicyDecision } from "../tools/types.ts";
+import type { Approval, ActionResult, ActionStatus } from "../tools/types.ts";
+import type { ObservableHistory, RelatedCase } from "../memory/types.ts";
+import type { OrganizationProfile } from "./organization.ts";
+import type { Reasoner, InvestigationStep } from "./reasoners/types.ts";
+import type { Policy } from "./policy/schema.ts";
+
+export interface TriageBudget {
+  /** Most read-only tool calls in one investigation. */
+  maxToolCalls: number;
+  /** Most plan ⇄ run rounds. */
+  maxRounds: number;
+  /** Wall-clock budget of the investigation; when spent, the reasoner assesses what it has. */
+  maxWallMs: number;
+  /** Per tool call. */
+  toolTimeoutMs: number;
+  /** Extra attempts for a tool call that failed with a retryable code. */
+  toolRetries: number;
+}
+
+export const defaultBudget: TriageBudget = {
+  maxToolCalls: 40,
+  maxRounds: 6,
+  maxWallMs: 60_000,
+  toolTimeoutMs: 15_000,
+  toolRetries: 1,
+};
+
+export type ClaimResult = { claimed: true } | { claimed: false; status: string; detail: string };
+
+/** The slice of case memory the graph writes and reads. */
+export interface CaseMemory {
+  /** Opens a case for an alert and returns its id. */
+  createCase(alert: Alert, options: { reasoner: string }): string;
+  saveAlert(caseId: string, alert: Alert): void;
+  recall(caseId: string, alert: Alert): { related: RelatedCase[]; history: ObservableHistory[] };
+  addEvidence(caseId: string, evidence: Evidence[], steps: InvestigationStep[]): void;
+  saveVerdict(caseId: string, verdict: Verdict, findings: Finding[]): void;
+  saveActions(caseId: string, actions: ProposedAction[], decisions: PolicyDecision[]): void;
+  recordApproval(caseId: string, approval: Approval): void;
+  /** Executions of an action type (not dry runs) since a time, for policy rate limits. */
+  countExecutions(type: string, since: Date): number;
+  /** Exactly-once: the first caller for a key claims it; later callers see the earlier attempt. */
+  claimAction(caseId: string, actionId: string, idempotencyKey: string): ClaimResult;
+  completeAction(caseId: string, result: ActionResult): void;
+  setStatus(
+    caseId: string,
+    status: "investigating" | "awaiting_approval" | "closed" | "failed",
+    extra?: { error?: string },
+  ): void;
+  audit(entry: { actor: string; event: string; caseId: string | null; payload: Record<string, unknown> }): void;
+}
+
+export interface TriageDeps {
+  tools: Toolset;
+  reasoner: Reasoner;
+  memory: CaseMemory;
+  policy: Policy;
+  organization: OrganizationProfile;
+  budget: TriageBudget;
+  now: () => Date;
+  /**
+   * False: actions that need approval are recorded as pending_approval and the run ends without pausing
+   * (no checkpointer to resume from). True (the default with a checkpointer): the graph waits for a person.
+   */
+  interactiveApprovals: boolean;
+}
+
+export type { ActionStatus };

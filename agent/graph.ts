@@ -1,0 +1,46 @@
+/**
+ * The triage state machine. This is the only file that wires nodes and edges:
+ * load-alert → recall-cases → plan-investigation ⇄ run-tools → assess-alert → propose-actions →
+ * check-policy → [await-approval] → run-actions → write-report.
+ */
+import { END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
+import type { TriageDeps } from "./deps.ts";
+import { assessAlert } from "./nodes/assess-alert.ts";
+import { awaitApproval } from "./nodes/await-approval.ts";
+import { checkPolicy, routeAfterPolicy } from "./nodes/check-policy.ts";
+import { loadAlert } from "./nodes/load-alert.ts";
+import { planInvestigation, routeAfterPlan } from "./nodes/plan-investigation.ts";
+import { proposeActions } from "./nodes/propose-actions.ts";
+import { recallCases } from "./nodes/recall-cases.ts";
+import { runActions } from "./nodes/run-actions.ts";
+import { runTools } from "./nodes/run-tools.ts";
+import { writeReport } from "./nodes/write-report.ts";
+import { TriageState } from "./state.ts";
+
+export function buildTriageGraph(deps: TriageDeps, options: { checkpointer?: BaseCheckpointSaver } = {}) {
+  const graph = new StateGraph(TriageState)
+    .addNode("load-alert", loadAlert(deps))
+    .addNode("recall-cases", recallCases(deps))
+    .addNode("plan-investigation", planInvestigation(deps))
+    .addNode("run-tools", runTools(deps))
+    .addNode("assess-alert", assessAlert(deps))
+    .addNode("propose-actions", proposeActions(deps))
+    .addNode("check-policy", checkPolicy(deps))
+    .addNode("await-approval", awaitApproval(deps))
+    .addNode("run-actions", runActions(deps))
+    .addNode("write-report", writeReport(deps))
+    .addEdge(START, "load-alert")
+    .addEdge("load-alert", "recall-cases")
+    .addEdge("recall-cases", "plan-investigation")
+    .addConditionalEdges("plan-investigation", routeAfterPlan, ["run-tools", "assess-alert"])
+    .addEdge("run-tools", "plan-investigation")
+    .addEdge("assess-alert", "propose-actions")
+    .addEdge("propose-actions", "check-policy")
+    .addConditionalEdges("check-policy", routeAfterPolicy(deps), ["await-approval", "run-actions"])
+    .addEdge("await-approval", "run-actions")
+    .addEdge("run-actions", "write-report")
+    .addEdge("write-report", END);
+  return graph.compile(options.checkpointer ? { checkpointer: options.checkpointer } : {});
+}
+
+export type TriageGraph = ReturnType<typeof buildTriageGraph>;

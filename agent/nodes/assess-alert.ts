@@ -1,0 +1,31 @@
+import { reasonerContext } from "../context.ts";
+import type { TriageDeps } from "../deps.ts";
+import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
+import { verdictSchema } from "../../tools/types.ts";
+import { ALERT_EVIDENCE_ID } from "./load-alert.ts";
+
+/**
+ * The reasoner's verdict, held to the evidence: an id the verdict cites that no tool produced is dropped
+ * and noted (grounding), so a report never points at evidence that does not exist.
+ */
+export const assessAlert =
+  (deps: TriageDeps) =>
+  async (state: TriageStateValue): Promise<TriageStateUpdate> => {
+    const { verdict: proposed, findings } = await deps.reasoner.assess(reasonerContext(deps, state));
+    const verdict = verdictSchema.parse(proposed);
+    const known = new Set(state.evidence.map((e) => e.id));
+    const grounded = verdict.evidenceIds.filter((id) => known.has(id));
+    const ungrounded = verdict.evidenceIds.filter((id) => !known.has(id));
+    const notes = ungrounded.length
+      ? [...state.notes, `verdict cited unknown evidence ${ungrounded.join(", ")}; dropped`]
+      : state.notes;
+    const final = { ...verdict, evidenceIds: grounded.length ? [...new Set(grounded)] : [ALERT_EVIDENCE_ID] };
+    deps.memory.saveVerdict(state.caseId, final, findings);
+    deps.memory.audit({
+      actor: `reasoner:${deps.reasoner.name}`,
+      event: "verdict.assessed",
+      caseId: state.caseId,
+      payload: { disposition: final.disposition, confidence: final.confidence, category: final.category },
+    });
+    return { verdict: final, findings, notes };
+  };

@@ -1,0 +1,72 @@
+import { createHash } from "node:crypto";
+import { describeError } from "../../tools/errors.ts";
+import type { ActionResult, ActionStatus, PolicyDecision, ProposedAction } from "../../tools/types.ts";
+import type { TriageDeps } from "../deps.ts";
+import { mayExecute, resolveStatus } from "../policy/gate.ts";
+import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
+
+/** Same case, same action type, same target: same key, so nothing runs twice however often we retry. */
+export function idempotencyKey(caseId: string, action: ProposedAction): string {
+  return createHash("sha256").update(`${caseId}\n${action.type}\n${action.target}`).digest("hex").slice(0, 32);
+}
+
+const terminal = new Set<string>(["executed", "dry_run", "failed", "denied"]);
+
+async function runOne(
+  deps: TriageDeps,
+  state: TriageStateValue,
+  action: ProposedAction,
+  decision: PolicyDecision | undefined,
+): Promise<ActionResult> {
+  const key = idempotencyKey(state.caseId, action);
+  const at = () => deps.now().toISOString();
+  const result = (status: ActionStatus, detail: string): ActionResult => ({ actionId: action.id, status, idempotencyKey: key, detail, at: at() });
+  if (!decision) return result("denied", "no policy decision (default deny)");
+
+  const planned = resolveStatus(decision, state.approval ?? undefined, state.dryRun);
+  if (planned !== "dry_run" && planned !== "executed") {
+    return result(planned, planned === "denied" ? decision.reason || "denied by policy" : "waiting for approval");
+  }
+  // The one gate every side effect passes: policy allow, or a person's approval of this action.
+  if (!mayExecute(decision, state.approval ?? undefined)) return result("denied", "not allowed by policy");
+
+  const claim = deps.memory.claimAction(state.caseId, action.id, key);
+  if (!claim.claimed && terminal.has(claim.status)) {
+    return { actionId: action.id, status: claim.status as ActionStatus, idempotencyKey: key, detail: claim.detail, at: at() };
+  }
+  let outcome: ActionResult;
+  if (planned === "dry_run") {
+    outcome = result("dry_run", `would ${action.type} ${action.target} (dry run)`);
+  } else if (!deps.tools.actions.supports(action.type)) {
+    outcome = result("failed", `${action.type} is not supported by ${deps.tools.actions.vendor}`);
+  } else {
+    try {
+      // A claim left at "started" by a crash comes here again: the responder is idempotent on the key.
+      const done = await deps.tools.actions.execute(action, { idempotencyKey: key });
+      outcome = result("executed", done.outcome === "already_done" ? `already done: ${done.detail}` : done.detail);
+    } catch (error) {
+      outcome = result("failed", describeError(error));
+    }
+  }
+  deps.memory.completeAction(state.caseId, outcome);
+  return outcome;
+}
+
+/** Runs what the policy allowed or a person approved, each exactly once; records everything else. */
+export const runActions =
+  (deps: TriageDeps) =>
+  async (state: TriageStateValue): Promise<TriageStateUpdate> => {
+    const results: ActionResult[] = [];
+    for (const action of state.actions) {
+      const decision = state.decisions.find((d) => d.actionId === action.id);
+      const outcome = await runOne(deps, state, action, decision);
+      results.push(outcome);
+      deps.memory.audit({
+        actor: "engine",
+        event: `action.${outcome.status}`,
+        caseId: state.caseId,
+        payload: { actionId: action.id, type: action.type, target: action.target, detail: outcome.detail },
+      });
+    }
+    return { results };
+  };

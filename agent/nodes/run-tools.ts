@@ -1,0 +1,62 @@
+import { evidenceIdFor, runToolCall, type ToolCall, type ToolOutput } from "../../tools/catalog.ts";
+import { describeError, isToolError } from "../../tools/errors.ts";
+import type { Evidence } from "../../tools/types.ts";
+import type { TriageDeps } from "../deps.ts";
+import type { InvestigationStep } from "../reasoners/types.ts";
+import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
+
+const retryable = new Set(["RATE_LIMITED", "TIMEOUT", "UPSTREAM_ERROR"]);
+
+async function callWithRetries(deps: TriageDeps, call: ToolCall): Promise<ToolOutput> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await runToolCall(deps.tools, call, { signal: AbortSignal.timeout(deps.budget.toolTimeoutMs) });
+    } catch (error) {
+      const code = isToolError(error) ? error.code : error instanceof Error && error.name === "TimeoutError" ? "TIMEOUT" : "";
+      if (attempt >= deps.budget.toolRetries || !retryable.has(code)) throw error;
+    }
+  }
+}
+
+/**
+ * Runs the planned calls in parallel. A failed call becomes evidence too (the error is data the
+ * reasoner can weigh), so one broken tool never fails the triage.
+ */
+export const runTools =
+  (deps: TriageDeps) =>
+  async (state: TriageStateValue): Promise<TriageStateUpdate> => {
+    const round = state.round + 1;
+    const outcomes = await Promise.all(
+      state.pendingCalls.map(async (call): Promise<{ evidence: Evidence; step: InvestigationStep }> => {
+        const started = performance.now();
+        const id = evidenceIdFor(call);
+        let output: ToolOutput;
+        let ok = true;
+        try {
+          output = await callWithRetries(deps, call);
+        } catch (error) {
+          ok = false;
+          const code = isToolError(error) ? error.code : "UPSTREAM_ERROR";
+          output = { data: { error: { code, message: describeError(error) } }, summary: `failed: ${describeError(error)}` };
+        }
+        const durationMs = Math.round((performance.now() - started) * 100) / 100;
+        return {
+          evidence: { id, tool: call.tool, args: call.args, summary: output.summary, data: output.data, collectedAt: deps.now().toISOString() },
+          step: { round, tool: call.tool, args: call.args, evidenceId: id, ok, summary: output.summary, durationMs },
+        };
+      }),
+    );
+    const evidence = outcomes.map((o) => o.evidence);
+    const steps = outcomes.map((o) => o.step);
+    deps.memory.addEvidence(state.caseId, evidence, steps);
+    const failed = steps.filter((s) => !s.ok);
+    return {
+      evidence: [...state.evidence, ...evidence],
+      steps: [...state.steps, ...steps],
+      round,
+      pendingCalls: [],
+      notes: failed.length
+        ? [...state.notes, ...failed.map((s) => `tool ${s.tool} ${s.summary}`)]
+        : state.notes,
+    };
+  };

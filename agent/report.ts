@@ -1,0 +1,116 @@
+/** The case report: what the CLI prints, `--json` emits, and Slack cards show. Built from the graph state. */
+import type { ActionStatus, PolicyDecisionValue } from "../tools/types.ts";
+import type { TriageStateValue } from "./state.ts";
+
+export type CaseStatus = "awaiting_approval" | "closed";
+
+export interface ReportAction {
+  id: string;
+  type: string;
+  target: string;
+  targetKind: string;
+  reason: string;
+  blastRadius: number;
+  targetTags: string[];
+  decision: PolicyDecisionValue;
+  rule: string;
+  policyReason: string;
+  approvers: string[];
+  status: ActionStatus;
+  detail: string;
+}
+
+export interface TriageReport {
+  caseId: string;
+  alertId: string;
+  status: CaseStatus;
+  dryRun: boolean;
+  alert: { id: string; source: string; family: string; type: string; title: string; severity: string; createdAt: string };
+  verdict: {
+    disposition: string;
+    confidence: number;
+    severity: string;
+    category: string;
+    attack: string[];
+    summary: string;
+    rationale: string[];
+    evidenceIds: string[];
+    reasoner: string;
+    maliciousProbability?: number;
+  };
+  findings: Array<{ id: string; title: string; detail: string; weight: number; evidenceIds: string[] }>;
+  evidence: Array<{ id: string; tool: string; args: Record<string, unknown>; summary: string; cited: boolean }>;
+  steps: Array<{ round: number; tool: string; args: Record<string, unknown>; ok: boolean; summary: string; durationMs: number; evidenceId: string }>;
+  related: Array<{ caseId: string; alertId: string; disposition: string | null; duplicate: boolean; shared: string[] }>;
+  actions: ReportAction[];
+  approval: { approved: boolean; by: string; at: string } | null;
+  notes: string[];
+}
+
+export function buildReport(state: TriageStateValue): TriageReport {
+  const { alert, verdict } = state;
+  if (!alert || !verdict) throw new Error(`case ${state.caseId} has no verdict yet`);
+  const cited = new Set(verdict.evidenceIds);
+  const resultOf = (id: string) => state.results.find((r) => r.actionId === id);
+  const waiting = state.decisions.some((d) => d.decision === "require_approval") && !state.approval;
+  return {
+    caseId: state.caseId,
+    alertId: state.alertId,
+    status: waiting ? "awaiting_approval" : "closed",
+    dryRun: state.dryRun,
+    alert: {
+      id: alert.id,
+      source: alert.source,
+      family: alert.family,
+      type: alert.type,
+      title: alert.title,
+      severity: alert.severity,
+      createdAt: alert.createdAt,
+    },
+    verdict: {
+      disposition: verdict.disposition,
+      confidence: verdict.confidence,
+      severity: verdict.severity,
+      category: verdict.category,
+      attack: verdict.attack,
+      summary: verdict.summary,
+      rationale: verdict.rationale,
+      evidenceIds: verdict.evidenceIds,
+      reasoner: verdict.reasoner,
+      ...(verdict.maliciousProbability === undefined ? {} : { maliciousProbability: verdict.maliciousProbability }),
+    },
+    findings: state.findings.map((f) => ({ id: f.id, title: f.title, detail: f.detail, weight: f.weight, evidenceIds: f.evidenceIds })),
+    evidence: state.evidence.map((e) => ({ id: e.id, tool: e.tool, args: e.args, summary: e.summary, cited: cited.has(e.id) })),
+    steps: state.steps.map((s) => ({ ...s })),
+    related: state.related.map((r) => ({
+      caseId: r.caseId,
+      alertId: r.alertId,
+      disposition: r.analystDisposition ?? r.disposition ?? null,
+      duplicate: r.duplicate,
+      shared: r.sharedObservables.map((o) => `${o.type}:${o.value}`),
+    })),
+    actions: state.actions.map((action) => {
+      const decision = state.decisions.find((d) => d.actionId === action.id);
+      const result = resultOf(action.id);
+      const status: ActionStatus =
+        result?.status ?? (decision?.decision === "require_approval" ? "pending_approval" : "denied");
+      return {
+        id: action.id,
+        type: action.type,
+        target: action.target,
+        targetKind: action.targetKind,
+        reason: action.reason,
+        blastRadius: action.blastRadius,
+        targetTags: action.targetTags,
+        decision: decision?.decision ?? "deny",
+        rule: decision?.rule ?? "default",
+        policyReason: decision?.reason ?? "no decision",
+        approvers: decision?.approvers ?? [],
+        status,
+        detail: result?.detail ?? "",
+      };
+    }),
+    approval: state.approval ? { approved: state.approval.approved, by: state.approval.by, at: state.approval.at } : null,
+    notes: state.notes,
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Facts about an action's target that the policy relies on, resolved by code from the tools, never taken
+ * from a reasoner: the target's tags (vip, critical_server…) and the blast radius of quarantines.
+ */
+import { describeError } from "../tools/errors.ts";
+import type { ProposedAction, ReadOnlyToolset } from "../tools/types.ts";
+
+export const UNRESOLVED_TAG = "unresolved";
+
+async function tagsOf(tools: ReadOnlyToolset, action: ProposedAction): Promise<string[]> {
+  switch (action.targetKind) {
+    case "user":
+    case "mailbox": {
+      const user = await tools.identity.getUser(action.target);
+      return user ? user.tags : [];
+    }
+    case "host": {
+      const host = await tools.edr.getHost(action.target);
+      return host ? host.tags : [];
+    }
+    case "message":
+    case "sender":
+    case "domain":
+    case "url":
+    case "ip":
+    case "process":
+    case "case":
+      return [];
+  }
+}
+
+async function blastRadiusOf(tools: ReadOnlyToolset, action: ProposedAction): Promise<number> {
+  if (action.type === "quarantine_message") {
+    const copies = await tools.mail.findMessages({ messageId: action.target, limit: 1000 });
+    return Math.max(action.blastRadius, new Set(copies.map((m) => m.mailbox)).size);
+  }
+  if (action.targetKind === "user" || action.targetKind === "host" || action.targetKind === "mailbox") {
+    return Math.max(1, action.blastRadius);
+  }
+  return action.blastRadius;
+}
+
+export async function resolveTarget(
+  tools: ReadOnlyToolset,
+  action: ProposedAction,
+): Promise<{ action: ProposedAction; note?: string }> {
+  try {
+    const [tags, blastRadius] = await Promise.all([tagsOf(tools, action), blastRadiusOf(tools, action)]);
+    return { action: { ...action, targetTags: [...new Set(tags)], blastRadius } };
+  } catch (error) {
+    // Unknown facts must not make an action look harmless: mark it so the policy can hold it.
+    return {
+      action: { ...action, targetTags: [UNRESOLVED_TAG] },
+      note: `could not resolve ${action.targetKind} ${action.target}: ${describeError(error)}`,
+    };
+  }
+}

@@ -1,0 +1,80 @@
+/** `triage lab …` and `triage eval`: the embedded lab and the engine's accuracy on it. */
+import { existsSync, rmSync } from "node:fs";
+import type { Command } from "commander";
+import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
+import { evaluateLab } from "../evals/lab-eval.ts";
+import { TriageError } from "../tools/errors.ts";
+import { alertFamilySchema } from "../tools/types.ts";
+import { createLabToolset, openLab } from "../tools/lab/index.ts";
+import { EXIT, print, printJson } from "./output.ts";
+import { renderTable } from "./render.ts";
+
+interface Shared {
+  addCommon: (command: Command) => Command;
+  overrides: (options: ConfigOverrides & { json?: boolean }) => ConfigOverrides;
+  setExit: (code: number) => void;
+}
+
+type Options = ConfigOverrides & { json?: boolean };
+
+export function registerLabCommands(program: Command, { addCommon, overrides, setExit }: Shared): void {
+  const lab = program.command("lab").description("the embedded lab: a seeded fictional company");
+  addCommon(lab.command("list").description("the lab's alerts").option("--family <family>", "only this family")).action(
+    async (options: Options & { family?: string }) => {
+      const config = loadConfig(overrides(options));
+      const family = options.family === undefined ? undefined : alertFamilySchema.safeParse(options.family);
+      if (family && !family.success) {
+        throw new TriageError("BAD_INPUT", `unknown family ${options.family}; expected ${alertFamilySchema.options.join(", ")}`);
+      }
+      const db = openLab(config.labDatabasePath, { seed: config.labSeed });
+      try {
+        const alerts = (await createLabToolset(db).alerts.listAlerts({ limit: 100_000 })).filter(
+          (a) => !family?.data || a.family === family.data,
+        );
+        if (options.json) printJson(alerts);
+        else print(renderTable(["id", "family", "type", "severity", "title"], alerts.map((a) => [a.id, a.family, a.type, a.severity, a.title])));
+      } finally {
+        db.close();
+      }
+      setExit(EXIT.ok);
+    },
+  );
+  addCommon(
+    lab.command("reset").description("regenerate the lab database").option("--seed <n>", "scenario seed", (v) => {
+      if (!/^\d+$/.test(v)) throw new TriageError("BAD_INPUT", `--seed must be a whole number, got ${v}`);
+      return Number(v);
+    }),
+  ).action(async (options: Options & { seed?: number }) => {
+    const config = loadConfig(overrides(options));
+    if (existsSync(config.labDatabasePath)) rmSync(config.labDatabasePath);
+    for (const suffix of ["-wal", "-shm"]) rmSync(`${config.labDatabasePath}${suffix}`, { force: true });
+    const db = openLab(config.labDatabasePath, { seed: options.seed ?? config.labSeed });
+    const count = (await createLabToolset(db).alerts.listAlerts({ limit: 100_000 })).length;
+    db.close();
+    print(`lab database ${config.labDatabasePath}: ${count} alerts`);
+    setExit(EXIT.ok);
+  });
+
+  addCommon(
+    program.command("eval").description("measure the engine on labeled data").option("--lab", "accuracy on the lab's ground truth"),
+  ).action(async (options: Options & { lab?: boolean }) => {
+    if (!options.lab) throw new TriageError("BAD_INPUT", "say what to evaluate: --lab");
+    const result = await evaluateLab(loadConfig(overrides(options)));
+    if (options.json) {
+      printJson(result);
+    } else {
+      const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
+      print(`Offline engine on the lab (seed ${result.seed}), ground truth per family:`);
+      print(
+        renderTable(
+          ["family", "alerts", "correct", "accuracy", "malicious caught", "benign called malicious"],
+          result.families.map((f) => [f.family, String(f.n), String(f.correct), pct(f.accuracy), `${f.maliciousCaught}/${f.malicious}`, `${f.falseMalicious}/${f.benign}`]),
+        ),
+      );
+      print(`total ${result.total.correct}/${result.total.n} = ${pct(result.total.accuracy)}; median ${result.medianMs.toFixed(1)} ms per alert`);
+      for (const e of result.errors.slice(0, 20)) print(`  miss ${e.alertId} ${e.family}/${e.type}: expected ${e.expected}, got ${e.got} (${e.confidence.toFixed(2)})`);
+      for (const f of result.failures) print(`  FAILED ${f.alertId}: ${f.error}`);
+    }
+    setExit(result.failures.length ? EXIT.internal : EXIT.ok);
+  });
+}

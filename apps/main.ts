@@ -1,0 +1,132 @@
+/**
+ * The `triage` command's program. A thin shell over runTriage and case memory: parse flags, call, print.
+ * Exit codes: 0 done, 1 internal error, 2 bad input, 3 waiting for approval.
+ */
+import { userInfo } from "node:os";
+import { Command, CommanderError, Option } from "commander";
+import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
+import { caseReport, resumeTriage, runTriage } from "../agent/run-triage.ts";
+import { openRuntime } from "../agent/setup.ts";
+import { describeError, isTriageError } from "../tools/errors.ts";
+import { dispositionSchema } from "../tools/types.ts";
+import { registerLabCommands } from "./cli-lab.ts";
+import { registerCaseCommands } from "./cli-cases.ts";
+import { print, printJson, fail, EXIT } from "./output.ts";
+import { renderReport } from "./render.ts";
+
+interface CommonOptions extends ConfigOverrides {
+  json?: boolean;
+}
+
+function addCommon(command: Command): Command {
+  return command
+    .option("--json", "print JSON")
+    .option("--db <path>", "case memory database (env TRIAGE_DB)")
+    .option("--lab-db <path>", "lab database (env TRIAGE_LAB_DB)")
+    .option("--policy <path>", "policy file (env TRIAGE_POLICY)")
+    .option("--config <path>", "config file (env TRIAGE_CONFIG)");
+}
+
+function overrides(options: CommonOptions): ConfigOverrides {
+  return { config: options.config, db: options.db, labDb: options.labDb, policy: options.policy };
+}
+
+async function triageCommand(alertId: string, options: CommonOptions & { execute?: boolean }): Promise<number> {
+  const opened = await openRuntime(loadConfig(overrides(options)));
+  try {
+    const outcome = await runTriage(opened.runtime, alertId, { dryRun: !options.execute });
+    if (options.json) printJson(outcome.report);
+    else print(renderReport(outcome.report));
+    return outcome.status === "awaiting_approval" ? EXIT.waiting : EXIT.ok;
+  } finally {
+    opened.close();
+  }
+}
+
+async function approveCommand(
+  caseId: string,
+  options: CommonOptions & { deny?: boolean; by?: string; action?: string[]; comment?: string },
+): Promise<number> {
+  const opened = await openRuntime(loadConfig(overrides(options)));
+  try {
+    const outcome = await resumeTriage(opened.runtime, caseId, {
+      approved: !options.deny,
+      by: options.by ?? userInfo().username,
+      actionIds: options.action ?? [],
+      comment: options.comment ?? "",
+      at: new Date().toISOString(),
+    });
+    if (options.json) printJson(outcome.report);
+    else print(renderReport(outcome.report));
+    return EXIT.ok;
+  } finally {
+    opened.close();
+  }
+}
+
+async function showCommand(caseId: string, options: CommonOptions): Promise<number> {
+  const opened = await openRuntime(loadConfig(overrides(options)));
+  try {
+    const report = await caseReport(opened.runtime, caseId);
+    if (options.json) printJson(report);
+    else print(renderReport(report));
+    return EXIT.ok;
+  } finally {
+    opened.close();
+  }
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command("triage")
+    .description("Triage a security alert: investigate, decide, and act only where the policy allows")
+    .argument("[alert-id]", "alert to triage (see `triage lab list`)")
+    .option("--execute", "run the actions the policy allows (default: dry run, nothing is executed)")
+    .showHelpAfterError()
+    .exitOverride();
+  addCommon(program).action(async (alertId: string | undefined, options: CommonOptions & { execute?: boolean }) => {
+    if (!alertId) {
+      program.outputHelp();
+      return setExit(EXIT.badInput);
+    }
+    setExit(await triageCommand(alertId, options));
+  });
+
+  addCommon(
+    program
+      .command("approve")
+      .description("approve (or --deny) the actions a paused case is waiting on; resumes it")
+      .argument("<case-id>")
+      .option("--deny", "deny instead of approve")
+      .option("--by <name>", "who decides (default: your user name)")
+      .addOption(new Option("--action <id...>", "only these action ids (default: all pending)"))
+      .option("--comment <text>", "a note for the audit log"),
+  ).action(async (caseId: string, options: CommonOptions & { deny?: boolean; by?: string; action?: string[]; comment?: string }) =>
+    setExit(await approveCommand(caseId, options)),
+  );
+
+  const cases = program.command("cases").description("case memory");
+  addCommon(cases.command("show").description("the report of one case").argument("<case-id>")).action(
+    async (caseId: string, options: CommonOptions) => setExit(await showCommand(caseId, options)),
+  );
+  registerCaseCommands(cases, program, { addCommon, overrides, setExit, dispositionSchema });
+  registerLabCommands(program, { addCommon, overrides, setExit });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version print and exit 0; usage errors were already printed by commander.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (isTriageError(error)) return fail(error.code === "INTERNAL" ? EXIT.internal : EXIT.badInput, error.message);
+    return fail(EXIT.internal, `internal error: ${describeError(error)}`);
+  }
+}

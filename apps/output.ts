@@ -1,0 +1,16 @@
+/** The CLI's output layer: the only place that writes to stdout/stderr. */
+export const EXIT = { ok: 0, internal: 1, badInput: 2, waiting: 3 } as const;
+
+export function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** One line on stderr, never a stack trace. */
+export function fail(code: number, message: string): number {
+  process.stderr.write(`triage: ${message}\n`);
+  return code;
+}

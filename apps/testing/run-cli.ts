@@ -1,0 +1,20 @@
+/** Runs the real `triage` binary in a child process, as a user would. */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { projectRoot } from "../../agent/config.ts";
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: Record<string, string>): CliRun {
+  const result = spawnSync(process.execPath, [join(projectRoot, "bin", "triage.js"), ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env, NO_COLOR: "1" },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}

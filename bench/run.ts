@@ -1,0 +1,51 @@
+/**
+ * npm run bench: offline triage of every lab alert, per-alert latency (median, p99), with the SQLite
+ * checkpointer (as the CLI runs) and without it, and the ratio.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../agent/config.ts";
+import { runTriage } from "../agent/run-triage.ts";
+import { openRuntime } from "../agent/setup.ts";
+import { renderTable } from "../apps/render.ts";
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? 0;
+}
+
+async function timeAll(checkpointer: boolean, scratch: string, labDb: string): Promise<number[]> {
+  const config = loadConfig({ db: join(scratch, `cases-${checkpointer ? "cp" : "nocp"}.db`), labDb });
+  const opened = await openRuntime(config, { checkpointer });
+  try {
+    const alerts = await opened.runtime.deps.tools.alerts.listAlerts({ limit: 100_000 });
+    // Warm-up: module JIT and SQLite page cache, not counted.
+    for (const alert of alerts.slice(0, 10)) await runTriage(opened.runtime, alert.id, { dryRun: true });
+    const times: number[] = [];
+    for (const alert of alerts) {
+      const started = performance.now();
+      await runTriage(opened.runtime, alert.id, { dryRun: true });
+      times.push(performance.now() - started);
+    }
+    return times.sort((a, b) => a - b);
+  } finally {
+    opened.close();
+  }
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "soc-triage-bench-"));
+try {
+  const labDb = join(scratch, "lab.db");
+  const without = await timeAll(false, scratch, labDb);
+  const withCp = await timeAll(true, scratch, labDb);
+  const row = (name: string, t: number[]) => [name, String(t.length), quantile(t, 0.5).toFixed(2), quantile(t, 0.99).toFixed(2)];
+  console.log("Offline triage of every lab alert (ms per alert)");
+  console.log(renderTable(["run", "alerts", "median", "p99"], [row("without checkpointer", without), row("with SQLite checkpointer", withCp)]));
+  const ratio = quantile(withCp, 0.5) / Math.max(quantile(without, 0.5), 1e-9);
+  const ratio99 = quantile(withCp, 0.99) / Math.max(quantile(without, 0.99), 1e-9);
+  console.log(`checkpointer cost: median ×${ratio.toFixed(2)}, p99 ×${ratio99.toFixed(2)}`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
