@@ -4,10 +4,35 @@
  */
 import { describeError } from "../tools/errors.ts";
 import type { ProposedAction, ReadOnlyToolset } from "../tools/types.ts";
+import { domainOfAddress, isFreeMailDomain, isSameOrSubdomain } from "../tools/analyzers/domains.ts";
+import { ipInAny } from "../tools/analyzers/net.ts";
+import type { OrganizationProfile } from "./organization.ts";
 
 export const UNRESOLVED_TAG = "unresolved";
 
-async function tagsOf(tools: ReadOnlyToolset, action: ProposedAction): Promise<string[]> {
+function hostOfUrl(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return "";
+  }
+}
+
+/** Tags of network and mail targets from the organization profile: ours, partners', free mail, VPN. */
+function organizationTags(organization: OrganizationProfile, domain: string): string[] {
+  if (!domain) return [];
+  const tags: string[] = [];
+  if (organization.internalDomains.some((d) => isSameOrSubdomain(domain, d))) tags.push("internal");
+  if (organization.protectedDomains.some((d) => isSameOrSubdomain(domain, d))) tags.push("protected");
+  if (isFreeMailDomain(domain)) tags.push("free_mail");
+  return tags;
+}
+
+async function tagsOf(
+  tools: ReadOnlyToolset,
+  organization: OrganizationProfile,
+  action: ProposedAction,
+): Promise<string[]> {
   switch (action.targetKind) {
     case "user":
     case "mailbox": {
@@ -18,11 +43,15 @@ async function tagsOf(tools: ReadOnlyToolset, action: ProposedAction): Promise<s
       const host = await tools.edr.getHost(action.target);
       return host ? host.tags : [];
     }
-    case "message":
     case "sender":
+      return organizationTags(organization, domainOfAddress(action.target));
     case "domain":
+      return organizationTags(organization, action.target.toLowerCase());
     case "url":
+      return organizationTags(organization, hostOfUrl(action.target));
     case "ip":
+      return ipInAny(action.target, organization.corporateEgressCidrs) ? ["corporate_vpn"] : [];
+    case "message":
     case "process":
     case "case":
       return [];
@@ -42,10 +71,14 @@ async function blastRadiusOf(tools: ReadOnlyToolset, action: ProposedAction): Pr
 
 export async function resolveTarget(
   tools: ReadOnlyToolset,
+  organization: OrganizationProfile,
   action: ProposedAction,
 ): Promise<{ action: ProposedAction; note?: string }> {
   try {
-    const [tags, blastRadius] = await Promise.all([tagsOf(tools, action), blastRadiusOf(tools, action)]);
+    const [tags, blastRadius] = await Promise.all([
+      tagsOf(tools, organization, action),
+      blastRadiusOf(tools, action),
+    ]);
     return { action: { ...action, targetTags: [...new Set(tags)], blastRadius } };
   } catch (error) {
     // Unknown facts must not make an action look harmless: mark it so the policy can hold it.

@@ -114,7 +114,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let code = EXIT.ok;
+  let code: number = EXIT.ok;
   const program = buildProgram((c) => {
     code = c;
   });

@@ -1,0 +1,92 @@
+/**
+ * The offline engine: playbooks choose the tools, analyzers turn results into weighted findings, and the
+ * scorer turns findings into a verdict. Deterministic, no network, milliseconds per alert.
+ */
+import type { Signal } from "../../../tools/analyzers/signal.ts";
+import { signal } from "../../../tools/analyzers/signal.ts";
+import type { Alert } from "../../../tools/types.ts";
+import { ALERT_EVIDENCE_ID } from "../../nodes/load-alert.ts";
+import type { Reasoner, ReasonerContext } from "../types.ts";
+import type { Playbook } from "./playbook.ts";
+import { emailPlaybook } from "./playbooks/email.ts";
+import { endpointPlaybook } from "./playbooks/endpoint.ts";
+import { identityPlaybook } from "./playbooks/identity.ts";
+import { portScanPlaybook } from "./playbooks/network.ts";
+import { defaultThresholds, scoreVerdict, type Thresholds } from "./score.ts";
+
+const PLAYBOOKS: Record<string, Playbook> = {
+  user_reported_phish: emailPlaybook,
+  impossible_travel: identityPlaybook("travel"),
+  suspicious_sign_in: identityPlaybook("sign_in"),
+  mfa_fatigue: identityPlaybook("mfa"),
+  suspicious_inbox_rule: identityPlaybook("rule"),
+  suspicious_process: endpointPlaybook("process"),
+  credential_dumping: endpointPlaybook("credential_dumping"),
+  port_scan: portScanPlaybook,
+};
+
+/** A family's default when a source sends a type we have no playbook for. */
+const FAMILY_DEFAULTS: Record<Alert["family"], Playbook> = {
+  email: emailPlaybook,
+  identity: identityPlaybook("sign_in"),
+  endpoint: endpointPlaybook("process"),
+  network: portScanPlaybook,
+};
+
+export function playbookFor(alert: Alert): Playbook {
+  return PLAYBOOKS[alert.type] ?? FAMILY_DEFAULTS[alert.family];
+}
+
+/** What case memory says about the alert's observables: earlier verdicts and analyst lists. */
+function memorySignals(ctx: ReasonerContext): Signal[] {
+  const out: Signal[] = [];
+  for (const h of ctx.history) {
+    const what = `${h.type} ${h.value}`;
+    if (h.listed === "deny")
+      out.push(
+        signal("memory.deny_listed", `${what} is on the analysts' deny list`, 2.5, [ALERT_EVIDENCE_ID]),
+      );
+    else if (h.listed === "allow")
+      out.push(
+        signal("memory.allow_listed", `${what} is on the analysts' allow list`, -2.5, [ALERT_EVIDENCE_ID]),
+      );
+    else if (h.maliciousCases > 0 && h.maliciousCases >= h.benignCases) {
+      out.push(
+        signal(
+          "memory.seen_in_malicious_cases",
+          `${what} was in ${h.maliciousCases} earlier malicious case(s)`,
+          1,
+          [ALERT_EVIDENCE_ID],
+        ),
+      );
+    }
+  }
+  const seen = new Set<string>();
+  return out.filter((s) => (seen.has(s.id) ? false : (seen.add(s.id), true)));
+}
+
+export function createOfflineReasoner(options: { thresholds?: Thresholds } = {}): Reasoner {
+  const thresholds = options.thresholds ?? defaultThresholds;
+  return {
+    name: "offline",
+    async plan(ctx) {
+      const calls = await playbookFor(ctx.alert).calls(ctx);
+      return { calls, done: calls.length === 0 };
+    },
+    async assess(ctx) {
+      const playbook = playbookFor(ctx.alert);
+      const signals = [...(await playbook.signals(ctx)), ...memorySignals(ctx)];
+      return scoreVerdict({
+        alert: ctx.alert,
+        signals,
+        prior: playbook.prior,
+        fallbackCategory: playbook.fallbackCategory,
+        thresholds,
+        reasoner: "offline",
+      });
+    },
+    async proposeActions(ctx) {
+      return playbookFor(ctx.alert).actions(ctx);
+    },
+  };
+}

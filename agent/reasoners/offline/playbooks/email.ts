@@ -1,0 +1,347 @@
+/**
+ * User-reported email: read the reported copy, find every copy, ask intel about the sender, links and
+ * attachments, check the sender's history at the gateway and who clicked.
+ */
+import { z } from "zod";
+import {
+  isFreeMailDomain,
+  isSameOrSubdomain,
+  registrableDomain,
+} from "../../../../tools/analyzers/domains.ts";
+import { analyzeEmail, type CitedIntel } from "../../../../tools/analyzers/email/signals.ts";
+import { parseEmail, type EmailFacts } from "../../../../tools/analyzers/email/parse.ts";
+import type { Signal } from "../../../../tools/analyzers/signal.ts";
+import type { ToolCall } from "../../../../tools/catalog.ts";
+import {
+  intelVerdictSchema,
+  mailboxMessageSchema,
+  siemEventSchema,
+  type ProposedActionInput,
+} from "../../../../tools/types.ts";
+import type { Assessment, ReasonerContext } from "../../types.ts";
+import { call, DAY, HOUR, resultOf, shiftIso } from "../evidence.ts";
+import type { Playbook } from "../playbook.ts";
+
+const reportedRawSchema = z.object({
+  reporter: z.string().optional(),
+  mailbox: z.string().min(1),
+  mailId: z.string().min(1),
+  internetMessageId: z.string().optional(),
+});
+
+const messageDataSchema = z.object({ mailbox: z.string(), id: z.string(), raw: z.string() });
+const MAX_URL_LOOKUPS = 5;
+const MAX_HASH_LOOKUPS = 5;
+
+interface Reported {
+  mailbox: string;
+  mailId: string;
+  messageId: string | undefined;
+  reporter: string | undefined;
+}
+
+function reportedOf(ctx: ReasonerContext): Reported | null {
+  const raw = reportedRawSchema.safeParse(ctx.alert.raw);
+  const observed = (type: string, role?: string) =>
+    ctx.alert.observables.find((o) => o.type === type && (role === undefined || o.role === role))?.value;
+  if (!raw.success) return null;
+  return {
+    mailbox: raw.data.mailbox,
+    mailId: raw.data.mailId,
+    messageId: raw.data.internetMessageId ?? observed("message_id"),
+    reporter: raw.data.reporter ?? observed("email", "reporter"),
+  };
+}
+
+// Parsing is the costliest step; plan and assess both need it, so keep the last few parses.
+const parsedCache = new Map<string, Promise<EmailFacts>>();
+function parseCached(raw: string): Promise<EmailFacts> {
+  const key = raw.length > 256 ? `${raw.length}:${raw.slice(0, 128)}:${raw.slice(-128)}` : raw;
+  let parsed = parsedCache.get(key);
+  if (!parsed) {
+    parsed = parseEmail(raw);
+    parsedCache.set(key, parsed);
+    if (parsedCache.size > 64) parsedCache.delete(parsedCache.keys().next().value ?? "");
+  }
+  return parsed;
+}
+
+const messageCall = (r: Reported) => call("mail_get_message", { mailbox: r.mailbox, id: r.mailId });
+const copiesCall = (messageId: string) => call("mail_find_messages", { messageId, limit: 1000 });
+const userCall = (user: string) => call("identity_get_user", { user });
+const intelCall = (type: "domain" | "url" | "file_hash" | "email", value: string) =>
+  call("intel_lookup", { type, value });
+
+function historyCall(ctx: ReasonerContext, facts: EmailFacts): ToolCall | null {
+  if (!facts.from) return null;
+  const until = facts.date && facts.date < ctx.alert.createdAt ? facts.date : ctx.alert.createdAt;
+  const where: Array<Record<string, unknown>> = [
+    { field: "email.from.address", op: "eq", value: facts.from.address },
+  ];
+  if (facts.messageId) where.push({ field: "email.message_id", op: "neq", value: facts.messageId });
+  return call("siem_search", {
+    dataset: "mail",
+    where,
+    from: shiftIso(until, -60 * DAY),
+    to: until,
+    limit: 1000,
+  });
+}
+
+function linkDomains(facts: EmailFacts, internal: readonly string[]): string[] {
+  return [
+    ...new Set(
+      facts.links.map((l) => l.domain).filter((d) => d && !internal.some((i) => isSameOrSubdomain(d, i))),
+    ),
+  ];
+}
+
+function clicksCall(ctx: ReasonerContext, facts: EmailFacts): ToolCall | null {
+  const domains = linkDomains(facts, ctx.organization.internalDomains);
+  if (!domains.length) return null;
+  return call("siem_search", {
+    dataset: "proxy",
+    where: [{ field: "url.domain", op: "in", value: domains.slice(0, 20) }],
+    from: shiftIso(ctx.alert.createdAt, -2 * DAY),
+    to: shiftIso(ctx.alert.createdAt, HOUR),
+    limit: 1000,
+  });
+}
+
+function lookupCalls(ctx: ReasonerContext, facts: EmailFacts): ToolCall[] {
+  const calls: ToolCall[] = [];
+  if (facts.from?.domain && !isFreeMailDomain(facts.from.domain))
+    calls.push(intelCall("domain", facts.from.domain));
+  if (facts.from?.address && isFreeMailDomain(facts.from.domain))
+    calls.push(intelCall("email", facts.from.address));
+  const external = facts.links.filter(
+    (l) => l.domain && !ctx.organization.internalDomains.some((d) => isSameOrSubdomain(l.domain, d)),
+  );
+  const urls = [...new Set(external.map((l) => l.href))].slice(0, MAX_URL_LOOKUPS);
+  for (const url of urls) calls.push(intelCall("url", url));
+  for (const domain of linkDomains(facts, ctx.organization.internalDomains).slice(0, 3)) {
+    if (domain !== facts.from?.domain) calls.push(intelCall("domain", domain));
+  }
+  for (const a of facts.attachments.slice(0, MAX_HASH_LOOKUPS)) calls.push(intelCall("file_hash", a.sha256));
+  return calls;
+}
+
+async function factsOf(
+  ctx: ReasonerContext,
+  r: Reported,
+): Promise<{ facts: EmailFacts; evidenceId: string } | null> {
+  const message = resultOf(ctx.evidence, messageCall(r), messageDataSchema);
+  if (!message) return null;
+  return { facts: await parseCached(message.value.raw), evidenceId: message.evidenceId };
+}
+
+const copiesSchema = z.array(mailboxMessageSchema);
+const eventsSchema = z.array(siemEventSchema);
+
+export const emailPlaybook: Playbook = {
+  name: "user-reported email",
+  prior: -1,
+  fallbackCategory: { malicious: "credential_phishing", benign: "graymail" },
+
+  async calls(ctx) {
+    const r = reportedOf(ctx);
+    if (!r) return [];
+    const calls: ToolCall[] = [messageCall(r)];
+    if (r.messageId) calls.push(copiesCall(r.messageId));
+    if (r.reporter) calls.push(userCall(r.reporter));
+    const parsed = await factsOf(ctx, r);
+    if (parsed) {
+      const { facts } = parsed;
+      if (!r.messageId && facts.messageId) calls.push(copiesCall(facts.messageId));
+      const history = historyCall(ctx, facts);
+      if (history) calls.push(history);
+      const clicks = clicksCall(ctx, facts);
+      if (clicks) calls.push(clicks);
+      calls.push(...lookupCalls(ctx, facts));
+    }
+    return calls;
+  },
+
+  async signals(ctx) {
+    const r = reportedOf(ctx);
+    if (!r) return [];
+    const parsed = await factsOf(ctx, r);
+    if (!parsed) return [];
+    const { facts } = parsed;
+    const intel: CitedIntel[] = lookupCalls(ctx, facts).flatMap((c) => {
+      const found = resultOf(ctx.evidence, c, intelVerdictSchema);
+      return found ? [{ verdict: found.value, evidenceId: found.evidenceId }] : [];
+    });
+    const history = historyCall(ctx, facts);
+    const deliveries = history ? resultOf(ctx.evidence, history, eventsSchema) : null;
+    const signals: Signal[] = analyzeEmail({
+      facts,
+      messageEvidenceId: parsed.evidenceId,
+      internalDomains: ctx.organization.internalDomains,
+      protectedDomains: ctx.organization.protectedDomains,
+      simulationSenderDomains: ctx.organization.simulationSenderDomains,
+      intel,
+      senderHistory: deliveries
+        ? { deliveries: deliveries.value.length, evidenceId: deliveries.evidenceId }
+        : null,
+    });
+    return signals;
+  },
+
+  async actions(ctx) {
+    const r = reportedOf(ctx);
+    const parsed = r ? await factsOf(ctx, r) : null;
+    return emailActions(ctx, parsed?.facts);
+  },
+};
+
+/** Who clicked the message's links, from the proxy search. */
+function clickers(ctx: ReasonerContext, facts: EmailFacts): { users: string[]; evidenceId: string | null } {
+  const clicks = clicksCall(ctx, facts);
+  const events = clicks ? resultOf(ctx.evidence, clicks, eventsSchema) : null;
+  if (!events) return { users: [], evidenceId: null };
+  const users = events.value
+    .filter((e) => e.fields["event.action"] !== "blocked")
+    .map((e) => e.fields["user.name"])
+    .filter((u): u is string => typeof u === "string" && u.length > 0);
+  return { users: [...new Set(users.map((u) => u.toLowerCase()))], evidenceId: events.evidenceId };
+}
+
+function emailActions(
+  ctx: ReasonerContext & Assessment,
+  facts: EmailFacts | undefined,
+): ProposedActionInput[] {
+  const { verdict } = ctx;
+  const r = reportedOf(ctx);
+  const actions: ProposedActionInput[] = [];
+  const base = (
+    extra: Omit<ProposedActionInput, "id" | "blastRadius"> & { blastRadius?: number },
+  ): ProposedActionInput => ({
+    id: "pending",
+    blastRadius: 0,
+    ...extra,
+  });
+  const reporter = r?.reporter;
+  if (verdict.disposition === "benign") {
+    if (reporter)
+      actions.push(
+        base({
+          type: "notify_reporter",
+          target: reporter,
+          targetKind: "user",
+          reason: `Tell ${reporter} the message is safe (${verdict.category})`,
+          evidenceIds: verdict.evidenceIds,
+        }),
+      );
+    actions.push(
+      base({
+        type: "close_case",
+        target: ctx.alert.id,
+        targetKind: "case",
+        reason: "Benign: close the report",
+        evidenceIds: verdict.evidenceIds,
+      }),
+    );
+    return actions;
+  }
+  if (verdict.disposition === "suspicious") {
+    actions.push(
+      base({
+        type: "escalate",
+        target: ctx.alert.id,
+        targetKind: "case",
+        reason: "Not clear-cut: an analyst should look",
+        evidenceIds: verdict.evidenceIds,
+      }),
+    );
+    return actions;
+  }
+  const messageId = facts?.messageId ?? r?.messageId;
+  const copies = messageId ? resultOf(ctx.evidence, copiesCall(messageId), copiesSchema) : null;
+  if (messageId) {
+    const mailboxes = copies ? new Set(copies.value.map((m) => m.mailbox)).size : 1;
+    actions.push(
+      base({
+        type: "quarantine_message",
+        target: messageId,
+        targetKind: "message",
+        blastRadius: mailboxes,
+        reason: `Pull every copy (${mailboxes} mailbox${mailboxes === 1 ? "" : "es"}) of the ${verdict.category.replace(/_/g, " ")} message`,
+        evidenceIds: copies ? [copies.evidenceId] : verdict.evidenceIds,
+      }),
+    );
+  }
+  if (facts?.from) {
+    const domain = facts.from.domain;
+    if (isFreeMailDomain(domain)) {
+      actions.push(
+        base({
+          type: "block_sender",
+          target: facts.from.address,
+          targetKind: "sender",
+          reason: "Block the free-mail sender",
+          evidenceIds: verdict.evidenceIds,
+        }),
+      );
+    } else {
+      actions.push(
+        base({
+          type: "block_domain",
+          target: registrableDomain(domain),
+          targetKind: "domain",
+          reason: `Block the sending domain ${registrableDomain(domain)}`,
+          evidenceIds: verdict.evidenceIds,
+        }),
+      );
+    }
+    for (const finding of ctx.findings.filter((f) => f.id === "email.intel.malicious_url")) {
+      for (const link of facts.links.filter((l) => finding.title.includes(l.href)).slice(0, 3)) {
+        actions.push(
+          base({
+            type: "block_url",
+            target: link.href,
+            targetKind: "url",
+            reason: "Block the malicious link at the proxy",
+            evidenceIds: finding.evidenceIds,
+          }),
+        );
+      }
+    }
+    const clicked = clickers(ctx, facts);
+    if (clicked.users.length && clicked.evidenceId) {
+      for (const user of clicked.users.slice(0, 10)) {
+        actions.push(
+          base({
+            type: "revoke_sessions",
+            target: user,
+            targetKind: "user",
+            reason: `${user} opened the link: end their sessions`,
+            evidenceIds: [clicked.evidenceId],
+          }),
+        );
+        if (verdict.category === "credential_phishing") {
+          actions.push(
+            base({
+              type: "reset_password",
+              target: user,
+              targetKind: "user",
+              reason: `${user} may have entered their password`,
+              evidenceIds: [clicked.evidenceId],
+            }),
+          );
+        }
+      }
+    }
+  }
+  if (reporter)
+    actions.push(
+      base({
+        type: "notify_reporter",
+        target: reporter,
+        targetKind: "user",
+        reason: "Thank the reporter: it was malicious",
+        evidenceIds: verdict.evidenceIds,
+      }),
+    );
+  return actions;
+}

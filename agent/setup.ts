@@ -1,0 +1,67 @@
+/**
+ * Builds a ready-to-run triage runtime from the configuration: policy, lab tools, case memory, reasoner,
+ * graph and checkpointer. Opening order matters: everything that can be rejected (the policy file, the lab
+ * database) is checked before the case database is touched, so bad input writes nothing.
+ */
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { openCaseDatabase } from "../memory/db.ts";
+import { SqliteCaseMemory } from "../memory/case-store.ts";
+import { createLabToolset, openLab } from "../tools/lab/index.ts";
+import type { TriageConfig } from "./config.ts";
+import { defaultBudget, type TriageDeps } from "./deps.ts";
+import { buildTriageGraph } from "./graph.ts";
+import { loadPolicy } from "./policy/loader.ts";
+import { createOfflineReasoner } from "./reasoners/offline/index.ts";
+import type { Reasoner } from "./reasoners/types.ts";
+import type { TriageRuntime } from "./run-triage.ts";
+
+export interface OpenedRuntime {
+  runtime: TriageRuntime;
+  memory: SqliteCaseMemory;
+  close: () => void;
+}
+
+export interface RuntimeOptions {
+  /** Keep LangGraph checkpoints in the case database so paused cases resume from any process (default). */
+  checkpointer?: boolean;
+  reasoner?: Reasoner;
+  now?: () => Date;
+}
+
+export async function openRuntime(
+  config: TriageConfig,
+  options: RuntimeOptions = {},
+): Promise<OpenedRuntime> {
+  const policy = loadPolicy(config.policyPath);
+  const lab = openLab(config.labDatabasePath, { seed: config.labSeed });
+  let db;
+  try {
+    db = openCaseDatabase(config.databasePath);
+  } catch (error) {
+    lab.close();
+    throw error;
+  }
+  const now = options.now ?? (() => new Date());
+  const memory = new SqliteCaseMemory(db, { now });
+  const checkpointer = options.checkpointer ?? true;
+  const deps: TriageDeps = {
+    tools: createLabToolset(lab, { now }),
+    reasoner: options.reasoner ?? createOfflineReasoner(),
+    memory,
+    policy,
+    organization: config.organization,
+    budget: defaultBudget,
+    now,
+    interactiveApprovals: checkpointer,
+  };
+  // The saver shares the case database's connection: one file holds cases, audit log and checkpoints.
+  const graph = buildTriageGraph(deps, checkpointer ? { checkpointer: new SqliteSaver(db) } : {});
+  return {
+    runtime: { deps, graph },
+    memory,
+    close: () => {
+      db.close();
+      lab.close();
+    },
+  };
+}

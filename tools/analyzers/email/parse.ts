@@ -1,0 +1,188 @@
+/**
+ * Turns an RFC 5322 message into the facts the email analyzers read. Parsing is bounded: a message larger
+ * than the limit is cut before parsing, and the cut is reported, so a hostile message cannot hang triage.
+ */
+import { createHash } from "node:crypto";
+import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
+import { domainOfAddress, normalizeDomain } from "../domains.ts";
+
+export const MAX_MESSAGE_BYTES = 5_000_000;
+const MAX_LINKS = 200;
+const MAX_HTML_SCAN = 1_000_000;
+
+export interface EmailAddress {
+  address: string;
+  name: string;
+  domain: string;
+}
+
+export interface EmailLink {
+  href: string;
+  /** Visible anchor text, when the link came from HTML. */
+  text: string;
+  domain: string;
+}
+
+export interface EmailAttachment {
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  /** Office macro project inside (OLE or OOXML vbaProject.bin). */
+  hasMacro: boolean;
+  /** Windows PE or ELF content. */
+  isExecutable: boolean;
+}
+
+export interface AuthenticationResults {
+  spf: string | null;
+  dkim: string | null;
+  dmarc: string | null;
+  compauth: string | null;
+}
+
+export interface EmailFacts {
+  from: EmailAddress | null;
+  replyTo: EmailAddress[];
+  returnPath: string | null;
+  to: EmailAddress[];
+  subject: string;
+  messageId: string | null;
+  date: string | null;
+  /** Lower-case header name → raw values, in order. */
+  headers: Map<string, string[]>;
+  auth: AuthenticationResults | null;
+  receivedHops: number;
+  listUnsubscribe: boolean;
+  text: string;
+  html: string;
+  links: EmailLink[];
+  attachments: EmailAttachment[];
+  /** Limits hit while parsing, reported as findings. */
+  truncated: string[];
+}
+
+function addresses(value: AddressObject | AddressObject[] | undefined): EmailAddress[] {
+  const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  return objects.flatMap((o) =>
+    o.value.flatMap((a) =>
+      a.address
+        ? [{ address: a.address.toLowerCase(), name: a.name ?? "", domain: domainOfAddress(a.address) }]
+        : [],
+    ),
+  );
+}
+
+function headerMap(parsed: ParsedMail): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const { key, line } of parsed.headerLines) {
+    const value = line
+      .slice(line.indexOf(":") + 1)
+      .replace(/\r?\n[ \t]+/g, " ")
+      .trim();
+    map.set(key.toLowerCase(), [...(map.get(key.toLowerCase()) ?? []), value]);
+  }
+  return map;
+}
+
+/** The verdicts in the topmost Authentication-Results, the one our own receiving server wrote. */
+export function parseAuthenticationResults(value: string | undefined): AuthenticationResults | null {
+  if (!value) return null;
+  const method = (name: string) =>
+    new RegExp(`\\b${name}=([a-z]+)`, "i").exec(value)?.[1]?.toLowerCase() ?? null;
+  return { spf: method("spf"), dkim: method("dkim"), dmarc: method("dmarc"), compauth: method("compauth") };
+}
+
+function domainOfUrl(href: string): string {
+  try {
+    return normalizeDomain(new URL(href).hostname.replace(/^\[|\]$/g, ""));
+  } catch {
+    return "";
+  }
+}
+
+const decodeEntities = (s: string) =>
+  s
+    .replace(/&amp;/g, "&")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&nbsp;/g, " ");
+
+/** Links from HTML anchors (with their visible text) and bare URLs in the text part. */
+export function extractLinks(html: string, text: string): EmailLink[] {
+  const links: EmailLink[] = [];
+  const seen = new Set<string>();
+  const add = (href: string, anchor: string) => {
+    const cleaned = decodeEntities(href.trim());
+    const key = `${cleaned}\u0000${anchor}`;
+    if (!cleaned || seen.has(key) || links.length >= MAX_LINKS) return;
+    seen.add(key);
+    links.push({ href: cleaned, text: anchor, domain: domainOfUrl(cleaned) });
+  };
+  const scanned = html.slice(0, MAX_HTML_SCAN);
+  for (const match of scanned.matchAll(
+    /<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>([\s\S]*?)<\/a>/gi,
+  )) {
+    const href = match[1] ?? match[2] ?? match[3] ?? "";
+    const anchor = decodeEntities((match[4] ?? "").replace(/<[^>]*>/g, ""))
+      .replace(/\s+/g, " ")
+      .trim();
+    add(href, anchor);
+  }
+  for (const match of text.slice(0, MAX_HTML_SCAN).matchAll(/\bhttps?:\/\/[^\s<>"')\]]+/gi)) {
+    if (!links.some((l) => l.href === match[0])) add(match[0], "");
+  }
+  return links;
+}
+
+function describeAttachment(filename: string, contentType: string, content: Buffer): EmailAttachment {
+  const head = content.subarray(0, 4);
+  const isExecutable = (head[0] === 0x4d && head[1] === 0x5a) || head.toString("latin1") === "\x7fELF";
+  return {
+    filename,
+    contentType: contentType.toLowerCase(),
+    size: content.length,
+    sha256: createHash("sha256").update(content).digest("hex"),
+    hasMacro: content.includes("vbaProject.bin") || content.includes("_VBA_PROJECT"),
+    isExecutable,
+  };
+}
+
+export async function parseEmail(raw: string): Promise<EmailFacts> {
+  const truncated: string[] = [];
+  let source = raw;
+  if (source.length > MAX_MESSAGE_BYTES) {
+    truncated.push(`message cut to ${MAX_MESSAGE_BYTES} bytes of ${source.length}`);
+    source = source.slice(0, MAX_MESSAGE_BYTES);
+  }
+  const parsed = await simpleParser(source, { skipImageLinks: true, skipTextToHtml: true });
+  const headers = headerMap(parsed);
+  const from = addresses(parsed.from)[0] ?? null;
+  const html = typeof parsed.html === "string" ? parsed.html : "";
+  const text = parsed.text ?? "";
+  const links = extractLinks(html, text);
+  if (links.length >= MAX_LINKS) truncated.push(`only the first ${MAX_LINKS} links were read`);
+  const returnPath = headers.get("return-path")?.[0]?.replace(/[<>]/g, "").trim().toLowerCase() || null;
+  return {
+    from,
+    replyTo: addresses(parsed.replyTo),
+    returnPath,
+    to: addresses(parsed.to),
+    subject: parsed.subject ?? "",
+    messageId: parsed.messageId ?? null,
+    date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : null,
+    headers,
+    auth: parseAuthenticationResults(headers.get("authentication-results")?.[0]),
+    receivedHops: headers.get("received")?.length ?? 0,
+    listUnsubscribe: headers.has("list-unsubscribe"),
+    text,
+    html,
+    links,
+    attachments: parsed.attachments.map((a) =>
+      describeAttachment(a.filename ?? "", a.contentType, a.content),
+    ),
+    truncated,
+  };
+}
