@@ -55,7 +55,9 @@ export interface ConfigOverrides {
 }
 
 function dataHome(env: NodeJS.ProcessEnv): string {
-  return env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, "soc-triage") : join(homedir(), ".local", "share", "soc-triage");
+  return env.XDG_DATA_HOME
+    ? join(env.XDG_DATA_HOME, "soc-triage")
+    : join(homedir(), ".local", "share", "soc-triage");
 }
 
 function readConfigFile(path: string): z.infer<typeof configFileSchema> {
@@ -74,25 +76,41 @@ function readConfigFile(path: string): z.infer<typeof configFileSchema> {
   const parsed = configFileSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new TriageError("BAD_INPUT", `config file ${path}: ${issue?.path.join(".") || "root"}: ${issue?.message ?? "invalid"}`);
+    throw new TriageError(
+      "BAD_INPUT",
+      `config file ${path}: ${issue?.path.join(".") || "root"}: ${issue?.message ?? "invalid"}`,
+    );
   }
   return parsed.data;
 }
 
 /** Resolves the effective configuration. Relative paths in the config file are relative to that file. */
-export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): TriageConfig {
+export function loadConfig(
+  overrides: ConfigOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+): TriageConfig {
   const configPath = overrides.config ?? env.TRIAGE_CONFIG ?? null;
   const file = configPath ? readConfigFile(configPath) : {};
-  const relative = (path: string | undefined) => (path && configPath ? resolve(dirname(configPath), path) : path);
-  const databasePath = resolve(overrides.db ?? env.TRIAGE_DB ?? relative(file.database) ?? join(dataHome(env), "cases.db"));
+  const relative = (path: string | undefined) =>
+    path && configPath ? resolve(dirname(configPath), path) : path;
+  const databasePath = resolve(
+    overrides.db ?? env.TRIAGE_DB ?? relative(file.database) ?? join(dataHome(env), "cases.db"),
+  );
   const labDatabasePath = resolve(
-    overrides.labDb ?? env.TRIAGE_LAB_DB ?? relative(file.labDatabase) ?? join(dirname(databasePath), "lab.db"),
+    overrides.labDb ??
+      env.TRIAGE_LAB_DB ??
+      relative(file.labDatabase) ??
+      join(dirname(databasePath), "lab.db"),
   );
   const seedText = env.TRIAGE_LAB_SEED;
-  const labSeed = seedText !== undefined && /^\d+$/.test(seedText) ? Number(seedText) : (file.labSeed ?? 1337);
-  const policyPath = resolve(overrides.policy ?? env.TRIAGE_POLICY ?? relative(file.policy) ?? defaultPolicyPath);
+  const labSeed =
+    seedText !== undefined && /^\d+$/.test(seedText) ? Number(seedText) : (file.labSeed ?? 1337);
+  const policyPath = resolve(
+    overrides.policy ?? env.TRIAGE_POLICY ?? relative(file.policy) ?? defaultPolicyPath,
+  );
   const budget = { ...defaultBudget };
-  for (const [key, value] of Object.entries(file.budget ?? {})) if (value !== undefined) Object.assign(budget, { [key]: value });
+  for (const [key, value] of Object.entries(file.budget ?? {}))
+    if (value !== undefined) Object.assign(budget, { [key]: value });
   return {
     databasePath,
     labDatabasePath,

@@ -2,7 +2,15 @@
  * What the graph's nodes are given. Nodes do I/O only through these; tests and apps build them with
  * createTriageDeps (agent/setup.ts) or by hand.
  */
-import type { Toolset, Alert, Evidence, Finding, Verdict, ProposedAction, PolicyDecision } from "../tools/types.ts";
+import type {
+  Toolset,
+  Alert,
+  Evidence,
+  Finding,
+  Verdict,
+  ProposedAction,
+  PolicyDecision,
+} from "../tools/types.ts";
 import type { Approval, ActionResult, ActionStatus } from "../tools/types.ts";
 import type { ObservableHistory, RelatedCase } from "../memory/types.ts";
 import type { OrganizationProfile } from "./organization.ts";
@@ -52,7 +60,12 @@ export interface CaseMemory {
     status: "investigating" | "awaiting_approval" | "closed" | "failed",
     extra?: { error?: string },
   ): void;
-  audit(entry: { actor: string; event: string; caseId: string | null; payload: Record<string, unknown> }): void;
+  audit(entry: {
+    actor: string;
+    event: string;
+    caseId: string | null;
+    payload: Record<string, unknown>;
+  }): void;
 }
 
 export interface TriageDeps {

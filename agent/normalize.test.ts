@@ -15,7 +15,10 @@ const base: Alert = {
     { type: "email", value: "Bob@Example.COM", role: "sender" },
     { type: "email", value: "bob@example.com" },
   ],
-  raw: { body: "see http://evil.test/login?u=1 from 203.0.113.9 or ask bob@example.com", nested: [{ ip: "10.0.0.1" }] },
+  raw: {
+    body: "see http://evil.test/login?u=1 from 203.0.113.9 or ask bob@example.com",
+    nested: [{ ip: "10.0.0.1" }],
+  },
 };
 
 describe("normalizeAlert", () => {
@@ -32,7 +35,9 @@ describe("normalizeAlert", () => {
   });
 
   it("bounds extraction", () => {
-    const raw = { text: Array.from({ length: 1000 }, (_, i) => `10.0.${Math.floor(i / 250)}.${i % 250}`).join(" ") };
+    const raw = {
+      text: Array.from({ length: 1000 }, (_, i) => `10.0.${Math.floor(i / 250)}.${i % 250}`).join(" "),
+    };
     expect(extractObservables(raw, 50)).toHaveLength(50);
   });
 });

@@ -11,7 +11,14 @@ export const organizationProfileSchema = z.object({
   /** Brands and partner domains that attackers imitate; lookalikes of these are flagged. */
   protectedDomains: z
     .array(z.string())
-    .default(["northwindtraders.com", "microsoft.com", "office.com", "docusign.com", "fabrikam.com", "contoso.com"]),
+    .default([
+      "northwindtraders.com",
+      "microsoft.com",
+      "office.com",
+      "docusign.com",
+      "fabrikam.com",
+      "contoso.com",
+    ]),
   /** Corporate VPN / egress ranges (CIDR): sign-ins from here are not travel. */
   corporateEgressCidrs: z.array(z.string()).default(["198.51.100.0/24"]),
   /** Sender domains of the sanctioned phishing-simulation vendor. */

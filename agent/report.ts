@@ -25,7 +25,15 @@ export interface TriageReport {
   alertId: string;
   status: CaseStatus;
   dryRun: boolean;
-  alert: { id: string; source: string; family: string; type: string; title: string; severity: string; createdAt: string };
+  alert: {
+    id: string;
+    source: string;
+    family: string;
+    type: string;
+    title: string;
+    severity: string;
+    createdAt: string;
+  };
   verdict: {
     disposition: string;
     confidence: number;
@@ -39,9 +47,29 @@ export interface TriageReport {
     maliciousProbability?: number;
   };
   findings: Array<{ id: string; title: string; detail: string; weight: number; evidenceIds: string[] }>;
-  evidence: Array<{ id: string; tool: string; args: Record<string, unknown>; summary: string; cited: boolean }>;
-  steps: Array<{ round: number; tool: string; args: Record<string, unknown>; ok: boolean; summary: string; durationMs: number; evidenceId: string }>;
-  related: Array<{ caseId: string; alertId: string; disposition: string | null; duplicate: boolean; shared: string[] }>;
+  evidence: Array<{
+    id: string;
+    tool: string;
+    args: Record<string, unknown>;
+    summary: string;
+    cited: boolean;
+  }>;
+  steps: Array<{
+    round: number;
+    tool: string;
+    args: Record<string, unknown>;
+    ok: boolean;
+    summary: string;
+    durationMs: number;
+    evidenceId: string;
+  }>;
+  related: Array<{
+    caseId: string;
+    alertId: string;
+    disposition: string | null;
+    duplicate: boolean;
+    shared: string[];
+  }>;
   actions: ReportAction[];
   approval: { approved: boolean; by: string; at: string } | null;
   notes: string[];
@@ -77,10 +105,24 @@ export function buildReport(state: TriageStateValue): TriageReport {
       rationale: verdict.rationale,
       evidenceIds: verdict.evidenceIds,
       reasoner: verdict.reasoner,
-      ...(verdict.maliciousProbability === undefined ? {} : { maliciousProbability: verdict.maliciousProbability }),
+      ...(verdict.maliciousProbability === undefined
+        ? {}
+        : { maliciousProbability: verdict.maliciousProbability }),
     },
-    findings: state.findings.map((f) => ({ id: f.id, title: f.title, detail: f.detail, weight: f.weight, evidenceIds: f.evidenceIds })),
-    evidence: state.evidence.map((e) => ({ id: e.id, tool: e.tool, args: e.args, summary: e.summary, cited: cited.has(e.id) })),
+    findings: state.findings.map((f) => ({
+      id: f.id,
+      title: f.title,
+      detail: f.detail,
+      weight: f.weight,
+      evidenceIds: f.evidenceIds,
+    })),
+    evidence: state.evidence.map((e) => ({
+      id: e.id,
+      tool: e.tool,
+      args: e.args,
+      summary: e.summary,
+      cited: cited.has(e.id),
+    })),
     steps: state.steps.map((s) => ({ ...s })),
     related: state.related.map((r) => ({
       caseId: r.caseId,
@@ -110,7 +152,9 @@ export function buildReport(state: TriageStateValue): TriageReport {
         detail: result?.detail ?? "",
       };
     }),
-    approval: state.approval ? { approved: state.approval.approved, by: state.approval.by, at: state.approval.at } : null,
+    approval: state.approval
+      ? { approved: state.approval.approved, by: state.approval.by, at: state.approval.at }
+      : null,
     notes: state.notes,
   };
 }

@@ -68,10 +68,18 @@ export async function runTriage(
   const parsed = alertSchema.safeParse(fetched);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new TriageError("BAD_INPUT", `alert ${alertId} is malformed: ${issue?.path.join(".") || "alert"}: ${issue?.message ?? "invalid"}`);
+    throw new TriageError(
+      "BAD_INPUT",
+      `alert ${alertId} is malformed: ${issue?.path.join(".") || "alert"}: ${issue?.message ?? "invalid"}`,
+    );
   }
   const caseId = deps.memory.createCase(parsed.data, { reasoner: deps.reasoner.name });
-  deps.memory.audit({ actor: "engine", event: "case.created", caseId, payload: { alertId, dryRun: options.dryRun } });
+  deps.memory.audit({
+    actor: "engine",
+    event: "case.created",
+    caseId,
+    payload: { alertId, dryRun: options.dryRun },
+  });
   return guarded(runtime, caseId, async () => {
     const last = await runtime.graph.invoke(
       { caseId, alertId, alert: parsed.data, dryRun: options.dryRun, startedAt: deps.now().toISOString() },
@@ -83,10 +91,13 @@ export async function runTriage(
 
 async function pausedState(runtime: TriageRuntime, caseId: string): Promise<TriageStateValue> {
   const snapshot = await runtime.graph.getState(threadOf(caseId));
-  if (Object.keys(snapshot.values ?? {}).length === 0) throw new TriageError("NOT_FOUND", `no case ${caseId}`);
+  if (Object.keys(snapshot.values ?? {}).length === 0)
+    throw new TriageError("NOT_FOUND", `no case ${caseId}`);
   if (!snapshot.next.includes("await-approval")) {
     const state = stateOf(snapshot);
-    const status = state.approval ? `already ${state.approval.approved ? "approved" : "denied"} by ${state.approval.by}` : "not waiting for approval";
+    const status = state.approval
+      ? `already ${state.approval.approved ? "approved" : "denied"} by ${state.approval.by}`
+      : "not waiting for approval";
     throw new TriageError("CONFLICT", `case ${caseId} is ${status}`);
   }
   return stateOf(snapshot);
@@ -101,11 +112,17 @@ export async function resumeTriage(
   const state = await pausedState(runtime, caseId);
   const pending = state.decisions.filter((d) => d.decision === "require_approval");
   const unknown = approval.actionIds.filter((id) => !pending.some((d) => d.actionId === id));
-  if (unknown.length) throw new TriageError("BAD_INPUT", `case ${caseId} has no pending action ${unknown.join(", ")}`);
-  const covered = pending.filter((d) => approval.actionIds.length === 0 || approval.actionIds.includes(d.actionId));
+  if (unknown.length)
+    throw new TriageError("BAD_INPUT", `case ${caseId} has no pending action ${unknown.join(", ")}`);
+  const covered = pending.filter(
+    (d) => approval.actionIds.length === 0 || approval.actionIds.includes(d.actionId),
+  );
   const refused = covered.find((d) => !isApproverAllowed(runtime.deps.policy, d, approval.by));
   if (refused) {
-    throw new TriageError("BAD_INPUT", `${approval.by} may not approve ${refused.actionId} (rule ${refused.rule}); approvers: ${refused.approvers.join(", ")}`);
+    throw new TriageError(
+      "BAD_INPUT",
+      `${approval.by} may not approve ${refused.actionId} (rule ${refused.rule}); approvers: ${refused.approvers.join(", ")}`,
+    );
   }
   return guarded(runtime, caseId, async () => {
     const last = await runtime.graph.invoke(new Command({ resume: approval }), threadOf(caseId));
@@ -116,6 +133,7 @@ export async function resumeTriage(
 /** The report of a case from its checkpoint. */
 export async function caseReport(runtime: TriageRuntime, caseId: string): Promise<TriageReport> {
   const snapshot = await runtime.graph.getState(threadOf(caseId));
-  if (Object.keys(snapshot.values ?? {}).length === 0) throw new TriageError("NOT_FOUND", `no case ${caseId}`);
+  if (Object.keys(snapshot.values ?? {}).length === 0)
+    throw new TriageError("NOT_FOUND", `no case ${caseId}`);
   return buildReport(stateOf(snapshot));
 }

@@ -19,31 +19,43 @@ type Options = ConfigOverrides & { json?: boolean };
 
 export function registerLabCommands(program: Command, { addCommon, overrides, setExit }: Shared): void {
   const lab = program.command("lab").description("the embedded lab: a seeded fictional company");
-  addCommon(lab.command("list").description("the lab's alerts").option("--family <family>", "only this family")).action(
-    async (options: Options & { family?: string }) => {
-      const config = loadConfig(overrides(options));
-      const family = options.family === undefined ? undefined : alertFamilySchema.safeParse(options.family);
-      if (family && !family.success) {
-        throw new TriageError("BAD_INPUT", `unknown family ${options.family}; expected ${alertFamilySchema.options.join(", ")}`);
-      }
-      const db = openLab(config.labDatabasePath, { seed: config.labSeed });
-      try {
-        const alerts = (await createLabToolset(db).alerts.listAlerts({ limit: 100_000 })).filter(
-          (a) => !family?.data || a.family === family.data,
-        );
-        if (options.json) printJson(alerts);
-        else print(renderTable(["id", "family", "type", "severity", "title"], alerts.map((a) => [a.id, a.family, a.type, a.severity, a.title])));
-      } finally {
-        db.close();
-      }
-      setExit(EXIT.ok);
-    },
-  );
   addCommon(
-    lab.command("reset").description("regenerate the lab database").option("--seed <n>", "scenario seed", (v) => {
-      if (!/^\d+$/.test(v)) throw new TriageError("BAD_INPUT", `--seed must be a whole number, got ${v}`);
-      return Number(v);
-    }),
+    lab.command("list").description("the lab's alerts").option("--family <family>", "only this family"),
+  ).action(async (options: Options & { family?: string }) => {
+    const config = loadConfig(overrides(options));
+    const family = options.family === undefined ? undefined : alertFamilySchema.safeParse(options.family);
+    if (family && !family.success) {
+      throw new TriageError(
+        "BAD_INPUT",
+        `unknown family ${options.family}; expected ${alertFamilySchema.options.join(", ")}`,
+      );
+    }
+    const db = openLab(config.labDatabasePath, { seed: config.labSeed });
+    try {
+      const alerts = (await createLabToolset(db).alerts.listAlerts({ limit: 100_000 })).filter(
+        (a) => !family?.data || a.family === family.data,
+      );
+      if (options.json) printJson(alerts);
+      else
+        print(
+          renderTable(
+            ["id", "family", "type", "severity", "title"],
+            alerts.map((a) => [a.id, a.family, a.type, a.severity, a.title]),
+          ),
+        );
+    } finally {
+      db.close();
+    }
+    setExit(EXIT.ok);
+  });
+  addCommon(
+    lab
+      .command("reset")
+      .description("regenerate the lab database")
+      .option("--seed <n>", "scenario seed", (v) => {
+        if (!/^\d+$/.test(v)) throw new TriageError("BAD_INPUT", `--seed must be a whole number, got ${v}`);
+        return Number(v);
+      }),
   ).action(async (options: Options & { seed?: number }) => {
     const config = loadConfig(overrides(options));
     if (existsSync(config.labDatabasePath)) rmSync(config.labDatabasePath);
@@ -56,7 +68,10 @@ export function registerLabCommands(program: Command, { addCommon, overrides, se
   });
 
   addCommon(
-    program.command("eval").description("measure the engine on labeled data").option("--lab", "accuracy on the lab's ground truth"),
+    program
+      .command("eval")
+      .description("measure the engine on labeled data")
+      .option("--lab", "accuracy on the lab's ground truth"),
   ).action(async (options: Options & { lab?: boolean }) => {
     if (!options.lab) throw new TriageError("BAD_INPUT", "say what to evaluate: --lab");
     const result = await evaluateLab(loadConfig(overrides(options)));
@@ -68,11 +83,23 @@ export function registerLabCommands(program: Command, { addCommon, overrides, se
       print(
         renderTable(
           ["family", "alerts", "correct", "accuracy", "malicious caught", "benign called malicious"],
-          result.families.map((f) => [f.family, String(f.n), String(f.correct), pct(f.accuracy), `${f.maliciousCaught}/${f.malicious}`, `${f.falseMalicious}/${f.benign}`]),
+          result.families.map((f) => [
+            f.family,
+            String(f.n),
+            String(f.correct),
+            pct(f.accuracy),
+            `${f.maliciousCaught}/${f.malicious}`,
+            `${f.falseMalicious}/${f.benign}`,
+          ]),
         ),
       );
-      print(`total ${result.total.correct}/${result.total.n} = ${pct(result.total.accuracy)}; median ${result.medianMs.toFixed(1)} ms per alert`);
-      for (const e of result.errors.slice(0, 20)) print(`  miss ${e.alertId} ${e.family}/${e.type}: expected ${e.expected}, got ${e.got} (${e.confidence.toFixed(2)})`);
+      print(
+        `total ${result.total.correct}/${result.total.n} = ${pct(result.total.accuracy)}; median ${result.medianMs.toFixed(1)} ms per alert`,
+      );
+      for (const e of result.errors.slice(0, 20))
+        print(
+          `  miss ${e.alertId} ${e.family}/${e.type}: expected ${e.expected}, got ${e.got} (${e.confidence.toFixed(2)})`,
+        );
       for (const f of result.failures) print(`  FAILED ${f.alertId}: ${f.error}`);
     }
     setExit(result.failures.length ? EXIT.internal : EXIT.ok);

@@ -31,7 +31,10 @@ function overrides(options: CommonOptions): ConfigOverrides {
   return { config: options.config, db: options.db, labDb: options.labDb, policy: options.policy };
 }
 
-async function triageCommand(alertId: string, options: CommonOptions & { execute?: boolean }): Promise<number> {
+async function triageCommand(
+  alertId: string,
+  options: CommonOptions & { execute?: boolean },
+): Promise<number> {
   const opened = await openRuntime(loadConfig(overrides(options)));
   try {
     const outcome = await runTriage(opened.runtime, alertId, { dryRun: !options.execute });
@@ -82,14 +85,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument("[alert-id]", "alert to triage (see `triage lab list`)")
     .option("--execute", "run the actions the policy allows (default: dry run, nothing is executed)")
     .showHelpAfterError()
+    .enablePositionalOptions()
     .exitOverride();
-  addCommon(program).action(async (alertId: string | undefined, options: CommonOptions & { execute?: boolean }) => {
-    if (!alertId) {
-      program.outputHelp();
-      return setExit(EXIT.badInput);
-    }
-    setExit(await triageCommand(alertId, options));
-  });
+  addCommon(program).action(
+    async (alertId: string | undefined, options: CommonOptions & { execute?: boolean }) => {
+      if (!alertId) {
+        program.outputHelp();
+        return setExit(EXIT.badInput);
+      }
+      setExit(await triageCommand(alertId, options));
+    },
+  );
 
   addCommon(
     program
@@ -100,8 +106,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option("--by <name>", "who decides (default: your user name)")
       .addOption(new Option("--action <id...>", "only these action ids (default: all pending)"))
       .option("--comment <text>", "a note for the audit log"),
-  ).action(async (caseId: string, options: CommonOptions & { deny?: boolean; by?: string; action?: string[]; comment?: string }) =>
-    setExit(await approveCommand(caseId, options)),
+  ).action(
+    async (
+      caseId: string,
+      options: CommonOptions & { deny?: boolean; by?: string; action?: string[]; comment?: string },
+    ) => setExit(await approveCommand(caseId, options)),
   );
 
   const cases = program.command("cases").description("case memory");
@@ -126,7 +135,8 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version print and exit 0; usage errors were already printed by commander.
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
-    if (isTriageError(error)) return fail(error.code === "INTERNAL" ? EXIT.internal : EXIT.badInput, error.message);
+    if (isTriageError(error))
+      return fail(error.code === "INTERNAL" ? EXIT.internal : EXIT.badInput, error.message);
     return fail(EXIT.internal, `internal error: ${describeError(error)}`);
   }
 }

@@ -13,7 +13,9 @@ const pct = (n: number) => `${Math.round(n * 100)}%`;
 export function renderReport(report: TriageReport): string {
   const { verdict, alert } = report;
   const lines: string[] = [];
-  lines.push(`Case ${report.caseId}  alert ${alert.id}  ${alert.family}/${alert.type}  [${report.status}${report.dryRun ? ", dry run" : ""}]`);
+  lines.push(
+    `Case ${report.caseId}  alert ${alert.id}  ${alert.family}/${alert.type}  [${report.status}${report.dryRun ? ", dry run" : ""}]`,
+  );
   lines.push(`  ${alert.title}`);
   lines.push("");
   lines.push(
@@ -33,7 +35,9 @@ export function renderReport(report: TriageReport): string {
   if (report.related.length) {
     lines.push("", "Related cases:");
     for (const r of report.related.slice(0, 5))
-      lines.push(`  ${r.caseId} (${r.alertId}) ${r.disposition ?? "open"}${r.duplicate ? " duplicate" : ""}: ${r.shared.slice(0, 3).join(", ")}`);
+      lines.push(
+        `  ${r.caseId} (${r.alertId}) ${r.disposition ?? "open"}${r.duplicate ? " duplicate" : ""}: ${r.shared.slice(0, 3).join(", ")}`,
+      );
   }
   const rounds = new Set(report.steps.map((s) => s.round)).size;
   lines.push("", `Investigation: ${report.steps.length} tool calls in ${rounds} rounds`);
@@ -45,13 +49,18 @@ export function renderReport(report: TriageReport): string {
   if (report.actions.length === 0) lines.push("  none proposed");
   for (const a of report.actions) {
     lines.push(`  ${a.id} ${a.type} ${a.target}${a.blastRadius > 1 ? ` (${a.blastRadius} targets)` : ""}`);
-    lines.push(`      policy: ${a.decision} (rule ${a.rule})  status: ${a.status}${a.detail ? `  ${a.detail}` : ""}`);
+    lines.push(
+      `      policy: ${a.decision} (rule ${a.rule})  status: ${a.status}${a.detail ? `  ${a.detail}` : ""}`,
+    );
   }
   if (report.status === "awaiting_approval") {
     lines.push("", `Waiting for approval: triage approve ${report.caseId} [--deny] --by <name>`);
   }
   if (report.approval) {
-    lines.push("", `${report.approval.approved ? "Approved" : "Denied"} by ${report.approval.by} at ${report.approval.at}`);
+    lines.push(
+      "",
+      `${report.approval.approved ? "Approved" : "Denied"} by ${report.approval.by} at ${report.approval.at}`,
+    );
   }
   if (report.notes.length) {
     lines.push("", "Notes:");
@@ -63,6 +72,10 @@ export function renderReport(report: TriageReport): string {
 /** A plain text table. */
 export function renderTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }

@@ -14,7 +14,11 @@ describe("tool catalog", () => {
 
   it("rejects bad arguments with a BAD_INPUT error naming the field", () => {
     try {
-      parseToolArgs("identity_sign_ins", { user: "a@b.c", since: "yesterday", until: "2026-11-02T00:00:00Z" });
+      parseToolArgs("identity_sign_ins", {
+        user: "a@b.c",
+        since: "yesterday",
+        until: "2026-11-02T00:00:00Z",
+      });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ToolError);

@@ -15,7 +15,9 @@ import {
 const isoTimestamp = z.iso.datetime({ offset: true });
 
 export const toolInputSchemas = {
-  siem_search: siemQuerySchema.describe("Search SIEM events (sign-ins, proxy, DNS, mail gateway, process, audit)"),
+  siem_search: siemQuerySchema.describe(
+    "Search SIEM events (sign-ins, proxy, DNS, mail gateway, process, audit)",
+  ),
   edr_get_host: z
     .object({ hostname: z.string().min(1).describe("Host name as the EDR knows it") })
     .describe("Look up a host in the EDR: OS, owner, tags such as critical_server, isolation state"),
@@ -76,11 +78,15 @@ export interface ToolOutput {
 }
 
 function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+  if (count === 1) return `${count} ${noun}`;
+  return `${count} ${/(s|x|ch|sh)$/.test(noun) ? `${noun}es` : `${noun}s`}`;
 }
 
 /** Parses the arguments of a call; bad arguments are a BAD_INPUT ToolError, returned to a model as data. */
-export function parseToolArgs<T extends ToolName>(tool: T, args: unknown): z.infer<(typeof toolInputSchemas)[T]> {
+export function parseToolArgs<T extends ToolName>(
+  tool: T,
+  args: unknown,
+): z.infer<(typeof toolInputSchemas)[T]> {
   const parsed = toolInputSchemas[tool].safeParse(args);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -139,7 +145,10 @@ export async function runToolCall(
       const query = parseToolArgs("mail_find_messages", call.args);
       const messages = await tools.mail.findMessages(query, o);
       const mailboxes = new Set(messages.map((m) => m.mailbox)).size;
-      return { data: messages, summary: `${plural(messages.length, "message")} in ${plural(mailboxes, "mailbox")}` };
+      return {
+        data: messages,
+        summary: `${plural(messages.length, "message")} in ${plural(mailboxes, "mailbox")}`,
+      };
     }
     case "mail_get_message": {
       const { mailbox, id } = parseToolArgs("mail_get_message", call.args);
@@ -199,6 +208,8 @@ export function canonicalJson(value: unknown): string {
 
 /** A stable evidence id: the same tool and arguments always get the same id. */
 export function evidenceIdFor(call: ToolCall): string {
-  const digest = createHash("sha256").update(`${call.tool}\n${canonicalJson(call.args)}`).digest("hex");
+  const digest = createHash("sha256")
+    .update(`${call.tool}\n${canonicalJson(call.args)}`)
+    .digest("hex");
   return `ev-${digest.slice(0, 10)}`;
 }

@@ -27,7 +27,8 @@ export function isToolError(error: unknown): error is ToolError {
   return error instanceof ToolError;
 }
 
-export type TriageErrorCode = "BAD_INPUT" | "NOT_FOUND" | "BAD_POLICY" | "BAD_DATABASE" | "CONFLICT" | "INTERNAL";
+export type TriageErrorCode =
+  "BAD_INPUT" | "NOT_FOUND" | "BAD_POLICY" | "BAD_DATABASE" | "CONFLICT" | "INTERNAL";
 
 /**
  * A failure the CLI reports as one line. BAD_INPUT, NOT_FOUND, BAD_POLICY and BAD_DATABASE are the user's

@@ -45,7 +45,11 @@ export type ObservableType = z.infer<typeof observableTypeSchema>;
 
 export const observableSchema = z.object({
   type: observableTypeSchema.describe("Kind of observable"),
-  value: z.string().min(1).max(2048).describe("The observable's value, normalized (lower-case domains, etc.)"),
+  value: z
+    .string()
+    .min(1)
+    .max(2048)
+    .describe("The observable's value, normalized (lower-case domains, etc.)"),
   role: z
     .string()
     .max(64)
@@ -244,7 +248,9 @@ export type Approval = z.infer<typeof approvalSchema>;
 /** Datasets the SIEM port can search; every vendor maps them to its own indexes or tables. */
 export const siemDatasetSchema = z
   .enum(["signin", "proxy", "dns", "mail", "process", "network", "audit"])
-  .describe("Event dataset: signin, proxy (web), dns, mail (gateway), process, network, audit (admin/mailbox)");
+  .describe(
+    "Event dataset: signin, proxy (web), dns, mail (gateway), process, network, audit (admin/mailbox)",
+  );
 export type SiemDataset = z.infer<typeof siemDatasetSchema>;
 
 export const siemFilterSchema = z.object({
@@ -406,7 +412,10 @@ export const intelVerdictSchema = z.object({
   verdict: z.enum(["malicious", "suspicious", "harmless", "unknown"]),
   score: z.number().min(0).max(100).nullish().describe("0 harmless to 100 certainly malicious"),
   sources: z.array(z.string()).default([]),
-  tags: z.array(z.string()).default([]).describe("e.g. phishing, c2, corporate_vpn, scanner, newly_registered"),
+  tags: z
+    .array(z.string())
+    .default([])
+    .describe("e.g. phishing, c2, corporate_vpn, scanner, newly_registered"),
   firstSeen: isoTimestamp.nullish(),
   detail: z.string().nullish(),
 });
@@ -480,7 +489,10 @@ export type ResponseOutcome = z.infer<typeof responseOutcomeSchema>;
 export interface ResponseActions {
   readonly vendor: string;
   supports(type: ActionType): boolean;
-  execute(action: ProposedAction, context: { idempotencyKey: string; signal?: AbortSignal }): Promise<ResponseOutcome>;
+  execute(
+    action: ProposedAction,
+    context: { idempotencyKey: string; signal?: AbortSignal },
+  ): Promise<ResponseOutcome>;
 }
 
 /** Read-only tools the reasoners may use. */

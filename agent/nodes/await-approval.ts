@@ -24,7 +24,13 @@ export const awaitApproval =
       alertId: state.alertId,
       actions: pending.map((d) => {
         const action = state.actions.find((a) => a.id === d.actionId);
-        return { id: d.actionId, type: action?.type ?? "", target: action?.target ?? "", rule: d.rule, approvers: d.approvers };
+        return {
+          id: d.actionId,
+          type: action?.type ?? "",
+          target: action?.target ?? "",
+          rule: d.rule,
+          approvers: d.approvers,
+        };
       }),
     };
     const answer: Approval = approvalSchema.parse(interrupt<ApprovalRequest, unknown>(request));

@@ -21,7 +21,13 @@ export const checkPolicy =
         actor: "policy",
         event: "policy.decided",
         caseId: state.caseId,
-        payload: { actionId: decision.actionId, type: action?.type, target: action?.target, decision: decision.decision, rule: decision.rule },
+        payload: {
+          actionId: decision.actionId,
+          type: action?.type,
+          target: action?.target,
+          decision: decision.decision,
+          rule: decision.rule,
+        },
       });
     }
     return { decisions };

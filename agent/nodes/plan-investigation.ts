@@ -15,9 +15,11 @@ export const planInvestigation =
     const elapsedMs = deps.now().getTime() - Date.parse(state.startedAt || deps.now().toISOString());
     const remaining = budget.maxToolCalls - state.steps.length;
     const stop = (note: string): TriageStateUpdate => ({ pendingCalls: [], notes: [...state.notes, note] });
-    if (state.round >= budget.maxRounds) return stop(`investigation stopped at the round limit (${budget.maxRounds})`);
+    if (state.round >= budget.maxRounds)
+      return stop(`investigation stopped at the round limit (${budget.maxRounds})`);
     if (remaining <= 0) return stop(`investigation stopped at the tool-call limit (${budget.maxToolCalls})`);
-    if (elapsedMs > budget.maxWallMs) return stop(`investigation stopped at the time limit (${budget.maxWallMs} ms)`);
+    if (elapsedMs > budget.maxWallMs)
+      return stop(`investigation stopped at the time limit (${budget.maxWallMs} ms)`);
 
     let plan;
     try {
@@ -41,7 +43,8 @@ export const planInvestigation =
     }
     const notes = [...state.notes];
     if (dropped.length) notes.push(`ignored ${dropped.length} planned call(s) to unknown tools`);
-    if (calls.length > remaining) notes.push(`tool-call budget cut the plan from ${calls.length} to ${remaining} calls`);
+    if (calls.length > remaining)
+      notes.push(`tool-call budget cut the plan from ${calls.length} to ${remaining} calls`);
     return { pendingCalls: plan.done && calls.length === 0 ? [] : calls.slice(0, remaining), notes };
   };
 

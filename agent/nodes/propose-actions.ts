@@ -29,7 +29,9 @@ export const proposeActions =
       seen.add(key);
       valid.push({ ...parsed.data, id: `act-${valid.length + 1}` });
     }
-    const resolved = await Promise.all(valid.map((action) => resolveTarget(deps.tools, deps.organization, action)));
+    const resolved = await Promise.all(
+      valid.map((action) => resolveTarget(deps.tools, deps.organization, action)),
+    );
     for (const r of resolved) if (r.note) notes.push(r.note);
     return { actions: resolved.map((r) => r.action), notes };
   };

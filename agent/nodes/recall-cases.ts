@@ -9,7 +9,12 @@ export const recallCases =
     const alert = requireAlert(state);
     const { related, history } = deps.memory.recall(state.caseId, alert);
     const notes = related.some((c) => c.duplicate)
-      ? [`same alert content was triaged before: ${related.filter((c) => c.duplicate).map((c) => c.caseId).join(", ")}`]
+      ? [
+          `same alert content was triaged before: ${related
+            .filter((c) => c.duplicate)
+            .map((c) => c.caseId)
+            .join(", ")}`,
+        ]
       : [];
     return { related, history, notes: [...state.notes, ...notes] };
   };

@@ -7,7 +7,10 @@ import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
 
 /** Same case, same action type, same target: same key, so nothing runs twice however often we retry. */
 export function idempotencyKey(caseId: string, action: ProposedAction): string {
-  return createHash("sha256").update(`${caseId}\n${action.type}\n${action.target}`).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(`${caseId}\n${action.type}\n${action.target}`)
+    .digest("hex")
+    .slice(0, 32);
 }
 
 const terminal = new Set<string>(["executed", "dry_run", "failed", "denied"]);
@@ -20,19 +23,34 @@ async function runOne(
 ): Promise<ActionResult> {
   const key = idempotencyKey(state.caseId, action);
   const at = () => deps.now().toISOString();
-  const result = (status: ActionStatus, detail: string): ActionResult => ({ actionId: action.id, status, idempotencyKey: key, detail, at: at() });
+  const result = (status: ActionStatus, detail: string): ActionResult => ({
+    actionId: action.id,
+    status,
+    idempotencyKey: key,
+    detail,
+    at: at(),
+  });
   if (!decision) return result("denied", "no policy decision (default deny)");
 
   const planned = resolveStatus(decision, state.approval ?? undefined, state.dryRun);
   if (planned !== "dry_run" && planned !== "executed") {
-    return result(planned, planned === "denied" ? decision.reason || "denied by policy" : "waiting for approval");
+    return result(
+      planned,
+      planned === "denied" ? decision.reason || "denied by policy" : "waiting for approval",
+    );
   }
   // The one gate every side effect passes: policy allow, or a person's approval of this action.
   if (!mayExecute(decision, state.approval ?? undefined)) return result("denied", "not allowed by policy");
 
   const claim = deps.memory.claimAction(state.caseId, action.id, key);
   if (!claim.claimed && terminal.has(claim.status)) {
-    return { actionId: action.id, status: claim.status as ActionStatus, idempotencyKey: key, detail: claim.detail, at: at() };
+    return {
+      actionId: action.id,
+      status: claim.status as ActionStatus,
+      idempotencyKey: key,
+      detail: claim.detail,
+      at: at(),
+    };
   }
   let outcome: ActionResult;
   if (planned === "dry_run") {
@@ -43,7 +61,10 @@ async function runOne(
     try {
       // A claim left at "started" by a crash comes here again: the responder is idempotent on the key.
       const done = await deps.tools.actions.execute(action, { idempotencyKey: key });
-      outcome = result("executed", done.outcome === "already_done" ? `already done: ${done.detail}` : done.detail);
+      outcome = result(
+        "executed",
+        done.outcome === "already_done" ? `already done: ${done.detail}` : done.detail,
+      );
     } catch (error) {
       outcome = result("failed", describeError(error));
     }

@@ -12,7 +12,11 @@ async function callWithRetries(deps: TriageDeps, call: ToolCall): Promise<ToolOu
     try {
       return await runToolCall(deps.tools, call, { signal: AbortSignal.timeout(deps.budget.toolTimeoutMs) });
     } catch (error) {
-      const code = isToolError(error) ? error.code : error instanceof Error && error.name === "TimeoutError" ? "TIMEOUT" : "";
+      const code = isToolError(error)
+        ? error.code
+        : error instanceof Error && error.name === "TimeoutError"
+          ? "TIMEOUT"
+          : "";
       if (attempt >= deps.budget.toolRetries || !retryable.has(code)) throw error;
     }
   }
@@ -37,12 +41,30 @@ export const runTools =
         } catch (error) {
           ok = false;
           const code = isToolError(error) ? error.code : "UPSTREAM_ERROR";
-          output = { data: { error: { code, message: describeError(error) } }, summary: `failed: ${describeError(error)}` };
+          output = {
+            data: { error: { code, message: describeError(error) } },
+            summary: `failed: ${describeError(error)}`,
+          };
         }
         const durationMs = Math.round((performance.now() - started) * 100) / 100;
         return {
-          evidence: { id, tool: call.tool, args: call.args, summary: output.summary, data: output.data, collectedAt: deps.now().toISOString() },
-          step: { round, tool: call.tool, args: call.args, evidenceId: id, ok, summary: output.summary, durationMs },
+          evidence: {
+            id,
+            tool: call.tool,
+            args: call.args,
+            summary: output.summary,
+            data: output.data,
+            collectedAt: deps.now().toISOString(),
+          },
+          step: {
+            round,
+            tool: call.tool,
+            args: call.args,
+            evidenceId: id,
+            ok,
+            summary: output.summary,
+            durationMs,
+          },
         };
       }),
     );

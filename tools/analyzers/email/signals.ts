@@ -184,7 +184,7 @@ function senderSignals(ctx: EmailContext, ev: string[]): Signal[] {
       );
     }
   }
-  if (facts.listUnsubscribe && authenticated && !lookalike) {
+  if (facts.listUnsubscribe && authenticated && (!lookalike || lookalike.technique === "brand_in_domain")) {
     out.push(
       signal(
         "email.bulk.list_unsubscribe",

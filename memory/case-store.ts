@@ -1,0 +1,494 @@
+/**
+ * Case memory over SQLite: what the graph writes while it works (cases, evidence, verdicts, decisions,
+ * action runs), what analysts read back (lists, cases, feedback), and the hash-chained audit log.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+import type { CaseMemory, ClaimResult } from "../agent/deps.ts";
+import type { InvestigationStep } from "../agent/reasoners/types.ts";
+import { canonicalJson } from "../tools/catalog.ts";
+import { TriageError } from "../tools/errors.ts";
+import {
+  alertFamilySchema,
+  dispositionSchema,
+  type ActionResult,
+  type Alert,
+  type Approval,
+  type Disposition,
+  type Evidence,
+  type Finding,
+  type PolicyDecision,
+  type ProposedAction,
+  type Verdict,
+} from "../tools/types.ts";
+import type { CaseDatabase } from "./db.ts";
+import type { ObservableHistory, RelatedCase } from "./types.ts";
+
+export const caseStatusSchema = z.enum(["investigating", "awaiting_approval", "closed", "failed"]);
+export type CaseStatus = z.infer<typeof caseStatusSchema>;
+
+export const caseSummarySchema = z.object({
+  caseId: z.string(),
+  alertId: z.string(),
+  family: alertFamilySchema,
+  type: z.string(),
+  title: z.string(),
+  disposition: dispositionSchema.nullable(),
+  confidence: z.number().nullable(),
+  status: caseStatusSchema,
+  reasoner: z.string(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type CaseSummary = z.infer<typeof caseSummarySchema>;
+
+const caseRowSchema = z
+  .object({
+    id: z.string(),
+    alert_id: z.string(),
+    family: alertFamilySchema,
+    type: z.string(),
+    title: z.string(),
+    disposition: dispositionSchema.nullable(),
+    confidence: z.number().nullable(),
+    status: caseStatusSchema,
+    reasoner: z.string(),
+    error: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .transform((r): CaseSummary => ({
+    caseId: r.id,
+    alertId: r.alert_id,
+    family: r.family,
+    type: r.type,
+    title: r.title,
+    disposition: r.disposition,
+    confidence: r.confidence,
+    status: r.status,
+    reasoner: r.reasoner,
+    error: r.error,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }));
+
+const runRowSchema = z.object({ status: z.string(), detail: z.string() });
+const countRowSchema = z.object({ n: z.number() });
+const hashRowSchema = z.object({ hash: z.string() });
+const relatedRowSchema = z.object({
+  id: z.string(),
+  alert_id: z.string(),
+  type: z.string(),
+  title: z.string(),
+  created_at: z.string(),
+  disposition: dispositionSchema.nullable(),
+  analyst: dispositionSchema.nullable(),
+  type_value: z.string(),
+});
+const historyRowSchema = z.object({
+  disposition: dispositionSchema.nullable(),
+  analyst: dispositionSchema.nullable(),
+  n: z.number(),
+});
+const auditRowSchema = z.object({
+  seq: z.number(),
+  at: z.string(),
+  actor: z.string(),
+  event: z.string(),
+  case_id: z.string().nullable(),
+  payload: z.string(),
+  prev_hash: z.string(),
+  hash: z.string(),
+});
+
+export const GENESIS_HASH = "0".repeat(64);
+// Observables that name the people involved, not the threat: sharing them does not make cases related.
+const PERSONAL_ROLES = new Set(["reporter", "recipient"]);
+// Values seen in this many cases are background (our own domain, a popular site): not a link between cases.
+const TOO_COMMON = 50;
+const RECALL_DAYS = 30;
+
+function auditHash(
+  prevHash: string,
+  entry: { at: string; actor: string; event: string; caseId: string | null; payload: string },
+): string {
+  return createHash("sha256")
+    .update(prevHash)
+    .update(
+      canonicalJson({
+        at: entry.at,
+        actor: entry.actor,
+        event: entry.event,
+        caseId: entry.caseId,
+        payload: entry.payload,
+      }),
+    )
+    .digest("hex");
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  entries: number;
+  firstBadSeq?: number;
+  reason?: string;
+}
+
+/** Recomputes the chain from the first entry; the first mismatch is where someone altered the log. */
+export function verifyAuditLog(db: CaseDatabase): AuditVerification {
+  let prev = GENESIS_HASH;
+  let entries = 0;
+  for (const raw of db.prepare("SELECT * FROM audit_log ORDER BY seq").iterate()) {
+    const row = auditRowSchema.parse(raw);
+    entries++;
+    if (row.prev_hash !== prev)
+      return {
+        ok: false,
+        entries,
+        firstBadSeq: row.seq,
+        reason: "entry does not link to the one before it (removed or reordered)",
+      };
+    const expected = auditHash(prev, {
+      at: row.at,
+      actor: row.actor,
+      event: row.event,
+      caseId: row.case_id,
+      payload: row.payload,
+    });
+    if (expected !== row.hash)
+      return {
+        ok: false,
+        entries,
+        firstBadSeq: row.seq,
+        reason: "entry content does not match its hash (altered)",
+      };
+    prev = row.hash;
+  }
+  return { ok: true, entries };
+}
+
+export class SqliteCaseMemory implements CaseMemory {
+  private readonly db: CaseDatabase;
+  private readonly now: () => Date;
+
+  constructor(db: CaseDatabase, options: { now: () => Date }) {
+    this.db = db;
+    this.now = options.now;
+  }
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+
+  createCase(alert: Alert, options: { reasoner: string }): string {
+    const id = `case-${randomBytes(5).toString("hex")}`;
+    const at = this.stamp();
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO cases (id, alert_id, alert_source, family, type, title, status, reasoner, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'investigating', ?, ?, ?)`,
+        )
+        .run(id, alert.id, alert.source, alert.family, alert.type, alert.title, options.reasoner, at, at);
+      this.writeAlert(id, alert);
+    })();
+    return id;
+  }
+
+  private writeAlert(caseId: string, alert: Alert): void {
+    this.db
+      .prepare(
+        "INSERT INTO alerts (case_id, doc) VALUES (?, ?) ON CONFLICT(case_id) DO UPDATE SET doc = excluded.doc",
+      )
+      .run(caseId, JSON.stringify(alert));
+    const insert = this.db.prepare(
+      "INSERT OR IGNORE INTO observables (case_id, type, value, role) VALUES (?, ?, ?, ?)",
+    );
+    for (const o of alert.observables) insert.run(caseId, o.type, o.value.toLowerCase(), o.role ?? "");
+  }
+
+  saveAlert(caseId: string, alert: Alert): void {
+    this.db.transaction(() => this.writeAlert(caseId, alert))();
+  }
+
+  recall(caseId: string, alert: Alert): { related: RelatedCase[]; history: ObservableHistory[] } {
+    const since = new Date(this.now().getTime() - RECALL_DAYS * 86_400_000).toISOString();
+    const threat = alert.observables.filter((o) => !PERSONAL_ROLES.has(o.role ?? ""));
+    const keys = [
+      ...new Map(
+        threat.map((o) => [
+          `${o.type}\u0000${o.value.toLowerCase()}`,
+          { type: o.type, value: o.value.toLowerCase() },
+        ]),
+      ).values(),
+    ];
+    const caseCount = this.db.prepare(
+      "SELECT COUNT(DISTINCT case_id) AS n FROM observables WHERE type = ? AND value = ? AND case_id <> ?",
+    );
+    const common = new Set(
+      keys
+        .filter((k) => countRowSchema.parse(caseCount.get(k.type, k.value, caseId)).n > TOO_COMMON)
+        .map((k) => `${k.type}\u0000${k.value}`),
+    );
+    const useful = keys.filter((k) => !common.has(`${k.type}\u0000${k.value}`));
+
+    const related = new Map<string, RelatedCase>();
+    const relatedQuery = this.db.prepare(
+      `SELECT c.id, c.alert_id, c.type, c.title, c.created_at, c.disposition,
+              (SELECT f.disposition FROM feedback f WHERE f.case_id = c.id ORDER BY f.seq DESC LIMIT 1) AS analyst,
+              o.type || char(0) || o.value AS type_value
+       FROM observables o JOIN cases c ON c.id = o.case_id
+       WHERE o.type = ? AND o.value = ? AND o.role NOT IN ('reporter', 'recipient') AND c.id <> ? AND c.created_at >= ?
+       ORDER BY c.created_at DESC LIMIT 50`,
+    );
+    for (const k of useful) {
+      for (const raw of relatedQuery.all(k.type, k.value, caseId, since)) {
+        const row = relatedRowSchema.parse(raw);
+        const seen = related.get(row.id);
+        const shared = { type: k.type, value: k.value };
+        if (seen) seen.sharedObservables.push(shared);
+        else
+          related.set(row.id, {
+            caseId: row.id,
+            alertId: row.alert_id,
+            alertType: row.type,
+            title: row.title,
+            createdAt: row.created_at,
+            disposition: row.disposition,
+            analystDisposition: row.analyst,
+            sharedObservables: [shared],
+            duplicate: row.alert_id === alert.id,
+          });
+      }
+    }
+    const historyQuery = this.db.prepare(
+      `SELECT c.disposition,
+              (SELECT f.disposition FROM feedback f WHERE f.case_id = c.id ORDER BY f.seq DESC LIMIT 1) AS analyst,
+              COUNT(*) AS n
+       FROM (SELECT DISTINCT case_id FROM observables WHERE type = ? AND value = ? AND role NOT IN ('reporter','recipient') AND case_id <> ?) o
+       JOIN cases c ON c.id = o.case_id GROUP BY 1, 2`,
+    );
+    const history: ObservableHistory[] = useful.flatMap((k) => {
+      const rows = historyQuery.all(k.type, k.value, caseId).map((r) => historyRowSchema.parse(r));
+      if (!rows.length) return [];
+      const final = (r: z.infer<typeof historyRowSchema>): Disposition | null => r.analyst ?? r.disposition;
+      return [
+        {
+          type: k.type,
+          value: k.value,
+          seenInCases: rows.reduce((s, r) => s + r.n, 0),
+          maliciousCases: rows.filter((r) => final(r) === "malicious").reduce((s, r) => s + r.n, 0),
+          benignCases: rows.filter((r) => final(r) === "benign").reduce((s, r) => s + r.n, 0),
+          listed: null,
+        },
+      ];
+    });
+    const ranked = [...related.values()].sort(
+      (a, b) =>
+        b.sharedObservables.length - a.sharedObservables.length || (a.createdAt < b.createdAt ? 1 : -1),
+    );
+    return { related: ranked.slice(0, 10), history };
+  }
+
+  addEvidence(caseId: string, evidence: Evidence[], steps: InvestigationStep[]): void {
+    const insertEvidence = this.db.prepare(
+      `INSERT INTO evidence (case_id, id, tool, args, summary, data, collected_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(case_id, id) DO UPDATE SET summary = excluded.summary, data = excluded.data, collected_at = excluded.collected_at`,
+    );
+    const insertStep = this.db.prepare(
+      `INSERT INTO steps (case_id, seq, round, tool, args, evidence_id, ok, summary, duration_ms)
+       VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE case_id = ?), ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const e of evidence)
+        insertEvidence.run(
+          caseId,
+          e.id,
+          e.tool,
+          JSON.stringify(e.args),
+          e.summary,
+          JSON.stringify(e.data ?? null),
+          e.collectedAt,
+        );
+      for (const s of steps)
+        insertStep.run(
+          caseId,
+          caseId,
+          s.round,
+          s.tool,
+          JSON.stringify(s.args),
+          s.evidenceId,
+          s.ok ? 1 : 0,
+          s.summary,
+          s.durationMs,
+        );
+    })();
+  }
+
+  saveVerdict(caseId: string, verdict: Verdict, findings: Finding[]): void {
+    const at = this.stamp();
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          "INSERT INTO verdicts (case_id, doc, findings, at) VALUES (?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET doc = excluded.doc, findings = excluded.findings, at = excluded.at",
+        )
+        .run(caseId, JSON.stringify(verdict), JSON.stringify(findings), at);
+      this.db
+        .prepare("UPDATE cases SET disposition = ?, confidence = ?, updated_at = ? WHERE id = ?")
+        .run(verdict.disposition, verdict.confidence, at, caseId);
+    })();
+  }
+
+  saveActions(caseId: string, actions: ProposedAction[], decisions: PolicyDecision[]): void {
+    const insert = this.db.prepare(
+      `INSERT INTO actions (case_id, action_id, type, target, doc, decision, rule, reason, approvers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(case_id, action_id) DO UPDATE SET doc = excluded.doc, decision = excluded.decision, rule = excluded.rule,
+         reason = excluded.reason, approvers = excluded.approvers`,
+    );
+    this.db.transaction(() => {
+      for (const a of actions) {
+        const d = decisions.find((x) => x.actionId === a.id);
+        insert.run(
+          caseId,
+          a.id,
+          a.type,
+          a.target,
+          JSON.stringify(a),
+          d?.decision ?? null,
+          d?.rule ?? null,
+          d?.reason ?? null,
+          JSON.stringify(d?.approvers ?? []),
+        );
+      }
+    })();
+  }
+
+  recordApproval(caseId: string, approval: Approval): void {
+    this.db
+      .prepare(
+        "INSERT INTO approvals (case_id, approved, by, action_ids, comment, at) VALUES (?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        caseId,
+        approval.approved ? 1 : 0,
+        approval.by,
+        JSON.stringify(approval.actionIds),
+        approval.comment,
+        approval.at,
+      );
+  }
+
+  countExecutions(type: string, since: Date): number {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM action_runs r JOIN actions a ON a.case_id = r.case_id AND a.action_id = r.action_id
+         WHERE a.type = ? AND r.status = 'executed' AND r.finished_at >= ?`,
+      )
+      .get(type, since.toISOString());
+    return countRowSchema.parse(row).n;
+  }
+
+  claimAction(caseId: string, actionId: string, idempotencyKey: string): ClaimResult {
+    // One INSERT is atomic in SQLite: of two processes racing on a key, exactly one inserts the row.
+    const inserted = this.db
+      .prepare(
+        "INSERT INTO action_runs (idempotency_key, case_id, action_id, status, started_at) VALUES (?, ?, ?, 'started', ?) ON CONFLICT(idempotency_key) DO NOTHING",
+      )
+      .run(idempotencyKey, caseId, actionId, this.stamp());
+    if (inserted.changes === 1) return { claimed: true };
+    const row = runRowSchema.parse(
+      this.db.prepare("SELECT status, detail FROM action_runs WHERE idempotency_key = ?").get(idempotencyKey),
+    );
+    return { claimed: false, status: row.status, detail: row.detail };
+  }
+
+  completeAction(caseId: string, result: ActionResult): void {
+    this.db
+      .prepare(
+        `INSERT INTO action_runs (idempotency_key, case_id, action_id, status, detail, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(idempotency_key) DO UPDATE SET status = excluded.status, detail = excluded.detail, finished_at = excluded.finished_at`,
+      )
+      .run(
+        result.idempotencyKey,
+        caseId,
+        result.actionId,
+        result.status,
+        result.detail,
+        result.at,
+        result.at,
+      );
+  }
+
+  setStatus(caseId: string, status: CaseStatus, extra: { error?: string } = {}): void {
+    this.db
+      .prepare("UPDATE cases SET status = ?, error = ?, updated_at = ? WHERE id = ?")
+      .run(status, extra.error ?? null, this.stamp(), caseId);
+  }
+
+  audit(entry: {
+    actor: string;
+    event: string;
+    caseId: string | null;
+    payload: Record<string, unknown>;
+  }): void {
+    const at = this.stamp();
+    const payload = canonicalJson(entry.payload);
+    // Immediate: take the write lock before reading the last hash, so two processes cannot fork the chain.
+    this.db
+      .transaction(() => {
+        const last = this.db.prepare("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").get();
+        const prev = last === undefined ? GENESIS_HASH : hashRowSchema.parse(last).hash;
+        const hash = auditHash(prev, {
+          at,
+          actor: entry.actor,
+          event: entry.event,
+          caseId: entry.caseId,
+          payload,
+        });
+        this.db
+          .prepare(
+            "INSERT INTO audit_log (at, actor, event, case_id, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          )
+          .run(at, entry.actor, entry.event, entry.caseId, payload, prev, hash);
+      })
+      .immediate();
+  }
+
+  listCases(options: { limit?: number; status?: CaseStatus } = {}): CaseSummary[] {
+    const limit = options.limit ?? 50;
+    const rows = options.status
+      ? this.db
+          .prepare("SELECT * FROM cases WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?")
+          .all(options.status, limit)
+      : this.db.prepare("SELECT * FROM cases ORDER BY created_at DESC, rowid DESC LIMIT ?").all(limit);
+    return rows.map((r) => caseRowSchema.parse(r));
+  }
+
+  getCase(caseId: string): CaseSummary {
+    const row = this.db.prepare("SELECT * FROM cases WHERE id = ?").get(caseId);
+    if (row === undefined) throw new TriageError("NOT_FOUND", `no case ${caseId}`);
+    return caseRowSchema.parse(row);
+  }
+
+  recordFeedback(caseId: string, feedback: { disposition: Disposition; by: string; comment: string }): void {
+    this.getCase(caseId);
+    this.db
+      .prepare("INSERT INTO feedback (case_id, disposition, by, comment, at) VALUES (?, ?, ?, ?, ?)")
+      .run(caseId, feedback.disposition, feedback.by, feedback.comment, this.stamp());
+    this.audit({
+      actor: `analyst:${feedback.by}`,
+      event: "case.feedback",
+      caseId,
+      payload: { disposition: feedback.disposition, comment: feedback.comment },
+    });
+  }
+
+  /** Status of each action run of a case, by action id. */
+  actionRuns(caseId: string): Array<{ actionId: string; status: string; detail: string }> {
+    return this.db
+      .prepare("SELECT action_id, status, detail FROM action_runs WHERE case_id = ? ORDER BY started_at")
+      .all(caseId)
+      .map((r) => z.object({ action_id: z.string(), status: z.string(), detail: z.string() }).parse(r))
+      .map((r) => ({ actionId: r.action_id, status: r.status, detail: r.detail }));
+  }
+}

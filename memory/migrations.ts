@@ -1,0 +1,134 @@
+/**
+ * Case memory schema, one migration per step, applied in order and recorded in schema_migrations. Never
+ * edit a shipped migration: add the next one. (LangGraph's saver adds its own `checkpoints` and `writes`
+ * tables to the same file.)
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "cases, evidence, verdicts, actions, audit log",
+    sql: `
+CREATE TABLE cases (
+  id TEXT PRIMARY KEY,
+  alert_id TEXT NOT NULL,
+  alert_source TEXT NOT NULL,
+  family TEXT NOT NULL,
+  type TEXT NOT NULL,
+  title TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('investigating','awaiting_approval','closed','failed')),
+  reasoner TEXT NOT NULL,
+  error TEXT,
+  disposition TEXT,
+  confidence REAL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX cases_alert ON cases(alert_source, alert_id);
+CREATE INDEX cases_created ON cases(created_at);
+
+CREATE TABLE alerts (case_id TEXT PRIMARY KEY REFERENCES cases(id), doc TEXT NOT NULL);
+
+CREATE TABLE observables (
+  case_id TEXT NOT NULL REFERENCES cases(id),
+  type TEXT NOT NULL,
+  value TEXT NOT NULL,
+  role TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (case_id, type, value, role)
+);
+CREATE INDEX observables_lookup ON observables(type, value);
+
+CREATE TABLE evidence (
+  case_id TEXT NOT NULL REFERENCES cases(id),
+  id TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  args TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  data TEXT NOT NULL,
+  collected_at TEXT NOT NULL,
+  PRIMARY KEY (case_id, id)
+);
+
+CREATE TABLE steps (
+  case_id TEXT NOT NULL REFERENCES cases(id),
+  seq INTEGER NOT NULL,
+  round INTEGER NOT NULL,
+  tool TEXT NOT NULL,
+  args TEXT NOT NULL,
+  evidence_id TEXT NOT NULL,
+  ok INTEGER NOT NULL,
+  summary TEXT NOT NULL,
+  duration_ms REAL NOT NULL,
+  PRIMARY KEY (case_id, seq)
+);
+
+CREATE TABLE verdicts (case_id TEXT PRIMARY KEY REFERENCES cases(id), doc TEXT NOT NULL, findings TEXT NOT NULL, at TEXT NOT NULL);
+
+CREATE TABLE actions (
+  case_id TEXT NOT NULL REFERENCES cases(id),
+  action_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  target TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  decision TEXT,
+  rule TEXT,
+  reason TEXT,
+  approvers TEXT,
+  PRIMARY KEY (case_id, action_id)
+);
+
+CREATE TABLE approvals (
+  case_id TEXT NOT NULL REFERENCES cases(id),
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  approved INTEGER NOT NULL,
+  by TEXT NOT NULL,
+  action_ids TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+
+-- One row per idempotency key: the claim that makes every action run at most once, across processes.
+CREATE TABLE action_runs (
+  idempotency_key TEXT PRIMARY KEY,
+  case_id TEXT NOT NULL REFERENCES cases(id),
+  action_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('started','executed','dry_run','denied','failed','pending_approval')),
+  detail TEXT NOT NULL DEFAULT '',
+  started_at TEXT NOT NULL,
+  finished_at TEXT
+);
+CREATE INDEX action_runs_case ON action_runs(case_id);
+
+CREATE TABLE feedback (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  case_id TEXT NOT NULL REFERENCES cases(id),
+  disposition TEXT NOT NULL,
+  by TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  event TEXT NOT NULL,
+  case_id TEXT,
+  payload TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_case ON audit_log(case_id);
+-- Append-only: the database itself refuses to change or remove an entry.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+`,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = migrations.reduce((max, m) => Math.max(max, m.version), 0);
