@@ -1,18 +1,19 @@
 /**
  * The triage state machine. This is the only file that wires nodes and edges:
  * load-alert → recall-cases → plan-investigation ⇄ run-tools → assess-alert → propose-actions →
- * check-policy → [await-approval] → run-actions → write-report.
+ * check-policy → run-actions (what the policy allows) → [await-approval → run-actions (what a person
+ * approved)] → write-report.
  */
 import { END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
 import type { TriageDeps } from "./deps.ts";
 import { assessAlert } from "./nodes/assess-alert.ts";
 import { awaitApproval } from "./nodes/await-approval.ts";
-import { checkPolicy, routeAfterPolicy } from "./nodes/check-policy.ts";
+import { checkPolicy } from "./nodes/check-policy.ts";
 import { loadAlert } from "./nodes/load-alert.ts";
 import { planInvestigation, routeAfterPlan } from "./nodes/plan-investigation.ts";
 import { proposeActions } from "./nodes/propose-actions.ts";
 import { recallCases } from "./nodes/recall-cases.ts";
-import { runActions } from "./nodes/run-actions.ts";
+import { routeAfterActions, runActions } from "./nodes/run-actions.ts";
 import { runTools } from "./nodes/run-tools.ts";
 import { writeReport } from "./nodes/write-report.ts";
 import { TriageState } from "./state.ts";
@@ -36,9 +37,9 @@ export function buildTriageGraph(deps: TriageDeps, options: { checkpointer?: Bas
     .addEdge("run-tools", "plan-investigation")
     .addEdge("assess-alert", "propose-actions")
     .addEdge("propose-actions", "check-policy")
-    .addConditionalEdges("check-policy", routeAfterPolicy(deps), ["await-approval", "run-actions"])
+    .addEdge("check-policy", "run-actions")
+    .addConditionalEdges("run-actions", routeAfterActions(deps), ["await-approval", "write-report"])
     .addEdge("await-approval", "run-actions")
-    .addEdge("run-actions", "write-report")
     .addEdge("write-report", END);
   return graph.compile(options.checkpointer ? { checkpointer: options.checkpointer } : {});
 }

@@ -32,11 +32,3 @@ export const checkPolicy =
     }
     return { decisions };
   };
-
-/** Pause for a person only when some action needs one. */
-export const routeAfterPolicy =
-  (deps: TriageDeps) =>
-  (state: TriageStateValue): "await-approval" | "run-actions" =>
-    deps.interactiveApprovals && state.decisions.some((d) => d.decision === "require_approval")
-      ? "await-approval"
-      : "run-actions";

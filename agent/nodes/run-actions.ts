@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describeError } from "../../tools/errors.ts";
-import type { ActionResult, ActionStatus, PolicyDecision, ProposedAction } from "../../tools/types.ts";
+import { actionStatusSchema, type ActionResult, type ActionStatus, type PolicyDecision, type ProposedAction } from "../../tools/types.ts";
 import type { TriageDeps } from "../deps.ts";
 import { mayExecute, resolveStatus } from "../policy/gate.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
@@ -73,15 +73,25 @@ async function runOne(
   return outcome;
 }
 
-/** Runs what the policy allowed or a person approved, each exactly once; records everything else. */
+/**
+ * Runs what the policy allowed or a person approved, each exactly once, and records everything else. It
+ * runs twice when a person is asked: first for what the policy allowed on its own (a quarantine need not
+ * wait for a password-reset approval), then, after the answer, for the actions that waited.
+ */
 export const runActions =
   (deps: TriageDeps) =>
   async (state: TriageStateValue): Promise<TriageStateUpdate> => {
     const results: ActionResult[] = [];
     for (const action of state.actions) {
+      const earlier = state.results.find((r) => r.actionId === action.id);
+      if (earlier && earlier.status !== "pending_approval") {
+        results.push(earlier);
+        continue;
+      }
       const decision = state.decisions.find((d) => d.actionId === action.id);
       const outcome = await runOne(deps, state, action, decision);
       results.push(outcome);
+      if (earlier?.status === outcome.status) continue;
       deps.memory.audit({
         actor: "engine",
         event: `action.${outcome.status}`,
@@ -91,3 +101,11 @@ export const runActions =
     }
     return { results };
   };
+
+/** After acting: wait for a person if some action still needs one (and someone can answer), else report. */
+export const routeAfterActions =
+  (deps: TriageDeps) =>
+  (state: TriageStateValue): "await-approval" | "write-report" =>
+    deps.interactiveApprovals && !state.approval && state.results.some((r) => r.status === "pending_approval")
+      ? "await-approval"
+      : "write-report";

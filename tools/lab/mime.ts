@@ -39,7 +39,6 @@ export function rfc5322Date(date: Date): string {
 }
 
 function encodeWord(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return /^[\x20-\x7e]*$/.test(text) ? text : `=?UTF-8?B?${Buffer.from(text, "utf8").toString("base64")}?=`;
 }
 

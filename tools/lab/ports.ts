@@ -184,17 +184,35 @@ export function createLabToolset(db: Database.Database, options: { now?: () => D
       abortable(o);
       const clauses: string[] = [];
       const params: string[] = [];
-      if (query.messageId) (clauses.push("message_id = ?"), params.push(query.messageId));
-      if (query.from) (clauses.push("from_addr = ? COLLATE NOCASE"), params.push(query.from));
-      if (query.subject) (clauses.push("subject = ?"), params.push(query.subject));
-      if (query.mailbox) (clauses.push("mailbox = ? COLLATE NOCASE"), params.push(query.mailbox));
+      if (query.messageId) {
+        clauses.push("message_id = ?");
+        params.push(query.messageId);
+      }
+      if (query.from) {
+        clauses.push("from_addr = ? COLLATE NOCASE");
+        params.push(query.from);
+      }
+      if (query.subject) {
+        clauses.push("subject = ?");
+        params.push(query.subject);
+      }
+      if (query.mailbox) {
+        clauses.push("mailbox = ? COLLATE NOCASE");
+        params.push(query.mailbox);
+      }
       if (!clauses.length)
         throw new ToolError(
           "BAD_INPUT",
           "mail search needs at least one of messageId, from, subject, mailbox",
         );
-      if (query.since) (clauses.push("received_at >= ?"), params.push(normalizeIso(query.since)));
-      if (query.until) (clauses.push("received_at <= ?"), params.push(normalizeIso(query.until)));
+      if (query.since) {
+        clauses.push("received_at >= ?");
+        params.push(normalizeIso(query.since));
+      }
+      if (query.until) {
+        clauses.push("received_at <= ?");
+        params.push(normalizeIso(query.until));
+      }
       const rows = db
         .prepare(`SELECT doc FROM messages WHERE ${clauses.join(" AND ")} ORDER BY received_at, id LIMIT ?`)
         .all(...params, query.limit);
