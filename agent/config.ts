@@ -87,8 +87,10 @@ function readConfigFile(path: string): z.infer<typeof configFileSchema> {
 /** Resolves the effective configuration. Relative paths in the config file are relative to that file. */
 export function loadConfig(
   overrides: ConfigOverrides = {},
-  env: NodeJS.ProcessEnv = process.env,
+  rawEnv: NodeJS.ProcessEnv = process.env,
 ): TriageConfig {
+  // An empty variable (TRIAGE_DB= ) means "not set", as shells and CI files produce them.
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ""));
   const configPath = overrides.config ?? env.TRIAGE_CONFIG ?? null;
   const file = configPath ? readConfigFile(configPath) : {};
   const relative = (path: string | undefined) =>

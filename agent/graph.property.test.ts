@@ -15,7 +15,12 @@ import type { ProposedAction, ResponseActions, Verdict } from "../tools/types.ts
 import { defaultBudget, type TriageDeps } from "./deps.ts";
 import { buildTriageGraph } from "./graph.ts";
 import { defaultOrganization } from "./organization.ts";
-import { actionsArbitrary, approvalArbitrary, policyArbitrary, verdictArbitrary } from "./policy/arbitraries.ts";
+import {
+  actionsArbitrary,
+  approvalArbitrary,
+  policyArbitrary,
+  verdictArbitrary,
+} from "./policy/arbitraries.ts";
 import type { Policy } from "./policy/schema.ts";
 import type { Reasoner } from "./reasoners/types.ts";
 import { resumeTriage, runTriage } from "./run-triage.ts";
@@ -61,33 +66,50 @@ async function triageOnce(policy: Policy, verdict: Verdict, actions: ProposedAct
 describe("policy gate through the whole graph", () => {
   it("property: executed ⊆ allowed ∪ approved-by-a-permitted-person", async () => {
     await fc.assert(
-      fc.asyncProperty(policyArbitrary, verdictArbitrary, actionsArbitrary, approvalArbitrary, async (policy, verdict, actions, approval) => {
-        const { runtime, executed, close } = await triageOnce(policy, verdict, actions);
-        try {
-          const first = await runTriage(runtime, "FX-1", { dryRun: false });
-          const allowed = new Set(first.report.actions.filter((a) => a.decision === "allow").map((a) => a.id));
-          // Before any answer, only what the policy allowed on its own has run.
-          for (const id of executed) expect(allowed.has(id)).toBe(true);
-          if (first.status !== "awaiting_approval" || !approval) return;
-          let approvedIds = new Set<string>();
+      fc.asyncProperty(
+        policyArbitrary,
+        verdictArbitrary,
+        actionsArbitrary,
+        approvalArbitrary,
+        async (policy, verdict, actions, approval) => {
+          const { runtime, executed, close } = await triageOnce(policy, verdict, actions);
           try {
-            const second = await resumeTriage(runtime, first.report.caseId, approval);
-            approvedIds = new Set(
-              second.report.actions
-                .filter((a) => a.decision === "require_approval" && approval.approved && (approval.actionIds.length === 0 || approval.actionIds.includes(a.id)))
-                .filter((a) => a.approvers.includes("*") || a.approvers.map((p) => p.toLowerCase()).includes(approval.by.toLowerCase()))
-                .map((a) => a.id),
+            const first = await runTriage(runtime, "FX-1", { dryRun: false });
+            const allowed = new Set(
+              first.report.actions.filter((a) => a.decision === "allow").map((a) => a.id),
             );
-          } catch (error) {
-            // Refused answers (not an approver, unknown action) must be clean input errors that run nothing.
-            expect(isTriageError(error) && error.code).toBe("BAD_INPUT");
+            // Before any answer, only what the policy allowed on its own has run.
+            for (const id of executed) expect(allowed.has(id)).toBe(true);
+            if (first.status !== "awaiting_approval" || !approval) return;
+            let approvedIds = new Set<string>();
+            try {
+              const second = await resumeTriage(runtime, first.report.caseId, approval);
+              approvedIds = new Set(
+                second.report.actions
+                  .filter(
+                    (a) =>
+                      a.decision === "require_approval" &&
+                      approval.approved &&
+                      (approval.actionIds.length === 0 || approval.actionIds.includes(a.id)),
+                  )
+                  .filter(
+                    (a) =>
+                      a.approvers.includes("*") ||
+                      a.approvers.map((p) => p.toLowerCase()).includes(approval.by.toLowerCase()),
+                  )
+                  .map((a) => a.id),
+              );
+            } catch (error) {
+              // Refused answers (not an approver, unknown action) must be clean input errors that run nothing.
+              expect(isTriageError(error) && error.code).toBe("BAD_INPUT");
+            }
+            for (const id of executed) expect(allowed.has(id) || approvedIds.has(id)).toBe(true);
+            expect(new Set(executed).size).toBe(executed.length);
+          } finally {
+            close();
           }
-          for (const id of executed) expect(allowed.has(id) || approvedIds.has(id)).toBe(true);
-          expect(new Set(executed).size).toBe(executed.length);
-        } finally {
-          close();
-        }
-      }),
+        },
+      ),
       { numRuns: 150 },
     );
   });

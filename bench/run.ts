@@ -40,9 +40,19 @@ try {
   const labDb = join(scratch, "lab.db");
   const without = await timeAll(false, scratch, labDb);
   const withCp = await timeAll(true, scratch, labDb);
-  const row = (name: string, t: number[]) => [name, String(t.length), quantile(t, 0.5).toFixed(2), quantile(t, 0.99).toFixed(2)];
+  const row = (name: string, t: number[]) => [
+    name,
+    String(t.length),
+    quantile(t, 0.5).toFixed(2),
+    quantile(t, 0.99).toFixed(2),
+  ];
   console.log("Offline triage of every lab alert (ms per alert)");
-  console.log(renderTable(["run", "alerts", "median", "p99"], [row("without checkpointer", without), row("with SQLite checkpointer", withCp)]));
+  console.log(
+    renderTable(
+      ["run", "alerts", "median", "p99"],
+      [row("without checkpointer", without), row("with SQLite checkpointer", withCp)],
+    ),
+  );
   const ratio = quantile(withCp, 0.5) / Math.max(quantile(without, 0.5), 1e-9);
   const ratio99 = quantile(withCp, 0.99) / Math.max(quantile(without, 0.99), 1e-9);
   console.log(`checkpointer cost: median ×${ratio.toFixed(2)}, p99 ×${ratio99.toFixed(2)}`);

@@ -14,11 +14,16 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("offline engine on the lab", () => {
   it("runs every scenario end to end and is at least 95% correct in every family", async () => {
-    const result = await evaluateLab(loadConfig({ db: join(scratch, "cases.db"), labDb: join(scratch, "lab.db") }, {}));
-    const lines = result.families.map(
-      (f) => `${f.family.padEnd(9)} ${String(f.correct).padStart(4)}/${String(f.n).padEnd(4)} ${(f.accuracy * 100).toFixed(1).padStart(5)}%  malicious caught ${f.maliciousCaught}/${f.malicious}  benign called malicious ${f.falseMalicious}/${f.benign}`,
+    const result = await evaluateLab(
+      loadConfig({ db: join(scratch, "cases.db"), labDb: join(scratch, "lab.db") }, {}),
     );
-    console.log(`lab ground truth (seed ${result.seed}):\n${lines.join("\n")}\nmedian ${result.medianMs.toFixed(1)} ms per alert`);
+    const lines = result.families.map(
+      (f) =>
+        `${f.family.padEnd(9)} ${String(f.correct).padStart(4)}/${String(f.n).padEnd(4)} ${(f.accuracy * 100).toFixed(1).padStart(5)}%  malicious caught ${f.maliciousCaught}/${f.malicious}  benign called malicious ${f.falseMalicious}/${f.benign}`,
+    );
+    console.log(
+      `lab ground truth (seed ${result.seed}):\n${lines.join("\n")}\nmedian ${result.medianMs.toFixed(1)} ms per alert`,
+    );
     expect(result.failures).toEqual([]);
     expect(result.total.n).toBeGreaterThanOrEqual(200);
     expect(result.families.map((f) => f.family).sort()).toEqual(["email", "endpoint", "identity", "network"]);

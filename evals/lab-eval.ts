@@ -28,7 +28,14 @@ export interface LabEvalResult {
   seed: number;
   total: { n: number; correct: number; accuracy: number };
   families: FamilyScore[];
-  errors: Array<{ alertId: string; family: string; type: string; expected: string; got: string; confidence: number }>;
+  errors: Array<{
+    alertId: string;
+    family: string;
+    type: string;
+    expected: string;
+    got: string;
+    confidence: number;
+  }>;
   failures: Array<{ alertId: string; error: string }>;
   medianMs: number;
 }
@@ -43,7 +50,10 @@ export async function evaluateLab(config: TriageConfig): Promise<LabEvalResult> 
   const lab = openLab(config.labDatabasePath, { seed: config.labSeed });
   const truth = new Map(readGroundTruth(lab).map((t) => [t.alertId, t]));
   lab.close();
-  const opened = await openRuntime({ ...config, databasePath: join(scratch, "cases.db") }, { checkpointer: false });
+  const opened = await openRuntime(
+    { ...config, databasePath: join(scratch, "cases.db") },
+    { checkpointer: false },
+  );
   const alerts = await opened.runtime.deps.tools.alerts.listAlerts({ limit: 100_000 });
   const byFamily = new Map<string, FamilyScore>();
   const errors: LabEvalResult["errors"] = [];
@@ -53,9 +63,16 @@ export async function evaluateLab(config: TriageConfig): Promise<LabEvalResult> 
     for (const alert of alerts) {
       const expected = truth.get(alert.id);
       if (!expected) continue;
-      const score =
-        byFamily.get(alert.family) ??
-        { family: alert.family, n: 0, correct: 0, accuracy: 0, maliciousCaught: 0, malicious: 0, falseMalicious: 0, benign: 0 };
+      const score = byFamily.get(alert.family) ?? {
+        family: alert.family,
+        n: 0,
+        correct: 0,
+        accuracy: 0,
+        maliciousCaught: 0,
+        malicious: 0,
+        falseMalicious: 0,
+        benign: 0,
+      };
       byFamily.set(alert.family, score);
       const started = performance.now();
       try {
@@ -64,7 +81,15 @@ export async function evaluateLab(config: TriageConfig): Promise<LabEvalResult> 
         const got = report.verdict.disposition;
         score.n++;
         if (got === expected.disposition) score.correct++;
-        else errors.push({ alertId: alert.id, family: alert.family, type: alert.type, expected: expected.disposition, got, confidence: report.verdict.confidence });
+        else
+          errors.push({
+            alertId: alert.id,
+            family: alert.family,
+            type: alert.type,
+            expected: expected.disposition,
+            got,
+            confidence: report.verdict.confidence,
+          });
         if (expected.disposition === "malicious") {
           score.malicious++;
           if (got !== "benign") score.maliciousCaught++;
@@ -85,5 +110,12 @@ export async function evaluateLab(config: TriageConfig): Promise<LabEvalResult> 
   const families = [...byFamily.values()].map((f) => ({ ...f, accuracy: f.n ? f.correct / f.n : 0 }));
   const n = families.reduce((s, f) => s + f.n, 0);
   const correct = families.reduce((s, f) => s + f.correct, 0);
-  return { seed: config.labSeed, total: { n, correct, accuracy: n ? correct / n : 0 }, families, errors, failures, medianMs: median(times) };
+  return {
+    seed: config.labSeed,
+    total: { n, correct, accuracy: n ? correct / n : 0 },
+    families,
+    errors,
+    failures,
+    medianMs: median(times),
+  };
 }

@@ -21,7 +21,18 @@ let clock = Date.parse("2026-11-10T12:00:00Z");
 const now = () => new Date(clock);
 
 function alert(id: string, observables: Alert["observables"]): Alert {
-  return { id, source: "lab", family: "email", type: "user_reported_phish", title: `alert ${id}`, description: "", severity: "medium", createdAt: now().toISOString(), observables, raw: {} };
+  return {
+    id,
+    source: "lab",
+    family: "email",
+    type: "user_reported_phish",
+    title: `alert ${id}`,
+    description: "",
+    severity: "medium",
+    createdAt: now().toISOString(),
+    observables,
+    raw: {},
+  };
 }
 
 describe("case database", () => {
@@ -50,23 +61,76 @@ describe("SqliteCaseMemory", () => {
   it("records a case's life: verdict, status, list and feedback", () => {
     const memory = new SqliteCaseMemory(openCaseDatabase(":memory:"), { now });
     const caseId = memory.createCase(alert("A-1", []), { reasoner: "offline" });
-    memory.saveVerdict(caseId, { disposition: "malicious", confidence: 0.97, severity: "high", category: "credential_phishing", attack: [], summary: "x", rationale: [], evidenceIds: ["ev-alert"], findingIds: [], reasoner: "offline" }, []);
+    memory.saveVerdict(
+      caseId,
+      {
+        disposition: "malicious",
+        confidence: 0.97,
+        severity: "high",
+        category: "credential_phishing",
+        attack: [],
+        summary: "x",
+        rationale: [],
+        evidenceIds: ["ev-alert"],
+        findingIds: [],
+        reasoner: "offline",
+      },
+      [],
+    );
     memory.setStatus(caseId, "closed");
-    expect(memory.listCases()).toEqual([expect.objectContaining({ caseId, alertId: "A-1", disposition: "malicious", confidence: 0.97, status: "closed" })]);
+    expect(memory.listCases()).toEqual([
+      expect.objectContaining({
+        caseId,
+        alertId: "A-1",
+        disposition: "malicious",
+        confidence: 0.97,
+        status: "closed",
+      }),
+    ]);
     memory.recordFeedback(caseId, { disposition: "benign", by: "ana", comment: "simulation" });
-    expect(() => memory.recordFeedback("case-nope", { disposition: "benign", by: "ana", comment: "" })).toThrow(/no case/);
+    expect(() =>
+      memory.recordFeedback("case-nope", { disposition: "benign", by: "ana", comment: "" }),
+    ).toThrow(/no case/);
   });
 
   it("recalls related cases by shared threat observables, not by the people involved", () => {
     const memory = new SqliteCaseMemory(openCaseDatabase(":memory:"), { now });
-    const first = memory.createCase(alert("A-1", [{ type: "domain", value: "evil.test", role: "sender" }, { type: "email", value: "ann@corp.test", role: "reporter" }]), { reasoner: "offline" });
-    memory.saveVerdict(first, { disposition: "malicious", confidence: 0.9, severity: "high", category: "bec", attack: [], summary: "x", rationale: [], evidenceIds: [], findingIds: [], reasoner: "offline" }, []);
-    memory.createCase(alert("A-2", [{ type: "email", value: "ann@corp.test", role: "reporter" }]), { reasoner: "offline" });
-    const third = alert("A-3", [{ type: "domain", value: "EVIL.test", role: "sender" }, { type: "email", value: "ann@corp.test", role: "reporter" }]);
+    const first = memory.createCase(
+      alert("A-1", [
+        { type: "domain", value: "evil.test", role: "sender" },
+        { type: "email", value: "ann@corp.test", role: "reporter" },
+      ]),
+      { reasoner: "offline" },
+    );
+    memory.saveVerdict(
+      first,
+      {
+        disposition: "malicious",
+        confidence: 0.9,
+        severity: "high",
+        category: "bec",
+        attack: [],
+        summary: "x",
+        rationale: [],
+        evidenceIds: [],
+        findingIds: [],
+        reasoner: "offline",
+      },
+      [],
+    );
+    memory.createCase(alert("A-2", [{ type: "email", value: "ann@corp.test", role: "reporter" }]), {
+      reasoner: "offline",
+    });
+    const third = alert("A-3", [
+      { type: "domain", value: "EVIL.test", role: "sender" },
+      { type: "email", value: "ann@corp.test", role: "reporter" },
+    ]);
     const thirdId = memory.createCase(third, { reasoner: "offline" });
     const { related, history } = memory.recall(thirdId, third);
     expect(related.map((r) => r.alertId)).toEqual(["A-1"]);
-    expect(history).toEqual([expect.objectContaining({ type: "domain", value: "evil.test", seenInCases: 1, maliciousCases: 1 })]);
+    expect(history).toEqual([
+      expect.objectContaining({ type: "domain", value: "evil.test", seenInCases: 1, maliciousCases: 1 }),
+    ]);
   });
 
   it("claims an action exactly once, across two connections to one file", () => {
@@ -75,18 +139,48 @@ describe("SqliteCaseMemory", () => {
     const b = new SqliteCaseMemory(openCaseDatabase(path), { now });
     const caseId = a.createCase(alert("A-1", []), { reasoner: "offline" });
     expect(a.claimAction(caseId, "act-1", "key-1")).toEqual({ claimed: true });
-    expect(b.claimAction(caseId, "act-1", "key-1")).toEqual({ claimed: false, status: "started", detail: "" });
-    b.completeAction(caseId, { actionId: "act-1", status: "executed", idempotencyKey: "key-1", detail: "done", at: now().toISOString() });
-    expect(a.claimAction(caseId, "act-1", "key-1")).toEqual({ claimed: false, status: "executed", detail: "done" });
+    expect(b.claimAction(caseId, "act-1", "key-1")).toEqual({
+      claimed: false,
+      status: "started",
+      detail: "",
+    });
+    b.completeAction(caseId, {
+      actionId: "act-1",
+      status: "executed",
+      idempotencyKey: "key-1",
+      detail: "done",
+      at: now().toISOString(),
+    });
+    expect(a.claimAction(caseId, "act-1", "key-1")).toEqual({
+      claimed: false,
+      status: "executed",
+      detail: "done",
+    });
   });
 
   it("counts executions of a type inside the window only", () => {
     const memory = new SqliteCaseMemory(openCaseDatabase(":memory:"), { now });
     const caseId = memory.createCase(alert("A-1", []), { reasoner: "offline" });
-    const action = { id: "act-1", type: "isolate_host" as const, target: "WS-1", targetKind: "host" as const, reason: "", blastRadius: 1, targetTags: [], params: {}, evidenceIds: [] };
+    const action = {
+      id: "act-1",
+      type: "isolate_host" as const,
+      target: "WS-1",
+      targetKind: "host" as const,
+      reason: "",
+      blastRadius: 1,
+      targetTags: [],
+      params: {},
+      evidenceIds: [],
+    };
     memory.saveActions(caseId, [action], []);
     memory.claimAction(caseId, "act-1", "k");
-    memory.completeAction(caseId, { actionId: "act-1", status: "executed", idempotencyKey: "k", detail: "", at: now().toISOString() });
+    memory.completeAction(caseId, {
+      actionId: "act-1",
+      status: "executed",
+      idempotencyKey: "k",
+      detail: "",
+      at: now().toISOString(),
+    });
     expect(memory.countExecutions("isolate_host", new Date(clock - 60_000))).toBe(1);
     expect(memory.countExecutions("isolate_host", new Date(clock + 60_000))).toBe(0);
     expect(memory.countExecutions("disable_user", new Date(0))).toBe(0);

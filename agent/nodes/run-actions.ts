@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { describeError } from "../../tools/errors.ts";
-import { actionStatusSchema, type ActionResult, type ActionStatus, type PolicyDecision, type ProposedAction } from "../../tools/types.ts";
+import {
+  actionStatusSchema,
+  type ActionResult,
+  type ActionStatus,
+  type PolicyDecision,
+  type ProposedAction,
+} from "../../tools/types.ts";
 import type { TriageDeps } from "../deps.ts";
 import { mayExecute, resolveStatus } from "../policy/gate.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
@@ -43,14 +49,11 @@ async function runOne(
   if (!mayExecute(decision, state.approval ?? undefined)) return result("denied", "not allowed by policy");
 
   const claim = deps.memory.claimAction(state.caseId, action.id, key);
-  if (!claim.claimed && terminal.has(claim.status)) {
-    return {
-      actionId: action.id,
-      status: claim.status as ActionStatus,
-      idempotencyKey: key,
-      detail: claim.detail,
-      at: at(),
-    };
+  if (!claim.claimed) {
+    // An earlier attempt finished: report it. One left at "started" (a crash) runs again below, safely,
+    // because the responder is idempotent on the key.
+    const earlier = actionStatusSchema.safeParse(claim.status);
+    if (earlier.success && terminal.has(earlier.data)) return result(earlier.data, claim.detail);
   }
   let outcome: ActionResult;
   if (planned === "dry_run") {

@@ -16,21 +16,23 @@ const PEOPLE = ["alice", "bob", "soc-lead", "*"];
 
 const confidence = fc.double({ min: 0, max: 1, noNaN: true }).map((x) => Math.round(x * 1000) / 1000);
 
-export const verdictArbitrary: fc.Arbitrary<Verdict> = fc.record({
-  disposition: fc.constantFrom(...dispositionSchema.options),
-  confidence,
-}).map(({ disposition, confidence: c }) => ({
-  disposition,
-  confidence: c,
-  severity: "medium",
-  category: "other",
-  attack: [],
-  summary: "generated",
-  rationale: [],
-  evidenceIds: ["ev-alert"],
-  findingIds: [],
-  reasoner: "property-test",
-}));
+export const verdictArbitrary: fc.Arbitrary<Verdict> = fc
+  .record({
+    disposition: fc.constantFrom(...dispositionSchema.options),
+    confidence,
+  })
+  .map(({ disposition, confidence: c }) => ({
+    disposition,
+    confidence: c,
+    severity: "medium",
+    category: "other",
+    attack: [],
+    summary: "generated",
+    rationale: [],
+    evidenceIds: ["ev-alert"],
+    findingIds: [],
+    reasoner: "property-test",
+  }));
 
 export const actionsArbitrary: fc.Arbitrary<ProposedAction[]> = fc
   .array(
@@ -43,7 +45,9 @@ export const actionsArbitrary: fc.Arbitrary<ProposedAction[]> = fc
     }),
     { minLength: 1, maxLength: 8 },
   )
-  .map((items) => items.map((a, i) => ({ ...a, id: `act-${i + 1}`, reason: "generated", params: {}, evidenceIds: [] })));
+  .map((items) =>
+    items.map((a, i) => ({ ...a, id: `act-${i + 1}`, reason: "generated", params: {}, evidenceIds: [] })),
+  );
 
 const conditionArbitrary = fc.record(
   {
@@ -60,17 +64,33 @@ const conditionArbitrary = fc.record(
 export const policyArbitrary: fc.Arbitrary<Policy> = fc
   .record({
     rules: fc.array(
-      fc.record({ when: conditionArbitrary, decision: fc.constantFrom(...policyDecisionValueSchema.options), approvers: fc.subarray(PEOPLE, { minLength: 1 }) }),
+      fc.record({
+        when: conditionArbitrary,
+        decision: fc.constantFrom(...policyDecisionValueSchema.options),
+        approvers: fc.subarray(PEOPLE, { minLength: 1 }),
+      }),
       { maxLength: 8 },
     ),
-    limits: fc.array(fc.record({ action: fc.constantFrom(...actionTypeSchema.options), max: fc.integer({ min: 0, max: 3 }), per_minutes: fc.integer({ min: 1, max: 120 }) }), { maxLength: 3 }),
+    limits: fc.array(
+      fc.record({
+        action: fc.constantFrom(...actionTypeSchema.options),
+        max: fc.integer({ min: 0, max: 3 }),
+        per_minutes: fc.integer({ min: 1, max: 120 }),
+      }),
+      { maxLength: 3 },
+    ),
   })
   .map(({ rules, limits }) =>
     policySchema.parse({
       version: 1,
       approvers: { default: ["alice"] },
       rate_limits: limits,
-      rules: rules.map((r, i) => ({ id: `rule-${i}`, when: r.when, decision: r.decision, ...(r.decision === "require_approval" ? { approvers: r.approvers } : {}) })),
+      rules: rules.map((r, i) => ({
+        id: `rule-${i}`,
+        when: r.when,
+        decision: r.decision,
+        ...(r.decision === "require_approval" ? { approvers: r.approvers } : {}),
+      })),
     }),
   );
 

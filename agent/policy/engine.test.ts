@@ -3,8 +3,34 @@ import type { ProposedAction, Verdict } from "../../tools/types.ts";
 import { decideAll } from "./engine.ts";
 import { parsePolicy } from "./loader.ts";
 
-const verdict = (disposition: Verdict["disposition"], confidence: number): Verdict => ({ disposition, confidence, severity: "high", category: "other", attack: [], summary: "s", rationale: [], evidenceIds: [], findingIds: [], reasoner: "t" });
-const action = (id: string, type: ProposedAction["type"], targetTags: string[] = [], blastRadius = 1): ProposedAction => ({ id, type, target: "t", targetKind: "host", reason: "", blastRadius, targetTags, params: {}, evidenceIds: [] });
+const verdict = (disposition: Verdict["disposition"], confidence: number): Verdict => ({
+  disposition,
+  confidence,
+  severity: "high",
+  category: "other",
+  attack: [],
+  summary: "s",
+  rationale: [],
+  evidenceIds: [],
+  findingIds: [],
+  reasoner: "t",
+});
+const action = (
+  id: string,
+  type: ProposedAction["type"],
+  targetTags: string[] = [],
+  blastRadius = 1,
+): ProposedAction => ({
+  id,
+  type,
+  target: "t",
+  targetKind: "host",
+  reason: "",
+  blastRadius,
+  targetTags,
+  params: {},
+  evidenceIds: [],
+});
 const ctx = (recent = 0) => ({ now: new Date(), recentExecutions: () => recent });
 
 const POLICY = parsePolicy(
@@ -26,7 +52,16 @@ describe("policy engine", () => {
   });
 
   it("takes the most restrictive matching rule", () => {
-    const decisions = decideAll(POLICY, [action("act-1", "isolate_host"), action("act-2", "isolate_host", ["critical_server"]), action("act-3", "isolate_host", ["critical_server"], 20)], verdict("malicious", 0.95), ctx());
+    const decisions = decideAll(
+      POLICY,
+      [
+        action("act-1", "isolate_host"),
+        action("act-2", "isolate_host", ["critical_server"]),
+        action("act-3", "isolate_host", ["critical_server"], 20),
+      ],
+      verdict("malicious", 0.95),
+      ctx(),
+    );
     expect(decisions.map((d) => [d.decision, d.rule])).toEqual([
       ["allow", "isolate"],
       ["require_approval", "servers"],
@@ -36,8 +71,20 @@ describe("policy engine", () => {
   });
 
   it("turns allow into require_approval past a rate limit, counting this batch", () => {
-    const batch = [action("act-1", "isolate_host"), action("act-2", "isolate_host"), action("act-3", "isolate_host")];
-    expect(decideAll(POLICY, batch, verdict("malicious", 0.95), ctx(0)).map((d) => d.decision)).toEqual(["allow", "allow", "require_approval"]);
-    expect(decideAll(POLICY, batch, verdict("malicious", 0.95), ctx(2)).map((d) => d.rule)).toEqual(["rate-limit:isolate_host", "rate-limit:isolate_host", "rate-limit:isolate_host"]);
+    const batch = [
+      action("act-1", "isolate_host"),
+      action("act-2", "isolate_host"),
+      action("act-3", "isolate_host"),
+    ];
+    expect(decideAll(POLICY, batch, verdict("malicious", 0.95), ctx(0)).map((d) => d.decision)).toEqual([
+      "allow",
+      "allow",
+      "require_approval",
+    ]);
+    expect(decideAll(POLICY, batch, verdict("malicious", 0.95), ctx(2)).map((d) => d.rule)).toEqual([
+      "rate-limit:isolate_host",
+      "rate-limit:isolate_host",
+      "rate-limit:isolate_host",
+    ]);
   });
 });

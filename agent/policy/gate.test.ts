@@ -5,8 +5,20 @@ import { actionsArbitrary, approvalArbitrary, policyArbitrary, verdictArbitrary 
 import { decideAll } from "./engine.ts";
 import { isApproverAllowed, mayExecute, resolveStatus } from "./gate.ts";
 
-const decision = (d: PolicyDecision["decision"], approvers: string[] = []): PolicyDecision => ({ actionId: "act-1", decision: d, rule: "r", reason: "", approvers });
-const approval = (approved: boolean, actionIds: string[] = []) => ({ approved, by: "alice", actionIds, comment: "", at: "2026-11-10T12:00:00.000Z" });
+const decision = (d: PolicyDecision["decision"], approvers: string[] = []): PolicyDecision => ({
+  actionId: "act-1",
+  decision: d,
+  rule: "r",
+  reason: "",
+  approvers,
+});
+const approval = (approved: boolean, actionIds: string[] = []) => ({
+  approved,
+  by: "alice",
+  actionIds,
+  comment: "",
+  at: "2026-11-10T12:00:00.000Z",
+});
 
 describe("the gate", () => {
   it("runs allow, runs require_approval only with a covering approval, never runs deny", () => {
@@ -22,26 +34,58 @@ describe("the gate", () => {
   });
 
   it("lets only named approvers (or anyone for *) answer", () => {
-    expect(isApproverAllowed({ version: 1, approvers: {}, rate_limits: [], rules: [] }, decision("require_approval", ["soc-lead"]), "Soc-Lead")).toBe(true);
-    expect(isApproverAllowed({ version: 1, approvers: {}, rate_limits: [], rules: [] }, decision("require_approval", ["soc-lead"]), "mallory")).toBe(false);
-    expect(isApproverAllowed({ version: 1, approvers: {}, rate_limits: [], rules: [] }, decision("require_approval", ["*"]), "anyone")).toBe(true);
+    expect(
+      isApproverAllowed(
+        { version: 1, approvers: {}, rate_limits: [], rules: [] },
+        decision("require_approval", ["soc-lead"]),
+        "Soc-Lead",
+      ),
+    ).toBe(true);
+    expect(
+      isApproverAllowed(
+        { version: 1, approvers: {}, rate_limits: [], rules: [] },
+        decision("require_approval", ["soc-lead"]),
+        "mallory",
+      ),
+    ).toBe(false);
+    expect(
+      isApproverAllowed(
+        { version: 1, approvers: {}, rate_limits: [], rules: [] },
+        decision("require_approval", ["*"]),
+        "anyone",
+      ),
+    ).toBe(true);
   });
 
   it("property: nothing is executable unless the policy allowed it or a person approved that very action", () => {
     fc.assert(
-      fc.property(policyArbitrary, verdictArbitrary, actionsArbitrary, approvalArbitrary, fc.boolean(), fc.integer({ min: 0, max: 5 }), (policy, verdict, actions, answer, dryRun, recent) => {
-        const decisions = decideAll(policy, actions, verdict, { now: new Date(), recentExecutions: () => recent });
-        expect(decisions).toHaveLength(actions.length);
-        for (const d of decisions) {
-          const runs = mayExecute(d, answer);
-          const approved = d.decision === "require_approval" && answer?.approved === true && (answer.actionIds.length === 0 || answer.actionIds.includes(d.actionId));
-          expect(runs).toBe(d.decision === "allow" || approved);
-          const status = resolveStatus(d, answer, dryRun);
-          if (status === "executed" || status === "dry_run") expect(runs).toBe(true);
-          if (status === "executed") expect(dryRun).toBe(false);
-          if (d.decision === "deny") expect(status).toBe("denied");
-        }
-      }),
+      fc.property(
+        policyArbitrary,
+        verdictArbitrary,
+        actionsArbitrary,
+        approvalArbitrary,
+        fc.boolean(),
+        fc.integer({ min: 0, max: 5 }),
+        (policy, verdict, actions, answer, dryRun, recent) => {
+          const decisions = decideAll(policy, actions, verdict, {
+            now: new Date(),
+            recentExecutions: () => recent,
+          });
+          expect(decisions).toHaveLength(actions.length);
+          for (const d of decisions) {
+            const runs = mayExecute(d, answer);
+            const approved =
+              d.decision === "require_approval" &&
+              answer?.approved === true &&
+              (answer.actionIds.length === 0 || answer.actionIds.includes(d.actionId));
+            expect(runs).toBe(d.decision === "allow" || approved);
+            const status = resolveStatus(d, answer, dryRun);
+            if (status === "executed" || status === "dry_run") expect(runs).toBe(true);
+            if (status === "executed") expect(dryRun).toBe(false);
+            if (d.decision === "deny") expect(status).toBe("denied");
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -13,7 +13,10 @@ export function describeEdrContract(name: string, setup: () => Promise<ContractS
     afterAll(async () => ctx.teardown?.());
 
     it("finds a host by name, case-insensitively, and null for an unknown one", async () => {
-      expect(hostSchema.parse(await ctx.port.getHost("ws-01"))).toMatchObject({ id: "h-1", tags: ["workstation"] });
+      expect(hostSchema.parse(await ctx.port.getHost("ws-01"))).toMatchObject({
+        id: "h-1",
+        tags: ["workstation"],
+      });
       expect(await ctx.port.getHost("NO-SUCH-HOST")).toBeNull();
     });
 
@@ -25,7 +28,10 @@ export function describeEdrContract(name: string, setup: () => Promise<ContractS
     });
 
     it("lists detections within the window only", async () => {
-      const inside = await ctx.port.listDetections({ hostId: "h-1", ...{ since: FIXTURE.window.from, until: FIXTURE.window.to } });
+      const inside = await ctx.port.listDetections({
+        hostId: "h-1",
+        ...{ since: FIXTURE.window.from, until: FIXTURE.window.to },
+      });
       expect(inside.map((d) => edrDetectionSchema.parse(d).id)).toEqual(["d-1"]);
       expect(await ctx.port.listDetections({ hostId: "h-1", until: FIXTURE.window.from })).toEqual([]);
     });

@@ -18,10 +18,27 @@ export function describeIdentityContract(name: string, setup: () => Promise<Cont
     });
 
     it("lists sign-ins in the window, oldest first, up to the limit", async () => {
-      const all = await ctx.port.listSignIns({ user: "bob@corp.test", since: FIXTURE.window.from, until: FIXTURE.window.to });
+      const all = await ctx.port.listSignIns({
+        user: "bob@corp.test",
+        since: FIXTURE.window.from,
+        until: FIXTURE.window.to,
+      });
       expect(all.map((s) => signInSchema.parse(s).id)).toEqual(["s-1", "s-2"]);
-      expect(await ctx.port.listSignIns({ user: "bob@corp.test", since: FIXTURE.window.from, until: FIXTURE.window.to, limit: 1 })).toHaveLength(1);
-      expect(await ctx.port.listSignIns({ user: "bob@corp.test", since: FIXTURE.signIns[1].timestamp, until: FIXTURE.window.to })).toHaveLength(1);
+      expect(
+        await ctx.port.listSignIns({
+          user: "bob@corp.test",
+          since: FIXTURE.window.from,
+          until: FIXTURE.window.to,
+          limit: 1,
+        }),
+      ).toHaveLength(1);
+      expect(
+        await ctx.port.listSignIns({
+          user: "bob@corp.test",
+          since: FIXTURE.signIns[1]?.timestamp ?? "",
+          until: FIXTURE.window.to,
+        }),
+      ).toHaveLength(1);
     });
   });
 }

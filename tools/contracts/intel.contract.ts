@@ -18,8 +18,13 @@ export function describeIntelContract(name: string, setup: () => Promise<Contrac
     });
 
     it("answers unknown for an observable it has never seen", async () => {
-      const verdict = intelVerdictSchema.parse(await ctx.port.lookup({ type: "domain", value: "never-seen.example" }));
-      expect(verdict).toMatchObject({ verdict: "unknown", observable: { type: "domain", value: "never-seen.example" } });
+      const verdict = intelVerdictSchema.parse(
+        await ctx.port.lookup({ type: "domain", value: "never-seen.example" }),
+      );
+      expect(verdict).toMatchObject({
+        verdict: "unknown",
+        observable: { type: "domain", value: "never-seen.example" },
+      });
     });
   });
 }

@@ -14,10 +14,21 @@ export function describeMailContract(name: string, setup: () => Promise<Contract
     afterAll(async () => ctx.teardown?.());
 
     it("finds every copy of a message across mailboxes", async () => {
-      const copies = await ctx.port.findMessages(mailSearchQuerySchema.parse({ messageId: FIXTURE.messageId }));
-      expect(copies.map((m) => mailboxMessageSchema.parse(m).mailbox).sort()).toEqual(["ann@corp.test", "bob@corp.test"]);
-      expect(await ctx.port.findMessages(mailSearchQuerySchema.parse({ from: "AP@evil.test", mailbox: "ann@corp.test" }))).toHaveLength(1);
-      expect(await ctx.port.findMessages(mailSearchQuerySchema.parse({ messageId: FIXTURE.messageId, limit: 1 }))).toHaveLength(1);
+      const copies = await ctx.port.findMessages(
+        mailSearchQuerySchema.parse({ messageId: FIXTURE.messageId }),
+      );
+      expect(copies.map((m) => mailboxMessageSchema.parse(m).mailbox).sort()).toEqual([
+        "ann@corp.test",
+        "bob@corp.test",
+      ]);
+      expect(
+        await ctx.port.findMessages(
+          mailSearchQuerySchema.parse({ from: "AP@evil.test", mailbox: "ann@corp.test" }),
+        ),
+      ).toHaveLength(1);
+      expect(
+        await ctx.port.findMessages(mailSearchQuerySchema.parse({ messageId: FIXTURE.messageId, limit: 1 })),
+      ).toHaveLength(1);
     });
 
     it("refuses a search without criteria", async () => {
@@ -31,7 +42,9 @@ export function describeMailContract(name: string, setup: () => Promise<Contract
     });
 
     it("lists inbox rules of a mailbox", async () => {
-      expect((await ctx.port.listInboxRules("bob@corp.test")).map((r) => inboxRuleSchema.parse(r))).toEqual([FIXTURE.rule]);
+      expect((await ctx.port.listInboxRules("bob@corp.test")).map((r) => inboxRuleSchema.parse(r))).toEqual([
+        FIXTURE.rule,
+      ]);
       expect(await ctx.port.listInboxRules("ann@corp.test")).toEqual([]);
     });
   });

@@ -25,16 +25,35 @@ function generated(seed: number): Database.Database {
   return db;
 }
 
-const TABLES = ["alerts", "ground_truth", "siem_events", "hosts", "processes", "connections", "detections", "messages", "inbox_rules", "users", "sign_ins", "intel"];
+const TABLES = [
+  "alerts",
+  "ground_truth",
+  "siem_events",
+  "hosts",
+  "processes",
+  "connections",
+  "detections",
+  "messages",
+  "inbox_rules",
+  "users",
+  "sign_ins",
+  "intel",
+];
 
 function digest(db: Database.Database): string {
   const hash = createHash("sha256");
-  for (const table of TABLES) for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all()) hash.update(JSON.stringify(row));
+  for (const table of TABLES)
+    for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all())
+      hash.update(JSON.stringify(row));
   return hash.digest("hex");
 }
 
 const docRow = z.object({ doc: z.string() });
-const docsOf = (db: Database.Database, table: string) => db.prepare(`SELECT doc FROM ${table}`).all().map((r) => JSON.parse(docRow.parse(r).doc) as unknown);
+const docsOf = (db: Database.Database, table: string) =>
+  db
+    .prepare(`SELECT doc FROM ${table}`)
+    .all()
+    .map((r) => JSON.parse(docRow.parse(r).doc) as unknown);
 
 describe("lab generator", () => {
   let db: Database.Database;
@@ -53,7 +72,9 @@ describe("lab generator", () => {
     const truth = new Map(readGroundTruth(db).map((t) => [t.alertId, t]));
     for (const alert of alerts) expect(truth.has(alert.id)).toBe(true);
     for (const family of ["email", "identity", "endpoint", "network"]) {
-      const labels = new Set(alerts.filter((a) => a.family === family).map((a) => truth.get(a.id)?.disposition));
+      const labels = new Set(
+        alerts.filter((a) => a.family === family).map((a) => truth.get(a.id)?.disposition),
+      );
       expect([...labels].sort()).toEqual(["benign", "malicious"]);
     }
     expect(new Set(readGroundTruth(db).map((t) => t.scenario)).size).toBeGreaterThanOrEqual(12);
@@ -72,11 +93,14 @@ describe("lab generator", () => {
       ["sign_ins", signInSchema],
       ["intel", intelVerdictSchema],
     ];
-    for (const [table, schema] of shapes) for (const doc of docsOf(db, table)) expect(schema.safeParse(doc).success, table).toBe(true);
+    for (const [table, schema] of shapes)
+      for (const doc of docsOf(db, table)) expect(schema.safeParse(doc).success, table).toBe(true);
   });
 
   it("stores real RFC 5322 messages whose Message-ID matches their row", async () => {
-    const rows = z.array(z.object({ message_id: z.string(), raw: z.string() })).parse(db.prepare("SELECT message_id, raw FROM messages GROUP BY message_id").all());
+    const rows = z
+      .array(z.object({ message_id: z.string(), raw: z.string() }))
+      .parse(db.prepare("SELECT message_id, raw FROM messages GROUP BY message_id").all());
     for (const row of rows) {
       const parsed = await simpleParser(row.raw);
       expect(parsed.messageId).toBe(row.message_id);
@@ -88,11 +112,16 @@ describe("lab generator", () => {
     const exists = (sql: string, ...args: string[]) => db.prepare(sql).get(...args) !== undefined;
     for (const alert of docsOf(db, "alerts").map((a) => alertSchema.parse(a))) {
       const raw = alert.raw;
-      if (typeof raw.mailId === "string") expect(exists("SELECT 1 FROM messages WHERE id = ?", raw.mailId)).toBe(true);
-      if (typeof raw.ruleId === "string") expect(exists("SELECT 1 FROM inbox_rules WHERE id = ?", raw.ruleId)).toBe(true);
-      if (typeof raw.processId === "string") expect(exists("SELECT 1 FROM processes WHERE id = ?", raw.processId)).toBe(true);
-      if (typeof raw.signInId === "string") expect(exists("SELECT 1 FROM sign_ins WHERE id = ?", raw.signInId)).toBe(true);
-      for (const id of z.array(z.string()).catch([]).parse(raw.signInIds)) expect(exists("SELECT 1 FROM sign_ins WHERE id = ?", id)).toBe(true);
+      if (typeof raw.mailId === "string")
+        expect(exists("SELECT 1 FROM messages WHERE id = ?", raw.mailId)).toBe(true);
+      if (typeof raw.ruleId === "string")
+        expect(exists("SELECT 1 FROM inbox_rules WHERE id = ?", raw.ruleId)).toBe(true);
+      if (typeof raw.processId === "string")
+        expect(exists("SELECT 1 FROM processes WHERE id = ?", raw.processId)).toBe(true);
+      if (typeof raw.signInId === "string")
+        expect(exists("SELECT 1 FROM sign_ins WHERE id = ?", raw.signInId)).toBe(true);
+      for (const id of z.array(z.string()).catch([]).parse(raw.signInIds))
+        expect(exists("SELECT 1 FROM sign_ins WHERE id = ?", id)).toBe(true);
     }
   });
 

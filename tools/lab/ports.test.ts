@@ -13,7 +13,12 @@ import { createFixtureLab } from "./testing/fixture.ts";
 function labPort<K extends "alerts" | "siem" | "edr" | "mail" | "identity" | "intel" | "actions">(key: K) {
   return async () => {
     const db = createFixtureLab();
-    return { port: createLabToolset(db)[key], teardown: () => db.close() };
+    return {
+      port: createLabToolset(db)[key],
+      teardown: () => {
+        db.close();
+      },
+    };
   };
 }
 
@@ -30,7 +35,17 @@ describe("lab responder effects", () => {
     const db = createFixtureLab();
     const tools = createLabToolset(db);
     await tools.actions.execute(
-      { id: "a", type: "quarantine_message", target: "<fx-1@evil.test>", targetKind: "message", reason: "", blastRadius: 2, targetTags: [], params: {}, evidenceIds: [] },
+      {
+        id: "a",
+        type: "quarantine_message",
+        target: "<fx-1@evil.test>",
+        targetKind: "message",
+        reason: "",
+        blastRadius: 2,
+        targetTags: [],
+        params: {},
+        evidenceIds: [],
+      },
       { idempotencyKey: "q" },
     );
     const copies = await tools.mail.findMessages({ messageId: "<fx-1@evil.test>", limit: 10 });

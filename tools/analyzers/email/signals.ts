@@ -124,11 +124,14 @@ function senderSignals(ctx: EmailContext, ev: string[]): Signal[] {
     const partnerTarget =
       !["microsoft.com", "office.com", "docusign.com"].includes(lookalike.protectedDomain) &&
       !ctx.internalDomains.includes(lookalike.protectedDomain);
+    // Swapped characters are deliberate deception; a brand inside a longer name is often a real subsidiary
+    // or event domain, so it weighs less.
+    const weight = lookalike.technique === "brand_in_domain" ? 1.5 : 2.5;
     out.push(
       signal(
         "email.sender.lookalike_domain",
         `Sender domain ${fromDomain} imitates ${lookalike.protectedDomain}`,
-        2.5,
+        weight,
         ev,
         {
           detail: `${lookalike.technique}: ${lookalike.detail}`,

@@ -1,0 +1,218 @@
+/**
+ * The CLI as a user runs it: real child processes over real files. Covers the main job, approvals from a
+ * second process (once, never twice, also after a crash), and bad input that must write nothing.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { idempotencyKey } from "../agent/nodes/run-actions.ts";
+import { SqliteCaseMemory } from "../memory/case-store.ts";
+import { openCaseDatabase } from "../memory/db.ts";
+import { readGroundTruth } from "../tools/lab/ground-truth.ts";
+import { openLab } from "../tools/lab/index.ts";
+import { proposedActionSchema } from "../tools/types.ts";
+import { runCli } from "./testing/run-cli.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "soc-triage-cli-"));
+const env = {
+  TRIAGE_DB: join(dir, "cases.db"),
+  TRIAGE_LAB_DB: join(dir, "lab.db"),
+  TRIAGE_POLICY: "",
+  TRIAGE_CONFIG: "",
+};
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const reportSchema = z.object({
+  caseId: z.string(),
+  alertId: z.string(),
+  status: z.enum(["closed", "awaiting_approval"]),
+  verdict: z.object({
+    disposition: z.string(),
+    confidence: z.number(),
+    severity: z.string(),
+    category: z.string(),
+    attack: z.array(z.string()),
+    summary: z.string(),
+    evidenceIds: z.array(z.string()),
+  }),
+  evidence: z.array(z.object({ id: z.string(), tool: z.string() })),
+  actions: z.array(
+    z.object({
+      id: z.string(),
+      type: z.string(),
+      target: z.string(),
+      targetKind: z.string(),
+      reason: z.string(),
+      blastRadius: z.number(),
+      targetTags: z.array(z.string()),
+      decision: z.enum(["allow", "require_approval", "deny"]),
+      rule: z.string(),
+      status: z.enum(["executed", "dry_run", "pending_approval", "denied", "failed"]),
+      detail: z.string(),
+    }),
+  ),
+});
+const report = (stdout: string) => reportSchema.parse(JSON.parse(stdout));
+
+let byScenario: Map<string, string[]>;
+beforeAll(() => {
+  const lab = openLab(env.TRIAGE_LAB_DB, { seed: 1337 });
+  byScenario = new Map();
+  for (const t of readGroundTruth(lab))
+    byScenario.set(t.scenario, [...(byScenario.get(t.scenario) ?? []), t.alertId]);
+  lab.close();
+});
+const alertOf = (scenario: string, index = 0) => {
+  const id = byScenario.get(scenario)?.[index];
+  if (!id) throw new Error(`no lab alert for ${scenario}`);
+  return id;
+};
+
+function labActionLog(key: string): number {
+  const lab = new Database(env.TRIAGE_LAB_DB, { readonly: true });
+  const row = z
+    .object({ n: z.number() })
+    .parse(lab.prepare("SELECT COUNT(*) AS n FROM action_log WHERE idempotency_key = ?").get(key));
+  lab.close();
+  return row.n;
+}
+
+describe("triage CLI", () => {
+  it("lists the lab's alerts as JSON", () => {
+    const run = runCli(["lab", "list", "--json"], env);
+    expect(run.code).toBe(0);
+    const alerts = z
+      .array(z.object({ id: z.string(), family: z.string(), title: z.string() }))
+      .parse(JSON.parse(run.stdout));
+    expect(alerts.length).toBeGreaterThanOrEqual(200);
+  });
+
+  it("triages an alert in dry-run mode and prints the report, as text and as JSON", () => {
+    const id = alertOf("marketing_newsletter");
+    const text = runCli([id], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/Verdict: BENIGN/);
+    const json = runCli([id, "--json"], env);
+    const parsed = report(json.stdout);
+    expect(parsed.verdict.disposition).toBe("benign");
+    expect(parsed.actions.every((a) => a.status !== "executed")).toBe(true);
+    expect(parsed.verdict.evidenceIds.every((e) => parsed.evidence.some((x) => x.id === e))).toBe(true);
+    const cases = z
+      .array(
+        z.object({
+          caseId: z.string(),
+          alertId: z.string(),
+          disposition: z.string().nullable(),
+          status: z.string(),
+        }),
+      )
+      .parse(JSON.parse(runCli(["cases", "list", "--json"], env).stdout));
+    expect(cases.find((c) => c.caseId === parsed.caseId)).toMatchObject({
+      alertId: id,
+      disposition: "benign",
+      status: "closed",
+    });
+  });
+
+  it("runs allowed actions at once, waits for a person on the rest, and an approval from another process runs them exactly once", () => {
+    const first = runCli([alertOf("impossible_travel_attacker"), "--execute", "--json"], env);
+    expect(first.code).toBe(3);
+    const paused = report(first.stdout);
+    expect(paused.status).toBe("awaiting_approval");
+    const reset = paused.actions.find((a) => a.type === "reset_password");
+    expect(reset).toMatchObject({ decision: "require_approval", status: "pending_approval" });
+    expect(paused.actions.find((a) => a.type === "revoke_sessions")).toMatchObject({
+      decision: "allow",
+      status: "executed",
+    });
+
+    const approved = runCli(["approve", paused.caseId, "--by", "alice", "--json"], env);
+    expect(approved.code).toBe(0);
+    expect(report(approved.stdout).actions.find((a) => a.type === "reset_password")?.status).toBe("executed");
+    const key = idempotencyKey(paused.caseId, proposedActionSchema.parse(reset));
+    expect(labActionLog(key)).toBe(1);
+
+    const again = runCli(["approve", paused.caseId, "--by", "alice"], env);
+    expect(again.code).toBe(2);
+    expect(again.stderr.trim()).toMatch(/^triage: case .* is already approved by alice$/);
+    expect(labActionLog(key)).toBe(1);
+    expect(runCli(["audit", "verify"], env).code).toBe(0);
+  });
+
+  it("a person's denial runs nothing that waited", () => {
+    const paused = report(
+      runCli([alertOf("impossible_travel_attacker", 1), "--execute", "--json"], env).stdout,
+    );
+    const denied = report(runCli(["approve", paused.caseId, "--deny", "--by", "bob", "--json"], env).stdout);
+    expect(denied.actions.find((a) => a.type === "reset_password")?.status).toBe("denied");
+  });
+
+  it.each([
+    ["after the responder acted", true],
+    ["before the responder acted", false],
+  ])(
+    "never runs an action twice when a process crashed between claiming and finishing it (%s)",
+    (_label, responderActed) => {
+      const paused = report(
+        runCli([alertOf("impossible_travel_attacker", responderActed ? 2 : 3), "--execute", "--json"], env)
+          .stdout,
+      );
+      const reset = proposedActionSchema.parse(paused.actions.find((a) => a.type === "reset_password"));
+      const key = idempotencyKey(paused.caseId, reset);
+      // Simulate the crash: the claim is recorded as started, and maybe the lab already acted, but nothing finished.
+      const db = openCaseDatabase(env.TRIAGE_DB);
+      expect(
+        new SqliteCaseMemory(db, { now: () => new Date() }).claimAction(paused.caseId, reset.id, key),
+      ).toEqual({ claimed: true });
+      db.close();
+      if (responderActed) {
+        const lab = new Database(env.TRIAGE_LAB_DB);
+        lab
+          .prepare(
+            "INSERT INTO action_log (idempotency_key, action_type, target, detail, at) VALUES (?, ?, ?, ?, ?)",
+          )
+          .run(key, reset.type, reset.target, "forced a password reset", new Date().toISOString());
+        lab.close();
+      }
+      const resumed = report(runCli(["approve", paused.caseId, "--by", "alice", "--json"], env).stdout);
+      expect(resumed.actions.find((a) => a.id === reset.id)?.status).toBe("executed");
+      expect(labActionLog(key)).toBe(1);
+    },
+  );
+});
+
+describe("bad input: one clear line, exit 2, nothing written", () => {
+  it("unknown alert id", () => {
+    const fresh = { ...env, TRIAGE_DB: join(dir, "unknown-alert.db") };
+    const run = runCli(["LAB-9999"], fresh);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(/unknown alert id LAB-9999/)]);
+    expect(JSON.parse(runCli(["cases", "list", "--json"], fresh).stdout)).toEqual([]);
+  });
+
+  it("corrupt lab database", () => {
+    const corrupt = join(dir, "corrupt-lab.db");
+    writeFileSync(corrupt, "SQLite format 3\u0000 but then garbage ".repeat(200));
+    const cases = join(dir, "corrupt-case.db");
+    const run = runCli(["LAB-0001"], { ...env, TRIAGE_LAB_DB: corrupt, TRIAGE_DB: cases });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/is not a soc-triage lab database/),
+    ]);
+    expect(existsSync(cases)).toBe(false);
+  });
+
+  it("invalid policy file", () => {
+    const policy = join(dir, "bad-policy.yaml");
+    writeFileSync(policy, "version: 1\nrules:\n  - id: x\n    decision: perhaps\n");
+    const cases = join(dir, "bad-policy-case.db");
+    const run = runCli(["LAB-0001", "--policy", policy], { ...env, TRIAGE_DB: cases });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toMatch(/bad-policy\.yaml:4: rules\[0\]\.decision: /);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(existsSync(cases)).toBe(false);
+  });
+});
