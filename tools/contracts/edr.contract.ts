@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURE } from "../lab/testing/fixture.ts";
 import { edrDetectionSchema, hostSchema, processTreeSchema, type Edr } from "../types.ts";
 import type { ContractSetup } from "./types.ts";
 
@@ -12,28 +11,60 @@ export function describeEdrContract(name: string, setup: () => Promise<ContractS
     });
     afterAll(async () => ctx.teardown?.());
 
-    it("finds a host by name, case-insensitively, and null for an unknown one", async () => {
-      expect(hostSchema.parse(await ctx.port.getHost("ws-01"))).toMatchObject({
-        id: "h-1",
-        tags: ["workstation"],
+    it("finds a host by name, case-insensitively", async () => {
+      const { host } = ctx.fixture;
+      expect(hostSchema.parse(await ctx.port.getHost(host.hostname.toLowerCase()))).toMatchObject({
+        id: host.id,
+        hostname: host.hostname,
+        tags: host.tags,
+        isolated: false,
       });
-      expect(await ctx.port.getHost("NO-SUCH-HOST")).toBeNull();
     });
 
-    it("returns ancestors, descendants and their connections", async () => {
-      const tree = processTreeSchema.parse(await ctx.port.getProcessTree("h-1", "p-ps"));
+    it("answers null for an unknown host", async () => {
+      expect(await ctx.port.getHost(ctx.fixture.unknown.hostname)).toBeNull();
+    });
+
+    it("returns a process with all its ancestors and descendants, and their connections only", async () => {
+      const tree = processTreeSchema.parse(await ctx.port.getProcessTree(ctx.fixture.host.id, "p-ps"));
+      expect(tree.hostId).toBe(ctx.fixture.host.id);
+      expect(tree.rootId).toBe("p-root");
       expect(tree.processes.map((p) => p.id).sort()).toEqual(["p-child", "p-ps", "p-root", "p-word"]);
-      expect(tree.connections).toEqual([FIXTURE.connection]);
-      expect(await ctx.port.getProcessTree("h-1", "p-none")).toBeNull();
+      expect(tree.processes.find((p) => p.id === "p-ps")).toMatchObject({ parentId: "p-word", pid: 300 });
+      expect(tree.connections).toEqual([ctx.fixture.connection]);
     });
 
-    it("lists detections within the window only", async () => {
+    it("returns the tree from a leaf and from the root", async () => {
+      const fromLeaf = processTreeSchema.parse(await ctx.port.getProcessTree(ctx.fixture.host.id, "p-child"));
+      expect(fromLeaf.processes.map((p) => p.id).sort()).toEqual(["p-child", "p-ps", "p-root", "p-word"]);
+      const fromRoot = processTreeSchema.parse(await ctx.port.getProcessTree(ctx.fixture.host.id, "p-root"));
+      expect(fromRoot.processes.map((p) => p.id).sort()).toEqual(
+        ctx.fixture.processes.map((p) => p.id).sort(),
+      );
+      expect(fromRoot.connections).toHaveLength(2);
+    });
+
+    it("answers null for an unknown process or a process on another host", async () => {
+      expect(await ctx.port.getProcessTree(ctx.fixture.host.id, ctx.fixture.unknown.processId)).toBeNull();
+      expect(await ctx.port.getProcessTree("h-other", "p-ps")).toBeNull();
+    });
+
+    it("lists detections of the host within the window, oldest first", async () => {
+      const { window, detection, oldDetection } = ctx.fixture;
       const inside = await ctx.port.listDetections({
-        hostId: "h-1",
-        ...{ since: FIXTURE.window.from, until: FIXTURE.window.to },
+        hostId: detection.hostId,
+        since: window.from,
+        until: window.to,
       });
-      expect(inside.map((d) => edrDetectionSchema.parse(d).id)).toEqual(["d-1"]);
-      expect(await ctx.port.listDetections({ hostId: "h-1", until: FIXTURE.window.from })).toEqual([]);
+      expect(inside.map((d) => edrDetectionSchema.parse(d))).toEqual([detection]);
+      expect(await ctx.port.listDetections({ hostId: detection.hostId, until: window.from })).toEqual([
+        oldDetection,
+      ]);
+      expect((await ctx.port.listDetections({ hostId: detection.hostId })).map((d) => d.id)).toEqual([
+        oldDetection.id,
+        detection.id,
+      ]);
+      expect(await ctx.port.listDetections({ hostId: "h-other" })).toEqual([]);
     });
   });
 }

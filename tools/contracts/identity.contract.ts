@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURE } from "../lab/testing/fixture.ts";
 import { directoryUserSchema, signInSchema, type Identity } from "../types.ts";
 import type { ContractSetup } from "./types.ts";
 
@@ -12,33 +11,41 @@ export function describeIdentityContract(name: string, setup: () => Promise<Cont
     });
     afterAll(async () => ctx.teardown?.());
 
-    it("finds a user case-insensitively and null for an unknown one", async () => {
-      expect(directoryUserSchema.parse(await ctx.port.getUser("BOB@corp.test"))).toEqual(FIXTURE.user);
-      expect(await ctx.port.getUser("nobody@corp.test")).toBeNull();
+    const signIns = (q: { since?: string; until?: string; limit?: number; user?: string }) =>
+      ctx.port.listSignIns({
+        user: q.user ?? ctx.fixture.user.userPrincipalName,
+        since: q.since ?? ctx.fixture.window.from,
+        until: q.until ?? ctx.fixture.window.to,
+        ...(q.limit === undefined ? {} : { limit: q.limit }),
+      });
+    const at = (i: number) => ctx.fixture.signIns[i]?.timestamp ?? "";
+
+    it("returns a user by UPN, case-insensitively", async () => {
+      const upn = ctx.fixture.user.userPrincipalName.toUpperCase();
+      expect(directoryUserSchema.parse(await ctx.port.getUser(upn))).toEqual(ctx.fixture.user);
     });
 
-    it("lists sign-ins in the window, oldest first, up to the limit", async () => {
-      const all = await ctx.port.listSignIns({
-        user: "bob@corp.test",
-        since: FIXTURE.window.from,
-        until: FIXTURE.window.to,
-      });
-      expect(all.map((s) => signInSchema.parse(s).id)).toEqual(["s-1", "s-2"]);
-      expect(
-        await ctx.port.listSignIns({
-          user: "bob@corp.test",
-          since: FIXTURE.window.from,
-          until: FIXTURE.window.to,
-          limit: 1,
-        }),
-      ).toHaveLength(1);
-      expect(
-        await ctx.port.listSignIns({
-          user: "bob@corp.test",
-          since: FIXTURE.signIns[1]?.timestamp ?? "",
-          until: FIXTURE.window.to,
-        }),
-      ).toHaveLength(1);
+    it("answers null for an unknown user", async () => {
+      expect(await ctx.port.getUser(ctx.fixture.unknown.user)).toBeNull();
+    });
+
+    it("lists the user's sign-ins in the window, oldest first", async () => {
+      const all = (await signIns({})).map((s) => signInSchema.parse(s));
+      expect(all).toEqual(ctx.fixture.signIns);
+    });
+
+    it("keeps to since and until, both inclusive", async () => {
+      expect((await signIns({ since: at(1) })).map((s) => s.id)).toEqual(["s-2"]);
+      expect((await signIns({ until: at(0) })).map((s) => s.id)).toEqual(["s-1"]);
+      expect(await signIns({ until: ctx.fixture.window.from })).toEqual([]);
+    });
+
+    it("honours the limit, keeping the oldest", async () => {
+      expect((await signIns({ limit: 1 })).map((s) => s.id)).toEqual(["s-1"]);
+    });
+
+    it("answers an empty list for a user with no sign-ins", async () => {
+      expect(await signIns({ user: ctx.fixture.unknown.user })).toEqual([]);
     });
   });
 }

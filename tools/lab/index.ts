@@ -1,52 +1,94 @@
 /**
  * Opens the embedded lab: creates and seeds it on first use, and refuses a file that is not a lab
- * database with one line that says what to do.
+ * database with one line that says what to do, before any port reads a table that is not there.
  */
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
-import { TriageError } from "../errors.ts";
+import { describeError, TriageError } from "../errors.ts";
 import { generateLab } from "./generate.ts";
-import { LAB_SCHEMA_VERSION } from "./schema.ts";
+import { LAB_DDL, LAB_SCHEMA_VERSION } from "./schema.ts";
 
 export { createLabToolset } from "./ports.ts";
 
-const metaRow = z.object({ value: z.string() });
+/** Every table the DDL creates, read from the DDL itself so a new table is checked without a second list. */
+const LAB_TABLES = [...LAB_DDL.matchAll(/CREATE TABLE IF NOT EXISTS (\w+)/g)].flatMap((m) =>
+  m[1] ? [m[1]] : [],
+);
 
-function bad(path: string, reason: string): TriageError {
+const nameRow = z.object({ name: z.string() });
+const valueRow = z.object({ value: z.string() });
+
+function notALab(path: string, reason: string): TriageError {
+  // One line whatever the reason: SQLite messages are one line, but a reason is never trusted to be.
+  const oneLine = reason.replace(/\s+/g, " ").trim();
   return new TriageError(
     "BAD_DATABASE",
-    `${path} is not a soc-triage lab database: ${reason}; delete it or run \`triage lab reset\``,
+    `${path} is not a soc-triage lab database: ${oneLine}; delete it or run \`triage lab reset\``,
   );
 }
 
+function tableNames(db: Database.Database): Set<string> {
+  return new Set(
+    db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .all()
+      .map((row) => nameRow.parse(row).name),
+  );
+}
+
+/** Throws the reason the open database is not a lab of this version. */
+function validate(db: Database.Database, path: string, present: Set<string>): void {
+  if (!present.has("meta")) throw notALab(path, "it has no lab metadata");
+  const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get();
+  const found = version === undefined ? undefined : valueRow.parse(version).value;
+  if (found !== String(LAB_SCHEMA_VERSION))
+    throw notALab(path, `lab schema version ${found ?? "missing"}, expected ${LAB_SCHEMA_VERSION}`);
+  const missing = LAB_TABLES.filter((table) => !present.has(table));
+  if (missing.length > 0)
+    throw notALab(path, `missing table${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
+}
+
+/**
+ * The lab database at `path`, generated from `seed` when the file is new or holds no tables. The caller
+ * owns the handle and closes it.
+ */
 export function openLab(path: string, options: { seed: number }): Database.Database {
-  const fresh = path === ":memory:" || !existsSync(path) || statSync(path).size === 0;
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   let db: Database.Database;
+  let empty: boolean;
   try {
     db = new Database(path);
   } catch (error) {
-    throw bad(path, error instanceof Error ? error.message : String(error));
+    throw notALab(path, describeError(error));
   }
   try {
+    // Reading the schema is the first access to the file, so a file that is not SQLite fails here.
     db.pragma("busy_timeout = 5000");
-    if (fresh) {
-      db.pragma("journal_mode = WAL");
-      generateLab(db, options);
-      return db;
-    }
-    const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
-    if (hasMeta === undefined) throw bad(path, "it has no lab metadata");
-    const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get();
-    const parsed = version === undefined ? null : metaRow.parse(version).value;
-    if (parsed !== String(LAB_SCHEMA_VERSION))
-      throw bad(path, `lab schema version ${parsed ?? "missing"}, expected ${LAB_SCHEMA_VERSION}`);
-    return db;
+    const present = tableNames(db);
+    empty = present.size === 0;
+    if (!empty) validate(db, path, present);
+    // WAL lets a triage run read while another process acts; it cannot be switched inside a transaction.
+    db.pragma("journal_mode = WAL");
   } catch (error) {
     db.close();
     if (error instanceof TriageError) throw error;
-    throw bad(path, error instanceof Error ? error.message : String(error));
+    throw notALab(path, describeError(error));
+  }
+  if (!empty) return db;
+
+  try {
+    // Two processes may both find the file empty: the immediate transaction serialises them, and the
+    // second finds the lab already written. generateLab's own transaction nests as a savepoint, and a
+    // failure rolls everything back, leaving an empty file that the next run generates again.
+    db.transaction(() => {
+      if (tableNames(db).size === 0) generateLab(db, options);
+    }).immediate();
+    return db;
+  } catch (error) {
+    // The generator's failure is ours, not the user's file's: report it as it is.
+    db.close();
+    throw error;
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The lab's implementation of every read-only port, over the lab database. Each document is parsed with
- * the port's zod schema on the way out, so the lab returns exactly what a vendor adapter would.
+ * The lab's implementation of every port, over the lab database (tools/lab/schema.ts). Each stored
+ * document is parsed with the port's zod schema on the way out, so the lab returns exactly what a vendor
+ * adapter would, and a damaged row fails as a typed BAD_RESPONSE instead of leaking a malformed object.
  */
 import type Database from "better-sqlite3";
 import { z } from "zod";
@@ -19,99 +20,162 @@ import {
   siemEventSchema,
   signInSchema,
   type AlertSource,
+  type CallOptions,
   type Edr,
   type Identity,
+  type IntelVerdict,
   type MailSearch,
+  type ProcessRecord,
   type SiemEvent,
   type SiemFilter,
   type SiemSearch,
   type ThreatIntel,
   type Toolset,
 } from "../types.ts";
+import { badLabData, checkAborted, LAB_VENDOR, parseDoc, parseDocs } from "./docs.ts";
 import { createLabResponder } from "./responder.ts";
 
-const docRow = z.object({ doc: z.string() });
+/** Generous defaults: the lab is small, and callers that care pass their own limit. */
+const DEFAULT_ALERT_LIMIT = 1000;
+const DEFAULT_SIGN_IN_LIMIT = 100;
+/** A process tree is cut off here, so a cycle or a fork bomb in the data cannot exhaust memory. */
+const MAX_TREE_DEPTH = 64;
+const MAX_TREE_PROCESSES = 1000;
+
 const rawRow = z.object({ raw: z.string() });
 
-function parseDoc<S extends z.ZodType>(schema: S, row: unknown, what: string): z.infer<S> {
-  const { doc } = docRow.parse(row);
-  const parsed = schema.safeParse(JSON.parse(doc));
-  if (!parsed.success)
-    throw new ToolError(
-      "BAD_RESPONSE",
-      `lab ${what} does not fit its schema: ${parsed.error.issues[0]?.message ?? "invalid"}`,
-    );
-  return parsed.data;
+function checkCall(options: CallOptions | undefined): void {
+  checkAborted(options?.signal);
 }
 
-function docs<S extends z.ZodType>(schema: S, rows: unknown[], what: string): Array<z.infer<S>> {
-  return rows.map((r) => parseDoc(schema, r, what));
+/**
+ * Stored timestamps are UTC `toISOString()` strings (the generator and the fixture both write them so),
+ * which sort as text; a query bound is brought to the same form so text comparison in SQL stays correct
+ * whatever offset the caller used. An unparseable bound is a caller's mistake, not an empty result.
+ */
+function isoBound(value: string, name: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw new ToolError("BAD_INPUT", `${name} is not an ISO 8601 timestamp: ${value}`, {
+      vendor: LAB_VENDOR,
+    });
+  return new Date(ms).toISOString();
 }
 
-function abortable(options?: { signal?: AbortSignal }): void {
-  if (options?.signal?.aborted) throw new ToolError("TIMEOUT", "lab call aborted");
+// Bounds that hold every stored timestamp, for optional ends of a range.
+const BEFORE_ALL = "";
+const AFTER_ALL = "9999-12-31T23:59:59.999Z";
+
+// ---------------------------------------------------------------------------------------------------
+// SIEM filters
+// ---------------------------------------------------------------------------------------------------
+
+type FieldValue = SiemEvent["fields"][string];
+
+/** Keyword comparison as SIEMs do it: type-blind (200 equals "200") and case-insensitive. */
+function keyword(value: string | number | boolean): string {
+  return String(value).toLowerCase();
 }
 
-const lower = (v: unknown) => (typeof v === "string" ? v.toLowerCase() : v);
+const ISO_PREFIX = /^\d{4}-\d{2}-\d{2}T/;
 
-/** One filter over a flat ECS event. Strings compare case-insensitively, as SIEM keyword fields usually do. */
+/**
+ * Orders two values for gte/lte: numerically when both are numbers (or numeric strings), as instants when
+ * both are ISO timestamps (so offsets compare correctly), else as text. null when they cannot be ordered.
+ */
+function compareOrdered(actual: FieldValue | undefined, expected: string | number): number | null {
+  if (actual === undefined || actual === null || typeof actual === "boolean") return null;
+  const a = typeof actual === "number" ? actual : actual.trim() === "" ? Number.NaN : Number(actual);
+  const b = typeof expected === "number" ? expected : expected.trim() === "" ? Number.NaN : Number(expected);
+  if (Number.isFinite(a) && Number.isFinite(b)) return a - b;
+  if (typeof actual === "string" && typeof expected === "string") {
+    if (ISO_PREFIX.test(actual) && ISO_PREFIX.test(expected)) {
+      const ta = Date.parse(actual);
+      const tb = Date.parse(expected);
+      if (!Number.isNaN(ta) && !Number.isNaN(tb)) return ta - tb;
+    }
+    return actual < expected ? -1 : actual > expected ? 1 : 0;
+  }
+  return null;
+}
+
+/**
+ * One filter over a flat ECS event. A missing or null field matches nothing but `neq`, the way a SIEM's
+ * `field != x` keeps events that lack the field.
+ */
 export function matchesFilter(fields: SiemEvent["fields"], filter: SiemFilter): boolean {
   const actual = fields[filter.field];
-  const value = filter.value;
+  const present = actual !== undefined && actual !== null;
+  const { value } = filter;
   switch (filter.op) {
     case "eq":
-      return actual !== undefined && actual !== null && lower(actual) === lower(value);
+      return present && !Array.isArray(value) && keyword(actual) === keyword(value);
     case "neq":
-      return actual === undefined || actual === null || lower(actual) !== lower(value);
-    case "in":
-      return Array.isArray(value) && value.some((v) => lower(v) === lower(actual));
+      return !present || Array.isArray(value) || keyword(actual) !== keyword(value);
+    case "in": {
+      const options = Array.isArray(value) ? value : [value];
+      return present && options.some((v) => keyword(v) === keyword(actual));
+    }
     case "contains":
       return (
-        typeof actual === "string" &&
-        typeof value === "string" &&
-        actual.toLowerCase().includes(value.toLowerCase())
+        present &&
+        typeof actual !== "boolean" &&
+        !Array.isArray(value) &&
+        keyword(actual).includes(keyword(value))
       );
     case "gte":
     case "lte": {
-      if (actual === undefined || actual === null || Array.isArray(value)) return false;
-      const a = typeof actual === "number" ? actual : String(actual);
-      const b = typeof actual === "number" ? Number(value) : String(value);
-      return filter.op === "gte" ? a >= b : a <= b;
+      if (Array.isArray(value)) return false;
+      const order = compareOrdered(actual, value);
+      if (order === null) return false;
+      return filter.op === "gte" ? order >= 0 : order <= 0;
     }
   }
 }
 
+// ---------------------------------------------------------------------------------------------------
+// The toolset
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * Every port over one open lab database. The caller owns `db` (openLab or a test fixture opened it), so
+ * `close` leaves it open: closing here would pull the database from under whoever else holds it.
+ */
 export function createLabToolset(db: Database.Database, options: { now?: () => Date } = {}): Toolset {
   const now = options.now ?? (() => new Date());
 
   const alerts: AlertSource = {
-    name: "lab",
-    async getAlert(id, o) {
-      abortable(o);
+    name: LAB_VENDOR,
+    async getAlert(id, call) {
+      checkCall(call);
       const row = db.prepare("SELECT doc FROM alerts WHERE id = ?").get(id);
-      if (row === undefined) throw new ToolError("NOT_FOUND", `no lab alert ${id}`);
+      if (row === undefined) throw new ToolError("NOT_FOUND", `no lab alert ${id}`, { vendor: LAB_VENDOR });
       return parseDoc(alertSchema, row, "alert");
     },
-    async listAlerts(query, o) {
-      abortable(o);
+    async listAlerts(query, call) {
+      checkCall(call);
+      const since = query.since === undefined ? BEFORE_ALL : isoBound(query.since, "since");
       const rows = db
         .prepare("SELECT doc FROM alerts WHERE created_at > ? ORDER BY created_at, id LIMIT ?")
-        .all(query.since ?? "", query.limit ?? 1000);
-      return docs(alertSummarySchema, rows, "alert");
+        .all(since, query.limit ?? DEFAULT_ALERT_LIMIT);
+      // alertSummarySchema strips everything but the summary fields from the full alert doc.
+      return parseDocs(alertSummarySchema, rows, "alert");
     },
   };
 
   const siem: SiemSearch = {
-    vendor: "lab",
-    async searchEvents(query, o) {
-      abortable(o);
+    vendor: LAB_VENDOR,
+    async searchEvents(query, call) {
+      checkCall(call);
       const out: SiemEvent[] = [];
-      // Filters run in code, row by row, so the lab supports every operator the port promises.
-      for (const row of db
+      // Dataset and range narrow in SQL (indexed); filters run in code, so every operator the port
+      // promises behaves identically whatever the field. Iterating stops as soon as the limit is met.
+      const rows = db
         .prepare("SELECT doc FROM siem_events WHERE dataset = ? AND ts >= ? AND ts <= ? ORDER BY ts, id")
-        .iterate(query.dataset, normalizeIso(query.from), normalizeIso(query.to))) {
+        .iterate(query.dataset, isoBound(query.from, "from"), isoBound(query.to, "to"));
+      for (const row of rows) {
         const event = parseDoc(siemEventSchema, row, "SIEM event");
-        if (query.where.every((f) => matchesFilter(event.fields, f))) out.push(event);
+        if (query.where.every((filter) => matchesFilter(event.fields, filter))) out.push(event);
         if (out.length >= query.limit) break;
       }
       return out;
@@ -119,144 +183,147 @@ export function createLabToolset(db: Database.Database, options: { now?: () => D
   };
 
   const edr: Edr = {
-    vendor: "lab",
-    async getHost(hostname, o) {
-      abortable(o);
+    vendor: LAB_VENDOR,
+    async getHost(hostname, call) {
+      checkCall(call);
       const row = db.prepare("SELECT doc FROM hosts WHERE hostname = ? COLLATE NOCASE").get(hostname);
       return row === undefined ? null : parseDoc(hostSchema, row, "host");
     },
-    async getProcessTree(hostId, processId, o) {
-      abortable(o);
-      const start = db
-        .prepare("SELECT doc FROM processes WHERE id = ? AND host_id = ?")
-        .get(processId, hostId);
+    async getProcessTree(hostId, processId, call) {
+      checkCall(call);
+      const start = db.prepare("SELECT 1 FROM processes WHERE id = ? AND host_id = ?").get(processId, hostId);
       if (start === undefined) return null;
-      const ancestors = db
+      // Ancestors, the process itself first and the root last; the depth bound stops a parent cycle.
+      const up = db
         .prepare(
           `WITH RECURSIVE up(id, parent_id, doc, depth) AS (
-             SELECT id, parent_id, doc, 0 FROM processes WHERE id = ?
-             UNION ALL SELECT p.id, p.parent_id, p.doc, up.depth + 1 FROM processes p JOIN up ON p.id = up.parent_id WHERE up.depth < 32)
-           SELECT doc FROM up`,
+             SELECT id, parent_id, doc, 0 FROM processes WHERE id = ? AND host_id = ?
+             UNION ALL
+             SELECT p.id, p.parent_id, p.doc, up.depth + 1 FROM processes p JOIN up ON p.id = up.parent_id
+             WHERE p.host_id = ? AND up.depth < ?)
+           SELECT doc FROM up ORDER BY depth`,
         )
-        .all(processId);
-      const descendants = db
+        .all(processId, hostId, hostId, MAX_TREE_DEPTH);
+      const down = db
         .prepare(
           `WITH RECURSIVE down(id, doc, depth) AS (
-             SELECT id, doc, 0 FROM processes WHERE parent_id = ?
-             UNION ALL SELECT p.id, p.doc, down.depth + 1 FROM processes p JOIN down ON p.parent_id = down.id WHERE down.depth < 32)
-           SELECT doc FROM down LIMIT 500`,
+             SELECT id, doc, 1 FROM processes WHERE parent_id = ? AND host_id = ?
+             UNION ALL
+             SELECT p.id, p.doc, down.depth + 1 FROM processes p JOIN down ON p.parent_id = down.id
+             WHERE p.host_id = ? AND down.depth < ?)
+           SELECT doc FROM down ORDER BY depth, id LIMIT ?`,
         )
-        .all(processId);
-      const processes = docs(processSchema, [...ancestors, ...descendants], "process");
-      const ids = processes.map((p) => p.id);
-      const connections = docs(
+        .all(processId, hostId, hostId, MAX_TREE_DEPTH, MAX_TREE_PROCESSES);
+      const ancestry = parseDocs(processSchema, up, "process");
+      // Root first, then down the chain to the process, then its descendants level by level; a process
+      // met twice (a cycle in the data) is listed once.
+      const byId = new Map<string, ProcessRecord>();
+      for (const process of [...ancestry.reverse(), ...parseDocs(processSchema, down, "process")])
+        if (!byId.has(process.id)) byId.set(process.id, process);
+      const processes = [...byId.values()];
+      const ids = [...byId.keys()];
+      const connections = parseDocs(
         networkConnectionSchema,
         db
-          .prepare(`SELECT doc FROM connections WHERE process_id IN (${ids.map(() => "?").join(",")})`)
+          .prepare(
+            `SELECT doc FROM connections WHERE process_id IN (${ids.map(() => "?").join(", ")}) ORDER BY rowid`,
+          )
           .all(...ids),
-        "connection",
+        "network connection",
       );
-      return {
-        hostId,
-        rootId:
-          processes[processes.length > ancestors.length ? ancestors.length - 1 : processes.length - 1]?.id ??
-          processId,
-        processes,
-        connections,
-      };
+      return { hostId, rootId: processes[0]?.id ?? processId, processes, connections };
     },
-    async listDetections(query, o) {
-      abortable(o);
+    async listDetections(query, call) {
+      checkCall(call);
       const rows = db
-        .prepare("SELECT doc FROM detections WHERE host_id = ? AND ts >= ? AND ts <= ? ORDER BY ts")
+        .prepare("SELECT doc FROM detections WHERE host_id = ? AND ts >= ? AND ts <= ? ORDER BY ts, id")
         .all(
           query.hostId,
-          query.since ? normalizeIso(query.since) : "",
-          query.until ? normalizeIso(query.until) : "9999",
+          query.since === undefined ? BEFORE_ALL : isoBound(query.since, "since"),
+          query.until === undefined ? AFTER_ALL : isoBound(query.until, "until"),
         );
-      return docs(edrDetectionSchema, rows, "detection");
+      return parseDocs(edrDetectionSchema, rows, "detection");
     },
   };
 
   const mail: MailSearch = {
-    vendor: "lab",
-    async findMessages(query, o) {
-      abortable(o);
+    vendor: LAB_VENDOR,
+    async findMessages(query, call) {
+      checkCall(call);
       const clauses: string[] = [];
       const params: string[] = [];
-      if (query.messageId) {
-        clauses.push("message_id = ?");
-        params.push(query.messageId);
-      }
-      if (query.from) {
-        clauses.push("from_addr = ? COLLATE NOCASE");
-        params.push(query.from);
-      }
-      if (query.subject) {
-        clauses.push("subject = ?");
-        params.push(query.subject);
-      }
-      if (query.mailbox) {
-        clauses.push("mailbox = ? COLLATE NOCASE");
-        params.push(query.mailbox);
-      }
-      if (!clauses.length)
+      const where = (clause: string, param: string) => {
+        clauses.push(clause);
+        params.push(param);
+      };
+      // Empty strings count as absent: `from: ""` must not turn into "every message in every mailbox".
+      if (query.messageId) where("message_id = ?", query.messageId);
+      if (query.from) where("from_addr = ? COLLATE NOCASE", query.from);
+      if (query.subject) where("subject = ?", query.subject);
+      if (query.mailbox) where("mailbox = ? COLLATE NOCASE", query.mailbox);
+      if (clauses.length === 0)
         throw new ToolError(
           "BAD_INPUT",
           "mail search needs at least one of messageId, from, subject, mailbox",
+          {
+            vendor: LAB_VENDOR,
+          },
         );
-      if (query.since) {
-        clauses.push("received_at >= ?");
-        params.push(normalizeIso(query.since));
-      }
-      if (query.until) {
-        clauses.push("received_at <= ?");
-        params.push(normalizeIso(query.until));
-      }
+      if (query.since !== undefined) where("received_at >= ?", isoBound(query.since, "since"));
+      if (query.until !== undefined) where("received_at <= ?", isoBound(query.until, "until"));
       const rows = db
         .prepare(`SELECT doc FROM messages WHERE ${clauses.join(" AND ")} ORDER BY received_at, id LIMIT ?`)
         .all(...params, query.limit);
-      return docs(mailboxMessageSchema, rows, "message");
+      return parseDocs(mailboxMessageSchema, rows, "message");
     },
-    async getRawMessage(mailbox, id, o) {
-      abortable(o);
+    async getRawMessage(mailbox, id, call) {
+      checkCall(call);
       const row = db
         .prepare("SELECT raw FROM messages WHERE id = ? AND mailbox = ? COLLATE NOCASE")
         .get(id, mailbox);
-      return row === undefined ? null : rawRow.parse(row).raw;
+      if (row === undefined) return null;
+      const parsed = rawRow.safeParse(row);
+      if (!parsed.success) throw badLabData("message", "raw source is not text");
+      return parsed.data.raw;
     },
-    async listInboxRules(mailbox, o) {
-      abortable(o);
-      return docs(
-        inboxRuleSchema,
-        db.prepare("SELECT doc FROM inbox_rules WHERE mailbox = ? COLLATE NOCASE ORDER BY id").all(mailbox),
-        "inbox rule",
-      );
+    async listInboxRules(mailbox, call) {
+      checkCall(call);
+      const rows = db
+        .prepare("SELECT doc FROM inbox_rules WHERE mailbox = ? COLLATE NOCASE ORDER BY id")
+        .all(mailbox);
+      return parseDocs(inboxRuleSchema, rows, "inbox rule");
     },
   };
 
   const identity: Identity = {
-    vendor: "lab",
-    async getUser(upn, o) {
-      abortable(o);
+    vendor: LAB_VENDOR,
+    async getUser(upn, call) {
+      checkCall(call);
       const row = db.prepare("SELECT doc FROM users WHERE upn = ? COLLATE NOCASE").get(upn);
       return row === undefined ? null : parseDoc(directoryUserSchema, row, "user");
     },
-    async listSignIns(query, o) {
-      abortable(o);
+    async listSignIns(query, call) {
+      checkCall(call);
       const rows = db
         .prepare(
           "SELECT doc FROM sign_ins WHERE user = ? COLLATE NOCASE AND ts >= ? AND ts <= ? ORDER BY ts, id LIMIT ?",
         )
-        .all(query.user, normalizeIso(query.since), normalizeIso(query.until), query.limit ?? 100);
-      return docs(signInSchema, rows, "sign-in");
+        .all(
+          query.user,
+          isoBound(query.since, "since"),
+          isoBound(query.until, "until"),
+          query.limit ?? DEFAULT_SIGN_IN_LIMIT,
+        );
+      return parseDocs(signInSchema, rows, "sign-in");
     },
   };
 
   const intel: ThreatIntel = {
-    vendor: "lab",
-    async lookup(observable, o) {
-      abortable(o);
+    vendor: LAB_VENDOR,
+    async lookup(observable, call): Promise<IntelVerdict> {
+      checkCall(call);
+      // Exact match on type and value only: a URL is not judged by its domain's row, because a verdict on
+      // a shared host (a file-sharing site, say) says nothing about one URL on it.
       const row = db
         .prepare("SELECT doc FROM intel WHERE type = ? AND value = ? COLLATE NOCASE")
         .get(observable.type, observable.value);
@@ -264,17 +331,22 @@ export function createLabToolset(db: Database.Database, options: { now?: () => D
       return {
         observable: { type: observable.type, value: observable.value },
         verdict: "unknown",
-        sources: ["lab"],
+        sources: [LAB_VENDOR],
         tags: [],
       };
     },
   };
 
-  return { alerts, siem, edr, mail, identity, intel, actions: createLabResponder(db, { now }) };
-}
-
-/** Stored timestamps are UTC with milliseconds (toISOString); compare like with like. */
-function normalizeIso(iso: string): string {
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : new Date(ms).toISOString();
+  return {
+    alerts,
+    siem,
+    edr,
+    mail,
+    identity,
+    intel,
+    actions: createLabResponder(db, { now }),
+    close() {
+      // Deliberately nothing: the database belongs to the caller (see above).
+    },
+  };
 }

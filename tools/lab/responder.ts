@@ -1,7 +1,8 @@
 /**
- * The lab's response actions. Each effect and its action_log row are written in one immediate
- * transaction keyed by the idempotency key, so a repeated or concurrent call reports already_done and the
- * effect happens once.
+ * The lab's response actions. Each call first claims its idempotency key in action_log, then applies the
+ * effect, all in one IMMEDIATE transaction: the write lock is taken up front, so of two processes racing
+ * on one key exactly one inserts the row and acts, and the other sees the row and reports already_done.
+ * A failed effect rolls the claim back with it, so a retry can still run.
  */
 import type Database from "better-sqlite3";
 import { z } from "zod";
@@ -15,105 +16,142 @@ import {
   type ResponseActions,
   type ResponseOutcome,
 } from "../types.ts";
+import { checkAborted, LAB_VENDOR, parseJsonDoc } from "./docs.ts";
 
-const docRow = z.object({ id: z.string().optional(), upn: z.string().optional(), doc: z.string() });
-const logRow = z.object({ detail: z.string() });
+const idDocRow = z.object({ id: z.string(), doc: z.string() });
+const userDocRow = z.object({ upn: z.string(), doc: z.string() });
+const logRow = z.object({ action_type: z.string(), target: z.string(), detail: z.string() });
 
 /** delete_mailbox is irreversible: the lab never automates it, whatever a policy says. */
 const UNSUPPORTED = new Set<ActionType>(["delete_mailbox"]);
 
+function notFound(what: string): ToolError {
+  return new ToolError("NOT_FOUND", `no ${what} in the lab`, { vendor: LAB_VENDOR });
+}
+
+function rowOf<S extends z.ZodType>(schema: S, row: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(row);
+  if (!parsed.success)
+    throw new ToolError("BAD_RESPONSE", `lab ${what} row is malformed`, { vendor: LAB_VENDOR });
+  return parsed.data;
+}
+
 export function createLabResponder(db: Database.Database, options: { now: () => Date }): ResponseActions {
+  const userExists = (upn: string) =>
+    db.prepare("SELECT 1 FROM users WHERE upn = ? COLLATE NOCASE").get(upn) !== undefined;
+
+  /** Applies the effect and describes it; throws NOT_FOUND, rolling back the claim, when the target is gone. */
   function apply(action: ProposedAction): string {
+    const target = action.target;
     switch (action.type) {
       case "quarantine_message": {
-        const rows = db
-          .prepare("SELECT id, doc FROM messages WHERE message_id = ?")
-          .all(action.target)
-          .map((r) => docRow.parse(r));
-        if (!rows.length) throw new ToolError("NOT_FOUND", `no message ${action.target} in any mailbox`);
+        // The target is the RFC 5322 Message-ID, so every mailbox's copy moves, not only the reporter's.
+        const copies = db
+          .prepare("SELECT id, doc FROM messages WHERE message_id = ? ORDER BY id")
+          .all(target)
+          .map((row) => rowOf(idDocRow, row, "message"));
+        if (copies.length === 0) throw notFound(`message ${target}`);
         const update = db.prepare("UPDATE messages SET doc = ? WHERE id = ?");
-        for (const row of rows)
-          update.run(
-            JSON.stringify({ ...mailboxMessageSchema.parse(JSON.parse(row.doc)), folder: "Quarantine" }),
-            row.id ?? "",
-          );
-        return `moved ${rows.length} cop${rows.length === 1 ? "y" : "ies"} of ${action.target} to Quarantine`;
+        for (const copy of copies) {
+          const message = parseJsonDoc(mailboxMessageSchema, copy.doc, "message");
+          update.run(JSON.stringify({ ...message, folder: "Quarantine" }), copy.id);
+        }
+        return `moved ${copies.length} ${copies.length === 1 ? "copy" : "copies"} of ${target} to Quarantine`;
       }
       case "remove_inbox_rule": {
-        const removed = db.prepare("DELETE FROM inbox_rules WHERE id = ?").run(action.target);
-        if (removed.changes === 0) throw new ToolError("NOT_FOUND", `no inbox rule ${action.target}`);
-        return `removed inbox rule ${action.target}`;
+        const removed = db.prepare("DELETE FROM inbox_rules WHERE id = ?").run(target);
+        if (removed.changes === 0) throw notFound(`inbox rule ${target}`);
+        return `removed inbox rule ${target}`;
       }
       case "disable_user": {
-        const row = db.prepare("SELECT upn, doc FROM users WHERE upn = ? COLLATE NOCASE").get(action.target);
-        if (row === undefined) throw new ToolError("NOT_FOUND", `no user ${action.target}`);
-        const parsed = docRow.parse(row);
+        const found = db.prepare("SELECT upn, doc FROM users WHERE upn = ? COLLATE NOCASE").get(target);
+        if (found === undefined) throw notFound(`user ${target}`);
+        const row = rowOf(userDocRow, found, "user");
+        const user = parseJsonDoc(directoryUserSchema, row.doc, "user");
         db.prepare("UPDATE users SET doc = ? WHERE upn = ?").run(
-          JSON.stringify({ ...directoryUserSchema.parse(JSON.parse(parsed.doc)), accountEnabled: false }),
-          parsed.upn ?? action.target,
+          JSON.stringify({ ...user, accountEnabled: false }),
+          row.upn,
         );
-        return `disabled ${action.target}`;
+        return `disabled the account of ${user.userPrincipalName}`;
       }
       case "isolate_host": {
-        const row = db
-          .prepare("SELECT id, doc FROM hosts WHERE hostname = ? COLLATE NOCASE")
-          .get(action.target);
-        if (row === undefined) throw new ToolError("NOT_FOUND", `no host ${action.target}`);
-        const parsed = docRow.parse(row);
+        const found = db.prepare("SELECT id, doc FROM hosts WHERE hostname = ? COLLATE NOCASE").get(target);
+        if (found === undefined) throw notFound(`host ${target}`);
+        const row = rowOf(idDocRow, found, "host");
+        const host = parseJsonDoc(hostSchema, row.doc, "host");
         db.prepare("UPDATE hosts SET doc = ? WHERE id = ?").run(
-          JSON.stringify({ ...hostSchema.parse(JSON.parse(parsed.doc)), isolated: true }),
-          parsed.id ?? "",
+          JSON.stringify({ ...host, isolated: true }),
+          row.id,
         );
-        return `isolated ${action.target} from the network`;
+        return `isolated ${host.hostname} from the network`;
       }
+      // The lab keeps no sessions, passwords or blocklists: these are recorded in action_log only. The
+      // target must still exist where the lab knows it, so a wrong target fails as it would for real.
       case "revoke_sessions":
-      case "reset_password": {
-        if (db.prepare("SELECT 1 FROM users WHERE upn = ? COLLATE NOCASE").get(action.target) === undefined)
-          throw new ToolError("NOT_FOUND", `no user ${action.target}`);
-        return action.type === "revoke_sessions"
-          ? `revoked every session of ${action.target}`
-          : `forced a password reset for ${action.target}`;
-      }
-      case "kill_process": {
-        if (db.prepare("SELECT 1 FROM processes WHERE id = ?").get(action.target) === undefined)
-          throw new ToolError("NOT_FOUND", `no process ${action.target}`);
-        return `terminated process ${action.target}`;
-      }
+        if (!userExists(target)) throw notFound(`user ${target}`);
+        return `revoked every session of ${target}`;
+      case "reset_password":
+        if (!userExists(target)) throw notFound(`user ${target}`);
+        return `forced a password reset for ${target}`;
+      case "kill_process":
+        if (db.prepare("SELECT 1 FROM processes WHERE id = ?").get(target) === undefined)
+          throw notFound(`process ${target}`);
+        return `terminated process ${target}`;
       case "block_sender":
+        return `added ${target} to the sender blocklist`;
       case "block_domain":
+        return `added ${target} to the domain blocklist`;
       case "block_url":
+        return `added ${target} to the URL blocklist`;
       case "block_ip":
-        return `added ${action.target} to the ${action.type.replace("block_", "")} blocklist`;
+        return `added ${target} to the IP blocklist`;
       case "notify_reporter":
-        return `notified ${action.target}`;
+        return `notified ${target}`;
       case "close_case":
-        return `closed ${action.target}`;
+        return `closed ${target}`;
       case "escalate":
-        return `escalated ${action.target} to the on-call analyst`;
+        return `escalated ${target} to the on-call analyst`;
       case "delete_mailbox":
-        throw new ToolError("UNSUPPORTED", "the lab never deletes mailboxes");
+        throw new ToolError("UNSUPPORTED", "the lab never deletes mailboxes", { vendor: LAB_VENDOR });
     }
   }
 
+  const run = db.transaction((action: ProposedAction, key: string): ResponseOutcome => {
+    // Prepared per call, like the ports, so a toolset can be built before the lab's tables exist.
+    const claim = db.prepare(
+      `INSERT INTO action_log (idempotency_key, action_type, target, detail, at) VALUES (?, ?, ?, '', ?)
+       ON CONFLICT (idempotency_key) DO NOTHING`,
+    );
+    if (claim.run(key, action.type, action.target, options.now().toISOString()).changes === 0) {
+      const logged = db.prepare(
+        "SELECT action_type, target, detail FROM action_log WHERE idempotency_key = ?",
+      );
+      const done = rowOf(logRow, logged.get(key), "action log");
+      // The key names one action: reusing it for another is a caller's bug, and answering already_done
+      // would report an action as done that never ran.
+      if (done.action_type !== action.type || done.target !== action.target)
+        throw new ToolError(
+          "BAD_INPUT",
+          `idempotency key ${key} was used for ${done.action_type} ${done.target}, not ${action.type} ${action.target}`,
+          { vendor: LAB_VENDOR },
+        );
+      return { outcome: "already_done", detail: done.detail };
+    }
+    const detail = apply(action);
+    db.prepare("UPDATE action_log SET detail = ? WHERE idempotency_key = ?").run(detail, key);
+    return { outcome: "executed", detail };
+  });
+
   return {
-    vendor: "lab",
+    vendor: LAB_VENDOR,
     supports: (type) => !UNSUPPORTED.has(type),
     async execute(action, context): Promise<ResponseOutcome> {
-      if (context.signal?.aborted) throw new ToolError("TIMEOUT", "lab action aborted");
-      if (UNSUPPORTED.has(action.type)) throw new ToolError("UNSUPPORTED", `the lab does not ${action.type}`);
-      return db
-        .transaction((): ResponseOutcome => {
-          const done = db
-            .prepare("SELECT detail FROM action_log WHERE idempotency_key = ?")
-            .get(context.idempotencyKey);
-          if (done !== undefined) return { outcome: "already_done", detail: logRow.parse(done).detail };
-          const detail = apply(action);
-          db.prepare(
-            "INSERT INTO action_log (idempotency_key, action_type, target, detail, at) VALUES (?, ?, ?, ?, ?)",
-          ).run(context.idempotencyKey, action.type, action.target, detail, options.now().toISOString());
-          return { outcome: "executed", detail };
-        })
-        .immediate();
+      checkAborted(context.signal);
+      if (UNSUPPORTED.has(action.type))
+        throw new ToolError("UNSUPPORTED", `the lab does not automate ${action.type}`, {
+          vendor: LAB_VENDOR,
+        });
+      return run.immediate(action, context.idempotencyKey);
     },
   };
 }

@@ -56,6 +56,8 @@ export interface EmailFacts {
   listUnsubscribe: boolean;
   text: string;
   html: string;
+  /** Whether the sender wrote a text/plain part (many phishing kits send HTML only). */
+  hasPlainPart: boolean;
   links: EmailLink[];
   attachments: EmailAttachment[];
   /** Limits hit while parsing, reported as findings. */
@@ -179,6 +181,7 @@ export async function parseEmail(raw: string): Promise<EmailFacts> {
     listUnsubscribe: headers.has("list-unsubscribe"),
     text,
     html,
+    hasPlainPart: /^content-type:\s*text\/plain/im.test(source) || !/^content-type:/im.test(source),
     links,
     attachments: parsed.attachments.map((a) =>
       describeAttachment(a.filename ?? "", a.contentType, a.content),

@@ -148,6 +148,19 @@ export const FIXTURE = {
       signer: null,
       startedAt: T(0),
     },
+    {
+      // A sibling branch under explorer: not an ancestor or descendant of p-ps, so not in its tree.
+      id: "p-other",
+      parentId: "p-root",
+      hostId: "h-1",
+      pid: 500,
+      image: "C:\\Program Files\\Teams\\teams.exe",
+      commandLine: "teams.exe",
+      user: "ann@corp.test",
+      sha256: null,
+      signer: "Microsoft Corporation",
+      startedAt: T(-30),
+    },
   ] satisfies ProcessRecord[],
   connection: {
     processId: "p-ps",
@@ -155,6 +168,14 @@ export const FIXTURE = {
     remotePort: 443,
     remoteDomain: null,
     timestamp: T(-1),
+  } satisfies NetworkConnection,
+  /** Made by p-other, outside p-ps's tree. */
+  unrelatedConnection: {
+    processId: "p-other",
+    remoteIp: "52.112.0.10",
+    remotePort: 443,
+    remoteDomain: "teams.microsoft.com",
+    timestamp: T(-20),
   } satisfies NetworkConnection,
   detection: {
     id: "d-1",
@@ -164,6 +185,16 @@ export const FIXTURE = {
     processId: "p-ps",
     attack: ["T1059.001"],
     timestamp: T(0),
+  } satisfies EdrDetection,
+  /** Same host, before the fixture window. */
+  oldDetection: {
+    id: "d-0",
+    hostId: "h-1",
+    name: "Adware bundle",
+    severity: "low",
+    processId: null,
+    attack: [],
+    timestamp: T(-600),
   } satisfies EdrDetection,
   messageId: "<fx-1@evil.test>",
   messages: [
@@ -184,6 +215,17 @@ export const FIXTURE = {
       from: "ap@evil.test",
       subject: "Invoice",
       receivedAt: T(-30),
+      folder: "Inbox",
+      isRead: false,
+    },
+    {
+      // Another sender in ann's mailbox, earlier: for mailbox-only searches and time bounds.
+      id: "m-3",
+      mailbox: "ann@corp.test",
+      messageId: "<deals-7@shop.test>",
+      from: "news@shop.test",
+      subject: "Deals of the week",
+      receivedAt: T(-90),
       folder: "Inbox",
       isRead: false,
     },
@@ -246,13 +288,51 @@ export const FIXTURE = {
     sources: ["lab"],
     tags: ["hosting"],
   } satisfies IntelVerdict,
+  /** A domain verdict: a URL on that domain is still "unknown", lookups match type and value exactly. */
+  intelDomain: {
+    observable: { type: "domain", value: "evil.test" },
+    verdict: "malicious",
+    score: 80,
+    sources: ["lab"],
+    tags: ["phishing"],
+  } satisfies IntelVerdict,
+  /** Values no port knows, for the null / NOT_FOUND / "unknown" answers. */
+  unknown: {
+    alertId: "FX-404",
+    hostname: "NO-SUCH-HOST",
+    processId: "p-none",
+    user: "ghost@corp.test",
+    mailId: "m-404",
+    ruleId: "r-404",
+    messageId: "<none@nowhere.test>",
+  },
   /** A window holding every fixture event. */
   window: { from: T(-120), to: T(120) },
 } as const;
 
-/** A lab database holding exactly the fixture. */
+export type LabFixture = typeof FIXTURE;
+
+/** The stored RFC 5322 source of a fixture copy: FIXTURE.raw for the phish, a minimal one otherwise. */
+export function rawSource(message: MailboxMessage): string {
+  if (message.messageId === FIXTURE.messageId) return FIXTURE.raw;
+  return [
+    `From: ${message.from}`,
+    `To: ${message.mailbox}`,
+    `Subject: ${message.subject}`,
+    `Message-ID: ${message.messageId}`,
+    `Date: ${new Date(message.receivedAt).toUTCString()}`,
+    "",
+    "Hello.",
+    "",
+  ].join("\r\n");
+}
+
+/** A lab database holding exactly the fixture (a file when `path` is given, so two connections can share it). */
 export function createFixtureLab(path = ":memory:"): Database.Database {
   const db = new Database(path);
+  // The busy timeout openLab sets, so a file-backed fixture shared by two connections waits for the lock
+  // instead of failing SQLITE_BUSY, as the lab does between processes.
+  db.pragma("busy_timeout = 5000");
   db.exec(LAB_DDL);
   db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(LAB_SCHEMA_VERSION));
   const json = (v: unknown) => JSON.stringify(v);
@@ -283,20 +363,19 @@ export function createFixtureLab(path = ":memory:"): Database.Database {
       p.parentId,
       json(p),
     );
-  db.prepare("INSERT INTO connections (process_id, doc) VALUES (?, ?)").run(
-    FIXTURE.connection.processId,
-    json(FIXTURE.connection),
-  );
-  db.prepare("INSERT INTO detections (id, host_id, ts, doc) VALUES (?, ?, ?, ?)").run(
-    FIXTURE.detection.id,
-    FIXTURE.detection.hostId,
-    FIXTURE.detection.timestamp,
-    json(FIXTURE.detection),
-  );
+  for (const c of [FIXTURE.connection, FIXTURE.unrelatedConnection])
+    db.prepare("INSERT INTO connections (process_id, doc) VALUES (?, ?)").run(c.processId, json(c));
+  for (const d of [FIXTURE.oldDetection, FIXTURE.detection])
+    db.prepare("INSERT INTO detections (id, host_id, ts, doc) VALUES (?, ?, ?, ?)").run(
+      d.id,
+      d.hostId,
+      d.timestamp,
+      json(d),
+    );
   for (const m of FIXTURE.messages) {
     db.prepare(
       "INSERT INTO messages (id, mailbox, message_id, from_addr, subject, received_at, doc, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    ).run(m.id, m.mailbox, m.messageId, m.from, m.subject, m.receivedAt, json(m), FIXTURE.raw);
+    ).run(m.id, m.mailbox, m.messageId, m.from, m.subject, m.receivedAt, json(m), rawSource(m));
   }
   db.prepare("INSERT INTO inbox_rules (id, mailbox, doc) VALUES (?, ?, ?)").run(
     FIXTURE.rule.id,
@@ -314,10 +393,11 @@ export function createFixtureLab(path = ":memory:"): Database.Database {
       s.timestamp,
       json(s),
     );
-  db.prepare("INSERT INTO intel (type, value, doc) VALUES (?, ?, ?)").run(
-    FIXTURE.intel.observable.type,
-    FIXTURE.intel.observable.value,
-    json(FIXTURE.intel),
-  );
+  for (const i of [FIXTURE.intel, FIXTURE.intelDomain])
+    db.prepare("INSERT INTO intel (type, value, doc) VALUES (?, ?, ?)").run(
+      i.observable.type,
+      i.observable.value,
+      json(i),
+    );
   return db;
 }

@@ -1,0 +1,51 @@
+/** A labeled email corpus: a directory with manifest.jsonl, one `{ "file", "label" }` line per message. */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { TriageError } from "../../tools/errors.ts";
+
+export const manifestLineSchema = z
+  .object({
+    file: z.string().min(1),
+    label: z.enum(["malicious", "benign"]),
+    sha256: z.string().optional(),
+    class: z.string().optional(),
+  })
+  .loose();
+
+export interface CorpusMessage {
+  file: string;
+  label: "malicious" | "benign";
+  raw: string;
+}
+
+export function readCorpus(dir: string): CorpusMessage[] {
+  const manifest = join(dir, "manifest.jsonl");
+  if (!existsSync(manifest)) throw new TriageError("BAD_INPUT", `${dir} has no manifest.jsonl`);
+  const lines = readFileSync(manifest, "utf8").split(/\r?\n/);
+  const out: CorpusMessage[] = [];
+  lines.forEach((line, index) => {
+    if (!line.trim()) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      throw new TriageError("BAD_INPUT", `${manifest}:${index + 1}: not valid JSON`);
+    }
+    const parsed = manifestLineSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new TriageError(
+        "BAD_INPUT",
+        `${manifest}:${index + 1}: ${issue?.path.join(".") || "line"}: ${issue?.message ?? "invalid"}`,
+      );
+    }
+    const path = resolve(dir, parsed.data.file);
+    if (!existsSync(path))
+      throw new TriageError("BAD_INPUT", `${manifest}:${index + 1}: file ${parsed.data.file} not found`);
+    // latin1 keeps every byte: 8-bit messages without a charset survive to the MIME parser unchanged.
+    out.push({ file: parsed.data.file, label: parsed.data.label, raw: readFileSync(path, "latin1") });
+  });
+  if (!out.length) throw new TriageError("BAD_INPUT", `${manifest} lists no messages`);
+  return out;
+}

@@ -1,0 +1,140 @@
+/**
+ * Numeric features of a message for the scoring model: the analyzers' findings (1 when present) and
+ * content measurements a findings list cannot express (how many links, how much text, is it a reply).
+ * Every value is in [0, 1] so weights are comparable.
+ */
+import { isFreeMailDomain, registrableDomain } from "../domains.ts";
+import type { Signal } from "../signal.ts";
+import type { EmailFacts } from "./parse.ts";
+
+export type FeatureVector = Record<string, number>;
+
+const clip = (x: number) => Math.max(0, Math.min(1, x));
+const logScale = (n: number, max: number) => clip(Math.log1p(n) / Math.log1p(max));
+const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
+
+/** Word families of fraud that are not tied to one era or one mail system. */
+const LEXICONS: Record<string, RegExp> = {
+  advance_fee:
+    /\b(inheritance|beneficiary|next of kin|million (us )?dollars|funds? transfer|investment (proposal|proposition)|donation|dying|late husband|barrister|compensation fund|consignment|diplomat)\b/gi,
+  romance:
+    /\b(my (love|dear|darling)|handsome|beautiful|lonely|lovely|sweetheart|kisses|single (woman|lady)|want to (talk|chat|meet))\b/gi,
+  prize:
+    /\b(congratulations|you (have )?won|winner|lucky|prize|reward|claim (your|now)|mystery box|selected|free gift|gift card)\b/gi,
+  crypto:
+    /\b(crypto|bitcoin|btc|ethereum|eth|usdt|wallet|airdrop|token|seed phrase|recovery phrase|ledger|metamask|trezor|blockchain|exchange)\b/gi,
+  adult: /\b(sex|dating|nude|hot (girls|singles)|hookup|erotic|porn|recorded you|webcam|masturbat\w*)\b/gi,
+  account_threat:
+    /\b(suspend(ed)?|locked|limited|unusual (activity|sign-?in)|unauthori[sz]ed|verify (your )?(identity|account)|expire[sd]?|deactivat\w*|reactivate|restore access|action (required|needed))\b/gi,
+  delivery: /\b(parcel|package|shipment|delivery (failed|attempt)|customs fee|tracking number|courier)\b/gi,
+  pharmacy_loans:
+    /\b(viagra|cialis|pharmacy|pills|weight loss|loan approved|credit score|debt relief|casino|bonus)\b/gi,
+};
+
+function visibleText(facts: EmailFacts): string {
+  return (facts.text || facts.html.replace(/<style[\s\S]*?<\/style>/gi, " ").replace(/<[^>]*>/g, " ")).slice(
+    0,
+    200_000,
+  );
+}
+
+export function contentFeatures(facts: EmailFacts): FeatureVector {
+  const text = visibleText(facts);
+  const html = facts.html.slice(0, 500_000);
+  const subject = facts.subject;
+  const fromDomain = facts.from?.domain ?? "";
+  const linkDomains = [...new Set(facts.links.map((l) => l.domain).filter(Boolean))];
+  const foreignLinks = linkDomains.filter((d) => registrableDomain(d) !== registrableDomain(fromDomain));
+  const letters = text.replace(/[^A-Za-z]/g, "");
+  const words = text.split(/\s+/).filter(Boolean).length;
+  const displayName = facts.from?.name ?? "";
+  return {
+    "content.links": logScale(facts.links.length, 100),
+    "content.link_domains": logScale(linkDomains.length, 30),
+    "content.links_elsewhere": linkDomains.length ? foreignLinks.length / linkDomains.length : 0,
+    "content.url_long": facts.links.some((l) => l.href.length > 120) ? 1 : 0,
+    "content.url_redirect_param": facts.links.some((l) =>
+      /[?&][a-z_]*(url|redirect|next|target|dest|goto)=https?(%3a|:)/i.test(l.href),
+    )
+      ? 1
+      : 0,
+    "content.url_at_sign": facts.links.some((l) => /^https?:\/\/[^/]*@/i.test(l.href)) ? 1 : 0,
+    "content.url_punycode": linkDomains.some((d) => d.includes("xn--")) ? 1 : 0,
+    "content.url_deep_subdomain": linkDomains.some((d) => d.split(".").length > 4) ? 1 : 0,
+    "content.html_form": /<form\b/i.test(html) ? 1 : 0,
+    "content.html_script": /<script\b/i.test(html) ? 1 : 0,
+    "content.html_hidden_text": /display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01]px/i.test(
+      html,
+    )
+      ? 1
+      : 0,
+    "content.html_only": facts.html && !facts.hasPlainPart ? 1 : 0,
+    "content.image_heavy": count(html, /<img\b/gi) > 0 && words < 60 ? 1 : 0,
+    "content.text_length": logScale(words, 5000),
+    "content.quoted_reply": count(text, /^>/gm) >= 2 || /\bwrote:\s*$/m.test(text) ? 1 : 0,
+    "content.subject_reply": /^\s*(re|fw|fwd|aw)\s*:/i.test(subject) ? 1 : 0,
+    "content.subject_caps":
+      subject.replace(/[^A-Za-z]/g, "").length > 8 && subject === subject.toUpperCase() ? 1 : 0,
+    "content.subject_encoded": /[^\x20-\x7e]/.test(subject) ? 1 : 0,
+    "content.exclamations": logScale(count(text, /!/g), 20),
+    "content.uppercase_ratio": letters.length
+      ? clip((letters.replace(/[^A-Z]/g, "").length / letters.length) * 2)
+      : 0,
+    "content.generic_greeting":
+      /\bdear (customer|user|client|member|account ?holder|valued|sir|madam|friend|beneficiary)\b/i.test(text)
+        ? 1
+        : 0,
+    "content.click_here": /\bclick (here|below|the (link|button))\b/i.test(text) ? 1 : 0,
+    "content.account_words": logScale(
+      count(
+        text,
+        /\b(account|password|login|log in|sign in|verify|verification|suspend(ed)?|security|confirm)\b/gi,
+      ),
+      15,
+    ),
+    "content.money_words": logScale(
+      count(
+        text,
+        /(\$\s?\d|€\s?\d|\b(usd|bitcoin|btc|payment|invoice|refund|wallet|prize|winner|lottery|inheritance|transfer)\b)/gi,
+      ),
+      15,
+    ),
+    "content.unsubscribe": /unsubscribe/i.test(text) || facts.listUnsubscribe ? 1 : 0,
+    "content.sender_freemail": isFreeMailDomain(fromDomain) ? 1 : 0,
+    "content.sender_noreply": /^(no-?reply|do-?not-?reply|noreply)/i.test(facts.from?.address ?? "") ? 1 : 0,
+    "content.display_name_address": /@|\b[a-z0-9-]+\.(com|net|org)\b/i.test(displayName) ? 1 : 0,
+    "content.reply_to_differs": facts.replyTo.some(
+      (r) => registrableDomain(r.domain) !== registrableDomain(fromDomain),
+    )
+      ? 1
+      : 0,
+    "content.attachments": logScale(facts.attachments.length, 5),
+    "content.sender_is_recipient":
+      facts.from && facts.to.some((t) => t.address === facts.from?.address) ? 1 : 0,
+    "content.sender_random_localpart":
+      /^(?=[^@]*\d)[a-z0-9._-]{20,}@/i.test(facts.from?.address ?? "") ||
+      /-{3,}/.test(facts.from?.address ?? "")
+        ? 1
+        : 0,
+    "content.sender_risky_tld":
+      /\.(top|xyz|online|shop|click|live|icu|buzz|rest|cfd|sbs|monster|cyou|bond|quest|site|store|work|support)$/i.test(
+        fromDomain,
+      )
+        ? 1
+        : 0,
+    "content.no_sender": facts.from ? 0 : 1,
+    ...Object.fromEntries(
+      Object.entries(LEXICONS).map(([name, re]) => [
+        `content.lexicon_${name}`,
+        logScale(count(`${subject}\n${text}`, re), 8),
+      ]),
+    ),
+  };
+}
+
+/** The full vector: findings present (1) plus the content measurements. */
+export function emailFeatureVector(facts: EmailFacts, signals: readonly Signal[]): FeatureVector {
+  const vector = contentFeatures(facts);
+  for (const s of signals) vector[`finding.${s.id}`] = 1;
+  return vector;
+}
