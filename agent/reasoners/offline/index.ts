@@ -66,7 +66,6 @@ function memorySignals(ctx: ReasonerContext): Signal[] {
 }
 
 export function createOfflineReasoner(options: { thresholds?: Thresholds } = {}): Reasoner {
-  const thresholds = options.thresholds ?? defaultThresholds;
   return {
     name: "offline",
     async plan(ctx) {
@@ -81,7 +80,7 @@ export function createOfflineReasoner(options: { thresholds?: Thresholds } = {})
         signals,
         prior: playbook.prior,
         fallbackCategory: playbook.fallbackCategory,
-        thresholds,
+        thresholds: options.thresholds ?? playbook.thresholds ?? defaultThresholds,
         reasoner: "offline",
       });
     },

@@ -12,6 +12,8 @@ export interface Playbook {
   readonly name: string;
   /** Log-odds before any evidence: how often this kind of alert is an attack. */
   readonly prior: number;
+  /** Operating points of a trained model; the engine's defaults otherwise. */
+  readonly thresholds?: { malicious: number; benign: number };
   readonly fallbackCategory: { malicious: VerdictCategory; benign: VerdictCategory };
   calls(ctx: ReasonerContext): Promise<ToolCall[]>;
   signals(ctx: ReasonerContext): Promise<Signal[]>;

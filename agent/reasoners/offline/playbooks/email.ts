@@ -21,6 +21,9 @@ import {
 import type { Assessment, ReasonerContext } from "../../types.ts";
 import { call, DAY, HOUR, resultOf, shiftIso } from "../evidence.ts";
 import type { Playbook } from "../playbook.ts";
+import { loadEmailModel } from "../model/email-model.ts";
+import { emailFeatureVector } from "../../../../tools/analyzers/email/features.ts";
+import { modelSignals } from "../../../../tools/analyzers/email/model-signals.ts";
 
 const reportedRawSchema = z.object({
   reporter: z.string().optional(),
@@ -140,7 +143,13 @@ const eventsSchema = z.array(siemEventSchema);
 
 export const emailPlaybook: Playbook = {
   name: "user-reported email",
-  prior: -1,
+  // The trained model's intercept and operating points (see evals/email/train.ts).
+  get prior() {
+    return loadEmailModel().model.bias;
+  },
+  get thresholds() {
+    return loadEmailModel().thresholds;
+  },
   fallbackCategory: { malicious: "credential_phishing", benign: "graymail" },
 
   async calls(ctx) {
@@ -185,7 +194,12 @@ export const emailPlaybook: Playbook = {
         ? { deliveries: deliveries.value.length, evidenceId: deliveries.evidenceId }
         : null,
     });
-    return signals;
+    return modelSignals(
+      loadEmailModel().model,
+      emailFeatureVector(facts, signals),
+      signals,
+      parsed.evidenceId,
+    );
   },
 
   async actions(ctx) {
