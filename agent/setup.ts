@@ -14,6 +14,7 @@ import { loadPolicy } from "./policy/loader.ts";
 import { createOfflineReasoner } from "./reasoners/offline/index.ts";
 import type { Reasoner } from "./reasoners/types.ts";
 import type { TriageRuntime } from "./run-triage.ts";
+import type { Toolset } from "../tools/types.ts";
 
 export interface OpenedRuntime {
   runtime: TriageRuntime;
@@ -26,6 +27,8 @@ export interface RuntimeOptions {
   checkpointer?: boolean;
   reasoner?: Reasoner;
   now?: () => Date;
+  /** Wraps the configured tools, e.g. to serve a reported message from a file. */
+  wrapTools?: (tools: Toolset) => Toolset;
 }
 
 export async function openRuntime(
@@ -45,7 +48,7 @@ export async function openRuntime(
   const memory = new SqliteCaseMemory(db, { now });
   const checkpointer = options.checkpointer ?? true;
   const deps: TriageDeps = {
-    tools: createLabToolset(lab, { now }),
+    tools: (options.wrapTools ?? ((t: Toolset) => t))(createLabToolset(lab, { now })),
     reasoner: options.reasoner ?? createOfflineReasoner(),
     memory,
     policy,

@@ -2,12 +2,13 @@
  * The CLI as a user runs it: real child processes over real files. Covers the main job, approvals from a
  * second process (once, never twice, also after a crash), and bad input that must write nothing.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { projectRoot } from "../agent/config.ts";
 import { idempotencyKey } from "../agent/nodes/run-actions.ts";
 import { SqliteCaseMemory } from "../memory/case-store.ts";
 import { openCaseDatabase } from "../memory/db.ts";
@@ -214,5 +215,44 @@ describe("bad input: one clear line, exit 2, nothing written", () => {
     expect(run.stderr.trim()).toMatch(/bad-policy\.yaml:4: rules\[0\]\.decision: /);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(existsSync(cases)).toBe(false);
+  });
+});
+
+describe("triage email", () => {
+  const fixture = (name: string) => join(projectRoot, "tools", "analyzers", "email", "fixtures", name);
+
+  it("triages a reported .eml file and keeps it in case memory", () => {
+    const run = runCli(
+      ["email", fixture("credential-phish.eml"), "--reporter", "dana.lee@northwindtraders.com", "--json"],
+      env,
+    );
+    expect([0, 3]).toContain(run.code);
+    const parsed = report(run.stdout);
+    expect(parsed.alertId).toMatch(/^EML-[0-9a-f]{12}$/);
+    expect(parsed.verdict.disposition).toBe("malicious");
+    const cases = z
+      .array(z.object({ alertId: z.string() }))
+      .parse(JSON.parse(runCli(["cases", "list", "--json"], env).stdout));
+    expect(cases.some((c) => c.alertId === parsed.alertId)).toBe(true);
+  });
+
+  it("triages every message of an mbox", () => {
+    const mbox = join(dir, "two.mbox");
+    const eml = (name: string) => readFileSync(fixture(name), "latin1");
+    writeFileSync(
+      mbox,
+      `From a@example.org Mon Nov  2 08:00:00 2026\n${eml("credential-phish.eml")}\nFrom b@example.org Mon Nov  2 09:00:00 2026\n${eml("newsletter.eml")}`,
+    );
+    const run = runCli(["email", mbox, "--json"], env);
+    const reports = z.array(reportSchema).parse(JSON.parse(run.stdout));
+    expect(reports.map((r) => r.verdict.disposition)).toEqual(["malicious", "benign"]);
+  });
+
+  it("refuses a file that is not mail with one line and exit 2", () => {
+    const junk = join(dir, "junk.eml");
+    writeFileSync(junk, "\u0000\u0001 not a message");
+    const run = runCli(["email", junk], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(/has no mail headers/)]);
   });
 });

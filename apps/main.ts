@@ -10,6 +10,7 @@ import { openRuntime } from "../agent/setup.ts";
 import { describeError, isTriageError } from "../tools/errors.ts";
 import { dispositionSchema } from "../tools/types.ts";
 import { registerLabCommands } from "./cli-lab.ts";
+import { readMessageFile, reportedMessage, withReportedMessages } from "../agent/email-file.ts";
 import { registerCaseCommands } from "./cli-cases.ts";
 import { print, printJson, fail, EXIT } from "./output.ts";
 import { renderReport } from "./render.ts";
@@ -79,6 +80,35 @@ async function showCommand(caseId: string, options: CommonOptions): Promise<numb
   }
 }
 
+async function emailCommand(
+  file: string,
+  options: CommonOptions & { reporter?: string; execute?: boolean },
+): Promise<number> {
+  const config = loadConfig(overrides(options));
+  const now = new Date();
+  const raws = readMessageFile(file);
+  const reported = await Promise.all(
+    raws.map((raw, index) =>
+      reportedMessage(raw, { file, index, now, ...(options.reporter ? { reporter: options.reporter } : {}) }),
+    ),
+  );
+  const opened = await openRuntime(config, { wrapTools: (tools) => withReportedMessages(tools, reported) });
+  let code: number = EXIT.ok;
+  try {
+    const reports = [];
+    for (const message of reported) {
+      const outcome = await runTriage(opened.runtime, message.alert.id, { dryRun: !options.execute });
+      reports.push(outcome.report);
+      if (outcome.status === "awaiting_approval") code = EXIT.waiting;
+      if (!options.json) print(renderReport(outcome.report));
+    }
+    if (options.json) printJson(reports.length === 1 ? reports[0] : reports);
+    return code;
+  } finally {
+    opened.close();
+  }
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command("triage")
     .description("Triage a security alert: investigate, decide, and act only where the policy allows")
@@ -111,6 +141,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
       caseId: string,
       options: CommonOptions & { deny?: boolean; by?: string; action?: string[]; comment?: string },
     ) => setExit(await approveCommand(caseId, options)),
+  );
+
+  addCommon(
+    program
+      .command("email")
+      .description("triage a reported message from a file (.eml, or every message of an mbox)")
+      .argument("<file>")
+      .option("--reporter <address>", "who reported it (notified of the outcome)")
+      .option("--execute", "run the actions the policy allows (default: dry run)"),
+  ).action(async (file: string, options: CommonOptions & { reporter?: string; execute?: boolean }) =>
+    setExit(await emailCommand(file, options)),
   );
 
   const cases = program.command("cases").description("case memory");

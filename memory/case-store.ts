@@ -103,8 +103,9 @@ const auditRowSchema = z.object({
 });
 
 export const GENESIS_HASH = "0".repeat(64);
-// Observables that name the people involved, not the threat: sharing them does not make cases related.
-const PERSONAL_ROLES = new Set(["reporter", "recipient"]);
+// Observables that name the people involved (or were only pattern-matched out of raw fields, where mailbox
+// addresses and message ids hide), not the threat: sharing them does not make cases related.
+const PERSONAL_ROLES = new Set(["reporter", "recipient", "mentioned"]);
 // Values seen in this many cases are background (our own domain, a popular site): not a link between cases.
 const TOO_COMMON = 50;
 const RECALL_DAYS = 30;
@@ -238,7 +239,7 @@ export class SqliteCaseMemory implements CaseMemory {
               (SELECT f.disposition FROM feedback f WHERE f.case_id = c.id ORDER BY f.seq DESC LIMIT 1) AS analyst,
               o.type || char(0) || o.value AS type_value
        FROM observables o JOIN cases c ON c.id = o.case_id
-       WHERE o.type = ? AND o.value = ? AND o.role NOT IN ('reporter', 'recipient') AND c.id <> ? AND c.created_at >= ?
+       WHERE o.type = ? AND o.value = ? AND o.role NOT IN ('reporter', 'recipient', 'mentioned') AND c.id <> ? AND c.created_at >= ?
        ORDER BY c.created_at DESC LIMIT 50`,
     );
     for (const k of useful) {
@@ -265,7 +266,7 @@ export class SqliteCaseMemory implements CaseMemory {
       `SELECT c.disposition,
               (SELECT f.disposition FROM feedback f WHERE f.case_id = c.id ORDER BY f.seq DESC LIMIT 1) AS analyst,
               COUNT(*) AS n
-       FROM (SELECT DISTINCT case_id FROM observables WHERE type = ? AND value = ? AND role NOT IN ('reporter','recipient') AND case_id <> ?) o
+       FROM (SELECT DISTINCT case_id FROM observables WHERE type = ? AND value = ? AND role NOT IN ('reporter', 'recipient', 'mentioned') AND case_id <> ?) o
        JOIN cases c ON c.id = o.case_id GROUP BY 1, 2`,
     );
     const history: ObservableHistory[] = useful.flatMap((k) => {

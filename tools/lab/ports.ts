@@ -170,9 +170,25 @@ export function createLabToolset(db: Database.Database, options: { now?: () => D
       const out: SiemEvent[] = [];
       // Dataset and range narrow in SQL (indexed); filters run in code, so every operator the port
       // promises behaves identically whatever the field. Iterating stops as soon as the limit is met.
+      // Equality on ASCII strings also narrows in SQL, so rows that cannot match are never parsed; the code
+      // filter below still decides, so the SQL only has to keep every row that might match.
+      const narrowing: string[] = [];
+      const params: string[] = [];
+      for (const filter of query.where) {
+        const values = filter.op === "eq" ? [filter.value] : filter.op === "in" ? filter.value : null;
+        if (!Array.isArray(values) && values !== null) continue;
+        const list = (values ?? []).filter((v): v is string => typeof v === "string");
+        if (!values || list.length !== values.length || list.some((v) => !/^[\x20-\x7e]*$/.test(v))) continue;
+        narrowing.push(
+          `lower(json_extract(doc, '$.fields."${filter.field}"')) IN (${list.map(() => "lower(?)").join(", ")})`,
+        );
+        params.push(...list);
+      }
       const rows = db
-        .prepare("SELECT doc FROM siem_events WHERE dataset = ? AND ts >= ? AND ts <= ? ORDER BY ts, id")
-        .iterate(query.dataset, isoBound(query.from, "from"), isoBound(query.to, "to"));
+        .prepare(
+          `SELECT doc FROM siem_events WHERE dataset = ? AND ts >= ? AND ts <= ?${narrowing.map((n) => ` AND ${n}`).join("")} ORDER BY ts, id`,
+        )
+        .iterate(query.dataset, isoBound(query.from, "from"), isoBound(query.to, "to"), ...params);
       for (const row of rows) {
         const event = parseDoc(siemEventSchema, row, "SIEM event");
         if (query.where.every((filter) => matchesFilter(event.fields, filter))) out.push(event);

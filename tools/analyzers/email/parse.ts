@@ -152,6 +152,27 @@ function describeAttachment(filename: string, contentType: string, content: Buff
   };
 }
 
+const MAX_HEADER_BYTES = 256_000;
+
+/** Keeps header lines until the block reaches the bound; the body is untouched. */
+function boundHeaders(source: string): string {
+  const end = source.search(/\r?\n\r?\n/);
+  const headEnd = end < 0 ? source.length : end;
+  if (headEnd <= MAX_HEADER_BYTES) return source;
+  const head = source.slice(0, MAX_HEADER_BYTES);
+  const lastLine = head.lastIndexOf("\n");
+  return `${head.slice(0, lastLine > 0 ? lastLine : MAX_HEADER_BYTES)}${source.slice(headEnd)}`;
+}
+
+/** From, To, Subject and the first 100 kB of body as plain text: what is left when MIME parsing fails. */
+function minimalMessage(source: string): string {
+  const end = source.search(/\r?\n\r?\n/);
+  const head = end < 0 ? source : source.slice(0, end);
+  const keep = head.split(/\r?\n/).filter((l) => /^(from|to|subject|reply-to|message-id):/i.test(l));
+  const body = end < 0 ? "" : source.slice(end).slice(0, 100_000);
+  return `${keep.join("\r\n")}\r\nContent-Type: text/plain\r\n${body}`;
+}
+
 export async function parseEmail(raw: string): Promise<EmailFacts> {
   const truncated: string[] = [];
   let source = raw;
@@ -159,7 +180,18 @@ export async function parseEmail(raw: string): Promise<EmailFacts> {
     truncated.push(`message cut to ${MAX_MESSAGE_BYTES} bytes of ${source.length}`);
     source = source.slice(0, MAX_MESSAGE_BYTES);
   }
-  const parsed = await simpleParser(source, { skipImageLinks: true, skipTextToHtml: true });
+  const bounded = boundHeaders(source);
+  if (bounded !== source) truncated.push(`header block cut to ${MAX_HEADER_BYTES} bytes`);
+  let parsed: ParsedMail;
+  try {
+    parsed = await simpleParser(bounded, { skipImageLinks: true, skipTextToHtml: true });
+  } catch (error) {
+    // A message the parser rejects is still evidence: keep what a minimal reading gets, and say so.
+    truncated.push(
+      `the MIME parser rejected the message (${error instanceof Error ? error.message : String(error)})`,
+    );
+    parsed = await simpleParser(minimalMessage(bounded), { skipImageLinks: true, skipTextToHtml: true });
+  }
   const headers = headerMap(parsed);
   const from = addresses(parsed.from)[0] ?? null;
   const html = typeof parsed.html === "string" ? parsed.html : "";
