@@ -32,6 +32,12 @@ export interface EmailAttachment {
   hasMacro: boolean;
   /** Windows PE or ELF content. */
   isExecutable: boolean;
+  /** ZIP, RAR, 7z, gzip or CAB content. */
+  isArchive: boolean;
+  /** A ZIP entry with the encryption flag: scanners cannot look inside. */
+  encrypted: boolean;
+  /** What the bytes are, by magic number, when that differs from what the name claims. */
+  realType: string | null;
 }
 
 export interface AuthenticationResults {
@@ -44,6 +50,8 @@ export interface AuthenticationResults {
 export interface EmailFacts {
   from: EmailAddress | null;
   replyTo: EmailAddress[];
+  /** The Sender: header (who actually sent it on behalf of From:), when present. */
+  sender: EmailAddress | null;
   returnPath: string | null;
   to: EmailAddress[];
   subject: string;
@@ -73,6 +81,19 @@ function addresses(value: AddressObject | AddressObject[] | undefined): EmailAdd
         : [],
     ),
   );
+}
+
+/** mailparser types header values loosely; an address header is an object with a `value` array. */
+function asAddressObject(value: unknown): AddressObject | undefined {
+  if (typeof value !== "object" || value === null || !("value" in value) || !Array.isArray(value.value))
+    return undefined;
+  const list: unknown[] = value.value;
+  const entries = list.flatMap((v) =>
+    typeof v === "object" && v !== null && "address" in v && typeof v.address === "string"
+      ? [{ address: v.address, name: "name" in v && typeof v.name === "string" ? v.name : "" }]
+      : [],
+  );
+  return { value: entries, html: "", text: "" };
 }
 
 function headerMap(parsed: ParsedMail): Map<string, string[]> {
@@ -139,10 +160,47 @@ export function extractLinks(html: string, text: string): EmailLink[] {
   return links;
 }
 
+const MAGIC: Array<{ type: string; bytes: string; extensions: RegExp }> = [
+  { type: "pe", bytes: "MZ", extensions: /\.(exe|dll|scr|com|cpl|sys)$/i },
+  {
+    type: "zip",
+    bytes: "PK\u0003\u0004",
+    extensions: /\.(zip|docx|docm|xlsx|xlsm|pptx|pptm|jar|apk|odt|ods)$/i,
+  },
+  { type: "pdf", bytes: "%PDF", extensions: /\.pdf$/i },
+  { type: "rar", bytes: "Rar!", extensions: /\.rar$/i },
+  { type: "7z", bytes: "7z\u00bc\u00af", extensions: /\.7z$/i },
+  { type: "ole", bytes: "\u00d0\u00cf\u0011\u00e0", extensions: /\.(doc|xls|ppt|msi|msg)$/i },
+  { type: "gzip", bytes: "\u001f\u008b", extensions: /\.(gz|tgz)$/i },
+  { type: "cab", bytes: "MSCF", extensions: /\.cab$/i },
+];
+
+/** Any local ZIP header in the first megabyte with general-purpose bit 0 (encrypted) set. */
+function zipEncrypted(content: Buffer): boolean {
+  const limit = Math.min(content.length - 8, 1_000_000);
+  for (
+    let i = content.indexOf("PK\u0003\u0004");
+    i >= 0 && i < limit;
+    i = content.indexOf("PK\u0003\u0004", i + 4)
+  ) {
+    if (((content[i + 6] ?? 0) & 1) === 1) return true;
+  }
+  return false;
+}
+
 function describeAttachment(filename: string, contentType: string, content: Buffer): EmailAttachment {
   const head = content.subarray(0, 4);
   const isExecutable = (head[0] === 0x4d && head[1] === 0x5a) || head.toString("latin1") === "\x7fELF";
+  const magic = MAGIC.find((m) => content.subarray(0, m.bytes.length).toString("latin1") === m.bytes);
+  const isArchive =
+    magic !== undefined &&
+    ["zip", "rar", "7z", "gzip", "cab"].includes(magic.type) &&
+    !/\.(docx|docm|xlsx|xlsm|pptx|pptm|odt|ods)$/i.test(filename);
+  const named = MAGIC.find((m) => m.extensions.test(filename));
   return {
+    isArchive,
+    encrypted: magic?.type === "zip" && zipEncrypted(content),
+    realType: magic && named && magic.type !== named.type ? magic.type : null,
     filename,
     contentType: contentType.toLowerCase(),
     size: content.length,
@@ -208,7 +266,11 @@ export async function parseEmail(raw: string): Promise<EmailFacts> {
     messageId: parsed.messageId ?? null,
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : null,
     headers,
-    auth: parseAuthenticationResults(headers.get("authentication-results")?.[0]),
+    // Our server's stamp first; a forwarded message may only carry the ARC copy of it.
+    auth: parseAuthenticationResults(
+      headers.get("authentication-results")?.[0] ?? headers.get("arc-authentication-results")?.[0],
+    ),
+    sender: addresses(asAddressObject(parsed.headers.get("sender")))[0] ?? null,
     receivedHops: headers.get("received")?.length ?? 0,
     listUnsubscribe: headers.has("list-unsubscribe"),
     text,

@@ -94,3 +94,60 @@ describe("analyzeEmail", () => {
     });
   });
 });
+
+describe("attachments and sender headers", () => {
+  const withAttachment = (filename: string, content: Buffer, extraHeaders = "") =>
+    [
+      "From: Billing <billing@vendor.test>",
+      extraHeaders,
+      "Subject: files",
+      'Content-Type: multipart/mixed; boundary="m"',
+      "",
+      "--m",
+      "Content-Type: text/plain",
+      "",
+      "see attached",
+      "--m",
+      `Content-Type: application/octet-stream; name="${filename}"`,
+      `Content-Disposition: attachment; filename="${filename}"`,
+      "Content-Transfer-Encoding: base64",
+      "",
+      content.toString("base64"),
+      "--m--",
+      "",
+    ]
+      .filter((l, i) => i !== 1 || l)
+      .join("\r\n");
+  const analyze = async (raw: string) =>
+    analyzeEmail({
+      facts: await parseEmail(raw),
+      messageEvidenceId: "ev",
+      internalDomains: [],
+      protectedDomains: [],
+      simulationSenderDomains: [],
+      intel: [],
+      senderHistory: null,
+    }).map((s) => s.id);
+
+  it("flags a password-protected zip", async () => {
+    const zip = Buffer.concat([
+      Buffer.from("PK\u0003\u0004\u0014\u0000\u0001\u0000", "latin1"),
+      Buffer.alloc(40),
+    ]);
+    expect(await analyze(withAttachment("invoice.zip", zip))).toContain("email.attachment.encrypted_archive");
+  });
+
+  it("flags a name that lies about the content", async () => {
+    const pe = Buffer.concat([Buffer.from("MZ", "latin1"), Buffer.alloc(60)]);
+    const ids = await analyze(withAttachment("statement.pdf", pe));
+    expect(ids).toEqual(
+      expect.arrayContaining(["email.attachment.type_mismatch", "email.attachment.executable"]),
+    );
+  });
+
+  it("flags a Sender header from another domain", async () => {
+    expect(await analyze(withAttachment("a.txt", Buffer.from("hi"), "Sender: bulk@other.test"))).toContain(
+      "email.sender.sender_header_mismatch",
+    );
+  });
+});

@@ -156,6 +156,20 @@ function senderSignals(ctx: EmailContext, ev: string[]): Signal[] {
     );
   }
 
+  if (
+    facts.sender &&
+    registrableDomain(facts.sender.domain) !== registrableDomain(fromDomain) &&
+    !facts.listUnsubscribe
+  ) {
+    out.push(
+      signal(
+        "email.sender.sender_header_mismatch",
+        `Sent by ${facts.sender.address} on behalf of ${from.address}`,
+        0.5,
+        ev,
+      ),
+    );
+  }
   for (const replyTo of facts.replyTo) {
     if (registrableDomain(replyTo.domain) === registrableDomain(fromDomain)) continue;
     const freeReply = isFreeMailDomain(replyTo.domain) && !isFreeMailDomain(fromDomain);
@@ -326,6 +340,30 @@ function attachmentSignals(ctx: EmailContext, ev: string[]): Signal[] {
           attack: ["T1553.005"],
           category: "malware_delivery",
         }),
+      );
+    }
+    if (a.isArchive) {
+      out.push(
+        signal(
+          a.encrypted ? "email.attachment.encrypted_archive" : "email.attachment.archive",
+          a.encrypted
+            ? `Password-protected archive ${a.filename}: no scanner can look inside`
+            : `Archive attachment ${a.filename}`,
+          a.encrypted ? 2 : 0.6,
+          ev,
+          { attack: a.encrypted ? ["T1027.013"] : [], category: "malware_delivery" },
+        ),
+      );
+    }
+    if (a.realType) {
+      out.push(
+        signal(
+          "email.attachment.type_mismatch",
+          `${a.filename} is really ${a.realType} content`,
+          a.realType === "pe" ? 2.5 : 1.2,
+          ev,
+          { attack: ["T1036.008"], category: "malware_delivery" },
+        ),
       );
     }
     if (HTML_EXTENSIONS.test(name)) {
