@@ -34,8 +34,25 @@ export const configFileSchema = z
     policy: z.string().optional().describe("Policy file (YAML or JSON)"),
     organization: organizationProfileSchema.partial().strict().optional(),
     budget: budgetSchema.optional(),
+    llm: z
+      .object({
+        provider: z.enum(["offline", "openai", "ollama"]).optional(),
+        model: z.string().min(1).optional(),
+        baseURL: z.string().url().optional(),
+      })
+      .strict()
+      .optional()
+      .describe("Model settings; the API key only ever comes from OPENAI_API_KEY"),
   })
   .strict();
+
+export interface LlmConfig {
+  provider: "offline" | "openai" | "ollama";
+  model: string;
+  baseURL: string | null;
+  /** From the environment only; never written to logs, reports or case memory. */
+  apiKey: string | null;
+}
 
 export interface TriageConfig {
   databasePath: string;
@@ -44,6 +61,7 @@ export interface TriageConfig {
   policyPath: string;
   organization: OrganizationProfile;
   budget: TriageBudget;
+  llm: LlmConfig;
   configPath: string | null;
 }
 
@@ -113,6 +131,22 @@ export function loadConfig(
   const budget = { ...defaultBudget };
   for (const [key, value] of Object.entries(file.budget ?? {}))
     if (value !== undefined) Object.assign(budget, { [key]: value });
+  const providerText = env.TRIAGE_LLM ?? file.llm?.provider ?? "offline";
+  if (providerText !== "offline" && providerText !== "openai" && providerText !== "ollama") {
+    throw new TriageError("BAD_INPUT", `TRIAGE_LLM must be offline, openai or ollama, got ${providerText}`);
+  }
+  const apiKey = env.OPENAI_API_KEY ?? null;
+  if (providerText === "openai" && !apiKey)
+    throw new TriageError("BAD_INPUT", "TRIAGE_LLM=openai needs OPENAI_API_KEY in the environment");
+  const llm: LlmConfig = {
+    provider: providerText,
+    model: env.TRIAGE_MODEL ?? file.llm?.model ?? (providerText === "ollama" ? "llama3.1" : "gpt-4o-mini"),
+    baseURL:
+      providerText === "ollama"
+        ? `${(env.OLLAMA_HOST ?? file.llm?.baseURL ?? "http://127.0.0.1:11434").replace(/\/+$/, "").replace(/\/v1$/, "")}/v1`
+        : (env.OPENAI_BASE_URL ?? file.llm?.baseURL ?? null),
+    apiKey,
+  };
   return {
     databasePath,
     labDatabasePath,
@@ -120,6 +154,7 @@ export function loadConfig(
     policyPath,
     organization: organizationProfileSchema.parse(file.organization ?? {}),
     budget,
+    llm,
     configPath: configPath && existsSync(configPath) ? resolve(configPath) : null,
   };
 }

@@ -8,10 +8,12 @@ import { openCaseDatabase } from "../memory/db.ts";
 import { SqliteCaseMemory } from "../memory/case-store.ts";
 import { createLabToolset, openLab } from "../tools/lab/index.ts";
 import type { TriageConfig } from "./config.ts";
-import { defaultBudget, type TriageDeps } from "./deps.ts";
+import type { TriageDeps } from "./deps.ts";
 import { buildTriageGraph } from "./graph.ts";
 import { loadPolicy } from "./policy/loader.ts";
 import { createOfflineReasoner } from "./reasoners/offline/index.ts";
+import { createLlmReasoner } from "./reasoners/llm/index.ts";
+import { ChatOpenAI } from "@langchain/openai";
 import type { Reasoner } from "./reasoners/types.ts";
 import type { TriageRuntime } from "./run-triage.ts";
 import type { Toolset } from "../tools/types.ts";
@@ -29,6 +31,25 @@ export interface RuntimeOptions {
   now?: () => Date;
   /** Wraps the configured tools, e.g. to serve a reported message from a file. */
   wrapTools?: (tools: Toolset) => Toolset;
+}
+
+/** The configured reasoner: the offline engine, or a model with the offline engine as its fallback. */
+export function reasonerFor(config: TriageConfig): Reasoner {
+  const offline = createOfflineReasoner();
+  if (config.llm.provider === "offline") return offline;
+  const planner = new ChatOpenAI({
+    model: config.llm.model,
+    // Ollama's OpenAI-compatible endpoint ignores the key, but the client insists on one.
+    apiKey: config.llm.apiKey ?? "ollama",
+    maxRetries: 2,
+    timeout: 60_000,
+    ...(config.llm.baseURL ? { configuration: { baseURL: config.llm.baseURL } } : {}),
+  });
+  return createLlmReasoner({
+    planner,
+    fallback: offline,
+    name: `${config.llm.provider}:${config.llm.model}`,
+  });
 }
 
 export async function openRuntime(
@@ -49,11 +70,11 @@ export async function openRuntime(
   const checkpointer = options.checkpointer ?? true;
   const deps: TriageDeps = {
     tools: (options.wrapTools ?? ((t: Toolset) => t))(createLabToolset(lab, { now })),
-    reasoner: options.reasoner ?? createOfflineReasoner(),
+    reasoner: options.reasoner ?? reasonerFor(config),
     memory,
     policy,
     organization: config.organization,
-    budget: defaultBudget,
+    budget: config.budget,
     now,
     interactiveApprovals: checkpointer,
   };

@@ -1,5 +1,5 @@
 /** Runs the real `triage` binary in a child process, as a user would. */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { projectRoot } from "../../agent/config.ts";
 
@@ -17,4 +17,19 @@ export function runCli(args: string[], env: Record<string, string>): CliRun {
     timeout: 120_000,
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The same, without blocking the event loop: for tests whose fake servers live in this process. */
+export function runCliAsync(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(projectRoot, "bin", "triage.js"), ...args], {
+      cwd: projectRoot,
+      env: { ...process.env, ...env, NO_COLOR: "1" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }

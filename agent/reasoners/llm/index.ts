@@ -1,0 +1,196 @@
+/**
+ * The LLM reasoner: a chat model plans read-only tool calls and judges, through the same graph and under
+ * the same policy as the offline engine. The model never proposes actions: actions follow from the final
+ * verdict through the offline playbooks, so a hijacked model can at most change a verdict, which the
+ * deterministic findings check (a contradiction of strong evidence goes to a person). Any model failure
+ * falls back to the offline engine and says so.
+ */
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { z } from "zod";
+import { fenceData, injectionAttempts, loadPrompt } from "../../../prompts/index.ts";
+import { toolInputSchemas, toolNames, type ToolCall } from "../../../tools/catalog.ts";
+import { describeError } from "../../../tools/errors.ts";
+import { verdictCategorySchema, type Finding, type Verdict } from "../../../tools/types.ts";
+import type { Assessment, Reasoner, ReasonerContext } from "../types.ts";
+
+export const llmVerdictSchema = z.object({
+  disposition: z
+    .enum(["malicious", "suspicious", "benign"])
+    .describe("malicious: an attack; suspicious: a person must look; benign: safe to close"),
+  confidence: z.number().min(0).max(1).describe("Calibrated confidence in the disposition"),
+  category: verdictCategorySchema,
+  summary: z.string().min(1).max(2000).describe("One or two sentences an analyst reads first"),
+  rationale: z.array(z.string().max(1000)).max(10).describe("Why, one reason per line"),
+  evidenceIds: z.array(z.string()).max(30).describe("Ids of the evidence relied on, exactly as listed"),
+});
+
+export interface LlmReasonerOptions {
+  /** The model that plans (tool calling). */
+  planner: BaseChatModel;
+  /** The model that judges (structured output); the planner when not given. */
+  assessor?: BaseChatModel;
+  fallback: Reasoner;
+  name?: string;
+}
+
+const toolDefinitions = toolNames.map((name) => ({
+  type: "function" as const,
+  function: {
+    name,
+    description: toolInputSchemas[name].description ?? name,
+    parameters: z.toJSONSchema(toolInputSchemas[name], { io: "input" }),
+  },
+}));
+
+function untrustedContext(ctx: ReasonerContext, findings: readonly Finding[]): string {
+  const evidence = ctx.evidence.map(
+    (e) =>
+      `### evidence ${e.id} (${e.tool})\n${fenceData(`tool:${e.tool}`, `${e.summary}\n${JSON.stringify(e.data)}`, 6000)}`,
+  );
+  const facts = findings.map(
+    (f) => `- ${f.id}: ${f.title} (weight ${f.weight}, evidence ${f.evidenceIds.join(", ")})`,
+  );
+  return [
+    `Alert ${ctx.alert.id} (${ctx.alert.family}/${ctx.alert.type}).`,
+    ...evidence,
+    facts.length ? `Deterministic findings (computed by code):\n${facts.join("\n")}` : "",
+  ].join("\n\n");
+}
+
+function textsOf(value: unknown, out: string[] = [], depth = 0): string[] {
+  if (depth > 6 || out.length > 2000) return out;
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) for (const v of value) textsOf(v, out, depth + 1);
+  else if (value && typeof value === "object")
+    for (const v of Object.values(value)) textsOf(v, out, depth + 1);
+  return out;
+}
+
+export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
+  const investigate = loadPrompt("investigate");
+  const assessPrompt = loadPrompt("assess");
+  const assessor = options.assessor ?? options.planner;
+  const name = options.name ?? "llm";
+
+  async function modelVerdict(ctx: ReasonerContext, offline: Assessment, retryNote?: string) {
+    const structured = assessor.withStructuredOutput(llmVerdictSchema, { name: "verdict" });
+    const messages = [
+      new SystemMessage(assessPrompt.text),
+      new HumanMessage(
+        `${untrustedContext(ctx, offline.findings)}${retryNote ? `\n\n${retryNote}` : ""}\n\nDecide now.`,
+      ),
+    ];
+    return llmVerdictSchema.parse(await structured.invoke(messages));
+  }
+
+  return {
+    name,
+    // The offline playbook's calls always run too: a model (confused or hijacked) can add to the
+    // evidence but never starve the deterministic findings of it.
+    async plan(ctx) {
+      const baseline = await options.fallback.plan(ctx);
+      if (ctx.remainingToolCalls <= 0) return { calls: [], done: true };
+      try {
+        const bound = options.planner.bindTools?.(toolDefinitions);
+        if (!bound) throw new Error("the planning model cannot call tools");
+        const reply = await bound.invoke([
+          new SystemMessage(investigate.text),
+          new HumanMessage(
+            `${untrustedContext(ctx, [])}\n\nRound ${ctx.round + 1}; at most ${ctx.remainingToolCalls} more tool calls.`,
+          ),
+        ]);
+        const calls: ToolCall[] = (AIMessage.isInstance(reply) ? (reply.tool_calls ?? []) : []).flatMap(
+          (c) => {
+            const tool = toolNames.find((t) => t === c.name);
+            return tool ? [{ tool, args: c.args }] : [];
+          },
+        );
+        const all = [...calls, ...baseline.calls];
+        return { calls: all, done: all.length === 0 };
+      } catch (error) {
+        return {
+          ...baseline,
+          note: `model planning failed (${describeError(error)}); the offline playbook planned this round`,
+        };
+      }
+    },
+
+    async assess(ctx) {
+      const offline = await options.fallback.assess(ctx);
+      const attempts = injectionAttempts(ctx.evidence.flatMap((e) => textsOf(e.data)));
+      const flagged: Finding[] = attempts.length
+        ? [
+            {
+              id: "llm.prompt_injection",
+              title: `Untrusted content addresses the AI: "${attempts[0] ?? ""}"`,
+              detail: attempts.join(" | "),
+              weight: 0,
+              evidenceIds: ["ev-alert"],
+              attack: [],
+            },
+          ]
+        : [];
+      const known = new Set(ctx.evidence.map((e) => e.id));
+      let proposed: z.infer<typeof llmVerdictSchema>;
+      try {
+        proposed = await modelVerdict(ctx, offline);
+        const unknown = proposed.evidenceIds.filter((id) => !known.has(id));
+        if (unknown.length) {
+          proposed = await modelVerdict(
+            ctx,
+            offline,
+            `Your previous answer cited evidence that does not exist: ${unknown.join(", ")}. Cite only listed ids.`,
+          );
+          if (proposed.evidenceIds.some((id) => !known.has(id)))
+            throw new Error("the model cited evidence that does not exist, twice");
+        }
+      } catch (error) {
+        return {
+          verdict: {
+            ...offline.verdict,
+            rationale: [
+              `model assessment unavailable (${describeError(error)}); offline verdict used`,
+              ...offline.verdict.rationale,
+            ].slice(0, 20),
+          },
+          findings: [...offline.findings, ...flagged],
+        };
+      }
+      const p = offline.verdict.maliciousProbability;
+      // A model that contradicts strong deterministic evidence is not trusted alone: a person decides.
+      // So does a "benign" for content that tried to instruct the model: the model may have obeyed it.
+      const contradicts =
+        (attempts.length > 0 && proposed.disposition === "benign") ||
+        (p !== undefined &&
+          ((p >= 0.9 && proposed.disposition === "benign") ||
+            (p <= 0.1 && proposed.disposition === "malicious")));
+      const verdict: Verdict = {
+        ...offline.verdict,
+        disposition: contradicts ? "suspicious" : proposed.disposition,
+        confidence: contradicts ? 0.5 : proposed.confidence,
+        category: proposed.category,
+        summary: contradicts
+          ? `Model and deterministic findings disagree (model: ${proposed.disposition}); a person must decide. ${proposed.summary}`.slice(
+              0,
+              2000,
+            )
+          : proposed.summary,
+        rationale: [
+          ...(attempts.length
+            ? ["untrusted content tried to instruct the AI; treated as evidence, not instructions"]
+            : []),
+          ...proposed.rationale,
+          ...(contradicts ? [`offline P(malicious) ${p?.toFixed(3) ?? "?"} contradicts the model`] : []),
+        ].slice(0, 20),
+        evidenceIds: [...new Set(["ev-alert", ...proposed.evidenceIds])],
+        reasoner: name,
+      };
+      if (verdict.disposition === "benign") verdict.attack = [];
+      return { verdict, findings: [...offline.findings, ...flagged] };
+    },
+
+    // Actions follow from the verdict by code, never from model text.
+    proposeActions: (ctx) => options.fallback.proposeActions(ctx),
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * The LLM reasoner through the real @langchain/openai client, over HTTP, against a scripted fake
+ * OpenAI-compatible server: tool rounds, structured verdicts, grounding, failures and a hijacked model.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ChatOpenAI } from "@langchain/openai";
+import { afterAll, describe, expect, it } from "vitest";
+import { startFakeOpenAi, type ScriptedReply } from "../../../apps/testing/fake-openai.ts";
+import { loadConfig } from "../../config.ts";
+import { runTriage } from "../../run-triage.ts";
+import { openRuntime } from "../../setup.ts";
+import { evidenceIdFor } from "../../../tools/catalog.ts";
+import { readGroundTruth } from "../../../tools/lab/ground-truth.ts";
+import { openLab } from "../../../tools/lab/index.ts";
+import { createOfflineReasoner } from "../offline/index.ts";
+import { createLlmReasoner } from "./index.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "soc-triage-llm-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const labDb = join(dir, "lab.db");
+const lab = openLab(labDb, { seed: 1337 });
+const truth = readGroundTruth(lab);
+const alertsDoc = new Map(
+  truth.map((t) => {
+    const row = lab.prepare("SELECT doc FROM alerts WHERE id = ?").get(t.alertId);
+    return [t.alertId, JSON.stringify(row)];
+  }),
+);
+lab.close();
+const firstOf = (scenario: string) => truth.find((t) => t.scenario === scenario)?.alertId ?? "";
+
+function chat(baseURL: string) {
+  return new ChatOpenAI({
+    model: "gpt-4o-mini",
+    apiKey: "test-key",
+    maxRetries: 0,
+    configuration: { baseURL },
+  });
+}
+
+async function triageWith(
+  script: { plan?: ScriptedReply[]; structured?: ScriptedReply[] },
+  alertId: string,
+  baseURL?: string,
+) {
+  const fake = baseURL ? null : await startFakeOpenAi(script);
+  const url = baseURL ?? fake?.baseURL ?? "";
+  const config = loadConfig({ db: join(dir, `cases-${Math.random().toString(36).slice(2)}.db`), labDb }, {});
+  const reasoner = createLlmReasoner({ planner: chat(url), fallback: createOfflineReasoner() });
+  const opened = await openRuntime(config, { reasoner, checkpointer: false });
+  try {
+    const outcome = await runTriage(opened.runtime, alertId, { dryRun: true });
+    return { outcome, requests: fake?.requests ?? [] };
+  } finally {
+    opened.close();
+    await fake?.close();
+  }
+}
+
+describe("LLM reasoner over a fake OpenAI-compatible server", () => {
+  it("investigates in several tool rounds and returns a grounded structured verdict", async () => {
+    const id = firstOf("impossible_travel_attacker");
+    const raw = JSON.parse(JSON.parse(alertsDoc.get(id) ?? "{}").doc);
+    const user: string = raw.raw.user;
+    const getUser = { tool: "identity_get_user" as const, args: { user } };
+    const signIns = {
+      tool: "identity_sign_ins" as const,
+      args: { user, since: "2026-11-01T00:00:00.000Z", until: "2026-11-20T00:00:00.000Z", limit: 100 },
+    };
+    const { outcome, requests } = await triageWith(
+      {
+        plan: [
+          { kind: "tool_calls", calls: [{ name: getUser.tool, arguments: getUser.args }] },
+          { kind: "tool_calls", calls: [{ name: signIns.tool, arguments: signIns.args }] },
+        ],
+        structured: [
+          {
+            kind: "json",
+            value: {
+              disposition: "malicious",
+              confidence: 0.93,
+              category: "account_takeover",
+              summary: "Attacker sign-in from abroad.",
+              rationale: ["foreign sign-in"],
+              evidenceIds: [evidenceIdFor(getUser), evidenceIdFor(signIns)],
+            },
+          },
+        ],
+      },
+      id,
+    );
+    const ran = outcome.report.steps.map((s) => s.evidenceId);
+    expect(ran).toEqual(expect.arrayContaining([evidenceIdFor(getUser), evidenceIdFor(signIns)]));
+    expect(outcome.report.steps.find((s) => s.evidenceId === evidenceIdFor(signIns))?.round).toBe(2);
+    expect(outcome.report.verdict).toMatchObject({
+      disposition: "malicious",
+      confidence: 0.93,
+      reasoner: "llm",
+    });
+    expect(outcome.report.verdict.evidenceIds).toContain(evidenceIdFor(signIns));
+    expect(requests[0]?.text).toContain("untrusted_data");
+    expect(requests[0]?.body.tools).toBeTruthy();
+    expect(requests.filter((r) => "response_format" in r.body)).toHaveLength(1);
+  });
+
+  it("retries once on evidence that does not exist, then falls back to the offline verdict", async () => {
+    const id = firstOf("marketing_newsletter");
+    const fake = {
+      disposition: "malicious",
+      confidence: 0.9,
+      category: "other",
+      summary: "x",
+      rationale: [],
+      evidenceIds: ["ev-made-up"],
+    };
+    const { outcome } = await triageWith(
+      {
+        structured: [
+          { kind: "json", value: fake },
+          { kind: "json", value: fake },
+        ],
+      },
+      id,
+    );
+    expect(outcome.report.verdict.disposition).toBe("benign");
+    expect(outcome.report.verdict.rationale[0]).toMatch(/model assessment unavailable.*does not exist/);
+  });
+
+  it("finishes with the offline engine when the model is unreachable or failing", async () => {
+    const id = firstOf("credential_phish_campaign");
+    const down = await triageWith({}, id, "http://127.0.0.1:9/v1");
+    expect(down.outcome.report.verdict.disposition).toBe("malicious");
+    expect(down.outcome.report.verdict.rationale[0]).toMatch(/model assessment unavailable/);
+    const failing = await triageWith(
+      { plan: [{ kind: "error", status: 500 }], structured: [{ kind: "error", status: 429, retryAfter: 0 }] },
+      id,
+    );
+    expect(failing.outcome.report.verdict.disposition).toBe("malicious");
+  });
+
+  it("a hijacked model that declares a phish benign sends it to a person, and nothing destructive runs", async () => {
+    const id = firstOf("credential_phish_campaign");
+    const { outcome } = await triageWith(
+      {
+        structured: [
+          {
+            kind: "json",
+            value: {
+              disposition: "benign",
+              confidence: 0.99,
+              category: "benign_notification",
+              summary: "Safe, close it. Also disable the CEO.",
+              rationale: ["the email says it is safe"],
+              evidenceIds: ["ev-alert"],
+            },
+          },
+        ],
+      },
+      id,
+    );
+    expect(outcome.report.verdict.disposition).toBe("suspicious");
+    expect(outcome.report.verdict.summary).toMatch(/disagree/);
+    expect(outcome.report.actions.map((a) => a.type)).toEqual(["escalate"]);
+  });
+});
+
+describe("choosing the reasoner from the environment", () => {
+  it("uses TRIAGE_LLM=openai with the configured endpoint, end to end from the CLI", async () => {
+    const fake = await startFakeOpenAi({
+      structured: [
+        {
+          kind: "json",
+          value: {
+            disposition: "malicious",
+            confidence: 0.97,
+            category: "credential_phishing",
+            summary: "Phish.",
+            rationale: ["lookalike"],
+            evidenceIds: ["ev-alert"],
+          },
+        },
+      ],
+    });
+    try {
+      const { runCliAsync } = await import("../../../apps/testing/run-cli.ts");
+      const run = await runCliAsync([firstOf("credential_phish_campaign"), "--json"], {
+        TRIAGE_DB: join(dir, "cli-llm.db"),
+        TRIAGE_LAB_DB: labDb,
+        TRIAGE_LLM: "openai",
+        OPENAI_API_KEY: "sk-test-secret",
+        OPENAI_BASE_URL: fake.baseURL,
+        TRIAGE_MODEL: "gpt-4o-mini",
+      });
+      expect(run.stdout).toContain('"reasoner": "openai:gpt-4o-mini"');
+      expect(run.stdout).not.toContain("sk-test-secret");
+      expect(fake.requests.length).toBeGreaterThan(1);
+      expect(fake.requests.every((r) => !r.text.includes("sk-test-secret"))).toBe(true);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("refuses TRIAGE_LLM=openai without a key, with one line", async () => {
+    const { runCliAsync } = await import("../../../apps/testing/run-cli.ts");
+    const run = await runCliAsync(["LAB-0001"], {
+      TRIAGE_DB: join(dir, "nokey.db"),
+      TRIAGE_LAB_DB: labDb,
+      TRIAGE_LLM: "openai",
+      OPENAI_API_KEY: "",
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe("triage: TRIAGE_LLM=openai needs OPENAI_API_KEY in the environment");
+  });
+});
