@@ -39,6 +39,8 @@ export const configFileSchema = z
         provider: z.enum(["offline", "openai", "ollama"]).optional(),
         model: z.string().min(1).optional(),
         baseURL: z.string().url().optional(),
+        assessModel: z.string().min(1).optional(),
+        redact: z.boolean().optional(),
       })
       .strict()
       .optional()
@@ -52,6 +54,10 @@ export interface LlmConfig {
   baseURL: string | null;
   /** From the environment only; never written to logs, reports or case memory. */
   apiKey: string | null;
+  /** A different model for assessment than for planning (TRIAGE_ASSESS_MODEL). */
+  assessModel: string | null;
+  /** Redact personal data before it reaches the model; default on unless the endpoint is local. */
+  redact: boolean;
 }
 
 export interface TriageConfig {
@@ -146,7 +152,15 @@ export function loadConfig(
         ? `${(env.OLLAMA_HOST ?? file.llm?.baseURL ?? "http://127.0.0.1:11434").replace(/\/+$/, "").replace(/\/v1$/, "")}/v1`
         : (env.OPENAI_BASE_URL ?? file.llm?.baseURL ?? null),
     apiKey,
+    assessModel: env.TRIAGE_ASSESS_MODEL ?? file.llm?.assessModel ?? null,
+    redact: false,
   };
+  const local =
+    llm.provider === "ollama" || /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(llm.baseURL ?? "");
+  llm.redact =
+    env.TRIAGE_REDACT !== undefined
+      ? !/^(0|false|no|off)$/i.test(env.TRIAGE_REDACT)
+      : (file.llm?.redact ?? !local);
   return {
     databasePath,
     labDatabasePath,

@@ -44,6 +44,12 @@ export interface TriageReport {
     rationale: string[];
     evidenceIds: string[];
     reasoner: string;
+    model?: {
+      calls: number;
+      promptTokens: number;
+      completionTokens: number;
+      prompts: Record<string, string>;
+    };
     maliciousProbability?: number;
   };
   findings: Array<{ id: string; title: string; detail: string; weight: number; evidenceIds: string[] }>;
@@ -105,6 +111,7 @@ export function buildReport(state: TriageStateValue): TriageReport {
       rationale: verdict.rationale,
       evidenceIds: verdict.evidenceIds,
       reasoner: verdict.reasoner,
+      ...(verdict.model ? { model: verdict.model } : {}),
       ...(verdict.maliciousProbability === undefined
         ? {}
         : { maliciousProbability: verdict.maliciousProbability }),

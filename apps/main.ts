@@ -154,6 +154,19 @@ export function buildProgram(setExit: (code: number) => void): Command {
     setExit(await emailCommand(file, options)),
   );
 
+  addCommon(program.command("config").description("the effective configuration, secrets masked")).action(
+    (options: CommonOptions) => {
+      const config = loadConfig(overrides(options));
+      const shown = {
+        ...config,
+        llm: { ...config.llm, apiKey: config.llm.apiKey ? `${config.llm.apiKey.slice(0, 3)}…(set)` : null },
+      };
+      if (options.json) printJson(shown);
+      else print(JSON.stringify(shown, null, 2));
+      setExit(EXIT.ok);
+    },
+  );
+
   const cases = program.command("cases").description("case memory");
   addCommon(cases.command("show").description("the report of one case").argument("<case-id>")).action(
     async (caseId: string, options: CommonOptions) => setExit(await showCommand(caseId, options)),

@@ -23,6 +23,11 @@ export function renderReport(report: TriageReport): string {
       (verdict.attack.length ? `  ATT&CK ${verdict.attack.join(", ")}` : ""),
   );
   lines.push(`  ${verdict.summary}`);
+  if (verdict.model) {
+    lines.push(
+      `  Reasoner ${verdict.reasoner}: ${verdict.model.calls} model call(s), ${verdict.model.promptTokens} prompt + ${verdict.model.completionTokens} completion tokens`,
+    );
+  }
   if (verdict.rationale.length) {
     lines.push("", "Why:");
     for (const reason of verdict.rationale) lines.push(`  - ${reason}`);

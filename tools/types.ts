@@ -151,6 +151,15 @@ export const verdictSchema = z.object({
   /** Probability the alert is malicious, from the scoring model; confidence is derived from it. */
   maliciousProbability: z.number().min(0).max(1).optional(),
   reasoner: z.string().describe("Which reasoner produced it"),
+  /** Model use for this case, from the responses' usage, and the hashes of the prompts that shaped it. */
+  model: z
+    .object({
+      calls: z.number().int().min(0),
+      promptTokens: z.number().int().min(0),
+      completionTokens: z.number().int().min(0),
+      prompts: z.record(z.string(), z.string()),
+    })
+    .optional(),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 

@@ -32,6 +32,8 @@ export interface LlmReasonerOptions {
   assessor?: BaseChatModel;
   fallback: Reasoner;
   name?: string;
+  /** Redact personal data before it leaves for the model (on by default for non-local endpoints). */
+  redact?: boolean;
 }
 
 const toolDefinitions = toolNames.map((name) => ({
@@ -43,10 +45,24 @@ const toolDefinitions = toolNames.map((name) => ({
   },
 }));
 
-function untrustedContext(ctx: ReasonerContext, findings: readonly Finding[]): string {
+/** Personal data a remote model does not need to judge an alert: mailbox local parts and phone numbers. */
+export function redactPersonalData(text: string): string {
+  return (
+    text
+      .replace(/\b([a-z0-9])[a-z0-9._%+-]*@([a-z0-9.-]+\.[a-z]{2,})\b/gi, "$1***@$2")
+      // Phone shapes only (+CC…, (NNN) NNN-NNNN, NNN-NNN-NNNN), so dates, times and IPs survive.
+      .replace(
+        /\+\d[\d\s().-]{7,}\d|\(\d{3}\)\s?\d{3}[-.\s]\d{4}|\b\d{3}[-.\s]\d{3}[-.\s]\d{4}\b/g,
+        "[phone]",
+      )
+  );
+}
+
+function untrustedContext(ctx: ReasonerContext, findings: readonly Finding[], redact: boolean): string {
+  const clean = (t: string) => (redact ? redactPersonalData(t) : t);
   const evidence = ctx.evidence.map(
     (e) =>
-      `### evidence ${e.id} (${e.tool})\n${fenceData(`tool:${e.tool}`, `${e.summary}\n${JSON.stringify(e.data)}`, 6000)}`,
+      `### evidence ${e.id} (${e.tool})\n${fenceData(`tool:${e.tool}`, clean(`${e.summary}\n${JSON.stringify(e.data)}`), 6000)}`,
   );
   const facts = findings.map(
     (f) => `- ${f.id}: ${f.title} (weight ${f.weight}, evidence ${f.evidenceIds.join(", ")})`,
@@ -67,21 +83,44 @@ function textsOf(value: unknown, out: string[] = [], depth = 0): string[] {
   return out;
 }
 
+interface Usage {
+  calls: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+const usageSchema = z.object({ input_tokens: z.number(), output_tokens: z.number() });
+
 export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
   const investigate = loadPrompt("investigate");
   const assessPrompt = loadPrompt("assess");
   const assessor = options.assessor ?? options.planner;
   const name = options.name ?? "llm";
+  const redact = options.redact ?? false;
+  // Model use per alert across planning rounds, handed to the verdict at assessment.
+  const usage = new Map<string, Usage>();
+  const count = (alertId: string, message: unknown) => {
+    const seen = usage.get(alertId) ?? { calls: 0, promptTokens: 0, completionTokens: 0 };
+    const meta = AIMessage.isInstance(message) ? usageSchema.safeParse(message.usage_metadata) : null;
+    usage.set(alertId, {
+      calls: seen.calls + 1,
+      promptTokens: seen.promptTokens + (meta?.success ? meta.data.input_tokens : 0),
+      completionTokens: seen.completionTokens + (meta?.success ? meta.data.output_tokens : 0),
+    });
+    if (usage.size > 1000) usage.delete(usage.keys().next().value ?? "");
+  };
 
   async function modelVerdict(ctx: ReasonerContext, offline: Assessment, retryNote?: string) {
-    const structured = assessor.withStructuredOutput(llmVerdictSchema, { name: "verdict" });
+    const structured = assessor.withStructuredOutput(llmVerdictSchema, { name: "verdict", includeRaw: true });
     const messages = [
       new SystemMessage(assessPrompt.text),
       new HumanMessage(
-        `${untrustedContext(ctx, offline.findings)}${retryNote ? `\n\n${retryNote}` : ""}\n\nDecide now.`,
+        `${untrustedContext(ctx, offline.findings, redact)}${retryNote ? `\n\n${retryNote}` : ""}\n\nDecide now.`,
       ),
     ];
-    return llmVerdictSchema.parse(await structured.invoke(messages));
+    const answer = await structured.invoke(messages);
+    count(ctx.alert.id, answer.raw);
+    return llmVerdictSchema.parse(answer.parsed);
   }
 
   return {
@@ -97,9 +136,10 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
         const reply = await bound.invoke([
           new SystemMessage(investigate.text),
           new HumanMessage(
-            `${untrustedContext(ctx, [])}\n\nRound ${ctx.round + 1}; at most ${ctx.remainingToolCalls} more tool calls.`,
+            `${untrustedContext(ctx, [], redact)}\n\nRound ${ctx.round + 1}; at most ${ctx.remainingToolCalls} more tool calls.`,
           ),
         ]);
+        count(ctx.alert.id, reply);
         const calls: ToolCall[] = (AIMessage.isInstance(reply) ? (reply.tool_calls ?? []) : []).flatMap(
           (c) => {
             const tool = toolNames.find((t) => t === c.name);
@@ -185,7 +225,12 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
         ].slice(0, 20),
         evidenceIds: [...new Set(["ev-alert", ...proposed.evidenceIds])],
         reasoner: name,
+        model: {
+          ...(usage.get(ctx.alert.id) ?? { calls: 0, promptTokens: 0, completionTokens: 0 }),
+          prompts: { investigate: investigate.sha256, assess: assessPrompt.sha256 },
+        },
       };
+      usage.delete(ctx.alert.id);
       if (verdict.disposition === "benign") verdict.attack = [];
       return { verdict, findings: [...offline.findings, ...flagged] };
     },

@@ -15,7 +15,7 @@ import { evidenceIdFor } from "../../../tools/catalog.ts";
 import { readGroundTruth } from "../../../tools/lab/ground-truth.ts";
 import { openLab } from "../../../tools/lab/index.ts";
 import { createOfflineReasoner } from "../offline/index.ts";
-import { createLlmReasoner } from "./index.ts";
+import { createLlmReasoner, redactPersonalData as redact } from "./index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-llm-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -212,5 +212,98 @@ describe("choosing the reasoner from the environment", () => {
     });
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe("triage: TRIAGE_LLM=openai needs OPENAI_API_KEY in the environment");
+  });
+});
+
+describe("accounting, redaction, per-task models and retries", () => {
+  const verdictReply = {
+    kind: "json" as const,
+    value: {
+      disposition: "malicious",
+      confidence: 0.95,
+      category: "credential_phishing",
+      summary: "Phish.",
+      rationale: [],
+      evidenceIds: ["ev-alert"],
+    },
+  };
+
+  async function runWith(
+    fake: Awaited<ReturnType<typeof startFakeOpenAi>>,
+    options: { redact?: boolean; assessModel?: string; maxRetries?: number },
+  ) {
+    const config = loadConfig({ db: join(dir, `acct-${Math.random().toString(36).slice(2)}.db`), labDb }, {});
+    const make = (model: string) =>
+      new ChatOpenAI({
+        model,
+        apiKey: "k",
+        maxRetries: options.maxRetries ?? 0,
+        configuration: { baseURL: fake.baseURL },
+      });
+    const reasoner = createLlmReasoner({
+      planner: make("gpt-4o-mini"),
+      ...(options.assessModel ? { assessor: make(options.assessModel) } : {}),
+      fallback: createOfflineReasoner(),
+      ...(options.redact !== undefined ? { redact: options.redact } : {}),
+    });
+    const opened = await openRuntime(config, { reasoner, checkpointer: false });
+    try {
+      return await runTriage(opened.runtime, firstOf("credential_phish_campaign"), { dryRun: true });
+    } finally {
+      opened.close();
+    }
+  }
+
+  it("counts model calls and tokens from the responses and records the prompt hashes", async () => {
+    const fake = await startFakeOpenAi({ structured: [verdictReply] });
+    const { report } = await runWith(fake, {});
+    await fake.close();
+    expect(report.verdict.model?.calls).toBe(fake.requests.length);
+    expect(report.verdict.model?.promptTokens).toBeGreaterThan(100);
+    expect(report.verdict.model?.prompts.assess).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("redacts mailbox names and phone numbers before a remote model sees them", async () => {
+    const fake = await startFakeOpenAi({ structured: [verdictReply] });
+    await runWith(fake, { redact: true });
+    await fake.close();
+    const sent = fake.requests.map((r) => r.text).join("\n");
+    expect(sent).not.toMatch(/[a-z]{3,}\.[a-z]{3,}@northwindtraders\.com/);
+    expect(sent).toMatch(/\*\*\*@northwindtraders\.com/);
+  });
+
+  it("uses the assessment model for the verdict and the planning model for tools", async () => {
+    const fake = await startFakeOpenAi({ structured: [verdictReply] });
+    await runWith(fake, { assessModel: "judge-model" });
+    await fake.close();
+    expect(fake.requests.filter((r) => "response_format" in r.body).map((r) => r.body.model)).toEqual([
+      "judge-model",
+    ]);
+    expect(
+      new Set(fake.requests.filter((r) => !("response_format" in r.body)).map((r) => r.body.model)),
+    ).toEqual(new Set(["gpt-4o-mini"]));
+  });
+
+  it("retries a 429 that says when (Retry-After) and then uses the answer", async () => {
+    const fake = await startFakeOpenAi({
+      structured: [{ kind: "error", status: 429, retryAfter: 0 }, verdictReply],
+    });
+    const { report } = await runWith(fake, { maxRetries: 1 });
+    await fake.close();
+    expect(report.verdict.reasoner).toBe("llm");
+    expect(report.verdict.rationale.join(" ")).not.toMatch(/unavailable/);
+  });
+});
+
+describe("redactPersonalData", () => {
+  it("hides mailbox names and phone numbers but keeps domains, dates and IPs", () => {
+    const { redactPersonalData } = { redactPersonalData: redact };
+    expect(
+      redactPersonalData(
+        "call +1 (888) 555-0147 or (800) 555-1234 on 2026-11-05T19:50:00.000Z from 192.0.2.10, mail chloe.costa@northwindtraders.com",
+      ),
+    ).toBe(
+      "call [phone] or [phone] on 2026-11-05T19:50:00.000Z from 192.0.2.10, mail c***@northwindtraders.com",
+    );
   });
 });
