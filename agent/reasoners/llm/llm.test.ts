@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChatOpenAI } from "@langchain/openai";
+import { z } from "zod";
 import { afterAll, describe, expect, it } from "vitest";
 import { startFakeOpenAi, type ScriptedReply } from "../../../apps/testing/fake-openai.ts";
 import { loadConfig } from "../../config.ts";
@@ -305,5 +306,81 @@ describe("redactPersonalData", () => {
     ).toBe(
       "call [phone] or [phone] on 2026-11-05T19:50:00.000Z from 192.0.2.10, mail c***@northwindtraders.com",
     );
+  });
+});
+
+describe("model mistakes and resuming", () => {
+  it("ignores unknown tools and turns hallucinated arguments into tool errors the case survives", async () => {
+    const id = firstOf("impossible_travel_attacker");
+    const { outcome } = await triageWith(
+      {
+        plan: [
+          {
+            kind: "tool_calls",
+            calls: [
+              { name: "delete_everything", arguments: { all: true } },
+              { name: "identity_sign_ins", arguments: { user: "x", since: "yesterday", until: 5 } },
+            ],
+          },
+        ],
+        structured: [
+          {
+            kind: "json",
+            value: {
+              disposition: "malicious",
+              confidence: 0.9,
+              category: "account_takeover",
+              summary: "ATO.",
+              rationale: [],
+              evidenceIds: ["ev-alert"],
+            },
+          },
+        ],
+      },
+      id,
+    );
+    expect(outcome.report.steps.map((s) => s.tool)).not.toContain("delete_everything");
+    const bad = outcome.report.steps.find(
+      (s) => s.tool === "identity_sign_ins" && s.args.since === "yesterday",
+    );
+    expect(bad?.ok).toBe(false);
+    expect(outcome.report.verdict.disposition).toBe("malicious");
+  });
+
+  it("resumes an approval in a new process without calling the model again", async () => {
+    const { runCliAsync } = await import("../../../apps/testing/run-cli.ts");
+    const fake = await startFakeOpenAi({
+      structured: [
+        {
+          kind: "json",
+          value: {
+            disposition: "malicious",
+            confidence: 0.97,
+            category: "account_takeover",
+            summary: "ATO.",
+            rationale: [],
+            evidenceIds: ["ev-alert"],
+          },
+        },
+      ],
+    });
+    const env = {
+      TRIAGE_DB: join(dir, "resume.db"),
+      TRIAGE_LAB_DB: labDb,
+      TRIAGE_LLM: "openai",
+      OPENAI_API_KEY: "sk-test",
+      OPENAI_BASE_URL: fake.baseURL,
+    };
+    const first = await runCliAsync([firstOf("impossible_travel_attacker"), "--json"], env);
+    await fake.close();
+    expect(first.code).toBe(3);
+    const caseId = z.object({ caseId: z.string() }).parse(JSON.parse(first.stdout)).caseId;
+    // The model endpoint is gone now: the approval must not need it.
+    const approved = await runCliAsync(["approve", caseId, "--by", "alice", "--json"], {
+      ...env,
+      OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+    });
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain('"reasoner": "openai:gpt-4o-mini"');
   });
 });
