@@ -149,14 +149,13 @@ export function loadConfig(
     model: env.TRIAGE_MODEL ?? file.llm?.model ?? (providerText === "ollama" ? "llama3.1" : "gpt-4o-mini"),
     baseURL:
       providerText === "ollama"
-        ? `${(env.OLLAMA_HOST ?? file.llm?.baseURL ?? "http://127.0.0.1:11434").replace(/\/+$/, "").replace(/\/v1$/, "")}/v1`
+        ? (env.OLLAMA_HOST ?? file.llm?.baseURL ?? "http://127.0.0.1:11434").replace(/\/+$/, "")
         : (env.OPENAI_BASE_URL ?? file.llm?.baseURL ?? null),
     apiKey,
     assessModel: env.TRIAGE_ASSESS_MODEL ?? file.llm?.assessModel ?? null,
     redact: false,
   };
-  const local =
-    llm.provider === "ollama" || /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(llm.baseURL ?? "");
+  const local = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(llm.baseURL ?? "");
   llm.redact =
     env.TRIAGE_REDACT !== undefined
       ? !/^(0|false|no|off)$/i.test(env.TRIAGE_REDACT)

@@ -14,6 +14,8 @@ import { loadPolicy } from "./policy/loader.ts";
 import { createOfflineReasoner } from "./reasoners/offline/index.ts";
 import { createLlmReasoner } from "./reasoners/llm/index.ts";
 import { ChatOpenAI } from "@langchain/openai";
+import { ChatOllama } from "@langchain/ollama";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Reasoner } from "./reasoners/types.ts";
 import type { TriageRuntime } from "./run-triage.ts";
 import type { Toolset } from "../tools/types.ts";
@@ -37,17 +39,22 @@ export interface RuntimeOptions {
 export function reasonerFor(config: TriageConfig): Reasoner {
   const offline = createOfflineReasoner();
   if (config.llm.provider === "offline") return offline;
-  const planner = new ChatOpenAI({
-    model: config.llm.model,
-    // Ollama's OpenAI-compatible endpoint ignores the key, but the client insists on one.
-    apiKey: config.llm.apiKey ?? "ollama",
-    maxRetries: 2,
-    timeout: 60_000,
-    ...(config.llm.baseURL ? { configuration: { baseURL: config.llm.baseURL } } : {}),
-  });
+  const chat = (model: string): BaseChatModel =>
+    config.llm.provider === "ollama"
+      ? new ChatOllama({ model, baseUrl: config.llm.baseURL ?? "http://127.0.0.1:11434" })
+      : new ChatOpenAI({
+          model,
+          apiKey: config.llm.apiKey ?? "",
+          // The OpenAI client retries 429 and 5xx with backoff and honours Retry-After.
+          maxRetries: 2,
+          timeout: 60_000,
+          ...(config.llm.baseURL ? { configuration: { baseURL: config.llm.baseURL } } : {}),
+        });
   return createLlmReasoner({
-    planner,
+    planner: chat(config.llm.model),
+    ...(config.llm.assessModel ? { assessor: chat(config.llm.assessModel) } : {}),
     fallback: offline,
+    redact: config.llm.redact,
     name: `${config.llm.provider}:${config.llm.model}`,
   });
 }

@@ -111,7 +111,12 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
   };
 
   async function modelVerdict(ctx: ReasonerContext, offline: Assessment, retryNote?: string) {
-    const structured = assessor.withStructuredOutput(llmVerdictSchema, { name: "verdict", includeRaw: true });
+    const structured = assessor.withStructuredOutput(llmVerdictSchema, {
+      name: "verdict",
+      includeRaw: true,
+      // JSON-schema output on every backend (OpenAI response_format, Ollama format), never a fake tool.
+      method: "jsonSchema",
+    });
     const messages = [
       new SystemMessage(assessPrompt.text),
       new HumanMessage(

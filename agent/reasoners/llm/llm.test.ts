@@ -384,3 +384,59 @@ describe("model mistakes and resuming", () => {
     expect(approved.stdout).toContain('"reasoner": "openai:gpt-4o-mini"');
   });
 });
+
+describe("Ollama through its own client", () => {
+  it("plans with tool calls and judges with a format schema over /api/chat NDJSON, from the CLI", async () => {
+    const { startFakeOllama } = await import("../../../apps/testing/fake-ollama.ts");
+    const { runCliAsync } = await import("../../../apps/testing/run-cli.ts");
+    const id = firstOf("impossible_travel_attacker");
+    const fake = await startFakeOllama({
+      plan: [
+        {
+          kind: "tool_calls",
+          calls: [{ name: "intel_lookup", arguments: { type: "ip", value: "203.0.113.9" } }],
+        },
+      ],
+      structured: [
+        {
+          kind: "json",
+          value: {
+            disposition: "malicious",
+            confidence: 0.92,
+            category: "account_takeover",
+            summary: "Local model says ATO.",
+            rationale: [],
+            evidenceIds: ["ev-alert"],
+          },
+        },
+      ],
+    });
+    try {
+      const run = await runCliAsync([id, "--json"], {
+        TRIAGE_DB: join(dir, "ollama.db"),
+        TRIAGE_LAB_DB: labDb,
+        TRIAGE_LLM: "ollama",
+        OLLAMA_HOST: fake.host,
+        TRIAGE_MODEL: "llama3.1",
+      });
+      expect(run.stderr).toBe("");
+      const report = z
+        .object({
+          verdict: z.object({ summary: z.string(), reasoner: z.string() }),
+          steps: z.array(z.object({ tool: z.string(), args: z.record(z.string(), z.unknown()) })),
+        })
+        .parse(JSON.parse(run.stdout));
+      expect(
+        report.verdict,
+        run.stdout.slice(run.stdout.indexOf("rationale"), run.stdout.indexOf("rationale") + 400),
+      ).toMatchObject({ summary: "Local model says ATO.", reasoner: "ollama:llama3.1" });
+      expect(report.steps.some((s) => s.tool === "intel_lookup" && s.args.value === "203.0.113.9")).toBe(
+        true,
+      );
+      expect(fake.requests.some((r) => Array.isArray(r.tools))).toBe(true);
+      expect(fake.requests.some((r) => r.format !== undefined)).toBe(true);
+    } finally {
+      await fake.close();
+    }
+  });
+});
