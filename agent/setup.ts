@@ -6,6 +6,7 @@
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { openCaseDatabase } from "../memory/db.ts";
 import { SqliteCaseMemory } from "../memory/case-store.ts";
+import { BatchClaims } from "../memory/batch-claims.ts";
 import { createLabToolset, openLab } from "../tools/lab/index.ts";
 import type { TriageConfig } from "./config.ts";
 import type { TriageDeps } from "./deps.ts";
@@ -23,6 +24,7 @@ import type { Toolset } from "../tools/types.ts";
 export interface OpenedRuntime {
   runtime: TriageRuntime;
   memory: SqliteCaseMemory;
+  claims: BatchClaims;
   close: () => void;
 }
 
@@ -90,6 +92,7 @@ export async function openRuntime(
   return {
     runtime: { deps, graph },
     memory,
+    claims: new BatchClaims(db, { now }),
     close: () => {
       db.close();
       lab.close();

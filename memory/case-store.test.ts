@@ -6,6 +6,7 @@ import { isTriageError } from "../tools/errors.ts";
 import type { Alert } from "../tools/types.ts";
 import { SqliteCaseMemory, verifyAuditLog } from "./case-store.ts";
 import { openCaseDatabase } from "./db.ts";
+import { migrations } from "./migrations.ts";
 
 const scratch: string[] = [];
 function tempDir(): string {
@@ -40,7 +41,7 @@ describe("case database", () => {
     const path = join(tempDir(), "cases.db");
     openCaseDatabase(path).close();
     const db = openCaseDatabase(path);
-    expect(db.prepare("SELECT COUNT(*) AS n FROM schema_migrations").get()).toEqual({ n: 1 });
+    expect(db.prepare("SELECT COUNT(*) AS n FROM schema_migrations").get()).toEqual({ n: migrations.length });
     db.close();
   });
 

@@ -129,6 +129,25 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 `,
   },
+  {
+    version: 2,
+    name: "batch claims",
+    sql: `
+-- One row per alert a batch has taken: the first process to insert it owns it, so two batches over one
+-- database never triage an alert twice.
+CREATE TABLE batch_claims (
+  alert_source TEXT NOT NULL,
+  alert_id TEXT NOT NULL,
+  worker TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running','done','failed')),
+  case_id TEXT,
+  error TEXT,
+  claimed_at TEXT NOT NULL,
+  finished_at TEXT,
+  PRIMARY KEY (alert_source, alert_id)
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((max, m) => Math.max(max, m.version), 0);

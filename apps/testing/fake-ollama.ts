@@ -3,7 +3,8 @@
  * streams), with tool calls as objects (Ollama's shape: no ids, arguments not stringified) or a JSON answer
  * for requests carrying a `format` schema.
  */
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer } from "node:http";
+import { readJsonBody } from "./http.ts";
 
 export type OllamaReply =
   | { kind: "tool_calls"; calls: Array<{ name: string; arguments: Record<string, unknown> }> }
@@ -17,14 +18,6 @@ export interface FakeOllama {
   close: () => Promise<void>;
 }
 
-function read(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let text = "";
-    req.on("data", (c: Buffer) => (text += c.toString("utf8")));
-    req.on("end", () => resolve(text));
-  });
-}
-
 export async function startFakeOllama(script: {
   plan?: OllamaReply[];
   structured?: OllamaReply[];
@@ -33,10 +26,7 @@ export async function startFakeOllama(script: {
   const plan = [...(script.plan ?? [])];
   const structured = [...(script.structured ?? [])];
   const server = createServer((req, res) => {
-    void read(req).then((text) => {
-      const parsed: unknown = text ? JSON.parse(text) : {};
-      const body =
-        typeof parsed === "object" && parsed !== null ? Object.fromEntries(Object.entries(parsed)) : {};
+    void readJsonBody(req).then(({ text, body }) => {
       requests.push(body);
       const reply: OllamaReply = (body.format !== undefined ? structured.shift() : plan.shift()) ?? {
         kind: "text",

@@ -3,7 +3,8 @@
  * scripted reply (a tool call round, a JSON answer for response_format, an HTTP error) and records the
  * request, so tests can assert both what the model was sent and what the engine did with the answer.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import { readJsonBody } from "./http.ts";
 import type { AddressInfo } from "node:net";
 
 export type ScriptedReply =
@@ -23,14 +24,6 @@ export interface FakeOpenAi {
   close: () => Promise<void>;
 }
 
-function read(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let text = "";
-    req.on("data", (c: Buffer) => (text += c.toString("utf8")));
-    req.on("end", () => resolve(text));
-  });
-}
-
 /**
  * Two queues: requests asking for structured output (response_format) take `structured` replies, the rest
  * (planning with tools) take `plan` replies; an empty plan queue answers "done" without tool calls.
@@ -44,10 +37,7 @@ export async function startFakeOpenAi(script: {
   const structured = [...(script.structured ?? [])];
   let n = 0;
   const server: Server = createServer((req, res) => {
-    void read(req).then((text) => {
-      const parsed: unknown = text ? JSON.parse(text) : {};
-      const body =
-        typeof parsed === "object" && parsed !== null ? Object.fromEntries(Object.entries(parsed)) : {};
+    void readJsonBody(req).then(({ text, body }) => {
       requests.push({ body, text });
       n++;
       const reply: ScriptedReply = ("response_format" in body ? structured.shift() : plan.shift()) ?? {

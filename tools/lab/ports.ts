@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ToolError } from "../errors.ts";
 import {
   alertSchema,
+  alertFamilySchema,
   alertSummarySchema,
   directoryUserSchema,
   edrDetectionSchema,
@@ -141,6 +142,14 @@ export function matchesFilter(fields: SiemEvent["fields"], filter: SiemFilter): 
  * Every port over one open lab database. The caller owns `db` (openLab or a test fixture opened it), so
  * `close` leaves it open: closing here would pull the database from under whoever else holds it.
  */
+const listRowSchema = z.object({
+  id: z.string(),
+  created_at: z.string(),
+  family: z.string(),
+  type: z.string(),
+  doc: z.string(),
+});
+
 export function createLabToolset(db: Database.Database, options: { now?: () => Date } = {}): Toolset {
   const now = options.now ?? (() => new Date());
 
@@ -156,10 +165,31 @@ export function createLabToolset(db: Database.Database, options: { now?: () => D
       checkCall(call);
       const since = query.since === undefined ? BEFORE_ALL : isoBound(query.since, "since");
       const rows = db
-        .prepare("SELECT doc FROM alerts WHERE created_at > ? ORDER BY created_at, id LIMIT ?")
+        .prepare(
+          "SELECT id, created_at, family, type, doc FROM alerts WHERE created_at > ? ORDER BY created_at, id LIMIT ?",
+        )
         .all(since, query.limit ?? DEFAULT_ALERT_LIMIT);
-      // alertSummarySchema strips everything but the summary fields from the full alert doc.
-      return parseDocs(alertSummarySchema, rows, "alert");
+      // One unreadable alert must not hide the others: it is listed from its columns, and fetching it
+      // (getAlert) fails on its own, so a batch records that one alert as failed and goes on.
+      return rows.map((row) => {
+        const r = listRowSchema.parse(row);
+        let doc: unknown = null;
+        try {
+          doc = JSON.parse(r.doc);
+        } catch {
+          doc = null;
+        }
+        const parsed = alertSummarySchema.safeParse(doc);
+        if (parsed.success) return parsed.data;
+        return {
+          id: r.id,
+          family: alertFamilySchema.catch("email").parse(r.family),
+          type: r.type,
+          title: "(unreadable alert document)",
+          severity: "medium" as const,
+          createdAt: r.created_at,
+        };
+      });
     },
   };
 
