@@ -23,6 +23,8 @@ export const organizationProfileSchema = z.object({
   corporateEgressCidrs: z.array(z.string()).default(["198.51.100.0/24"]),
   /** Sender domains of the sanctioned phishing-simulation vendor. */
   simulationSenderDomains: z.array(z.string()).default(["phishsim-training.com"]),
+  /** Names of people attackers impersonate (executives, finance leads): mail using them from outside is flagged. */
+  protectedPeople: z.array(z.string().min(3)).default([]),
   /** Hosts that are allowed to scan (vulnerability scanners). */
   scannerHosts: z.array(z.string()).default(["nw-vulnscan-01"]),
 });

@@ -151,3 +151,25 @@ describe("attachments and sender headers", () => {
     );
   });
 });
+
+describe("executive impersonation", () => {
+  it("flags a protected person's name on mail from outside, not from inside", async () => {
+    const mail = (from: string) =>
+      `From: "Dana Lee (CEO)" <${from}>\r\nSubject: quick favour\r\n\r\nAre you at your desk? I need gift cards today.\r\n`;
+    const ids = async (from: string) =>
+      analyzeEmail({
+        facts: await parseEmail(mail(from)),
+        messageEvidenceId: "ev",
+        internalDomains: ["northwindtraders.com"],
+        protectedDomains: [],
+        simulationSenderDomains: [],
+        protectedPeople: ["Dana Lee"],
+        intel: [],
+        senderHistory: null,
+      }).map((s) => s.id);
+    expect(await ids("dana.lee.ceo@gmail.com")).toEqual(
+      expect.arrayContaining(["email.sender.impersonates_person", "email.language.gift_cards"]),
+    );
+    expect(await ids("dana.lee@northwindtraders.com")).not.toContain("email.sender.impersonates_person");
+  });
+});

@@ -20,6 +20,8 @@ export interface EmailContext {
   internalDomains: readonly string[];
   protectedDomains: readonly string[];
   simulationSenderDomains: readonly string[];
+  /** Names of executives and other people attackers impersonate. */
+  protectedPeople?: readonly string[];
   intel: readonly CitedIntel[];
   /** Earlier deliveries from the sender's address or domain at the mail gateway, before this message. */
   senderHistory: { deliveries: number; evidenceId: string } | null;
@@ -142,6 +144,18 @@ function senderSignals(ctx: EmailContext, ev: string[]): Signal[] {
     );
   }
 
+  const person = (ctx.protectedPeople ?? []).find((p) => from.name.toLowerCase().includes(p.toLowerCase()));
+  if (person && !internal) {
+    out.push(
+      signal(
+        "email.sender.impersonates_person",
+        `Display name uses "${person}" but the mail comes from ${from.address}`,
+        2,
+        ev,
+        { attack: ["T1656"], category: "bec" },
+      ),
+    );
+  }
   const brands = impersonatedBrands(from.name, fromDomain, ctx.internalDomains);
   if (brands.length && !out.some((s) => s.id === "email.sender.phishing_simulation")) {
     const free = isFreeMailDomain(fromDomain);

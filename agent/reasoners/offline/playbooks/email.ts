@@ -189,6 +189,7 @@ export const emailPlaybook: Playbook = {
       internalDomains: ctx.organization.internalDomains,
       protectedDomains: ctx.organization.protectedDomains,
       simulationSenderDomains: ctx.organization.simulationSenderDomains,
+      protectedPeople: ctx.organization.protectedPeople,
       intel,
       senderHistory: deliveries
         ? { deliveries: deliveries.value.length, evidenceId: deliveries.evidenceId }
