@@ -58,6 +58,8 @@ export interface LlmConfig {
   assessModel: string | null;
   /** Redact personal data before it reaches the model; default on unless the endpoint is local. */
   redact: boolean;
+  /** Stream planning responses (TRIAGE_STREAM=1). */
+  stream: boolean;
 }
 
 export interface TriageConfig {
@@ -154,6 +156,7 @@ export function loadConfig(
     apiKey,
     assessModel: env.TRIAGE_ASSESS_MODEL ?? file.llm?.assessModel ?? null,
     redact: false,
+    stream: env.TRIAGE_STREAM !== undefined && /^(1|true|yes|on)$/i.test(env.TRIAGE_STREAM),
   };
   const local = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(llm.baseURL ?? "");
   llm.redact =

@@ -57,6 +57,7 @@ export function reasonerFor(config: TriageConfig): Reasoner {
     ...(config.llm.assessModel ? { assessor: chat(config.llm.assessModel) } : {}),
     fallback: offline,
     redact: config.llm.redact,
+    stream: config.llm.stream,
     name: `${config.llm.provider}:${config.llm.model}`,
   });
 }

@@ -52,7 +52,11 @@ export async function startFakeOpenAi(script: {
         res.end(JSON.stringify({ error: { message: `scripted ${reply.status}`, type: "server_error" } }));
         return;
       }
-      const message =
+      const message: {
+        role: string;
+        content: string | null;
+        tool_calls?: Array<{ id: string; type: string; function: { name: string; arguments: string } }>;
+      } =
         reply.kind === "tool_calls"
           ? {
               role: "assistant",
@@ -67,6 +71,44 @@ export async function startFakeOpenAi(script: {
               role: "assistant",
               content: reply.kind === "json" ? JSON.stringify(reply.value) : reply.content,
             };
+      const usage = {
+        prompt_tokens: Math.ceil(text.length / 4),
+        completion_tokens: 20,
+        total_tokens: Math.ceil(text.length / 4) + 20,
+      };
+      if (body.stream === true) {
+        // Server-sent events as the API streams them: role, then content or tool-call argument pieces,
+        // the finish reason, and a last chunk with usage (the client asks for it with include_usage).
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        const event = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+          res.write(
+            `data: ${JSON.stringify({ id: `chatcmpl-${n}`, object: "chat.completion.chunk", created: 1_760_000_000, model: "gpt-4o-mini", choices, ...extra })}\n\n`,
+          );
+        const delta = (d: Record<string, unknown>, finish: string | null = null) =>
+          event([{ index: 0, delta: d, finish_reason: finish }]);
+        delta({ role: "assistant", content: "" });
+        for (const [index, call] of (message.tool_calls ?? []).entries()) {
+          const args = call.function.arguments;
+          const half = Math.floor(args.length / 2);
+          delta({
+            tool_calls: [
+              {
+                index,
+                id: call.id,
+                type: "function",
+                function: { name: call.function.name, arguments: args.slice(0, half) },
+              },
+            ],
+          });
+          delta({ tool_calls: [{ index, function: { arguments: args.slice(half) } }] });
+        }
+        const content = message.content ?? "";
+        for (let i = 0; i < content.length; i += 16) delta({ content: content.slice(i, i + 16) });
+        delta({}, message.tool_calls ? "tool_calls" : "stop");
+        event([], { usage });
+        res.end("data: [DONE]\n\n");
+        return;
+      }
       res.writeHead(200, { "content-type": "application/json" });
       res.end(
         JSON.stringify({

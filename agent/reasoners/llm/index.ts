@@ -6,7 +6,15 @@
  * falls back to the offline engine and says so.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import {
+  AIMessage,
+  AIMessageChunk,
+  HumanMessage,
+  SystemMessage,
+  type BaseMessage,
+} from "@langchain/core/messages";
+import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
+import type { Runnable } from "@langchain/core/runnables";
 import { z } from "zod";
 import { fenceData, injectionAttempts, loadPrompt } from "../../../prompts/index.ts";
 import { toolInputSchemas, toolNames, type ToolCall } from "../../../tools/catalog.ts";
@@ -34,6 +42,8 @@ export interface LlmReasonerOptions {
   name?: string;
   /** Redact personal data before it leaves for the model (on by default for non-local endpoints). */
   redact?: boolean;
+  /** Stream planning responses (the chunks are joined before use). */
+  stream?: boolean;
 }
 
 const toolDefinitions = toolNames.map((name) => ({
@@ -91,7 +101,17 @@ interface Usage {
 
 const usageSchema = z.object({ input_tokens: z.number(), output_tokens: z.number() });
 
+type PlanningModel = Runnable<BaseLanguageModelInput, AIMessageChunk>;
+
 export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
+  // Streamed replies are joined chunk by chunk; tool-call arguments arrive in pieces and are parsed once whole.
+  const respond = async (model: PlanningModel, messages: BaseMessage[]): Promise<AIMessageChunk> => {
+    if (!options.stream) return model.invoke(messages);
+    let joined: AIMessageChunk | undefined;
+    for await (const chunk of await model.stream(messages)) joined = joined ? joined.concat(chunk) : chunk;
+    if (!joined) throw new Error("the model streamed nothing");
+    return joined;
+  };
   const investigate = loadPrompt("investigate");
   const assessPrompt = loadPrompt("assess");
   const assessor = options.assessor ?? options.planner;
@@ -101,7 +121,10 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
   const usage = new Map<string, Usage>();
   const count = (alertId: string, message: unknown) => {
     const seen = usage.get(alertId) ?? { calls: 0, promptTokens: 0, completionTokens: 0 };
-    const meta = AIMessage.isInstance(message) ? usageSchema.safeParse(message.usage_metadata) : null;
+    const meta =
+      AIMessage.isInstance(message) || AIMessageChunk.isInstance(message)
+        ? usageSchema.safeParse(message.usage_metadata)
+        : null;
     usage.set(alertId, {
       calls: seen.calls + 1,
       promptTokens: seen.promptTokens + (meta?.success ? meta.data.input_tokens : 0),
@@ -138,19 +161,17 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
       try {
         const bound = options.planner.bindTools?.(toolDefinitions);
         if (!bound) throw new Error("the planning model cannot call tools");
-        const reply = await bound.invoke([
+        const reply = await respond(bound, [
           new SystemMessage(investigate.text),
           new HumanMessage(
             `${untrustedContext(ctx, [], redact)}\n\nRound ${ctx.round + 1}; at most ${ctx.remainingToolCalls} more tool calls.`,
           ),
         ]);
         count(ctx.alert.id, reply);
-        const calls: ToolCall[] = (AIMessage.isInstance(reply) ? (reply.tool_calls ?? []) : []).flatMap(
-          (c) => {
-            const tool = toolNames.find((t) => t === c.name);
-            return tool ? [{ tool, args: c.args }] : [];
-          },
-        );
+        const calls: ToolCall[] = (reply.tool_calls ?? []).flatMap((c) => {
+          const tool = toolNames.find((t) => t === c.name);
+          return tool ? [{ tool, args: c.args }] : [];
+        });
         const all = [...calls, ...baseline.calls];
         return { calls: all, done: all.length === 0 };
       } catch (error) {

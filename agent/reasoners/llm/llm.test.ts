@@ -440,3 +440,53 @@ describe("Ollama through its own client", () => {
     }
   });
 });
+
+describe("streamed planning", () => {
+  it("joins streamed tool-call pieces and counts streamed usage", async () => {
+    const id = firstOf("impossible_travel_attacker");
+    const fake = await startFakeOpenAi({
+      plan: [
+        {
+          kind: "tool_calls",
+          calls: [{ name: "intel_lookup", arguments: { type: "ip", value: "203.0.113.77" } }],
+        },
+      ],
+      structured: [
+        {
+          kind: "json",
+          value: {
+            disposition: "malicious",
+            confidence: 0.91,
+            category: "account_takeover",
+            summary: "Streamed plan.",
+            rationale: [],
+            evidenceIds: ["ev-alert"],
+          },
+        },
+      ],
+    });
+    const config = loadConfig({ db: join(dir, "stream.db"), labDb }, {});
+    const planner = new ChatOpenAI({
+      model: "gpt-4o-mini",
+      apiKey: "k",
+      maxRetries: 0,
+      configuration: { baseURL: fake.baseURL },
+    });
+    const opened = await openRuntime(config, {
+      reasoner: createLlmReasoner({ planner, fallback: createOfflineReasoner(), stream: true }),
+      checkpointer: false,
+    });
+    try {
+      const { report } = await runTriage(opened.runtime, id, { dryRun: true });
+      expect(fake.requests.filter((r) => r.body.stream === true).length).toBeGreaterThan(0);
+      expect(report.steps.some((s) => s.tool === "intel_lookup" && s.args.value === "203.0.113.77")).toBe(
+        true,
+      );
+      expect(report.verdict.summary).toBe("Streamed plan.");
+      expect(report.verdict.model?.promptTokens).toBeGreaterThan(0);
+    } finally {
+      opened.close();
+      await fake.close();
+    }
+  });
+});
