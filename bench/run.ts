@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { loadConfig, projectRoot } from "../agent/config.ts";
 import { benchEmail } from "./email.ts";
+import { benchLlm } from "./llm.ts";
 import { runTriage } from "../agent/run-triage.ts";
 import { openRuntime } from "../agent/setup.ts";
 import { renderTable } from "../apps/render.ts";
@@ -58,6 +59,7 @@ try {
   const ratio = quantile(withCp, 0.5) / Math.max(quantile(without, 0.5), 1e-9);
   const ratio99 = quantile(withCp, 0.99) / Math.max(quantile(without, 0.99), 1e-9);
   console.log(`checkpointer cost: median ×${ratio.toFixed(2)}, p99 ×${ratio99.toFixed(2)}`);
+  for (const line of await benchLlm(scratch, labDb, 30)) console.log(line);
   const corpus = join(projectRoot, "..", "shared", "datasets", "email");
   if (existsSync(join(corpus, "manifest.jsonl")))
     for (const line of await benchEmail(corpus, scratch)) console.log(line);

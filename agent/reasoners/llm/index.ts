@@ -44,6 +44,8 @@ export interface LlmReasonerOptions {
   redact?: boolean;
   /** Stream planning responses (the chunks are joined before use). */
   stream?: boolean;
+  /** Prompt-token budget per alert for planning; past it the offline playbook plans alone. */
+  maxPlanningTokens?: number;
 }
 
 const toolDefinitions = toolNames.map((name) => ({
@@ -158,6 +160,13 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
     async plan(ctx) {
       const baseline = await options.fallback.plan(ctx);
       if (ctx.remainingToolCalls <= 0) return { calls: [], done: true };
+      const spent = usage.get(ctx.alert.id)?.promptTokens ?? 0;
+      if (spent >= (options.maxPlanningTokens ?? 200_000)) {
+        return {
+          ...baseline,
+          note: `model token budget spent (${spent} prompt tokens); the offline playbook planned this round`,
+        };
+      }
       try {
         const bound = options.planner.bindTools?.(toolDefinitions);
         if (!bound) throw new Error("the planning model cannot call tools");

@@ -490,3 +490,50 @@ describe("streamed planning", () => {
     }
   });
 });
+
+describe("token budget", () => {
+  it("stops asking the model to plan once the prompt-token budget is spent", async () => {
+    const fake = await startFakeOpenAi({
+      plan: Array.from({ length: 10 }, () => ({
+        kind: "tool_calls" as const,
+        calls: [
+          {
+            name: "intel_lookup",
+            arguments: { type: "ip", value: `203.0.113.${Math.floor(Math.random() * 200)}` },
+          },
+        ],
+      })),
+      structured: [
+        {
+          kind: "json",
+          value: {
+            disposition: "malicious",
+            confidence: 0.9,
+            category: "account_takeover",
+            summary: "x",
+            rationale: [],
+            evidenceIds: ["ev-alert"],
+          },
+        },
+      ],
+    });
+    const config = loadConfig({ db: join(dir, "budget.db"), labDb }, {});
+    const planner = new ChatOpenAI({
+      model: "gpt-4o-mini",
+      apiKey: "k",
+      maxRetries: 0,
+      configuration: { baseURL: fake.baseURL },
+    });
+    const opened = await openRuntime(config, {
+      reasoner: createLlmReasoner({ planner, fallback: createOfflineReasoner(), maxPlanningTokens: 1 }),
+      checkpointer: false,
+    });
+    try {
+      await runTriage(opened.runtime, firstOf("impossible_travel_attacker"), { dryRun: true });
+      expect(fake.requests.filter((r) => !("response_format" in r.body))).toHaveLength(1);
+    } finally {
+      opened.close();
+      await fake.close();
+    }
+  });
+});
