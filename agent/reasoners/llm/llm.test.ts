@@ -134,6 +134,14 @@ describe("LLM reasoner over a fake OpenAI-compatible server", () => {
     const down = await triageWith({}, id, "http://127.0.0.1:9/v1");
     expect(down.outcome.report.verdict.disposition).toBe("malicious");
     expect(down.outcome.report.verdict.rationale[0]).toMatch(/model assessment unavailable/);
+    const malformed = await triageWith({ structured: [{ kind: "text", content: "{not json at all" }] }, id);
+    expect(malformed.outcome.report.verdict.rationale[0]).toMatch(/model assessment unavailable/);
+    const wrongShape = await triageWith(
+      { structured: [{ kind: "json", value: { disposition: "pwned", confidence: 7 } }] },
+      id,
+    );
+    expect(wrongShape.outcome.report.verdict.disposition).toBe("malicious");
+    expect(wrongShape.outcome.report.verdict.rationale[0]).toMatch(/model assessment unavailable/);
     const failing = await triageWith(
       { plan: [{ kind: "error", status: 500 }], structured: [{ kind: "error", status: 429, retryAfter: 0 }] },
       id,
