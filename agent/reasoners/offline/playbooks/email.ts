@@ -21,6 +21,7 @@ import {
 import type { Assessment, ReasonerContext } from "../../types.ts";
 import { call, DAY, HOUR, resultOf, shiftIso } from "../evidence.ts";
 import type { Playbook } from "../playbook.ts";
+import { closeCase, draftAction, escalateCase } from "../actions.ts";
 import { loadEmailModel } from "../model/email-model.ts";
 import { emailFeatureVector } from "../../../../tools/analyzers/email/features.ts";
 import { modelSignals } from "../../../../tools/analyzers/email/model-signals.ts";
@@ -229,18 +230,11 @@ function emailActions(
   const { verdict } = ctx;
   const r = reportedOf(ctx);
   const actions: ProposedActionInput[] = [];
-  const base = (
-    extra: Omit<ProposedActionInput, "id" | "blastRadius"> & { blastRadius?: number },
-  ): ProposedActionInput => ({
-    id: "pending",
-    blastRadius: 0,
-    ...extra,
-  });
   const reporter = r?.reporter;
   if (verdict.disposition === "benign") {
     if (reporter)
       actions.push(
-        base({
+        draftAction({
           type: "notify_reporter",
           target: reporter,
           targetKind: "user",
@@ -248,27 +242,11 @@ function emailActions(
           evidenceIds: verdict.evidenceIds,
         }),
       );
-    actions.push(
-      base({
-        type: "close_case",
-        target: ctx.alert.id,
-        targetKind: "case",
-        reason: "Benign: close the report",
-        evidenceIds: verdict.evidenceIds,
-      }),
-    );
+    actions.push(closeCase(ctx.alert.id, verdict, "Benign: close the report"));
     return actions;
   }
   if (verdict.disposition === "suspicious") {
-    actions.push(
-      base({
-        type: "escalate",
-        target: ctx.alert.id,
-        targetKind: "case",
-        reason: "Not clear-cut: an analyst should look",
-        evidenceIds: verdict.evidenceIds,
-      }),
-    );
+    actions.push(escalateCase(ctx.alert.id, verdict));
     return actions;
   }
   const messageId = facts?.messageId ?? r?.messageId;
@@ -276,7 +254,7 @@ function emailActions(
   if (messageId) {
     const mailboxes = copies ? new Set(copies.value.map((m) => m.mailbox)).size : 1;
     actions.push(
-      base({
+      draftAction({
         type: "quarantine_message",
         target: messageId,
         targetKind: "message",
@@ -290,7 +268,7 @@ function emailActions(
     const domain = facts.from.domain;
     if (isFreeMailDomain(domain)) {
       actions.push(
-        base({
+        draftAction({
           type: "block_sender",
           target: facts.from.address,
           targetKind: "sender",
@@ -300,7 +278,7 @@ function emailActions(
       );
     } else {
       actions.push(
-        base({
+        draftAction({
           type: "block_domain",
           target: registrableDomain(domain),
           targetKind: "domain",
@@ -312,7 +290,7 @@ function emailActions(
     for (const finding of ctx.findings.filter((f) => f.id === "email.intel.malicious_url")) {
       for (const link of facts.links.filter((l) => finding.title.includes(l.href)).slice(0, 3)) {
         actions.push(
-          base({
+          draftAction({
             type: "block_url",
             target: link.href,
             targetKind: "url",
@@ -326,7 +304,7 @@ function emailActions(
     if (clicked.users.length && clicked.evidenceId) {
       for (const user of clicked.users.slice(0, 10)) {
         actions.push(
-          base({
+          draftAction({
             type: "revoke_sessions",
             target: user,
             targetKind: "user",
@@ -336,7 +314,7 @@ function emailActions(
         );
         if (verdict.category === "credential_phishing") {
           actions.push(
-            base({
+            draftAction({
               type: "reset_password",
               target: user,
               targetKind: "user",
@@ -350,7 +328,7 @@ function emailActions(
   }
   if (reporter)
     actions.push(
-      base({
+      draftAction({
         type: "notify_reporter",
         target: reporter,
         targetKind: "user",

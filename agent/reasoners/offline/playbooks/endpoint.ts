@@ -19,6 +19,7 @@ import { ALERT_EVIDENCE_ID } from "../../../nodes/load-alert.ts";
 import type { ReasonerContext } from "../../types.ts";
 import { call, DAY, HOUR, resultOf, shiftIso } from "../evidence.ts";
 import type { Playbook } from "../playbook.ts";
+import { closeCase, draftAction, escalateCase } from "../actions.ts";
 
 const endpointRawSchema = z.object({
   hostname: z.string().min(1),
@@ -92,43 +93,20 @@ export function endpointPlaybook(kind: "process" | "credential_dumping"): Playbo
     },
     async actions(ctx) {
       const { verdict } = ctx;
-      const base = (a: Omit<ProposedActionInput, "id" | "blastRadius">): ProposedActionInput => ({
-        id: "pending",
-        blastRadius: 0,
-        ...a,
-      });
       const raw = endpointRawSchema.safeParse(ctx.alert.raw);
-      if (verdict.disposition === "benign")
-        return [
-          base({
-            type: "close_case",
-            target: ctx.alert.id,
-            targetKind: "case",
-            reason: `Benign: ${verdict.category.replace(/_/g, " ")}`,
-            evidenceIds: verdict.evidenceIds,
-          }),
-        ];
-      if (verdict.disposition === "suspicious" || !raw.success)
-        return [
-          base({
-            type: "escalate",
-            target: ctx.alert.id,
-            targetKind: "case",
-            reason: "Not clear-cut: an analyst should look",
-            evidenceIds: verdict.evidenceIds,
-          }),
-        ];
+      if (verdict.disposition === "benign") return [closeCase(ctx.alert.id, verdict)];
+      if (verdict.disposition === "suspicious" || !raw.success) return [escalateCase(ctx.alert.id, verdict)];
       const ev = verdict.evidenceIds;
       const c = context(ctx, raw.data);
       const actions: ProposedActionInput[] = [
-        base({
+        draftAction({
           type: "isolate_host",
           target: raw.data.hostname,
           targetKind: "host",
           reason: `Contain ${raw.data.hostname} before it spreads`,
           evidenceIds: ev,
         }),
-        base({
+        draftAction({
           type: "kill_process",
           target: raw.data.processId,
           targetKind: "process",
@@ -141,7 +119,7 @@ export function endpointPlaybook(kind: "process" | "credential_dumping"): Playbo
         (x) => x.value.verdict === "malicious" && x.value.observable.type === "ip",
       )) {
         actions.push(
-          base({
+          draftAction({
             type: "block_ip",
             target: i.value.observable.value,
             targetKind: "ip",
@@ -152,7 +130,7 @@ export function endpointPlaybook(kind: "process" | "credential_dumping"): Playbo
       }
       if (verdict.category === "credential_dumping" && raw.data.user && raw.data.user.includes("@")) {
         actions.push(
-          base({
+          draftAction({
             type: "reset_password",
             target: raw.data.user,
             targetKind: "user",

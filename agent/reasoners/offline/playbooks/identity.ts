@@ -30,6 +30,7 @@ import type { ReasonerContext } from "../../types.ts";
 import { ALERT_EVIDENCE_ID } from "../../../nodes/load-alert.ts";
 import { call, DAY, HOUR, resultOf, shiftIso } from "../evidence.ts";
 import type { Playbook } from "../playbook.ts";
+import { closeCase, draftAction, escalateCase } from "../actions.ts";
 
 const identityRawSchema = z.object({
   user: z.string().min(1),
@@ -221,54 +222,20 @@ export function identityPlaybook(kind: "travel" | "mfa" | "rule" | "sign_in"): P
     async actions(ctx) {
       const raw = rawOf(ctx);
       const { verdict } = ctx;
-      const base = (a: Omit<ProposedActionInput, "id" | "blastRadius">): ProposedActionInput => ({
-        id: "pending",
-        blastRadius: 0,
-        ...a,
-      });
-      if (!raw)
-        return [
-          base({
-            type: "escalate",
-            target: ctx.alert.id,
-            targetKind: "case",
-            reason: "The alert names no user",
-            evidenceIds: verdict.evidenceIds,
-          }),
-        ];
-      if (verdict.disposition === "benign") {
-        return [
-          base({
-            type: "close_case",
-            target: ctx.alert.id,
-            targetKind: "case",
-            reason: `Benign: ${verdict.category.replace(/_/g, " ")}`,
-            evidenceIds: verdict.evidenceIds,
-          }),
-        ];
-      }
-      if (verdict.disposition === "suspicious") {
-        return [
-          base({
-            type: "escalate",
-            target: ctx.alert.id,
-            targetKind: "case",
-            reason: "Not clear-cut: an analyst should look",
-            evidenceIds: verdict.evidenceIds,
-          }),
-        ];
-      }
+      if (!raw) return [escalateCase(ctx.alert.id, verdict, "The alert names no user")];
+      if (verdict.disposition === "benign") return [closeCase(ctx.alert.id, verdict)];
+      if (verdict.disposition === "suspicious") return [escalateCase(ctx.alert.id, verdict)];
       const g = gather(ctx, raw);
       const ev = verdict.evidenceIds;
       const actions: ProposedActionInput[] = [
-        base({
+        draftAction({
           type: "revoke_sessions",
           target: raw.user,
           targetKind: "user",
           reason: "End every session the attacker may hold",
           evidenceIds: ev,
         }),
-        base({
+        draftAction({
           type: "reset_password",
           target: raw.user,
           targetKind: "user",
@@ -285,7 +252,7 @@ export function identityPlaybook(kind: "travel" | "mfa" | "rule" | "sign_in"): P
       ]);
       for (const ip of [...hostile].slice(0, 5)) {
         actions.push(
-          base({
+          draftAction({
             type: "block_ip",
             target: ip,
             targetKind: "ip",
@@ -301,7 +268,7 @@ export function identityPlaybook(kind: "travel" | "mfa" | "rule" | "sign_in"): P
       );
       for (const rule of external) {
         actions.push(
-          base({
+          draftAction({
             type: "remove_inbox_rule",
             target: rule.id,
             targetKind: "mailbox",

@@ -9,12 +9,12 @@ import {
   hostSchema,
   intelVerdictSchema,
   siemEventSchema,
-  type ProposedActionInput,
 } from "../../../../tools/types.ts";
 import { ALERT_EVIDENCE_ID } from "../../../nodes/load-alert.ts";
 import type { ReasonerContext } from "../../types.ts";
 import { call, DAY, HOUR, resultOf, shiftIso } from "../evidence.ts";
 import type { Playbook } from "../playbook.ts";
+import { closeCase, draftAction, escalateCase } from "../actions.ts";
 
 const scanRawSchema = z.object({ sourceHost: z.string().min(1), sourceIp: z.string().min(1) });
 type ScanRaw = z.infer<typeof scanRawSchema>;
@@ -90,34 +90,11 @@ export const portScanPlaybook: Playbook = {
   },
   async actions(ctx) {
     const { verdict } = ctx;
-    const base = (a: Omit<ProposedActionInput, "id" | "blastRadius">): ProposedActionInput => ({
-      id: "pending",
-      blastRadius: 0,
-      ...a,
-    });
     const raw = scanRawSchema.safeParse(ctx.alert.raw);
-    if (verdict.disposition === "benign")
-      return [
-        base({
-          type: "close_case",
-          target: ctx.alert.id,
-          targetKind: "case",
-          reason: `Benign: ${verdict.category.replace(/_/g, " ")}`,
-          evidenceIds: verdict.evidenceIds,
-        }),
-      ];
-    if (verdict.disposition === "suspicious" || !raw.success)
-      return [
-        base({
-          type: "escalate",
-          target: ctx.alert.id,
-          targetKind: "case",
-          reason: "Not clear-cut: an analyst should look",
-          evidenceIds: verdict.evidenceIds,
-        }),
-      ];
+    if (verdict.disposition === "benign") return [closeCase(ctx.alert.id, verdict)];
+    if (verdict.disposition === "suspicious" || !raw.success) return [escalateCase(ctx.alert.id, verdict)];
     return [
-      base({
+      draftAction({
         type: "isolate_host",
         target: raw.data.sourceHost,
         targetKind: "host",
