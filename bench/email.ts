@@ -13,8 +13,7 @@ import { runTriage } from "../agent/run-triage.ts";
 import { openRuntime } from "../agent/setup.ts";
 import { readCorpus } from "../evals/email/corpus.ts";
 import { prepareMessage } from "../evals/email/pipeline.ts";
-
-const median = (t: number[]) => [...t].sort((a, b) => a - b)[Math.floor((t.length - 1) / 2)] ?? 0;
+import { median } from "../evals/stats.ts";
 
 export async function benchEmail(corpusDir: string, scratch: string): Promise<string[]> {
   const corpus = readCorpus(corpusDir);

@@ -8,16 +8,11 @@ import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { loadConfig, projectRoot } from "../agent/config.ts";
 import { benchEmail } from "./email.ts";
+import { quantile } from "../evals/stats.ts";
 import { benchLlm } from "./llm.ts";
 import { runTriage } from "../agent/run-triage.ts";
 import { openRuntime } from "../agent/setup.ts";
 import { renderTable } from "../apps/render.ts";
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? 0;
-}
 
 async function timeAll(checkpointer: boolean, scratch: string, labDb: string): Promise<number[]> {
   const config = loadConfig({ db: join(scratch, `cases-${checkpointer ? "cp" : "nocp"}.db`), labDb });

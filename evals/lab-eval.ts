@@ -10,6 +10,7 @@ import { runTriage } from "../agent/run-triage.ts";
 import { openRuntime } from "../agent/setup.ts";
 import { readGroundTruth } from "../tools/lab/ground-truth.ts";
 import { openLab } from "../tools/lab/index.ts";
+import { median } from "./stats.ts";
 
 export interface FamilyScore {
   family: string;
@@ -38,11 +39,6 @@ export interface LabEvalResult {
   }>;
   failures: Array<{ alertId: string; error: string }>;
   medianMs: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? (sorted[Math.floor((sorted.length - 1) / 2)] ?? 0) : 0;
 }
 
 export async function evaluateLab(config: TriageConfig): Promise<LabEvalResult> {

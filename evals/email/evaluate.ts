@@ -19,6 +19,7 @@ import {
 } from "./metrics.ts";
 import { prepareMessage, type View } from "./pipeline.ts";
 import { sha256 } from "./split.ts";
+import { quantile } from "../stats.ts";
 import { outOfFold, TRAIN_SEED } from "./train.ts";
 
 export interface ViewMetrics {
@@ -102,9 +103,6 @@ export interface EmailEvalResult {
   worstErrors: Array<{ file: string; label: string; p: number; top: string[] }>;
   scores: Array<{ label: 0 | 1; p: number }>;
 }
-
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
 
 export async function evaluateEmailCorpus(
   dir: string,
