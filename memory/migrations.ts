@@ -148,6 +148,48 @@ CREATE TABLE batch_claims (
 );
 `,
   },
+  {
+    version: 3,
+    name: "batch watermarks and claim leases",
+    sql: `
+-- The newest alert time a scheduled batch has listed, per alert source: the next run starts there.
+CREATE TABLE batch_watermarks (
+  alert_source TEXT PRIMARY KEY,
+  watermark TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+-- A running claim whose lease has passed belongs to a worker that died: another batch may take it over.
+ALTER TABLE batch_claims ADD COLUMN lease_until TEXT;
+`,
+  },
+  {
+    version: 4,
+    name: "slack cards",
+    sql: `
+-- Where a case's verdict card was posted, so an approval from anywhere can update it.
+CREATE TABLE slack_cards (
+  case_id TEXT PRIMARY KEY REFERENCES cases(id),
+  channel TEXT NOT NULL,
+  ts TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+`,
+  },
+  {
+    version: 5,
+    name: "threat-intel cache",
+    sql: `
+-- Vendor verdicts per observable, so a repeated observable costs no quota until its entry expires.
+CREATE TABLE intel_cache (
+  vendor TEXT NOT NULL,
+  type TEXT NOT NULL,
+  value TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  fetched_at TEXT NOT NULL,
+  PRIMARY KEY (vendor, type, value)
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((max, m) => Math.max(max, m.version), 0);
