@@ -7,10 +7,10 @@ import { Command, CommanderError, Option } from "commander";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
 import { caseReport, resumeTriage, runTriage } from "../agent/run-triage.ts";
 import { openRuntime } from "../agent/setup.ts";
-import { describeError, isTriageError, TriageError } from "../tools/errors.ts";
+import { describeError, isTriageError } from "../tools/errors.ts";
 import { dispositionSchema } from "../tools/types.ts";
 import { registerLabCommands } from "./cli-lab.ts";
-import { runBatch } from "./batch.ts";
+import { registerBatchCommands } from "./cli-batch.ts";
 import { readMessageFile, reportedMessage, withReportedMessages } from "../agent/email-file.ts";
 import { registerCaseCommands } from "./cli-cases.ts";
 import { print, printJson, fail, EXIT } from "./output.ts";
@@ -110,58 +110,6 @@ async function emailCommand(
   }
 }
 
-function positive(name: string, text: string, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
-    throw new TriageError("BAD_INPUT", `${name} must be a whole number from 1 to ${max}, got ${text}`);
-  }
-  return Number(text);
-}
-
-async function batchCommand(
-  options: CommonOptions & { since?: string; limit: string; concurrency: string; execute?: boolean },
-): Promise<number> {
-  const limit = positive("--limit", options.limit, 1_000_000);
-  const concurrency = positive("--concurrency", options.concurrency, 64);
-  if (options.since !== undefined && Number.isNaN(Date.parse(options.since))) {
-    throw new TriageError(
-      "BAD_INPUT",
-      `--since must be an ISO time such as 2026-11-02T08:00:00Z, got ${options.since}`,
-    );
-  }
-  const since = options.since === undefined ? undefined : new Date(options.since).toISOString();
-  const opened = await openRuntime(loadConfig(overrides(options)));
-  try {
-    const tty = process.stderr.isTTY && !options.json;
-    const summary = await runBatch(opened, {
-      ...(since ? { since } : {}),
-      limit,
-      concurrency,
-      dryRun: !options.execute,
-      ...(tty
-        ? {
-            onProgress: (done: number, total: number) =>
-              process.stderr.write(`\rtriage batch ${done}/${total}`),
-          }
-        : {}),
-    });
-    if (tty) process.stderr.write("\n");
-    if (options.json) printJson(summary);
-    else {
-      const counts =
-        Object.entries(summary.byDisposition)
-          .map(([d, n]) => `${n} ${d}`)
-          .join(", ") || "none";
-      print(
-        `triaged ${summary.triaged} of ${summary.listed} alerts (${counts}); ${summary.pendingApprovals} waiting for approval; ${summary.skippedAlreadyTaken} already taken by an earlier or concurrent batch; ${summary.failures.length} failed; ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.alertsPerSecond.toFixed(1)} alerts/s`,
-      );
-      for (const f of summary.failures) print(`  FAILED ${f.alertId}: ${f.error}`);
-    }
-    return summary.failures.length ? EXIT.internal : EXIT.ok;
-  } finally {
-    opened.close();
-  }
-}
-
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command("triage")
     .description("Triage a security alert: investigate, decide, and act only where the policy allows")
@@ -220,28 +168,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     },
   );
 
-  addCommon(
-    program
-      .command("batch")
-      .description(
-        "triage new alerts from the alert source, oldest first; each alert once, even across processes",
-      )
-      .option("--since <time>", "only alerts created after this ISO time")
-      .option("--limit <n>", "most alerts to take", "1000")
-      .option("--concurrency <n>", "alerts in flight at once", "2")
-      .option("--execute", "run the actions the policy allows (default: dry run)"),
-  ).action(
-    async (
-      options: CommonOptions & { since?: string; limit: string; concurrency: string; execute?: boolean },
-    ) => setExit(await batchCommand(options)),
-  );
-
   const cases = program.command("cases").description("case memory");
   addCommon(cases.command("show").description("the report of one case").argument("<case-id>")).action(
     async (caseId: string, options: CommonOptions) => setExit(await showCommand(caseId, options)),
   );
   registerCaseCommands(cases, program, { addCommon, overrides, setExit, dispositionSchema });
   registerLabCommands(program, { addCommon, overrides, setExit });
+  registerBatchCommands(program, { addCommon, overrides, setExit });
   return program;
 }
 

@@ -1,36 +1,85 @@
-/** Exactly-once ownership of alerts across batch processes sharing one case database. */
+/**
+ * Exactly-once ownership of alerts across batch processes sharing one case database. A claim carries a
+ * lease: a worker killed mid-alert (kill -9, power loss) leaves a 'running' claim behind, and once its
+ * lease has passed another worker may take the alert over. The lease is longer than a triage's wall-clock
+ * budget, so a live worker always finishes before anyone may take its alert.
+ */
 import { z } from "zod";
 import type { CaseDatabase } from "./db.ts";
+import { BatchWatermarks } from "./batch-watermarks.ts";
 
-const statusRow = z.object({ status: z.enum(["running", "done", "failed"]), worker: z.string() });
+/** Ten minutes: well past the default triage wall budget (60 s) and a model's slowest retries. */
+export const DEFAULT_LEASE_MS = 10 * 60_000;
+
+const statusRow = z.object({
+  status: z.enum(["running", "done", "failed"]),
+  worker: z.string(),
+  lease_until: z.string().nullable(),
+});
+
+export interface ClaimStatus {
+  status: "running" | "done" | "failed";
+  worker: string;
+  leaseUntil: string | null;
+}
+
+/** `claimed`: new claim; `took_over`: a dead worker's expired claim; `taken`: someone else owns it. */
+export type ClaimResult = "claimed" | "took_over" | "taken";
 
 export class BatchClaims {
   private readonly db: CaseDatabase;
   private readonly now: () => Date;
+  private readonly leaseMs: number;
+  /** Watermarks live beside the claims: the runtime hands batches one object for their bookkeeping. */
+  readonly watermarks: BatchWatermarks;
 
-  constructor(db: CaseDatabase, options: { now: () => Date }) {
+  constructor(db: CaseDatabase, options: { now: () => Date; leaseMs?: number }) {
     this.db = db;
     this.now = options.now;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.watermarks = new BatchWatermarks(db, { now: options.now });
   }
 
-  /** True when this worker now owns the alert; a single INSERT is atomic across processes. */
-  claim(source: string, alertId: string, worker: string): boolean {
-    const result = this.db
+  /**
+   * Takes the alert for `worker`. Each statement is atomic across processes: the INSERT makes the first
+   * claimant the owner; the UPDATE takes over only a running claim whose lease has passed, and it renews
+   * the lease as it does, so of two workers racing for the same dead claim exactly one matches.
+   */
+  claim(source: string, alertId: string, worker: string): ClaimResult {
+    const now = this.now();
+    const at = now.toISOString();
+    const leaseUntil = new Date(now.getTime() + this.leaseMs).toISOString();
+    const inserted = this.db
       .prepare(
-        "INSERT INTO batch_claims (alert_source, alert_id, worker, status, claimed_at) VALUES (?, ?, ?, 'running', ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO batch_claims (alert_source, alert_id, worker, status, claimed_at, lease_until) VALUES (?, ?, ?, 'running', ?, ?) ON CONFLICT DO NOTHING",
       )
-      .run(source, alertId, worker, this.now().toISOString());
-    return result.changes === 1;
+      .run(source, alertId, worker, at, leaseUntil);
+    if (inserted.changes === 1) return "claimed";
+    // Claims written before leases existed have none: they count as leased from claimed_at.
+    const legacyExpiredBefore = new Date(now.getTime() - this.leaseMs).toISOString();
+    const taken = this.db
+      .prepare(
+        `UPDATE batch_claims SET worker = ?, claimed_at = ?, lease_until = ?
+         WHERE alert_source = ? AND alert_id = ? AND status = 'running'
+           AND ((lease_until IS NOT NULL AND lease_until < ?) OR (lease_until IS NULL AND claimed_at < ?))`,
+      )
+      .run(worker, at, leaseUntil, source, alertId, at, legacyExpiredBefore);
+    return taken.changes === 1 ? "took_over" : "taken";
   }
 
+  /**
+   * Records the outcome, only while `worker` still owns the claim: a worker that outlived its lease and
+   * was taken over must not overwrite its successor. False when the claim was no longer this worker's.
+   */
   finish(
     source: string,
     alertId: string,
+    worker: string,
     outcome: { status: "done" | "failed"; caseId?: string; error?: string },
-  ): void {
-    this.db
+  ): boolean {
+    const result = this.db
       .prepare(
-        "UPDATE batch_claims SET status = ?, case_id = ?, error = ?, finished_at = ? WHERE alert_source = ? AND alert_id = ?",
+        "UPDATE batch_claims SET status = ?, case_id = ?, error = ?, finished_at = ? WHERE alert_source = ? AND alert_id = ? AND worker = ? AND status = 'running'",
       )
       .run(
         outcome.status,
@@ -39,13 +88,23 @@ export class BatchClaims {
         this.now().toISOString(),
         source,
         alertId,
+        worker,
       );
+    return result.changes === 1;
   }
 
-  status(source: string, alertId: string): z.infer<typeof statusRow> | null {
+  status(source: string, alertId: string): ClaimStatus | null {
     const row = this.db
-      .prepare("SELECT status, worker FROM batch_claims WHERE alert_source = ? AND alert_id = ?")
+      .prepare("SELECT status, worker, lease_until FROM batch_claims WHERE alert_source = ? AND alert_id = ?")
       .get(source, alertId);
-    return row === undefined ? null : statusRow.parse(row);
+    if (row === undefined) return null;
+    const parsed = statusRow.parse(row);
+    return { status: parsed.status, worker: parsed.worker, leaseUntil: parsed.lease_until };
+  }
+
+  /** True when some worker has finished the alert (done or failed), so nobody will triage it again. */
+  isFinished(source: string, alertId: string): boolean {
+    const status = this.status(source, alertId)?.status;
+    return status === "done" || status === "failed";
   }
 }

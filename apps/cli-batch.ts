@@ -1,0 +1,247 @@
+/**
+ * `triage batch` and `triage schedule`: triage new alerts once, or on a cron schedule from a watermark.
+ * SIGTERM or SIGINT stops either cleanly: no new alert is taken, alerts in flight finish within the grace
+ * period and record their claims, the summary is printed, and the exit code says how it ended.
+ */
+import type { Command } from "commander";
+import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
+import { openRuntime } from "../agent/setup.ts";
+import { describeError, TriageError } from "../tools/errors.ts";
+import { runBatch, type BatchProgress, type BatchSummary } from "./batch.ts";
+import { EXIT, fail, print, printJson } from "./output.ts";
+import { createProgressReporter } from "./progress.ts";
+import { checkCron, runScheduledBatch, startSchedule, type ScheduledRun } from "./schedule.ts";
+
+interface Shared {
+  addCommon: (command: Command) => Command;
+  overrides: (options: ConfigOverrides & { json?: boolean }) => ConfigOverrides;
+  setExit: (code: number) => void;
+}
+
+type Options = ConfigOverrides & {
+  json?: boolean;
+  limit: string;
+  concurrency: string;
+  grace: string;
+  execute?: boolean;
+};
+
+function whole(name: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new TriageError("BAD_INPUT", `${name} must be a whole number from ${min} to ${max}, got ${text}`);
+  }
+  return Number(text);
+}
+
+function common(options: Options) {
+  return {
+    limit: whole("--limit", options.limit, 1, 1_000_000),
+    concurrency: whole("--concurrency", options.concurrency, 1, 64),
+    graceMs: whole("--grace", options.grace, 0, 3600) * 1000,
+    dryRun: !options.execute,
+  };
+}
+
+interface Stopper {
+  stop: AbortSignal;
+  abandon: AbortSignal;
+  dispose: () => void;
+}
+
+/**
+ * The first SIGTERM/SIGINT stops taking alerts and starts the grace period; when it runs out, or on a
+ * second signal, the batch stops waiting for the alerts still in flight.
+ */
+function stopOnSignals(graceMs: number): Stopper {
+  const stop = new AbortController();
+  const abandon = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onSignal = () => {
+    if (stop.signal.aborted) return abandon.abort();
+    stop.abort();
+    timer = setTimeout(() => abandon.abort(), graceMs);
+    timer.unref();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  return {
+    stop: stop.signal,
+    abandon: abandon.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+    },
+  };
+}
+
+function progressFor(json: boolean | undefined, label: string) {
+  if (json) return undefined;
+  const reporter = createProgressReporter({
+    tty: process.stderr.isTTY === true,
+    columns: process.stderr.columns ?? 80,
+    label,
+    // Progress is redrawn in place, which output.ts's line helpers cannot do.
+    write: (text) => process.stderr.write(text),
+  });
+  return { onProgress: (p: BatchProgress) => reporter.update(p), end: () => reporter.end() };
+}
+
+function countsText(summary: BatchSummary): string {
+  const counts =
+    Object.entries(summary.byDisposition)
+      .map(([d, n]) => `${n} ${d}`)
+      .join(", ") || "none";
+  return `triaged ${summary.triaged} of ${summary.listed} alerts (${counts}); ${summary.pendingApprovals} waiting for approval; ${summary.skippedAlreadyTaken} already taken by an earlier or concurrent batch; ${summary.failures.length} failed`;
+}
+
+function stopText(summary: BatchSummary): string[] {
+  const lines: string[] = [];
+  if (summary.tookOver) lines.push(`  took over ${summary.tookOver} alerts whose worker had died`);
+  if (summary.notStarted)
+    lines.push(`  stopped: ${summary.notStarted} alerts not started, left unclaimed for the next run`);
+  if (summary.abandoned.length)
+    lines.push(
+      `  grace period over with ${summary.abandoned.length} alerts in flight (${summary.abandoned.join(", ")}): another run takes them over once their lease passes`,
+    );
+  for (const f of summary.failures) lines.push(`  FAILED ${f.alertId}: ${f.error}`);
+  return lines;
+}
+
+function exitFor(summary: BatchSummary): number {
+  return summary.failures.length || summary.abandoned.length ? EXIT.internal : EXIT.ok;
+}
+
+/**
+ * Alerts abandoned in flight still use the database: closing it under them would record false failures,
+ * and waiting would defeat the grace period. Their claims stay running until the lease passes.
+ */
+function exitNowIfAbandoned(summary: BatchSummary): void {
+  if (summary.abandoned.length) process.exit(exitFor(summary));
+}
+
+async function batchCommand(options: Options & { since?: string }, shared: Shared): Promise<number> {
+  const settings = common(options);
+  if (options.since !== undefined && Number.isNaN(Date.parse(options.since))) {
+    throw new TriageError(
+      "BAD_INPUT",
+      `--since must be an ISO time such as 2026-11-02T08:00:00Z, got ${options.since}`,
+    );
+  }
+  const since = options.since === undefined ? undefined : new Date(options.since).toISOString();
+  const opened = await openRuntime(loadConfig(shared.overrides(options)));
+  const signals = stopOnSignals(settings.graceMs);
+  const progress = progressFor(options.json, "triage batch");
+  try {
+    const summary = await runBatch(opened, {
+      ...settings,
+      ...(since ? { since } : {}),
+      stop: signals.stop,
+      abandon: signals.abandon,
+      ...(progress ? { onProgress: progress.onProgress } : {}),
+    });
+    progress?.end();
+    if (options.json) printJson(summary);
+    else {
+      print(
+        `${countsText(summary)}; ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.alertsPerSecond.toFixed(1)} alerts/s`,
+      );
+      for (const line of stopText(summary)) print(line);
+    }
+    exitNowIfAbandoned(summary);
+    return exitFor(summary);
+  } finally {
+    signals.dispose();
+    opened.close();
+  }
+}
+
+function printRun(run: ScheduledRun, index: number, json: boolean | undefined): void {
+  const at = new Date().toISOString();
+  if (json) {
+    print(JSON.stringify({ run: index, at, ...run }));
+    return;
+  }
+  const s = run.summary;
+  print(
+    `${at} run ${index}: ${countsText(s)}; watermark ${run.watermarkAfter ?? "none"}; ${(s.durationMs / 1000).toFixed(1)} s`,
+  );
+  for (const line of stopText(s)) print(line);
+}
+
+async function scheduleCommand(
+  options: Options & { cron: string; once?: boolean },
+  shared: Shared,
+): Promise<number> {
+  const settings = common(options);
+  const pattern = checkCron(options.cron);
+  const opened = await openRuntime(loadConfig(shared.overrides(options)));
+  const signals = stopOnSignals(settings.graceMs);
+  const runs: { count: number; last: ScheduledRun | null } = { count: 0, last: null };
+  const runOnce = async () => {
+    const index = ++runs.count;
+    const progress = progressFor(options.json, `triage schedule run ${index}`);
+    const run = await runScheduledBatch(opened, {
+      ...settings,
+      stop: signals.stop,
+      abandon: signals.abandon,
+      ...(progress ? { onProgress: progress.onProgress } : {}),
+    });
+    progress?.end();
+    runs.last = run;
+    printRun(run, index, options.json);
+  };
+  try {
+    if (options.once) await runOnce();
+    else {
+      const schedule = startSchedule(pattern, runOnce, {
+        onSkip: (at) => fail(0, `schedule: ${at.toISOString()} skipped, the previous run is still going`),
+        onError: (error) => fail(0, `schedule: run failed: ${describeError(error)}`),
+      });
+      if (!signals.stop.aborted)
+        await new Promise((resolve) => signals.stop.addEventListener("abort", resolve, { once: true }));
+      await schedule.stop();
+    }
+    const final = runs.last;
+    if (final === null) return EXIT.ok;
+    exitNowIfAbandoned(final.summary);
+    // A long-running schedule reports failures per run; only a single run's failures set the exit code.
+    return options.once || final.summary.abandoned.length ? exitFor(final.summary) : EXIT.ok;
+  } finally {
+    signals.dispose();
+    opened.close();
+  }
+}
+
+/** Registers `batch` and `schedule` on the program, sharing its common flags and exit handling. */
+export function registerBatchCommands(program: Command, shared: Shared): void {
+  const { addCommon, setExit } = shared;
+  const withBatchFlags = (command: Command) =>
+    addCommon(command)
+      .option("--limit <n>", "most alerts to take (per run)", "1000")
+      .option("--concurrency <n>", "alerts in flight at once", "2")
+      .option("--grace <seconds>", "on SIGTERM/SIGINT, how long alerts in flight may take to finish", "25")
+      .option("--execute", "run the actions the policy allows (default: dry run)");
+
+  withBatchFlags(
+    program
+      .command("batch")
+      .description(
+        "triage new alerts from the alert source, oldest first; each alert once, even across processes",
+      )
+      .option("--since <time>", "only alerts created after this ISO time"),
+  ).action(async (options: Options & { since?: string }) => setExit(await batchCommand(options, shared)));
+
+  withBatchFlags(
+    program
+      .command("schedule")
+      .description("triage new alerts on a cron schedule, each run from where the last one stopped")
+      .requiredOption(
+        "--cron <pattern>",
+        'when to run, e.g. "*/5 * * * *" (a sixth field at the front: seconds)',
+      )
+      .option("--once", "one run now, then exit"),
+  ).action(async (options: Options & { cron: string; once?: boolean }) =>
+    setExit(await scheduleCommand(options, shared)),
+  );
+}
