@@ -120,6 +120,14 @@ describe("lab responder effects", () => {
       ).toEqual({ outcome: "already_done", detail: done.detail });
     }));
 
+  it("records a record-only action again under a new key, and supports every action but delete_mailbox", () =>
+    withLab(async (tools) => {
+      const block = action({ type: "block_ip", target: "45.1.2.3", targetKind: "ip" });
+      expect((await tools.actions.execute(block, { idempotencyKey: "k-block-1" })).outcome).toBe("executed");
+      expect((await tools.actions.execute(block, { idempotencyKey: "k-block-2" })).outcome).toBe("executed");
+      expect(tools.actions.supports("isolate_host")).toBe(true);
+    }));
+
   it("never automates delete_mailbox", () =>
     withLab(async (tools) => {
       expect(tools.actions.supports("delete_mailbox")).toBe(false);

@@ -116,6 +116,57 @@ export function createLabResponder(db: Database.Database, options: { now: () => 
     }
   }
 
+  /** The effect an earlier key already put in place, described; null when the action would change something. */
+  function alreadyInEffect(action: ProposedAction): string | null {
+    const target = action.target;
+    switch (action.type) {
+      case "isolate_host": {
+        const found = db.prepare("SELECT id, doc FROM hosts WHERE hostname = ? COLLATE NOCASE").get(target);
+        if (found === undefined) return null;
+        const host = parseJsonDoc(hostSchema, rowOf(idDocRow, found, "host").doc, "host");
+        return host.isolated ? `${host.hostname} is already isolated` : null;
+      }
+      case "disable_user": {
+        const found = db.prepare("SELECT upn, doc FROM users WHERE upn = ? COLLATE NOCASE").get(target);
+        if (found === undefined) return null;
+        const user = parseJsonDoc(directoryUserSchema, rowOf(userDocRow, found, "user").doc, "user");
+        return user.accountEnabled ? null : `the account of ${user.userPrincipalName} is already disabled`;
+      }
+      case "quarantine_message": {
+        const copies = db
+          .prepare("SELECT id, doc FROM messages WHERE message_id = ?")
+          .all(target)
+          .map((row) => parseJsonDoc(mailboxMessageSchema, rowOf(idDocRow, row, "message").doc, "message"));
+        return copies.length > 0 && copies.every((m) => m.folder === "Quarantine")
+          ? `every copy of ${target} is already in Quarantine`
+          : null;
+      }
+      case "remove_inbox_rule": {
+        // A rule that is gone because we removed it is done; one that never existed is NOT_FOUND.
+        const present = db.prepare("SELECT 1 FROM inbox_rules WHERE id = ?").get(target) !== undefined;
+        const removedByUs = db
+          .prepare(
+            "SELECT 1 FROM action_log WHERE action_type = 'remove_inbox_rule' AND target = ? AND detail != ''",
+          )
+          .get(target);
+        return !present && removedByUs !== undefined ? `inbox rule ${target} was already removed` : null;
+      }
+      // Record-only actions (blocklists, notifications) and the rest change nothing we could check.
+      case "revoke_sessions":
+      case "reset_password":
+      case "kill_process":
+      case "block_sender":
+      case "block_domain":
+      case "block_url":
+      case "block_ip":
+      case "notify_reporter":
+      case "close_case":
+      case "escalate":
+      case "delete_mailbox":
+        return null;
+    }
+  }
+
   const run = db.transaction((action: ProposedAction, key: string): ResponseOutcome => {
     // Prepared per call, like the ports, so a toolset can be built before the lab's tables exist.
     const claim = db.prepare(
@@ -137,9 +188,10 @@ export function createLabResponder(db: Database.Database, options: { now: () => 
         );
       return { outcome: "already_done", detail: done.detail };
     }
-    const detail = apply(action);
+    const inEffect = alreadyInEffect(action);
+    const detail = inEffect ?? apply(action);
     db.prepare("UPDATE action_log SET detail = ? WHERE idempotency_key = ?").run(detail, key);
-    return { outcome: "executed", detail };
+    return { outcome: inEffect === null ? "executed" : "already_done", detail };
   });
 
   return {

@@ -1,0 +1,315 @@
+/**
+ * The one HTTP path every vendor adapter uses: auth headers, a timeout per attempt, retries with backoff
+ * under a wall-clock budget (honouring the vendor's throttle hint), and the response parsed with zod.
+ * Everything that goes wrong becomes a ToolError with a code; a user sees one line naming the vendor.
+ */
+import type { z } from "zod";
+import { ToolError, type ToolErrorCode } from "./errors.ts";
+
+/** Headers that authenticate a request; `invalidate` drops a cached token after a 401. */
+export interface HttpAuth {
+  headers(signal?: AbortSignal): Promise<Record<string, string>>;
+  invalidate?(): void;
+}
+
+export interface RetryOptions {
+  /** Extra attempts after the first. */
+  retries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Most time spent waiting between attempts; a throttle asking for longer fails at once instead. */
+  budgetMs: number;
+}
+
+export const defaultRetry: RetryOptions = {
+  retries: 3,
+  baseDelayMs: 250,
+  maxDelayMs: 8_000,
+  budgetMs: 30_000,
+};
+
+/** What a vendor can say about a failed response beyond its status. */
+export interface VendorQuirks {
+  /** A throttle hint in ms (Retry-After, CrowdStrike's epoch reset…); undefined when none. */
+  retryAfterMs?(response: Response, body: string, now: number): number | undefined;
+  /** A code other than the status's default, e.g. Gmail's 403 rateLimitExceeded, Splunk's 503 quota. */
+  classify?(status: number, body: string): ToolErrorCode | undefined;
+  /** The vendor's own error text from an error body, for the one-line message. */
+  errorText?(body: string): string | undefined;
+}
+
+export interface HttpClientOptions extends VendorQuirks {
+  vendor: string;
+  baseUrl: string;
+  auth?: HttpAuth;
+  timeoutMs?: number;
+  retry?: Partial<RetryOptions>;
+  fetch?: typeof fetch;
+  /** Waits between attempts; tests pass one that records instead of sleeping. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+}
+
+type QueryValue = string | number | boolean | readonly string[] | undefined;
+
+export interface HttpRequest<T> {
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Relative to baseUrl, or an absolute URL the vendor gave us (a nextLink) on the same origin. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  headers?: Record<string, string>;
+  json?: unknown;
+  form?: Record<string, string | readonly string[] | undefined>;
+  /** How to read a 2xx body: JSON (default), plain text, or one JSON value per line. */
+  as?: "json" | "text" | "ndjson";
+  schema: z.ZodType<T>;
+  signal?: AbortSignal;
+  /** Retry this request on failure; false for side effects that are not safe to repeat. */
+  retry?: boolean;
+}
+
+export interface HttpResponse<T> {
+  status: number;
+  headers: Headers;
+  data: T;
+}
+
+export interface HttpClient {
+  readonly vendor: string;
+  readonly baseUrl: string;
+  request<T>(request: HttpRequest<T>): Promise<HttpResponse<T>>;
+  /** The parsed body only. */
+  json<T>(request: HttpRequest<T>): Promise<T>;
+}
+
+const RETRYABLE = new Set<ToolErrorCode>(["RATE_LIMITED", "TIMEOUT", "UPSTREAM_ERROR"]);
+
+/** The default code of an HTTP status; retryability is decided once, from the code. */
+export function codeOfStatus(status: number): ToolErrorCode {
+  if (status === 401) return "AUTH_FAILED";
+  if (status === 403) return "FORBIDDEN";
+  if (status === 404 || status === 410) return "NOT_FOUND";
+  if (status === 408) return "TIMEOUT";
+  if (status === 429) return "RATE_LIMITED";
+  if (status === 409 || status >= 500) return "UPSTREAM_ERROR";
+  return "BAD_INPUT";
+}
+
+/** Retry-After in seconds or as an HTTP date, in ms from now. */
+export function retryAfterHeaderMs(response: Response, now: number): number | undefined {
+  const value = response.headers.get("retry-after");
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function oneLine(text: string, max = 240): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** Common error-body shapes: {error:{message}}, {error:"x",error_description}, {message}, {errors:[{message|detail}]}. */
+export function genericErrorText(body: string): string | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch {
+    return body && !body.trimStart().startsWith("<") ? body : undefined;
+  }
+  const pick = (value: unknown, key: string): unknown =>
+    typeof value === "object" && value !== null
+      ? Object.getOwnPropertyDescriptor(value, key)?.value
+      : undefined;
+  const text = (value: unknown) => (typeof value === "string" && value ? value : undefined);
+  const error = pick(data, "error");
+  const firstOf = (list: unknown) => (Array.isArray(list) ? list[0] : undefined);
+  return (
+    text(pick(error, "message")) ??
+    text(pick(data, "error_description")) ??
+    text(error) ??
+    text(pick(data, "message")) ??
+    text(pick(firstOf(pick(data, "errors")), "message")) ??
+    text(pick(firstOf(pick(data, "errors")), "detail")) ??
+    text(pick(firstOf(pick(data, "messages")), "text"))
+  );
+}
+
+function buildUrl(baseUrl: string, path: string, query: HttpRequest<unknown>["query"]): URL {
+  const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(baseUrl.replace(/\/+$/, "") + path);
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) url.searchParams.append(key, v);
+    else url.searchParams.set(key, String(value));
+  }
+  return url;
+}
+
+function formBody(form: NonNullable<HttpRequest<unknown>["form"]>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(form)) {
+    if (value === undefined) continue;
+    if (typeof value === "string") params.append(key, value);
+    else for (const v of value) params.append(key, v);
+  }
+  return params.toString();
+}
+
+function parseBody(text: string, as: "json" | "text" | "ndjson"): unknown {
+  if (as === "text") return text;
+  if (as === "ndjson") {
+    return text
+      .split("\n")
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as unknown);
+  }
+  return text.trim() ? (JSON.parse(text) as unknown) : null;
+}
+
+/** A client for one vendor's base URL. */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const retry = { ...defaultRetry, ...options.retry };
+  const doFetch = options.fetch ?? fetch;
+  const sleep = options.sleep ?? sleepFor;
+  const now = options.now ?? Date.now;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const { vendor } = options;
+
+  const fail = (code: ToolErrorCode, what: string, detail: string, extra: ToolError["details"] = {}) =>
+    new ToolError(code, oneLine(`${vendor}: ${what}: ${detail}`, 300), { vendor, ...extra });
+
+  async function attempt<T>(
+    request: HttpRequest<T>,
+    url: URL,
+    what: string,
+  ): Promise<{ ok: HttpResponse<T> } | { error: ToolError; waitMs: number | undefined }> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      ...(options.auth ? await options.auth.headers(signal) : {}),
+      ...request.headers,
+    };
+    let body: string | undefined;
+    if (request.json !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(request.json);
+    } else if (request.form !== undefined) {
+      headers["content-type"] = "application/x-www-form-urlencoded";
+      body = formBody(request.form);
+    }
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(url, {
+        method: request.method ?? "GET",
+        headers,
+        signal,
+        ...(body === undefined ? {} : { body }),
+      });
+      text = await response.text();
+    } catch (error) {
+      if (request.signal?.aborted) throw fail("TIMEOUT", what, "cancelled");
+      if (timeout.aborted)
+        return { error: fail("TIMEOUT", what, `no answer within ${timeoutMs} ms`), waitMs: undefined };
+      const reason =
+        error instanceof Error
+          ? error.cause instanceof Error
+            ? error.cause.message
+            : error.message
+          : String(error);
+      return {
+        error: fail("UPSTREAM_ERROR", what, `cannot reach ${url.origin} (${reason})`),
+        waitMs: undefined,
+      };
+    }
+    if (response.ok) {
+      let parsed: unknown;
+      try {
+        parsed = parseBody(text, request.as ?? "json");
+      } catch {
+        throw fail("BAD_RESPONSE", what, `the answer is not ${request.as === "ndjson" ? "NDJSON" : "JSON"}`);
+      }
+      const result = request.schema.safeParse(parsed);
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        throw fail(
+          "BAD_RESPONSE",
+          what,
+          `unexpected answer at ${issue?.path.join(".") || "root"}: ${issue?.message ?? "invalid"}`,
+        );
+      }
+      return { ok: { status: response.status, headers: response.headers, data: result.data } };
+    }
+    const code = options.classify?.(response.status, text) ?? codeOfStatus(response.status);
+    const waitMs = options.retryAfterMs?.(response, text, now()) ?? retryAfterHeaderMs(response, now());
+    const vendorText = options.errorText?.(text) ?? genericErrorText(text) ?? response.statusText;
+    return {
+      error: fail(code, what, `HTTP ${response.status} ${vendorText}`, {
+        status: response.status,
+        ...(waitMs === undefined ? {} : { retryAfterMs: waitMs }),
+      }),
+      waitMs,
+    };
+  }
+
+  async function request<T>(request: HttpRequest<T>): Promise<HttpResponse<T>> {
+    const url = buildUrl(options.baseUrl, request.path, request.query);
+    const what = `${request.method ?? "GET"} ${url.pathname}`;
+    let waited = 0;
+    let refreshedAuth = false;
+    for (let attemptNo = 0; ; attemptNo++) {
+      const result = await attempt(request, url, what);
+      if ("ok" in result) return result.ok;
+      const { error } = result;
+      // A cached token may have expired early or been revoked: fetch a new one once.
+      if (error.code === "AUTH_FAILED" && options.auth?.invalidate && !refreshedAuth) {
+        options.auth.invalidate();
+        refreshedAuth = true;
+        continue;
+      }
+      if (!RETRYABLE.has(error.code) || request.retry === false || attemptNo >= retry.retries) throw error;
+      const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attemptNo);
+      const delay = Math.max(result.waitMs ?? 0, backoff * (0.75 + Math.random() * 0.5));
+      if (waited + delay > retry.budgetMs) throw error;
+      waited += delay;
+      try {
+        await sleep(Math.round(delay), request.signal);
+      } catch {
+        throw fail("TIMEOUT", what, "cancelled");
+      }
+    }
+  }
+
+  return {
+    vendor,
+    baseUrl: options.baseUrl,
+    request,
+    json: async <T>(r: HttpRequest<T>) => (await request(r)).data,
+  };
+}
+
+/** A NOT_FOUND as null: many ports answer "no such thing" with null rather than an error. */
+export async function orNull<T>(promise: Promise<T>): Promise<T | null> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof ToolError && error.code === "NOT_FOUND") return null;
+    throw error;
+  }
+}
