@@ -13,6 +13,7 @@ import { registerLabCommands } from "./cli-lab.ts";
 import { registerBatchCommands } from "./cli-batch.ts";
 import { readMessageFile, reportedMessage, withReportedMessages } from "../agent/email-file.ts";
 import { registerCaseCommands } from "./cli-cases.ts";
+import { registerSlackCommand } from "./cli-slack.ts";
 import { print, printJson, fail, EXIT } from "./output.ts";
 import { renderReport } from "./render.ts";
 
@@ -174,6 +175,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   );
   registerCaseCommands(cases, program, { addCommon, overrides, setExit, dispositionSchema });
   registerLabCommands(program, { addCommon, overrides, setExit });
+  registerSlackCommand(program, { addCommon, overrides, setExit });
   registerBatchCommands(program, { addCommon, overrides, setExit });
   return program;
 }

@@ -1,0 +1,67 @@
+/** `triage slack`: the Slack bot over the same runtime as the CLI, until SIGINT or SIGTERM. */
+import type { Command } from "commander";
+import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
+import { openRuntime } from "../agent/setup.ts";
+import { openCaseDatabase } from "../memory/db.ts";
+import { createSlackBot } from "./slack/bot.ts";
+import { SlackCardStore } from "./slack/card-store.ts";
+import { DEFAULT_PORT, loadSlackSettings } from "./slack/settings.ts";
+import { EXIT, print } from "./output.ts";
+
+interface Shared {
+  addCommon: (command: Command) => Command;
+  overrides: (options: ConfigOverrides & { json?: boolean }) => ConfigOverrides;
+  setExit: (code: number) => void;
+}
+
+type Options = ConfigOverrides & { json?: boolean; port?: string; execute?: boolean };
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(signal);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+async function slackCommand(options: Options, overrides: Shared["overrides"]): Promise<number> {
+  // Settings first: a missing token must fail before any database is opened or created.
+  const settings = loadSlackSettings({ port: options.port, execute: options.execute });
+  const config = loadConfig(overrides(options));
+  const opened = await openRuntime(config);
+  // A second connection to the case database for the card table; WAL and the busy timeout make it safe.
+  const db = openCaseDatabase(config.databasePath);
+  try {
+    const bot = createSlackBot(opened, settings, {
+      cards: new SlackCardStore(db, { now: () => new Date() }),
+    });
+    const started = await bot.start();
+    const signal = untilSignal();
+    const where = started.mode === "http" ? `HTTP events on port ${started.port}` : "Socket Mode";
+    print(
+      `triage slack: listening (${where}), ${settings.dryRun ? "dry run" : "executing allowed actions"}; Ctrl-C stops`,
+    );
+    print(`stopping on ${await signal}`);
+    await bot.stop();
+    return EXIT.ok;
+  } finally {
+    db.close();
+    opened.close();
+  }
+}
+
+export function registerSlackCommand(program: Command, { addCommon, overrides, setExit }: Shared): void {
+  addCommon(
+    program
+      .command("slack")
+      .description(
+        "run the Slack bot: /triage <alert-id>, verdict cards, Approve/Deny buttons (env SLACK_BOT_TOKEN, and SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)",
+      )
+      .option("--port <n>", `HTTP port for events when not in Socket Mode (default ${DEFAULT_PORT})`)
+      .option("--execute", "run the actions the policy allows (default: dry run)"),
+  ).action(async (options: Options) => setExit(await slackCommand(options, overrides)));
+}

@@ -1,0 +1,105 @@
+/**
+ * The Slack bot: a Bolt app over the same triage runtime as the CLI. Socket Mode or HTTP events as the
+ * settings say; a custom receiver in tests. Starting checks the bot token with auth.test, so a wrong token
+ * is one clear line instead of a failure on the first command.
+ */
+import { App, LogLevel, type Logger, type Receiver } from "@slack/bolt";
+import type { OpenedRuntime } from "../../agent/setup.ts";
+import { describeError, TriageError } from "../../tools/errors.ts";
+import type { SlackCardStore } from "./card-store.ts";
+import { createSerializer, createTracker, type BotContext } from "./context.ts";
+import { registerDecisionActions } from "./decision-action.ts";
+import type { SlackSettings } from "./settings.ts";
+import { registerTriageCommand } from "./triage-command.ts";
+import { slackFailure, webClientOptions } from "./web-client.ts";
+
+export type StartedBot = { mode: "socket" } | { mode: "http"; port: number } | { mode: "custom" };
+
+export interface SlackBot {
+  app: App;
+  start: () => Promise<StartedBot>;
+  /** Stops receiving, then waits for triages and decisions already under way. */
+  stop: () => Promise<void>;
+}
+
+export interface SlackBotOptions {
+  cards: SlackCardStore;
+  /** Replaces the receiver the settings choose (tests drive the app through `app.processEvent`). */
+  receiver?: Receiver;
+  now?: () => Date;
+  logger?: Logger;
+  logLevel?: LogLevel;
+}
+
+function buildApp(settings: SlackSettings, options: SlackBotOptions): App {
+  const common = {
+    token: settings.botToken,
+    clientOptions: webClientOptions(settings.apiUrl),
+    logLevel: options.logLevel ?? LogLevel.WARN,
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
+  if (options.receiver) return new App({ ...common, receiver: options.receiver });
+  if (settings.mode.kind === "socket")
+    return new App({ ...common, socketMode: true, appToken: settings.mode.appToken });
+  return new App({ ...common, signingSecret: settings.mode.signingSecret });
+}
+
+export function createSlackBot(
+  opened: OpenedRuntime,
+  settings: SlackSettings,
+  options: SlackBotOptions,
+): SlackBot {
+  const app = buildApp(settings, options);
+  const tracker = createTracker();
+  const context: BotContext = {
+    opened,
+    cards: options.cards,
+    settings,
+    now: options.now ?? (() => new Date()),
+    track: tracker.track,
+    serialize: createSerializer(),
+  };
+  registerTriageCommand(app, context);
+  registerDecisionActions(app, context);
+  let running = false;
+  return {
+    app,
+    async start() {
+      try {
+        await app.client.auth.test();
+      } catch (error) {
+        throw slackFailure("Slack auth.test with SLACK_BOT_TOKEN failed", error);
+      }
+      if (options.receiver) {
+        await app.start();
+        running = true;
+        return { mode: "custom" };
+      }
+      if (settings.mode.kind === "socket") {
+        await app.start();
+        running = true;
+        return { mode: "socket" };
+      }
+      let server;
+      try {
+        server = await app.start(settings.mode.port);
+      } catch (error) {
+        throw new TriageError(
+          "BAD_INPUT",
+          `cannot listen on port ${settings.mode.port}: ${describeError(error)}`,
+        );
+      }
+      running = true;
+      const address = server.address();
+      return {
+        mode: "http",
+        port: typeof address === "object" && address ? address.port : settings.mode.port,
+      };
+    },
+    async stop() {
+      if (running) await app.stop();
+      running = false;
+      await tracker.settled();
+    },
+  };
+}
