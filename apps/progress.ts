@@ -18,8 +18,9 @@ export function formatBar(progress: BatchProgress, columns: number): string {
   const tail = `${counts}  ${Math.floor(fraction * 100)
     .toString()
     .padStart(3)}%  ${rate(progress).toFixed(1)} alerts/s  ${progress.failed} failed`;
-  // The bar takes what the numbers leave, between 10 and 40 cells.
-  const width = Math.max(10, Math.min(40, columns - tail.length - 4));
+  // The bar takes what the numbers leave on one line (the last column stays free so nothing wraps),
+  // between 10 and 40 cells.
+  const width = Math.max(10, Math.min(40, columns - 1 - tail.length - 4));
   const filled = Math.round(fraction * width);
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]  ${tail}`.slice(0, Math.max(1, columns - 1));
 }

@@ -1,0 +1,163 @@
+/** Scheduled runs in process, on a real runtime over the fixture lab: where the watermark goes. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../agent/config.ts";
+import { openRuntime, type OpenedRuntime } from "../agent/setup.ts";
+import { isTriageError } from "../tools/errors.ts";
+import { createFixtureLab, FIXTURE } from "../tools/lab/testing/fixture.ts";
+import { checkCron, runScheduledBatch, startSchedule } from "./schedule.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "soc-triage-schedule-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const minute = (m: number) => new Date(Date.parse("2026-11-03T10:00:00.000Z") + m * 60_000).toISOString();
+
+/** FX-1 (minute 0), FX-2 (30), FX-3 and FX-4 (both 45), FX-5 (60), and a poisoned FX-BAD at 50 if asked. */
+function lab(name: string, options: { poisoned?: boolean } = {}): string {
+  const path = join(dir, `${name}-lab.db`);
+  const db = createFixtureLab(path);
+  const insert = db.prepare("INSERT INTO alerts (id, created_at, family, type, doc) VALUES (?, ?, ?, ?, ?)");
+  const [email, identity] = FIXTURE.alerts;
+  if (!email || !identity) throw new Error("the fixture lab lost its email or identity alert");
+  const extra = [
+    { ...email, id: "FX-3", createdAt: minute(45) },
+    { ...identity, id: "FX-4", createdAt: minute(45) },
+    { ...email, id: "FX-5", createdAt: minute(60) },
+    ...(options.poisoned ? [{ ...email, id: "FX-BAD", severity: "apocalyptic", createdAt: minute(50) }] : []),
+  ];
+  for (const a of extra) insert.run(a.id, a.createdAt, a.family, a.type, JSON.stringify(a));
+  db.close();
+  return path;
+}
+
+async function runtime(name: string, options: { poisoned?: boolean } = {}): Promise<OpenedRuntime> {
+  return openRuntime(loadConfig({ db: join(dir, `${name}-cases.db`), labDb: lab(name, options) }, {}));
+}
+
+const base = { limit: 100, concurrency: 1, dryRun: true };
+
+describe("scheduled batch runs", () => {
+  it("moves the watermark only over what a stopped run finished; the next run takes the rest", async () => {
+    const opened = await runtime("stopped");
+    try {
+      const stop = new AbortController();
+      const first = await runScheduledBatch(opened, {
+        ...base,
+        stop: stop.signal,
+        onProgress: () => stop.abort(),
+      });
+      expect(first.summary).toMatchObject({ listed: 5, triaged: 1, notStarted: 4, stopped: true });
+      expect(first.watermarkAfter).toBe(minute(0));
+      expect(["FX-2", "FX-3", "FX-4", "FX-5"].map((id) => opened.claims.status("lab", id))).toEqual([
+        null,
+        null,
+        null,
+        null,
+      ]);
+      const second = await runScheduledBatch(opened, base);
+      expect(second.summary).toMatchObject({ listed: 4, triaged: 4, skippedAlreadyTaken: 0 });
+      expect(second.watermarkAfter).toBe(minute(60));
+      const third = await runScheduledBatch(opened, base);
+      expect(third.summary.listed).toBe(0);
+      expect(third.watermarkAfter).toBe(minute(60));
+    } finally {
+      opened.close();
+    }
+  });
+
+  it("holds the watermark before an alert a live worker still runs, and passes it once that worker finishes", async () => {
+    const opened = await runtime("held");
+    try {
+      expect(opened.claims.claim("lab", "FX-3", "other-worker")).toBe("claimed");
+      const first = await runScheduledBatch(opened, base);
+      expect(first.summary).toMatchObject({ listed: 5, triaged: 4, skippedAlreadyTaken: 1 });
+      expect(first.watermarkAfter).toBe(minute(30));
+      opened.claims.finish("lab", "FX-3", "other-worker", { status: "done", caseId: "case-elsewhere" });
+      const second = await runScheduledBatch(opened, base);
+      expect(second.summary).toMatchObject({ listed: 3, triaged: 0, skippedAlreadyTaken: 3 });
+      expect(second.watermarkAfter).toBe(minute(60));
+    } finally {
+      opened.close();
+    }
+  });
+
+  it("passes a failed alert (recorded with its reason, not retried)", async () => {
+    const opened = await runtime("poisoned", { poisoned: true });
+    try {
+      const run = await runScheduledBatch(opened, base);
+      expect(run.summary.failures.map((f) => f.alertId)).toEqual(["FX-BAD"]);
+      expect(run.summary.triaged).toBe(5);
+      expect(run.watermarkAfter).toBe(minute(60));
+      expect(opened.claims.status("lab", "FX-BAD")?.status).toBe("failed");
+    } finally {
+      opened.close();
+    }
+  });
+
+  it("loses no alert that shares its time with the last one a limit let through", async () => {
+    const opened = await runtime("limited");
+    try {
+      const limited = { ...base, limit: 3 };
+      const first = await runScheduledBatch(opened, limited);
+      // FX-1, FX-2, FX-3 listed; FX-4 shares FX-3's time, so the watermark stays at FX-2.
+      expect(first.watermarkAfter).toBe(minute(30));
+      const second = await runScheduledBatch(opened, limited);
+      expect(second.summary).toMatchObject({ listed: 3, triaged: 2, skippedAlreadyTaken: 1 });
+      expect(second.watermarkAfter).toBe(minute(45));
+      const third = await runScheduledBatch(opened, limited);
+      expect(third.summary).toMatchObject({ listed: 1, triaged: 0, skippedAlreadyTaken: 1 });
+      expect(third.watermarkAfter).toBe(minute(60));
+      const triaged = ["FX-1", "FX-2", "FX-3", "FX-4", "FX-5"].map(
+        (id) => opened.claims.status("lab", id)?.status,
+      );
+      expect(triaged).toEqual(["done", "done", "done", "done", "done"]);
+    } finally {
+      opened.close();
+    }
+  });
+});
+
+describe("cron", () => {
+  it("accepts five or six fields and refuses anything else with one BAD_INPUT line", () => {
+    expect(checkCron("*/5 * * * *")).toBe("*/5 * * * *");
+    expect(checkCron("*/10 * * * * *")).toBe("*/10 * * * * *");
+    for (const bad of ["bogus", "61 * * * *", "*/0 * * * *", ""]) {
+      let caught: unknown;
+      try {
+        checkCron(bad);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isTriageError(caught) && caught.code).toBe("BAD_INPUT");
+      expect(isTriageError(caught) && caught.message).toMatch(
+        /^--cron "[^"\n]*" is not a cron pattern: [^\n]+$/,
+      );
+    }
+  });
+
+  it("skips a tick while a run is going instead of overlapping it, and stop waits for that run", async () => {
+    let runs = 0;
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let skipped = () => {};
+    const aTickWasSkipped = new Promise<void>((resolve) => (skipped = resolve));
+    const schedule = startSchedule(
+      "* * * * * *",
+      async () => {
+        runs++;
+        await released;
+      },
+      { onSkip: () => skipped() },
+    );
+    await aTickWasSkipped;
+    let stopped = false;
+    const stopping = schedule.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(runs).toBe(1);
+  });
+});
