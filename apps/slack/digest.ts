@@ -33,6 +33,7 @@ export function batchDigest(summary: BatchSummary): SlackMessage {
         mrkdwn(`*Waiting for approval*\n${summary.pendingApprovals}`),
         mrkdwn(`*Failed*\n${summary.failures.length}`),
         mrkdwn(`*Already taken*\n${summary.skippedAlreadyTaken}`),
+        mrkdwn(`*Taken over*\n${summary.tookOver} from stopped workers`),
         mrkdwn(`*Duration*\n${seconds} s`),
         mrkdwn(`*Throughput*\n${rate} alerts/s`),
       ],
@@ -47,8 +48,18 @@ export function batchDigest(summary: BatchSummary): SlackMessage {
     if (more > 0) lines.push(`…and ${more} more`);
     blocks.push({ type: "section", text: mrkdwn(`*Failures*\n${lines.join("\n")}`) });
   }
-  blocks.push({ type: "context", elements: [mrkdwn(`worker ${safeText(summary.worker, 200)}`)] });
-  const text = `Batch triage: ${summary.triaged} of ${summary.listed} alerts, ${summary.pendingApprovals} waiting for approval, ${summary.failures.length} failed, ${seconds} s, ${rate} alerts/s`;
+  if (summary.stopped) {
+    const abandoned = summary.abandoned.length
+      ? `; ${summary.abandoned.length} abandoned in flight (claims held until their lease passes): ${safeText(summary.abandoned.slice(0, 10).join(", "), 1000)}`
+      : "";
+    blocks.push({
+      type: "section",
+      text: mrkdwn(`*Stopped early*: ${summary.notStarted} not started (left for the next run)${abandoned}`),
+    });
+  }
+  const lost = summary.lostLeases ? ` · ${summary.lostLeases} triaged after their lease passed` : "";
+  blocks.push({ type: "context", elements: [mrkdwn(`worker ${safeText(summary.worker, 200)}${lost}`)] });
+  const text = `Batch triage: ${summary.triaged} of ${summary.listed} alerts, ${summary.pendingApprovals} waiting for approval, ${summary.failures.length} failed, ${seconds} s, ${rate} alerts/s${summary.stopped ? ", stopped early" : ""}`;
   return { text, blocks };
 }
 

@@ -9,6 +9,7 @@ import { verdictCard } from "./cards.ts";
 import { escapeMrkdwn } from "./mrkdwn.ts";
 import { alertIdArgumentSchema, postedMessageSchema, slashCommandSchema } from "./payloads.ts";
 import { tellUser, userMessage } from "./replies.ts";
+import { slackFailure } from "./web-client.ts";
 
 export const TRIAGE_COMMAND = "/triage";
 export const USAGE = "Usage: /triage <alert-id>, for example /triage LAB-0001";
@@ -30,17 +31,22 @@ export function registerTriageCommand(app: App, context: BotContext): void {
             dryRun: context.settings.dryRun,
           });
           const card = verdictCard(outcome.report);
-          const posted = postedMessageSchema.parse(
-            await client.chat.postMessage({
+          const posted = await client.chat
+            .postMessage({
               channel: where.channel,
               text: card.text,
               blocks: card.blocks,
               // Links in evidence are the attacker's: Slack must not fetch them for previews.
               unfurl_links: false,
               unfurl_media: false,
-            }),
-          );
-          context.cards.save(outcome.report.caseId, posted);
+            })
+            .catch((error: unknown) => {
+              throw slackFailure(
+                `${outcome.report.caseId} is triaged, but its card could not be posted`,
+                error,
+              );
+            });
+          context.cards.save(outcome.report.caseId, postedMessageSchema.parse(posted));
         } catch (error) {
           await tellUser({ client, respond, logger }, where, userMessage(error));
         }
