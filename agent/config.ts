@@ -11,6 +11,7 @@ import { z } from "zod";
 import { TriageError, describeError } from "../tools/errors.ts";
 import { organizationProfileSchema, type OrganizationProfile } from "./organization.ts";
 import { defaultBudget, type TriageBudget } from "./deps.ts";
+import { integrationsSchema, type Integrations } from "../tools/registry.ts";
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const defaultPolicyPath = join(projectRoot, "policies", "default.yaml");
@@ -45,6 +46,11 @@ export const configFileSchema = z
       .strict()
       .optional()
       .describe("Model settings; the API key only ever comes from OPENAI_API_KEY"),
+    integrations: integrationsSchema
+      .optional()
+      .describe(
+        "Which vendor serves each tool port, and each vendor's settings (secrets only as env var names)",
+      ),
   })
   .strict();
 
@@ -70,6 +76,9 @@ export interface TriageConfig {
   organization: OrganizationProfile;
   budget: TriageBudget;
   llm: LlmConfig;
+  integrations: Integrations;
+  /** The environment as read once at start-up; vendor secrets are looked up here by name, on first use. */
+  env: Readonly<Record<string, string | undefined>>;
   configPath: string | null;
 }
 
@@ -78,6 +87,8 @@ export interface ConfigOverrides {
   db?: string | undefined;
   labDb?: string | undefined;
   policy?: string | undefined;
+  /** The alert source for this run, overriding integrations.alerts. */
+  source?: string | undefined;
 }
 
 function dataHome(env: NodeJS.ProcessEnv): string {
@@ -163,6 +174,17 @@ export function loadConfig(
     env.TRIAGE_REDACT !== undefined
       ? !/^(0|false|no|off)$/i.test(env.TRIAGE_REDACT)
       : (file.llm?.redact ?? !local);
+  const source = overrides.source ?? env.TRIAGE_SOURCE;
+  const chosen = integrationsSchema.safeParse({
+    ...file.integrations,
+    ...(source === undefined ? {} : { alerts: source }),
+  });
+  if (!chosen.success)
+    throw new TriageError(
+      "BAD_INPUT",
+      `--source must be a vendor name such as lab or sentinel, got ${source}`,
+    );
+  const integrations = chosen.data;
   return {
     databasePath,
     labDatabasePath,
@@ -171,6 +193,8 @@ export function loadConfig(
     organization: organizationProfileSchema.parse(file.organization ?? {}),
     budget,
     llm,
+    integrations,
+    env,
     configPath: configPath && existsSync(configPath) ? resolve(configPath) : null,
   };
 }

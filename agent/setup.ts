@@ -20,6 +20,11 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { Reasoner } from "./reasoners/types.ts";
 import type { TriageRuntime } from "./run-triage.ts";
 import type { Toolset } from "../tools/types.ts";
+import { createToolset, type ComposedToolset } from "../tools/registry.ts";
+import type { IntelCacheStore } from "../tools/intel.ts";
+import type { VendorModule, VendorContext } from "../tools/vendors/types.ts";
+import { vendorModules } from "../tools/vendors/index.ts";
+import { SqliteIntelCache } from "../memory/intel-cache.ts";
 
 export interface OpenedRuntime {
   runtime: TriageRuntime;
@@ -35,6 +40,44 @@ export interface RuntimeOptions {
   now?: () => Date;
   /** Wraps the configured tools, e.g. to serve a reported message from a file. */
   wrapTools?: (tools: Toolset) => Toolset;
+  /** Vendor integrations to choose from (tests pass their own); default: every shipped vendor. */
+  modules?: readonly VendorModule[];
+  /** HTTP settings for every vendor client (tests and benchmarks). */
+  http?: VendorContext["http"];
+}
+
+/** The intel cache lives in case memory, which opens after the tools; lookups only happen later. */
+function deferredIntelCache(): IntelCacheStore & { bind(store: IntelCacheStore): void } {
+  let bound: IntelCacheStore | null = null;
+  return {
+    bind: (store) => void (bound = store),
+    get: (...args) => bound?.get(...args) ?? null,
+    put: (...args) => bound?.put(...args),
+  };
+}
+
+/**
+ * The configured tools: each port from the lab or a vendor. The lab database is opened only when a port
+ * uses it. Throws TriageError BAD_INPUT for a configuration mistake, before anything is written.
+ */
+export function composeTools(
+  config: TriageConfig,
+  options: {
+    now: () => Date;
+    intelCache?: IntelCacheStore;
+    modules?: readonly VendorModule[];
+    http?: VendorContext["http"];
+  },
+): ComposedToolset {
+  return createToolset(config.integrations, {
+    lab: () => {
+      const lab = openLab(config.labDatabasePath, { seed: config.labSeed });
+      return { ...createLabToolset(lab, { now: options.now }), close: () => lab.close() };
+    },
+    modules: options.modules ?? vendorModules,
+    context: { env: config.env, now: options.now, ...(options.http ? { http: options.http } : {}) },
+    ...(options.intelCache ? { intelCache: options.intelCache } : {}),
+  });
 }
 
 /** The configured reasoner: the offline engine, or a model with the offline engine as its fallback. */
@@ -67,19 +110,26 @@ export async function openRuntime(
   options: RuntimeOptions = {},
 ): Promise<OpenedRuntime> {
   const policy = loadPolicy(config.policyPath);
-  const lab = openLab(config.labDatabasePath, { seed: config.labSeed });
+  const now = options.now ?? (() => new Date());
+  const intelCache = deferredIntelCache();
+  const composed = composeTools(config, {
+    now,
+    intelCache,
+    ...(options.modules ? { modules: options.modules } : {}),
+    ...(options.http ? { http: options.http } : {}),
+  });
   let db;
   try {
     db = openCaseDatabase(config.databasePath);
   } catch (error) {
-    lab.close();
+    composed.tools.close?.();
     throw error;
   }
-  const now = options.now ?? (() => new Date());
+  intelCache.bind(new SqliteIntelCache(db));
   const memory = new SqliteCaseMemory(db, { now });
   const checkpointer = options.checkpointer ?? true;
   const deps: TriageDeps = {
-    tools: (options.wrapTools ?? ((t: Toolset) => t))(createLabToolset(lab, { now })),
+    tools: (options.wrapTools ?? ((t: Toolset) => t))(composed.tools),
     reasoner: options.reasoner ?? reasonerFor(config),
     memory,
     policy,
@@ -96,7 +146,7 @@ export async function openRuntime(
     claims: new BatchClaims(db, { now }),
     close: () => {
       db.close();
-      lab.close();
+      composed.tools.close?.();
     },
   };
 }
