@@ -36,6 +36,9 @@ function buildApp(settings: SlackSettings, options: SlackBotOptions): App {
     token: settings.botToken,
     clientOptions: webClientOptions(settings.apiUrl),
     logLevel: options.logLevel ?? LogLevel.WARN,
+    // Bolt would otherwise call auth.test from the constructor, where a bad token becomes an unhandled
+    // rejection; init() in start() makes the same check awaitable.
+    deferInitialization: true,
     ...(options.logger ? { logger: options.logger } : {}),
   };
   if (options.receiver) return new App({ ...common, receiver: options.receiver });
@@ -66,7 +69,7 @@ export function createSlackBot(
     app,
     async start() {
       try {
-        await app.client.auth.test();
+        await app.init();
       } catch (error) {
         throw slackFailure("Slack auth.test with SLACK_BOT_TOKEN failed", error);
       }

@@ -158,3 +158,18 @@ export function caseIdOfCard(body: unknown): string | null {
   }
   return null;
 }
+
+/** Polls until `probe` returns a value (work after an HTTP ack finishes a moment later). */
+export async function until<T>(
+  probe: () => T | null | undefined,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== null && value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
