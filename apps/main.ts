@@ -14,6 +14,8 @@ import { registerBatchCommands } from "./cli-batch.ts";
 import { readMessageFile, reportedMessage, withReportedMessages } from "../agent/email-file.ts";
 import { registerCaseCommands } from "./cli-cases.ts";
 import { registerSlackCommand } from "./cli-slack.ts";
+import { registerDoctorCommand } from "./cli-doctor.ts";
+import { configView } from "./config-view.ts";
 import { print, printJson, fail, EXIT } from "./output.ts";
 import { renderReport } from "./render.ts";
 
@@ -27,11 +29,21 @@ function addCommon(command: Command): Command {
     .option("--db <path>", "case memory database (env TRIAGE_DB)")
     .option("--lab-db <path>", "lab database (env TRIAGE_LAB_DB)")
     .option("--policy <path>", "policy file (env TRIAGE_POLICY)")
-    .option("--config <path>", "config file (env TRIAGE_CONFIG)");
+    .option("--config <path>", "config file (env TRIAGE_CONFIG)")
+    .option(
+      "--source <name>",
+      "alert source: lab, splunk, elastic, sentinel, defender, crowdstrike (env TRIAGE_SOURCE)",
+    );
 }
 
 function overrides(options: CommonOptions): ConfigOverrides {
-  return { config: options.config, db: options.db, labDb: options.labDb, policy: options.policy };
+  return {
+    config: options.config,
+    db: options.db,
+    labDb: options.labDb,
+    policy: options.policy,
+    source: options.source,
+  };
 }
 
 async function triageCommand(
@@ -158,11 +170,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   addCommon(program.command("config").description("the effective configuration, secrets masked")).action(
     (options: CommonOptions) => {
-      const config = loadConfig(overrides(options));
-      const shown = {
-        ...config,
-        llm: { ...config.llm, apiKey: config.llm.apiKey ? `${config.llm.apiKey.slice(0, 3)}…(set)` : null },
-      };
+      const shown = configView(loadConfig(overrides(options)));
       if (options.json) printJson(shown);
       else print(JSON.stringify(shown, null, 2));
       setExit(EXIT.ok);
@@ -177,6 +185,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerLabCommands(program, { addCommon, overrides, setExit });
   registerSlackCommand(program, { addCommon, overrides, setExit });
   registerBatchCommands(program, { addCommon, overrides, setExit });
+  registerDoctorCommand(program, { addCommon, overrides, setExit });
   return program;
 }
 

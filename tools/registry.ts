@@ -70,7 +70,15 @@ export interface ComposedToolset {
   usesLab: boolean;
 }
 
-const ALL_PORTS: readonly PortName[] = ["alerts", "siem", "edr", "mail", "identity", "intel", "actions"];
+export const ALL_PORTS: readonly PortName[] = [
+  "alerts",
+  "siem",
+  "edr",
+  "mail",
+  "identity",
+  "intel",
+  "actions",
+];
 
 function bad(message: string): TriageError {
   return new TriageError("BAD_INPUT", `integrations: ${message}`);

@@ -1,0 +1,87 @@
+/**
+ * `triage doctor`: checks every configured integration (reachable, authenticated, permitted) with cheap
+ * reads, one line each. Exit 0 when every check passes, 1 when one fails, 2 for a configuration mistake.
+ */
+import type { Command } from "commander";
+import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
+import { composeTools } from "../agent/setup.ts";
+import { ALL_PORTS, portChoices } from "../tools/registry.ts";
+import { describeError } from "../tools/errors.ts";
+import type { PortName, ProbeResult } from "../tools/vendors/types.ts";
+import type { VendorContext, VendorModule } from "../tools/vendors/types.ts";
+import { EXIT, print, printJson } from "./output.ts";
+
+interface Shared {
+  addCommon: (command: Command) => Command;
+  overrides: (options: ConfigOverrides & { json?: boolean }) => ConfigOverrides;
+  setExit: (code: number) => void;
+}
+
+export interface DoctorLine extends ProbeResult {
+  vendor: string;
+  ports: PortName[];
+}
+
+const PROBE_TIMEOUT_MS = 20_000;
+
+/** Runs every probe of the configured tools; never throws for a failing integration, only for bad config. */
+export async function runDoctor(
+  overrides: ConfigOverrides,
+  options: { modules?: readonly VendorModule[]; http?: VendorContext["http"] } = {},
+): Promise<DoctorLine[]> {
+  const config = loadConfig(overrides);
+  const composed = composeTools(config, { now: () => new Date(), ...options });
+  try {
+    const lines: DoctorLine[] = [];
+    if (composed.usesLab) {
+      const choices = portChoices(config.integrations);
+      const ports = ALL_PORTS.filter((p) => choices[p].includes("lab"));
+      let ok = true;
+      let detail: string;
+      try {
+        const alerts = await composed.tools.alerts.listAlerts({ limit: 1 });
+        detail = `embedded lab at ${config.labDatabasePath}${alerts.length ? "" : " (no alerts)"}`;
+      } catch (error) {
+        ok = false;
+        detail = describeError(error);
+      }
+      lines.push({ vendor: "lab", ports, check: "open the lab database", ok, detail });
+    }
+    await Promise.all(
+      composed.vendors.map(async (vendor) => {
+        const signal = AbortSignal.timeout(PROBE_TIMEOUT_MS);
+        let results: ProbeResult[];
+        try {
+          results = await vendor.probe(signal);
+        } catch (error) {
+          results = [{ check: "probe", ok: false, detail: describeError(error) }];
+        }
+        for (const r of results) lines.push({ vendor: vendor.name, ports: vendor.ports, ...r });
+      }),
+    );
+    return lines.sort((a, b) =>
+      a.vendor === "lab" ? -1 : b.vendor === "lab" ? 1 : a.vendor.localeCompare(b.vendor),
+    );
+  } finally {
+    composed.tools.close?.();
+  }
+}
+
+export function registerDoctorCommand(program: Command, { addCommon, overrides, setExit }: Shared): void {
+  addCommon(
+    program
+      .command("doctor")
+      .description("check each configured integration: reachable, authenticated, permitted (one line each)"),
+  ).action(async (options: ConfigOverrides & { json?: boolean }) => {
+    const lines = await runDoctor(overrides(options));
+    const failed = lines.filter((l) => !l.ok).length;
+    if (options.json) printJson({ ok: failed === 0, checks: lines });
+    else {
+      const width = Math.max(...lines.map((l) => l.vendor.length), 4);
+      for (const l of lines)
+        print(`${l.ok ? "ok  " : "FAIL"}  ${l.vendor.padEnd(width)}  ${l.check}: ${l.detail}`);
+      print(`${lines.length} checks, ${failed} failed`);
+    }
+    setExit(failed ? EXIT.internal : EXIT.ok);
+  });
+}
