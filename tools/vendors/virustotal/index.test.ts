@@ -54,6 +54,11 @@ describe("virustotal vendor module", () => {
     fake = await startVirusTotalFake({ forbidden: true });
     const [forbidden] = await probe(fake.baseUrl, { VT_API_KEY: fake.apiKey });
     expect(forbidden).toMatchObject({ ok: false, detail: expect.stringMatching(/HTTP 403 ForbiddenError/) });
+    const [wrongBase] = await probe(fake.url, { VT_API_KEY: fake.apiKey });
+    expect(wrongBase).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/HTTP 404 NotFound: no route/),
+    });
     const deadUrl = fake.baseUrl;
     await fake.close();
     const [down] = await probe(deadUrl, { VT_API_KEY: "k" });
