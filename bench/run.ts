@@ -1,12 +1,14 @@
 /**
  * npm run bench: offline triage of every lab alert, per-alert latency (median, p99), with the SQLite
- * checkpointer (as the CLI runs) and without it, and the ratio.
+ * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email and batch benchmarks
+ * (bench/batch.ts runs alone too).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { loadConfig, projectRoot } from "../agent/config.ts";
+import { benchBatch } from "./batch.ts";
 import { benchEmail } from "./email.ts";
 import { quantile } from "../evals/stats.ts";
 import { benchLlm } from "./llm.ts";
@@ -59,6 +61,7 @@ try {
   if (existsSync(join(corpus, "manifest.jsonl")))
     for (const line of await benchEmail(corpus, scratch)) console.log(line);
   else console.log(`email benchmark skipped: ${corpus} not present`);
+  for (const line of await benchBatch(scratch, { alerts: 1000, memoryAlerts: 10_000 })) console.log(line);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -1,0 +1,207 @@
+/**
+ * Batch benchmark: `runBatch` over lab alerts, offline, as `triage batch` runs it (SQLite checkpointer on).
+ * Throughput (alerts/s) at concurrency 1, 2 and 4 over 1,000 alerts, then heap and RSS while 10,000 alerts
+ * are triaged, sampled after a forced GC every 1,000, to show whether memory stays flat.
+ *
+ * The generator writes one consistent world per seed (~209 alerts with ground truth), so larger labs are
+ * made by copying the seed's alerts under new ids (`LAB-0001-C3`): the same investigations, any count,
+ * and the generator's output per seed is untouched.
+ *
+ * Alone: npx tsx bench/batch.ts [--alerts 1000] [--memory-alerts 10000]
+ */
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import Database from "better-sqlite3";
+import { z } from "zod";
+import { loadConfig } from "../agent/config.ts";
+import { openRuntime } from "../agent/setup.ts";
+import { runBatch, type BatchSummary } from "../apps/batch.ts";
+import { renderTable } from "../apps/render.ts";
+import { createLabToolset, openLab } from "../tools/lab/index.ts";
+
+const MB = 1024 * 1024;
+const countRow = z.object({ n: z.number() });
+
+/** A forced full GC, so heap samples show what is retained rather than when the collector last ran. */
+function collector(): () => void {
+  if (typeof globalThis.gc === "function") return globalThis.gc;
+  setFlagsFromString("--expose-gc");
+  const gc: unknown = runInNewContext("gc");
+  if (typeof gc !== "function") throw new Error("cannot force a GC: run node with --expose-gc");
+  return () => void Reflect.apply(gc, undefined, []);
+}
+
+/** A copy of the seed lab with exactly `total` alerts: the seed's own, then numbered copies of them. */
+function scaledLab(seedLab: string, path: string, total: number): number {
+  copyFileSync(seedLab, path);
+  const db = new Database(path);
+  try {
+    const count = () => countRow.parse(db.prepare("SELECT COUNT(*) AS n FROM alerts").get()).n;
+    const copy = db.prepare(
+      `INSERT INTO alerts (id, created_at, family, type, doc)
+       SELECT id || '-C' || @k, created_at, family, type, json_set(doc, '$.id', id || '-C' || @k)
+       FROM alerts WHERE id NOT LIKE '%-C%' ORDER BY created_at, id LIMIT @n`,
+    );
+    const kept = "SELECT id FROM alerts ORDER BY created_at, id LIMIT ?";
+    db.prepare(`DELETE FROM ground_truth WHERE alert_id NOT IN (${kept})`).run(total);
+    db.prepare(`DELETE FROM alerts WHERE id NOT IN (${kept})`).run(total);
+    for (let k = 1; count() < total; k++) copy.run({ k, n: total - count() });
+    return count();
+  } finally {
+    db.close();
+  }
+}
+
+interface Sample {
+  done: number;
+  heapMb: number;
+  rssMb: number;
+}
+
+async function timedBatch(
+  scratch: string,
+  name: string,
+  labDb: string,
+  options: { limit: number; concurrency: number; sampleEvery?: number; gc?: () => void },
+): Promise<{ summary: BatchSummary; peakHeapMb: number; samples: Sample[] }> {
+  const opened = await openRuntime(loadConfig({ db: join(scratch, `${name}-cases.db`), labDb }));
+  let peakHeap = 0;
+  const samples: Sample[] = [];
+  try {
+    const summary = await runBatch(opened, {
+      limit: options.limit,
+      concurrency: options.concurrency,
+      dryRun: true,
+      onProgress: ({ done }) => {
+        if (done % 25 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+        if (options.sampleEvery && options.gc && done % options.sampleEvery === 0) {
+          options.gc();
+          const memory = process.memoryUsage();
+          samples.push({ done, heapMb: memory.heapUsed / MB, rssMb: memory.rss / MB });
+        }
+      },
+    });
+    return { summary, peakHeapMb: peakHeap / MB, samples };
+  } finally {
+    opened.close();
+  }
+}
+
+/** One listAlerts call for the whole lab: how long it takes and what the list holds on the heap. */
+async function listing(labDb: string, limit: number, gc: () => void): Promise<string> {
+  const db = openLab(labDb, { seed: 1337 });
+  try {
+    gc();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const started = performance.now();
+    const alerts = await createLabToolset(db).alerts.listAlerts({ limit });
+    const ms = performance.now() - started;
+    gc();
+    const heldMb = (process.memoryUsage().heapUsed - heapBefore) / MB;
+    return `listAlerts(limit ${limit}) on the lab: ${alerts.length} alerts in ${ms.toFixed(0)} ms, ${heldMb.toFixed(1)} MB of heap while the list is held`;
+  } finally {
+    db.close();
+  }
+}
+
+const peakRssMb = () => (process.resourceUsage().maxRSS * 1024) / MB;
+
+export async function benchBatch(
+  scratch: string,
+  options: { alerts: number; memoryAlerts: number; concurrencies?: number[] },
+): Promise<string[]> {
+  const gc = collector();
+  const seedLab = join(scratch, "batch-seed-lab.db");
+  openLab(seedLab, { seed: 1337 }).close();
+  const lines: string[] = [];
+
+  const throughputLab = join(scratch, "batch-throughput-lab.db");
+  const listed = scaledLab(seedLab, throughputLab, options.alerts);
+  // Warm-up (JIT, page cache) on its own case database, not counted.
+  await timedBatch(scratch, "batch-warmup", throughputLab, { limit: 50, concurrency: 1 });
+  const rows: string[][] = [];
+  for (const concurrency of options.concurrencies ?? [1, 2, 4]) {
+    const { summary, peakHeapMb } = await timedBatch(scratch, `batch-c${concurrency}`, throughputLab, {
+      limit: options.alerts,
+      concurrency,
+    });
+    rows.push([
+      String(concurrency),
+      `${summary.triaged}/${summary.listed}`,
+      String(summary.failures.length),
+      (summary.durationMs / 1000).toFixed(1),
+      summary.alertsPerSecond.toFixed(1),
+      peakHeapMb.toFixed(0),
+    ]);
+  }
+  const load = loadavg()
+    .map((n) => n.toFixed(1))
+    .join(" ");
+  lines.push(
+    `Batch triage of ${listed} lab alerts (offline engine, SQLite checkpointer, dry run; ${cpus().length} CPUs, load average ${load})`,
+  );
+  lines.push(renderTable(["concurrency", "triaged", "failed", "seconds", "alerts/s", "peak heap MB"], rows));
+  lines.push(`peak RSS so far ${peakRssMb().toFixed(0)} MB`);
+
+  const memoryLab = join(scratch, "batch-memory-lab.db");
+  scaledLab(seedLab, memoryLab, options.memoryAlerts);
+  gc();
+  const before = process.memoryUsage().heapUsed / MB;
+  lines.push(await listing(memoryLab, options.memoryAlerts, gc));
+  const every = Math.max(1, Math.round(options.memoryAlerts / 10));
+  const { summary, peakHeapMb, samples } = await timedBatch(scratch, "batch-memory", memoryLab, {
+    limit: options.memoryAlerts,
+    concurrency: 2,
+    sampleEvery: every,
+    gc,
+  });
+  lines.push(
+    `Memory over ${summary.triaged}/${summary.listed} alerts (concurrency 2, ${summary.alertsPerSecond.toFixed(1)} alerts/s, ${summary.failures.length} failed); heap after a forced GC, before the batch: ${before.toFixed(1)} MB`,
+  );
+  lines.push(
+    renderTable(
+      ["alerts done", "heap MB", "RSS MB"],
+      samples.map((s) => [String(s.done), s.heapMb.toFixed(1), s.rssMb.toFixed(0)]),
+    ),
+  );
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  if (first && last) {
+    const growth = last.heapMb - first.heapMb;
+    const perThousand = (growth / Math.max(1, last.done - first.done)) * 1000;
+    const flat = Math.abs(growth) < Math.max(5, first.heapMb * 0.1);
+    lines.push(
+      `heap ${first.done} → ${last.done} alerts: ${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MB (${perThousand.toFixed(2)} MB per 1,000 alerts): ${flat ? "flat" : "NOT flat"}; peak heap ${peakHeapMb.toFixed(0)} MB, peak RSS ${peakRssMb().toFixed(0)} MB`,
+    );
+  }
+  return lines;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      alerts: { type: "string", default: "1000" },
+      "memory-alerts": { type: "string", default: "10000" },
+    },
+  });
+  const count = (name: string, text: string) => {
+    const parsed = z.coerce.number().int().min(10).max(1_000_000).safeParse(text);
+    if (!parsed.success) throw new Error(`--${name} must be a whole number from 10 to 1000000, got ${text}`);
+    return parsed.data;
+  };
+  const scratch = mkdtempSync(join(tmpdir(), "soc-triage-bench-batch-"));
+  try {
+    const lines = await benchBatch(scratch, {
+      alerts: count("alerts", values.alerts),
+      memoryAlerts: count("memory-alerts", values["memory-alerts"]),
+    });
+    for (const line of lines) console.log(line);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
