@@ -129,11 +129,15 @@ export function siemSearch(query: SiemQuery, dataset: ResolvedDataset): SplSearc
   };
 }
 
-/** The start of a notable search: plain terms join our own; a macro or a pipeline gets `| search`. */
+/**
+ * The start of a notable search. Searches sent over REST start with `search` (or `|`); plain terms take
+ * ours inline, while a macro (which may expand to a pipeline) or a pipeline gets them in `| search`.
+ */
 function notablePipeline(base: string, terms: readonly string[]): string {
-  const plain = !/^\s*[`|]/.test(base);
-  if (terms.length === 0) return plain ? `search ${base}` : base.trim();
-  return plain ? `search ${base} ${terms.join(" ")}` : `${base.trim()} | search ${terms.join(" ")}`;
+  const trimmed = base.trim();
+  const start = trimmed.startsWith("|") ? trimmed : `search ${trimmed}`;
+  if (terms.length === 0) return start;
+  return /[`|]/.test(trimmed) ? `${start} | search ${terms.join(" ")}` : `${start} ${terms.join(" ")}`;
 }
 
 /** One notable by its event_id, over all time (earliest_time 0). */
