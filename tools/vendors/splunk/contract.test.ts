@@ -6,7 +6,9 @@ import { portOf, startHarness } from "./testing/harness.ts";
 
 /** A fresh fake per suite, seeded with the fixture; paging (2 rows a page) and polling always on. */
 function setup<K extends "alerts" | "siem">(key: K, config: Record<string, unknown> = {}) {
-  return async (): Promise<ContractSetup<NonNullable<Awaited<ReturnType<typeof startHarness>>["splunk"][K]>>> => {
+  return async (): Promise<
+    ContractSetup<NonNullable<Awaited<ReturnType<typeof startHarness>>["splunk"][K]>>
+  > => {
     const harness = await startHarness({ config });
     return { port: portOf(harness, key), fixture: FIXTURE, teardown: harness.close };
   };

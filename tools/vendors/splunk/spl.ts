@@ -17,7 +17,12 @@ const isPlain = (value: string) => PLAIN.test(value);
 
 /** An SPL string literal holding any text: percent-encoded, decoded by Splunk at search time. */
 export function textLiteral(value: string): string {
-  return `urldecode("${encodeURIComponent(value)}")`;
+  // A lone surrogate (valid in JSON, not in UTF-8) cannot be percent-encoded; it becomes U+FFFD.
+  const wellFormed = value.replace(
+    /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    "\ufffd",
+  );
+  return `urldecode("${encodeURIComponent(wellFormed)}")`;
 }
 
 function escapeRegex(value: string): string {

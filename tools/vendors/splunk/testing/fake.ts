@@ -128,7 +128,7 @@ export async function startFakeSplunk(options: FakeSplunkOptions = {}): Promise<
     if (!Array.isArray(result)) return result;
     const mode = form.get("exec_mode") ?? "normal";
     if (mode === "oneshot") return { body: page(result, Number(form.get("count") ?? 100), 0) };
-    const sid = `1762164000.${++serial}`;
+    const sid = `1793700000.${++serial}`;
     jobs.set(sid, {
       rows: result,
       pollsLeft: mode === "blocking" ? 0 : (options.pollsBeforeDone ?? 2),

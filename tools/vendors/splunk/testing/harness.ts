@@ -30,7 +30,10 @@ export async function startHarness(
 }
 
 /** The port, or a failure naming what is missing (the module always serves both). */
-export function portOf<K extends "alerts" | "siem">(harness: Harness, key: K): NonNullable<VendorInstance[K]> {
+export function portOf<K extends "alerts" | "siem">(
+  harness: Harness,
+  key: K,
+): NonNullable<VendorInstance[K]> {
   const port = harness.splunk[key];
   if (!port) throw new Error(`splunk serves no ${key}`);
   return port;

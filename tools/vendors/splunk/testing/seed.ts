@@ -36,7 +36,7 @@ function bookkeeping(index: string, sourcetype: string, serial: number): FakeRow
     _serial: String(serial),
     _si: ["idx-01", index],
     _sourcetype: sourcetype,
-    _indextime: "1762164000",
+    _indextime: "1793700000",
     linecount: "1",
     punct: '{"":"","":""}',
     splunk_server: "idx-01",
@@ -106,7 +106,7 @@ export function notable(alert: AlertFacts, serial = 0): FakeRow {
     status: "1",
     status_label: "New",
     owner: "unassigned",
-    orig_sid: `scheduler__admin__SA-AccessProtection__RMD5${serial}_at_1762164000_${serial}`,
+    orig_sid: `scheduler__admin__SA-AccessProtection__RMD5${serial}_at_1793700000_${serial}`,
   };
   for (const o of alert.observables) {
     const name = OBSERVABLE_FIELD[`${o.type}/${o.role ?? ""}`];
