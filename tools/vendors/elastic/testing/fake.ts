@@ -26,6 +26,8 @@ export interface ElasticFakeOptions {
   apiKey?: string;
   space?: string;
   events?: readonly SiemEvent[];
+  /** More event documents as stored (arrays, dotted keys…). */
+  eventDocs?: readonly FakeDoc[];
   alerts?: readonly Alert[];
   /** More alert documents as stored (default: one building-block alert). */
   alertDocs?: readonly FakeDoc[];
@@ -127,7 +129,7 @@ export async function startElasticFake(options: ElasticFakeOptions = {}): Promis
   const apiKey = options.apiKey ?? FAKE_API_KEY;
   const space = options.space ?? "default";
   const privileges = { monitor: true, readEvents: true, readAlerts: true, ...options.privileges };
-  const events = (options.events ?? FIXTURE.events).map(eventDocument);
+  const events = [...(options.events ?? FIXTURE.events).map(eventDocument), ...(options.eventDocs ?? [])];
   const alerts = [
     ...(options.alerts ?? FIXTURE.alerts).map((a) => alertDocument(a, space)),
     ...(options.alertDocs ?? [
