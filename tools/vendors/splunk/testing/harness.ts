@@ -2,6 +2,7 @@
  * Test wiring: a fake Splunk and the vendor module built against it with a recording sleep, so polls and
  * retries never really wait.
  */
+import type { RetryOptions } from "../../../http.ts";
 import { recordingSleep } from "../../../testing/fake-http.ts";
 import type { VendorInstance } from "../../types.ts";
 import { splunkConfigSchema, splunkVendor } from "../index.ts";
@@ -16,14 +17,19 @@ export interface Harness {
 
 /** `config` is the user's block without baseUrl; `env` defaults to the fake's token in SPLUNK_TOKEN. */
 export async function startHarness(
-  options: { fake?: FakeSplunkOptions; config?: Record<string, unknown>; env?: Record<string, string> } = {},
+  options: {
+    fake?: FakeSplunkOptions;
+    config?: Record<string, unknown>;
+    env?: Record<string, string>;
+    retry?: Partial<RetryOptions>;
+  } = {},
 ): Promise<Harness> {
   const fake = await startFakeSplunk(options.fake);
   const sleeper = recordingSleep();
   const config = splunkConfigSchema.parse({ baseUrl: fake.url, ...options.config });
   const splunk = splunkVendor.create(config, {
     env: options.env ?? { SPLUNK_TOKEN: fake.token },
-    http: { sleep: sleeper.sleep },
+    http: { sleep: sleeper.sleep, ...(options.retry ? { retry: options.retry } : {}) },
     now: () => new Date("2026-11-03T12:00:00.000Z"),
   });
   return { fake, splunk, waits: sleeper.waits, close: () => fake.close() };
