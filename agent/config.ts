@@ -23,6 +23,7 @@ const budgetSchema = z
     maxWallMs: z.number().int().min(100),
     toolTimeoutMs: z.number().int().min(10),
     toolRetries: z.number().int().min(0).max(5),
+    toolConcurrency: z.number().int().min(1).max(64),
   })
   .partial()
   .strict();

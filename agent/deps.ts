@@ -28,6 +28,8 @@ export interface TriageBudget {
   toolTimeoutMs: number;
   /** Extra attempts for a tool call that failed with a retryable code. */
   toolRetries: number;
+  /** Tool calls of one round in flight at once (1 runs them one after another); vendors throttle bursts. */
+  toolConcurrency: number;
 }
 
 export const defaultBudget: TriageBudget = {
@@ -36,6 +38,7 @@ export const defaultBudget: TriageBudget = {
   maxWallMs: 60_000,
   toolTimeoutMs: 15_000,
   toolRetries: 1,
+  toolConcurrency: 8,
 };
 
 export type ClaimResult = { claimed: true } | { claimed: false; status: string; detail: string };

@@ -22,16 +22,34 @@ async function callWithRetries(deps: TriageDeps, call: ToolCall): Promise<ToolOu
   }
 }
 
+/** Maps with at most `limit` calls in flight, keeping the input order in the result. */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  const queue = items.map((item, index) => ({ item, index }));
+  let next = 0;
+  const worker = async () => {
+    for (let job = queue[next++]; job; job = queue[next++]) results[job.index] = await run(job.item);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
 /**
- * Runs the planned calls in parallel. A failed call becomes evidence too (the error is data the
+ * Runs the planned calls in parallel, at most budget.toolConcurrency at once. A failed call becomes evidence too (the error is data the
  * reasoner can weigh), so one broken tool never fails the triage.
  */
 export const runTools =
   (deps: TriageDeps) =>
   async (state: TriageStateValue): Promise<TriageStateUpdate> => {
     const round = state.round + 1;
-    const outcomes = await Promise.all(
-      state.pendingCalls.map(async (call): Promise<{ evidence: Evidence; step: InvestigationStep }> => {
+    const outcomes = await mapLimit(
+      state.pendingCalls,
+      deps.budget.toolConcurrency,
+      async (call): Promise<{ evidence: Evidence; step: InvestigationStep }> => {
         const started = performance.now();
         const id = evidenceIdFor(call);
         let output: ToolOutput;
@@ -66,7 +84,7 @@ export const runTools =
             durationMs,
           },
         };
-      }),
+      },
     );
     const evidence = outcomes.map((o) => o.evidence);
     const steps = outcomes.map((o) => o.step);
