@@ -26,7 +26,8 @@ export function textLiteral(value: string): string {
 }
 
 function escapeRegex(value: string): string {
-  return value.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+  // Metacharacters outside a character class (we never write one), so - and / stay as they are.
+  return value.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
 }
 
 /** A where-clause regex match on a field, case-insensitive, as a literal no value can break out of. */
