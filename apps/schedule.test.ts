@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../agent/config.ts";
 import { openRuntime, type OpenedRuntime } from "../agent/setup.ts";
+import { createOfflineReasoner } from "../agent/reasoners/offline/index.ts";
+import type { Reasoner } from "../agent/reasoners/types.ts";
 import { isTriageError } from "../tools/errors.ts";
 import { createFixtureLab, FIXTURE } from "../tools/lab/testing/fixture.ts";
 import { checkCron, runScheduledBatch, startSchedule } from "./schedule.ts";
@@ -32,9 +34,34 @@ function lab(name: string, options: { poisoned?: boolean } = {}): string {
   return path;
 }
 
-async function runtime(name: string, options: { poisoned?: boolean } = {}): Promise<OpenedRuntime> {
-  return openRuntime(loadConfig({ db: join(dir, `${name}-cases.db`), labDb: lab(name, options) }, {}));
+async function runtime(
+  name: string,
+  options: { poisoned?: boolean; reasoner?: Reasoner } = {},
+): Promise<OpenedRuntime> {
+  const config = loadConfig({ db: join(dir, `${name}-cases.db`), labDb: lab(name, options) }, {});
+  return openRuntime(config, options.reasoner ? { reasoner: options.reasoner } : {});
 }
+
+/** The offline engine, held at its first plan until `release` is called: an alert that stays in flight. */
+function heldReasoner(): { reasoner: Reasoner; release: () => void } {
+  const offline = createOfflineReasoner();
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return {
+    release,
+    reasoner: {
+      name: offline.name,
+      plan: async (context) => {
+        await released;
+        return offline.plan(context);
+      },
+      assess: (context) => offline.assess(context),
+      proposeActions: (context) => offline.proposeActions(context),
+    },
+  };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 const base = { limit: 100, concurrency: 1, dryRun: true };
 
@@ -91,6 +118,29 @@ describe("scheduled batch runs", () => {
       expect(run.summary.triaged).toBe(5);
       expect(run.watermarkAfter).toBe(minute(60));
       expect(opened.claims.status("lab", "FX-BAD")?.status).toBe("failed");
+    } finally {
+      opened.close();
+    }
+  });
+
+  it("when the grace period runs out, leaves the alert in flight claimed and the watermark where it was", async () => {
+    const held = heldReasoner();
+    const opened = await runtime("abandoned", { reasoner: held.reasoner });
+    try {
+      const stop = new AbortController();
+      const abandon = new AbortController();
+      const running = runScheduledBatch(opened, { ...base, stop: stop.signal, abandon: abandon.signal });
+      while (opened.claims.status("lab", "FX-1") === null) await settle();
+      stop.abort();
+      abandon.abort();
+      const run = await running;
+      expect(run.summary).toMatchObject({ abandoned: ["FX-1"], notStarted: 4, triaged: 0, stopped: true });
+      expect(run.watermarkAfter).toBeNull();
+      expect(opened.claims.status("lab", "FX-1")?.status).toBe("running");
+      // Let the abandoned triage end before the database closes; its claim is then recorded as usual.
+      held.release();
+      while (opened.claims.status("lab", "FX-1")?.status === "running") await settle();
+      expect(opened.claims.status("lab", "FX-1")?.status).toBe("done");
     } finally {
       opened.close();
     }
