@@ -29,7 +29,9 @@ describe("graph contract deviations", () => {
   it("lists the fixture rule with every field but its creation time, which Graph does not keep", async () => {
     const h = await graphHarness();
     try {
-      expect(await h.mail.listInboxRules(FIXTURE.rule.mailbox)).toEqual([{ ...FIXTURE.rule, createdAt: null }]);
+      expect(await h.mail.listInboxRules(FIXTURE.rule.mailbox)).toEqual([
+        { ...FIXTURE.rule, createdAt: null },
+      ]);
     } finally {
       await h.close();
     }

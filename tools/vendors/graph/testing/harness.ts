@@ -26,7 +26,11 @@ export function present<T>(value: T | undefined, what: string): T {
 }
 
 export async function graphHarness(
-  options: FakeGraphOptions & { state?: FakeGraphState; config?: Record<string, unknown>; secret?: string } = {},
+  options: FakeGraphOptions & {
+    state?: FakeGraphState;
+    config?: Record<string, unknown>;
+    secret?: string;
+  } = {},
 ): Promise<GraphHarness> {
   const server = await startFakeGraph(options);
   const sleeper = recordingSleep();
