@@ -12,6 +12,8 @@ import { VENDOR, type ElasticConfig } from "./config.ts";
 
 const causeSchema = z.object({ type: z.string().nullish(), reason: z.string().nullish() });
 const elasticErrorSchema = z.union([
+  // Kibana first: {"statusCode","error","message"}, whose `error` is a string too.
+  z.object({ statusCode: z.number(), message: z.string().nullish(), error: z.string().nullish() }),
   // Elasticsearch: {"error":{"root_cause":[…],"type","reason"},"status"}, or a bare string in old versions.
   z.object({
     error: z.union([
@@ -19,8 +21,6 @@ const elasticErrorSchema = z.union([
       causeSchema.extend({ root_cause: z.array(causeSchema).nullish(), caused_by: causeSchema.nullish() }),
     ]),
   }),
-  // Kibana: {"statusCode","error","message"}.
-  z.object({ statusCode: z.number(), message: z.string().nullish(), error: z.string().nullish() }),
 ]);
 
 /** "type: reason" from an Elasticsearch error (its root cause when given), or a Kibana error's message. */
