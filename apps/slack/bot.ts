@@ -43,7 +43,14 @@ function buildApp(settings: SlackSettings, options: SlackBotOptions): App {
   };
   if (options.receiver) return new App({ ...common, receiver: options.receiver });
   if (settings.mode.kind === "socket")
-    return new App({ ...common, socketMode: true, appToken: settings.mode.appToken });
+    return new App({
+      ...common,
+      socketMode: true,
+      appToken: settings.mode.appToken,
+      // The Socket Mode client reconnects through apps.connections.open with its own generous retries;
+      // it must not inherit the few quick retries meant for chat calls.
+      installerOptions: { clientOptions: settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {} },
+    });
   return new App({ ...common, signingSecret: settings.mode.signingSecret });
 }
 
@@ -79,7 +86,11 @@ export function createSlackBot(
         return { mode: "custom" };
       }
       if (settings.mode.kind === "socket") {
-        await app.start();
+        try {
+          await app.start();
+        } catch (error) {
+          throw slackFailure("Socket Mode connection with SLACK_APP_TOKEN failed", error);
+        }
         running = true;
         return { mode: "socket" };
       }

@@ -90,17 +90,15 @@ describe("triage slack", () => {
 
   it("refuses missing or rejected settings with one line, before touching the case database", async () => {
     const db = join(dir, "never.db");
-    const missing = await runCliAsync(["slack"], { ...base(), TRIAGE_DB: db, SLACK_SIGNING_SECRET: "" });
+    const [missing, rejected] = await Promise.all([
+      runCliAsync(["slack"], { ...base(), TRIAGE_DB: db, SLACK_SIGNING_SECRET: "" }),
+      runCliAsync(["slack", "--port", "0"], { ...base(), SLACK_BOT_TOKEN: "xoxb-revoked" }),
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(
       "triage: set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP events on --port) for the Slack bot\n",
     );
     expect(existsSync(db)).toBe(false);
-
-    const rejected = await runCliAsync(["slack", "--port", "0"], {
-      ...base(),
-      SLACK_BOT_TOKEN: "xoxb-revoked",
-    });
     expect(rejected.code).toBe(2);
     expect(rejected.stderr).toBe(
       "triage: Slack auth.test with SLACK_BOT_TOKEN failed: Slack answered invalid_auth\n",

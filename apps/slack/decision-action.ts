@@ -5,6 +5,7 @@
  * note saying why, and changes nothing.
  */
 import type { App } from "@slack/bolt";
+import type { TriageReport } from "../../agent/report.ts";
 import { caseReport, resumeTriage } from "../../agent/run-triage.ts";
 import { describeError, isTriageError } from "../../tools/errors.ts";
 import { ACTION_IDS } from "./cards.ts";
@@ -41,7 +42,7 @@ export function registerDecisionActions(app: App, context: BotContext): void {
 
     await context.track(
       context.serialize(caseId.data, async () => {
-        let report;
+        let report: TriageReport;
         try {
           ({ report } = await resumeTriage(runtime, caseId.data, {
             approved,
@@ -60,10 +61,11 @@ export function registerDecisionActions(app: App, context: BotContext): void {
           if (isTriageError(error) && error.code === "CONFLICT") {
             await reply(error.message);
             // Decided elsewhere (the CLI, another button): show the card as it is now.
-            await refreshCard(client, context.cards, await caseReport(runtime, caseId.data), card).catch(
-              (again: unknown) =>
-                logger.warn(`could not refresh the card of ${caseId.data}: ${describeError(again)}`),
-            );
+            try {
+              await refreshCard(client, context.cards, await caseReport(runtime, caseId.data), card);
+            } catch (again) {
+              logger.warn(`could not refresh the card of ${caseId.data}: ${describeError(again)}`);
+            }
             return;
           }
           if (isTriageError(error) && error.code === "BAD_INPUT") {

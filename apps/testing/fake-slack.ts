@@ -1,6 +1,7 @@
 /**
  * A fake Slack Web API on 127.0.0.1 for tests. Answers like Slack (HTTP 200, `{ok:true,…}` or
- * `{ok:false,error}`) for auth.test, chat.postMessage, chat.update and chat.postEphemeral, checks the bot
+ * `{ok:false,error}`) for auth.test, chat.postMessage, chat.update, chat.postEphemeral and (given a Socket
+ * Mode URL) apps.connections.open with an app-level token; checks the bot
  * token and Block Kit's limits, keeps the messages it was sent so chat.update of an unknown message fails,
  * and records every call (method, token, body with `blocks` decoded). Any other path stands in for a
  * `response_url` and is recorded as a hook.
@@ -87,7 +88,9 @@ function readBody(request: IncomingMessage): Promise<Record<string, unknown>> {
   });
 }
 
-export async function startFakeSlack(options: { validTokens?: string[] } = {}): Promise<FakeSlack> {
+export async function startFakeSlack(
+  options: { validTokens?: string[]; socketModeUrl?: string } = {},
+): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const hooks: Array<Record<string, unknown>> = [];
   const failures = new Map<string, string[]>();
@@ -141,6 +144,11 @@ export async function startFakeSlack(options: { validTokens?: string[] } = {}): 
         messages.set(`${channel}/${ts}`, { channel, text: body.text, blocks: body.blocks });
         return { ok: true, channel, ts, text: body.text };
       }
+      case "apps.connections.open":
+        if (!token.startsWith("xapp-")) return { ok: false, error: "not_allowed_token_type" };
+        return options.socketModeUrl
+          ? { ok: true, url: options.socketModeUrl }
+          : { ok: false, error: "internal_error" };
       case "chat.postEphemeral":
         if (!channel) return { ok: false, error: "channel_not_found" };
         if (!str(body.user)) return { ok: false, error: "user_not_in_channel" };
@@ -180,7 +188,7 @@ export async function startFakeSlack(options: { validTokens?: string[] } = {}): 
     hooks,
     callsOf,
     failNext: (method, error) => failures.set(method, [...(failures.get(method) ?? []), error]),
-    waitFor: async (method, count = 1, timeoutMs = 10_000) => {
+    waitFor: async (method, count = 1, timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       while (callsOf(method).length < count) {
         if (Date.now() > deadline)

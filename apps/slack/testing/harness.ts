@@ -17,6 +17,7 @@ import { loadSlackSettings, type SlackSettings } from "../settings.ts";
 
 export const BOT_TOKEN = "xoxb-test-token";
 export const SIGNING_SECRET = "test-signing-secret";
+export const APP_TOKEN = "xapp-1-A0APP-test";
 export const CHANNEL = "C0SOC0001";
 export const USERS = { alice: "U0ALICE01", bob: "U0BOB0001", mallory: "U0MALLORY" } as const;
 /** A lab alert whose default-policy triage runs two actions and waits for a person on reset_password. */
@@ -43,14 +44,17 @@ function writeNamedApproverPolicy(dir: string): string {
   return path;
 }
 
-export async function startHarness(prefix: string): Promise<Harness> {
+export async function startHarness(
+  prefix: string,
+  options: { socketModeUrl?: string } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), `soc-triage-${prefix}-`));
   const labDb = join(dir, "lab.db");
   openLab(labDb, { seed: 1337 }).close();
   const config = loadConfig({ db: join(dir, "cases.db"), labDb, policy: writeNamedApproverPolicy(dir) }, {});
   const opened = await openRuntime(config);
   const db = openCaseDatabase(config.databasePath);
-  const fake = await startFakeSlack({ validTokens: [BOT_TOKEN] });
+  const fake = await startFakeSlack({ validTokens: [BOT_TOKEN, APP_TOKEN], ...options });
   return {
     dir,
     config,
@@ -163,7 +167,7 @@ export function caseIdOfCard(body: unknown): string | null {
 export async function until<T>(
   probe: () => T | null | undefined,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
