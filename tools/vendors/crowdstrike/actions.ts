@@ -49,7 +49,10 @@ export function createFalconActions(http: HttpClient, options: FalconActionsOpti
         const device = await target(action.target, action.params["hostId"], signal);
         const name = device.hostname ?? device.device_id;
         if (isContained(device))
-          return { outcome: "already_done", detail: `${name} is already ${device.status?.replace("_", " ")}` };
+          return {
+            outcome: "already_done",
+            detail: `${name} is already ${device.status?.replace("_", " ")}`,
+          };
         await needing(
           "Hosts:write",
           http.request({

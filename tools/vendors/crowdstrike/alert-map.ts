@@ -10,7 +10,9 @@ import { classifyAlert, normalizeSeverity } from "../classify.ts";
 import { isoInstant, VENDOR } from "./client.ts";
 
 const text = z.string().nullish();
-const processDetailsSchema = z.object({ cmdline: text, filename: text, filepath: text, sha256: text }).nullish();
+const processDetailsSchema = z
+  .object({ cmdline: text, filename: text, filepath: text, sha256: text })
+  .nullish();
 
 export const falconAlertSchema = z.looseObject({
   composite_id: z.string().min(1),
@@ -26,9 +28,7 @@ export const falconAlertSchema = z.looseObject({
   tactic: text,
   technique: text,
   technique_id: text,
-  mitre_attack: z
-    .array(z.object({ tactic: text, technique: text, technique_id: text }))
-    .nullish(),
+  mitre_attack: z.array(z.object({ tactic: text, technique: text, technique_id: text })).nullish(),
   cmdline: text,
   filename: text,
   filepath: text,
@@ -85,7 +85,8 @@ function iocObservables(doc: FalconAlert): Observable[] {
       return [{ type: "email", value: v.toLowerCase(), ...(emailDomain ? { role: "sender" } : {}) }];
     if (isIP(v)) return [{ type: "ip", value: v }];
     if (/^https?:\/\/\S+$/i.test(v)) return [{ type: "url", value: v }];
-    if (/^([a-f0-9]{32}|[a-f0-9]{40}|[a-f0-9]{64})$/i.test(v)) return [{ type: "file_hash", value: v.toLowerCase() }];
+    if (/^([a-f0-9]{32}|[a-f0-9]{40}|[a-f0-9]{64})$/i.test(v))
+      return [{ type: "file_hash", value: v.toLowerCase() }];
     return [];
   });
 }

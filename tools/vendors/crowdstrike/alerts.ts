@@ -65,7 +65,10 @@ export function queryAlertIds(
   );
 }
 
-export function createFalconAlertSource(http: HttpClient, options: { extraFilter?: string | undefined }): AlertSource {
+export function createFalconAlertSource(
+  http: HttpClient,
+  options: { extraFilter?: string | undefined },
+): AlertSource {
   return {
     name: VENDOR,
     async getAlert(id, call) {

@@ -20,9 +20,7 @@ export interface FalconClientOptions {
 }
 
 const errorBodySchema = z.object({
-  errors: z
-    .array(z.object({ code: z.number().nullish(), message: z.string().nullish() }))
-    .nullish(),
+  errors: z.array(z.object({ code: z.number().nullish(), message: z.string().nullish() })).nullish(),
 });
 
 /** errors[0].message of an envelope; undefined when the body is not one. */
@@ -92,7 +90,11 @@ export function falconClient(options: FalconClientOptions, context: VendorContex
       } catch (error) {
         // The token endpoint refuses a wrong client id or secret with 403, which is a refused login here.
         if (error instanceof ToolError && error.code === "FORBIDDEN")
-          throw new ToolError("AUTH_FAILED", error.message.replace(/HTTP 403 /, "token refused: "), error.details);
+          throw new ToolError(
+            "AUTH_FAILED",
+            error.message.replace(/HTTP 403 /, "token refused: "),
+            error.details,
+          );
         throw error;
       }
     },

@@ -8,9 +8,13 @@ import { fixtureWorld } from "./testing/seed.ts";
 import { falconUnderTest } from "./testing/harness.ts";
 
 /** A fresh fake per suite (per test for actions); the alert suite's world holds no host detections. */
-function port<K extends "alerts" | "edr" | "actions">(key: K): () => Promise<ContractSetup<NonNullable<VendorPorts[K]>>> {
+function port<K extends "alerts" | "edr" | "actions">(
+  key: K,
+): () => Promise<ContractSetup<NonNullable<VendorPorts[K]>>> {
   return async () => {
-    const { fake, instance } = await falconUnderTest({ world: fixtureWorld(key === "alerts" ? "alerts" : undefined) });
+    const { fake, instance } = await falconUnderTest({
+      world: fixtureWorld(key === "alerts" ? "alerts" : undefined),
+    });
     const value = instance[key];
     if (!value) throw new Error(`no ${key} port`);
     return { port: value, fixture: FIXTURE, teardown: () => fake.close() };

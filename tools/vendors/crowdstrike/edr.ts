@@ -79,12 +79,18 @@ export async function findDevice(
     "Hosts:read",
     queryIds(
       http,
-      { path: "/devices/queries/devices/v1", query: { filter: fqlEquals("hostname", spellings) }, ...signalOf(options) },
+      {
+        path: "/devices/queries/devices/v1",
+        query: { filter: fqlEquals("hostname", spellings) },
+        ...signalOf(options),
+      },
       20,
     ),
   );
   const wanted = hostname.toLowerCase();
-  const matches = (await devicesByIds(http, ids, options)).filter((d) => d.hostname?.toLowerCase() === wanted);
+  const matches = (await devicesByIds(http, ids, options)).filter(
+    (d) => d.hostname?.toLowerCase() === wanted,
+  );
   const seen = (d: FalconDevice) => Date.parse(d.last_seen ?? "") || 0;
   return matches.sort((a, b) => seen(b) - seen(a))[0] ?? null;
 }

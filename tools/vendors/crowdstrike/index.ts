@@ -17,7 +17,9 @@ export const crowdstrikeConfigSchema = z.strictObject({
   baseUrl: z
     .url()
     .default("https://api.crowdstrike.com")
-    .describe("API base of the cloud: api.us-2.crowdstrike.com, api.eu-1.crowdstrike.com, api.laggar.gcw.crowdstrike.com…"),
+    .describe(
+      "API base of the cloud: api.us-2.crowdstrike.com, api.eu-1.crowdstrike.com, api.laggar.gcw.crowdstrike.com…",
+    ),
   clientIdEnv: envName.default("FALCON_CLIENT_ID").describe("Environment variable holding the API client id"),
   clientSecretEnv: envName
     .default("FALCON_CLIENT_SECRET")
@@ -77,7 +79,9 @@ export const crowdstrikeVendor: VendorModule<CrowdStrikeConfig> = {
         if (!token.ok) return [token];
         return [
           token,
-          await probeStep("edr: query hosts", () => total("/devices/queries/devices/v1", "Hosts:read", "hosts", signal)),
+          await probeStep("edr: query hosts", () =>
+            total("/devices/queries/devices/v1", "Hosts:read", "hosts", signal),
+          ),
           await probeStep("alerts: query alerts", () =>
             total("/alerts/queries/alerts/v2", "Alerts:read", "alerts", signal),
           ),

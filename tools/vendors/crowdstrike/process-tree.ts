@@ -48,9 +48,15 @@ function int(properties: Properties, key: string): number | null {
 }
 
 /** Event times are epoch seconds (with a fraction); vertex and edge timestamps are ISO strings. */
-function instant(properties: Properties, key: string, fallback: string | null | undefined, what: string): string {
+function instant(
+  properties: Properties,
+  key: string,
+  fallback: string | null | undefined,
+  what: string,
+): string {
   const seconds = Number(str(properties, key));
-  if (str(properties, key) !== null && Number.isFinite(seconds)) return new Date(Math.round(seconds * 1000)).toISOString();
+  if (str(properties, key) !== null && Number.isFinite(seconds))
+    return new Date(Math.round(seconds * 1000)).toISOString();
   return isoInstant(fallback ?? "", what);
 }
 

@@ -100,21 +100,17 @@ function equals(actual: unknown, wanted: string | number): boolean {
 
 export function matchesFql(node: FqlNode, doc: unknown): boolean {
   if (node.kind !== "term")
-    return node.kind === "and" ? node.items.every((n) => matchesFql(n, doc)) : node.items.some((n) => matchesFql(n, doc));
+    return node.kind === "and"
+      ? node.items.every((n) => matchesFql(n, doc))
+      : node.items.some((n) => matchesFql(n, doc));
   const { op } = node;
   const actual = lookup(doc, node.field);
   const one = (wanted: string | number): boolean => {
-    switch (op) {
-      case "":
-        return equals(actual, wanted);
-      case "!":
-        return !equals(actual, wanted);
-      default: {
-        const diff = compare(actual, wanted);
-        if (diff === null) return false;
-        return op === ">" ? diff > 0 : op === ">=" ? diff >= 0 : op === "<" ? diff < 0 : diff <= 0;
-      }
-    }
+    if (op === "") return equals(actual, wanted);
+    if (op === "!") return !equals(actual, wanted);
+    const diff = compare(actual, wanted);
+    if (diff === null) return false;
+    return op === ">" ? diff > 0 : op === ">=" ? diff >= 0 : op === "<" ? diff < 0 : diff <= 0;
   };
   return op === "!" ? node.values.every(one) : node.values.some(one);
 }

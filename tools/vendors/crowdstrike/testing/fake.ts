@@ -4,7 +4,14 @@
  * offset paging at a small page size, containment that settles after a number of host reads, and knobs for
  * `triage doctor` tests: refuse every login, or answer 403 on one API as a client without that scope would.
  */
-import { formOf, jsonOf, startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from "../../../testing/fake-http.ts";
+import {
+  formOf,
+  jsonOf,
+  startFakeServer,
+  type FakeReply,
+  type FakeRequest,
+  type FakeServer,
+} from "../../../testing/fake-http.ts";
 import { matchesFql, parseFql } from "./fake-fql.ts";
 import { fixtureWorld, type FalconDoc } from "./seed.ts";
 
@@ -38,12 +45,20 @@ function ok(resources: unknown[], status = 200, pagination?: Record<string, numb
   return {
     status,
     headers: HEADERS,
-    body: { meta: { query_time: 0.01, powered_by: "fake", trace_id: "t-1", ...(pagination ? { pagination } : {}) }, errors: [], resources },
+    body: {
+      meta: { query_time: 0.01, powered_by: "fake", trace_id: "t-1", ...(pagination ? { pagination } : {}) },
+      errors: [],
+      resources,
+    },
   };
 }
 
 function failure(status: number, message: string): FakeReply {
-  return { status, headers: HEADERS, body: { meta: { query_time: 0.01, trace_id: "t-1" }, errors: [{ code: status, message }], resources: [] } };
+  return {
+    status,
+    headers: HEADERS,
+    body: { meta: { query_time: 0.01, trace_id: "t-1" }, errors: [{ code: status, message }], resources: [] },
+  };
 }
 
 export async function startFalconFake(options: FalconFakeOptions = {}): Promise<FalconFake> {
@@ -56,7 +71,8 @@ export async function startFalconFake(options: FalconFakeOptions = {}): Promise<
   const tokens = new Set<string>();
   let issued = 0;
 
-  const authorized = (request: FakeRequest) => tokens.has((request.headers.authorization ?? "").replace(/^Bearer /, ""));
+  const authorized = (request: FakeRequest) =>
+    tokens.has((request.headers.authorization ?? "").replace(/^Bearer /, ""));
 
   /** Query endpoints: filter, sort, offset paging. */
   function query(request: FakeRequest, docs: FalconDoc[], idKey: string): FakeReply {
@@ -73,7 +89,11 @@ export async function startFalconFake(options: FalconFakeOptions = {}): Promise<
     const [sortField, direction] = (request.query.get("sort") ?? "").split(/[|.]/);
     if (sortField) {
       const key = (d: FalconDoc) => String(d[sortField] ?? "");
-      selected = [...selected].sort((a, b) => (Date.parse(key(a)) - Date.parse(key(b)) || key(a).localeCompare(key(b))) * (direction === "desc" ? -1 : 1));
+      selected = [...selected].sort(
+        (a, b) =>
+          (Date.parse(key(a)) - Date.parse(key(b)) || key(a).localeCompare(key(b))) *
+          (direction === "desc" ? -1 : 1),
+      );
     }
     const offset = Number(request.query.get("offset") ?? 0);
     const limit = Math.min(Number(request.query.get("limit") ?? 100), pageSize);
@@ -91,11 +111,13 @@ export async function startFalconFake(options: FalconFakeOptions = {}): Promise<
     return device;
   }
 
-  const guarded = (api: "alerts" | "hosts" | "contain" | "threatgraph", handler: (r: FakeRequest) => FakeReply) => (request: FakeRequest) => {
-    if (!authorized(request)) return failure(401, "access denied, invalid bearer token");
-    if (forbid.has(api)) return failure(403, "access denied, authorization failed");
-    return handler(request);
-  };
+  const guarded =
+    (api: "alerts" | "hosts" | "contain" | "threatgraph", handler: (r: FakeRequest) => FakeReply) =>
+    (request: FakeRequest) => {
+      if (!authorized(request)) return failure(401, "access denied, invalid bearer token");
+      if (forbid.has(api)) return failure(403, "access denied, authorization failed");
+      return handler(request);
+    };
 
   const server = await startFakeServer([
     {
@@ -103,26 +125,48 @@ export async function startFalconFake(options: FalconFakeOptions = {}): Promise<
       path: "/oauth2/token",
       handler: (request) => {
         const form = formOf(request);
-        if (options.refuseAuth || form.get("client_id") !== FAKE_CLIENT_ID || form.get("client_secret") !== FAKE_CLIENT_SECRET)
+        if (
+          options.refuseAuth ||
+          form.get("client_id") !== FAKE_CLIENT_ID ||
+          form.get("client_secret") !== FAKE_CLIENT_SECRET
+        )
           return failure(403, "access denied, authorization failed");
         const token = `falcon-token-${++issued}`;
         tokens.add(token);
-        return { status: 201, headers: HEADERS, body: { access_token: token, token_type: "bearer", expires_in: options.tokenTtlSeconds ?? 1799 } };
+        return {
+          status: 201,
+          headers: HEADERS,
+          body: { access_token: token, token_type: "bearer", expires_in: options.tokenTtlSeconds ?? 1799 },
+        };
       },
     },
-    { method: "GET", path: "/alerts/queries/alerts/v2", handler: guarded("alerts", (r) => query(r, alerts, "composite_id")) },
+    {
+      method: "GET",
+      path: "/alerts/queries/alerts/v2",
+      handler: guarded("alerts", (r) => query(r, alerts, "composite_id")),
+    },
     {
       method: "POST",
       path: "/alerts/entities/alerts/v2",
       handler: guarded("alerts", (request) => {
         const body = jsonOf(request);
-        const ids = typeof body === "object" && body !== null && "composite_ids" in body && Array.isArray(body.composite_ids) ? body.composite_ids : null;
+        const ids =
+          typeof body === "object" &&
+          body !== null &&
+          "composite_ids" in body &&
+          Array.isArray(body.composite_ids)
+            ? body.composite_ids
+            : null;
         if (!ids) return failure(400, "composite_ids is required");
         const found = alerts.filter((a) => ids.includes(a.composite_id));
         return found.length > 0 ? ok(found) : failure(404, "no alerts found for the given ids");
       }),
     },
-    { method: "GET", path: "/devices/queries/devices/v1", handler: guarded("hosts", (r) => query(r, [...devices.values()], "device_id")) },
+    {
+      method: "GET",
+      path: "/devices/queries/devices/v1",
+      handler: guarded("hosts", (r) => query(r, [...devices.values()], "device_id")),
+    },
     {
       method: "GET",
       path: "/devices/entities/devices/v2",
@@ -140,17 +184,25 @@ export async function startFalconFake(options: FalconFakeOptions = {}): Promise<
       handler: guarded("contain", (request) => {
         if (request.query.get("action_name") !== "contain") return failure(400, "unsupported action_name");
         const body = jsonOf(request);
-        const ids = typeof body === "object" && body !== null && "ids" in body && Array.isArray(body.ids) ? body.ids.map(String) : [];
+        const ids =
+          typeof body === "object" && body !== null && "ids" in body && Array.isArray(body.ids)
+            ? body.ids.map(String)
+            : [];
         const targets = ids.map((id) => devices.get(id)).filter((d): d is FalconDoc => d !== undefined);
         if (targets.length === 0) return failure(404, "no devices found");
         for (const d of targets) if (d.status === "normal") d.status = "containment_pending";
-        return ok(targets.map((d) => ({ id: d.device_id, path: "" })), 202);
+        return ok(
+          targets.map((d) => ({ id: d.device_id, path: "" })),
+          202,
+        );
       }),
     },
     {
       method: "GET",
       path: "/devices/entities/host-groups/v1",
-      handler: guarded("hosts", (request) => ok((options.groups ?? []).filter((g) => request.query.getAll("ids").includes(g.id)))),
+      handler: guarded("hosts", (request) =>
+        ok((options.groups ?? []).filter((g) => request.query.getAll("ids").includes(g.id))),
+      ),
     },
     {
       method: "GET",

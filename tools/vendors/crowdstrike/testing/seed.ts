@@ -9,7 +9,13 @@ import type { Alert, EdrDetection, Host, NetworkConnection, ProcessRecord } from
 
 export type FalconDoc = Record<string, unknown>;
 
-const SEVERITY = { informational: [10, "Informational"], low: [30, "Low"], medium: [50, "Medium"], high: [70, "High"], critical: [90, "Critical"] } as const;
+const SEVERITY = {
+  informational: [10, "Informational"],
+  low: [30, "Low"],
+  medium: [50, "Medium"],
+  high: [70, "High"],
+  critical: [90, "Critical"],
+} as const;
 
 /** Falcon writes nine fractional digits. */
 export const nanos = (iso: string) => iso.replace(/\.(\d{3})Z$/, ".$1000000Z");
@@ -38,15 +44,28 @@ export function falconAlertOf(alert: Alert): FalconDoc {
       product: "xdr",
       type: "xdr",
       data_domains: ["Email"],
-      mitre_attack: [{ tactic_id: "TA0001", tactic: "Initial Access", technique_id: "T1566", technique: "Phishing" }],
+      mitre_attack: [
+        { tactic_id: "TA0001", tactic: "Initial Access", technique_id: "T1566", technique: "Phishing" },
+      ],
       ioc_values: sender ? [sender.value] : [],
     };
   const user = alert.observables.find((o) => o.type === "user");
-  return { ...common, product: "idp", type: "idp", data_domains: ["Identity"], user_name: user?.value, mitre_attack: [] };
+  return {
+    ...common,
+    product: "idp",
+    type: "idp",
+    data_domains: ["Identity"],
+    user_name: user?.value,
+    mitre_attack: [],
+  };
 }
 
 /** An endpoint detection as an epp alert on its host, with the process it fired on. */
-export function falconDetectionOf(detection: EdrDetection, host: Host, processes: readonly ProcessRecord[]): FalconDoc {
+export function falconDetectionOf(
+  detection: EdrDetection,
+  host: Host,
+  processes: readonly ProcessRecord[],
+): FalconDoc {
   const process = processes.find((p) => p.id === detection.processId);
   return {
     composite_id: detection.id,
@@ -61,8 +80,18 @@ export function falconDetectionOf(detection: EdrDetection, host: Host, processes
     ...severity(detection.severity),
     timestamp: detection.timestamp,
     created_timestamp: nanos(new Date(Date.parse(detection.timestamp) + 5_000).toISOString()),
-    mitre_attack: detection.attack.map((t) => ({ technique_id: t, tactic: "Execution", technique: "Command and Scripting Interpreter" })),
-    device: { device_id: host.id, hostname: host.hostname, local_ip: host.ip, platform_name: "Windows", os_version: host.os },
+    mitre_attack: detection.attack.map((t) => ({
+      technique_id: t,
+      tactic: "Execution",
+      technique: "Command and Scripting Interpreter",
+    })),
+    device: {
+      device_id: host.id,
+      hostname: host.hostname,
+      local_ip: host.ip,
+      platform_name: "Windows",
+      os_version: host.os,
+    },
     ...(process
       ? {
           process_id: process.id,
@@ -98,7 +127,13 @@ export function falconDeviceOf(host: Host): FalconDoc {
 }
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
-const ref = (p: ProcessRecord) => ({ id: `pid:${p.hostId}:${p.id}`, object_id: p.id, device_id: p.hostId, vertex_type: "process", timestamp: p.startedAt });
+const ref = (p: ProcessRecord) => ({
+  id: `pid:${p.hostId}:${p.id}`,
+  object_id: p.id,
+  device_id: p.hostId,
+  vertex_type: "process",
+  timestamp: p.startedAt,
+});
 
 /** ThreatGraph process vertices keyed by vertex id `pid:<aid>:<process id>`, edges included. */
 export function falconVerticesOf(
@@ -128,7 +163,12 @@ export function falconVerticesOf(
           .filter((c) => c.processId === p.id)
           .map((c) => ({
             timestamp: c.timestamp,
-            properties: { LocalAddressIP4: localIp, RemoteAddressIP4: c.remoteIp, RemotePort: String(c.remotePort), LocalPort: "50123" },
+            properties: {
+              LocalAddressIP4: localIp,
+              RemoteAddressIP4: c.remoteIp,
+              RemotePort: String(c.remotePort),
+              LocalPort: "50123",
+            },
           })),
       },
     });
