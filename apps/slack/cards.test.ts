@@ -132,6 +132,14 @@ describe("verdictCard", () => {
     expect(all(blocks)).not.toContain("May decide");
   });
 
+  it("says in words when the policy lets anyone decide", () => {
+    const open = verdictCard({
+      ...REPORT,
+      actions: REPORT.actions.map((a) => (a.id === "act-2" ? { ...a, approvers: ["*"] } : a)),
+    });
+    expect(all(open.blocks)).toContain("May decide: anyone (the policy names no approvers)");
+  });
+
   it("escapes hostile alert and evidence text so it cannot mention anyone or forge a link", () => {
     const hostile = "<!channel> pay now <https://evil.test/login|Microsoft 365> & <@U0ADMIN> <!subteam^S1>";
     const { text, blocks } = verdictCard({

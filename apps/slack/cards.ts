@@ -97,6 +97,12 @@ function reasonBlocks(report: TriageReport): Block[] {
   return blocks;
 }
 
+/** The policy's approvers in words: "*" is anyone (the default policy's setting). */
+function mayDecide(approvers: string[]): string {
+  if (approvers.includes("*")) return "anyone (the policy names no approvers)";
+  return safeText(approvers.join(", ") || "nobody", 1000);
+}
+
 function decisionBlocks(report: TriageReport): Block[] {
   if (report.approval) {
     const { approved, by, at } = report.approval;
@@ -122,9 +128,7 @@ function decisionBlocks(report: TriageReport): Block[] {
   return [
     {
       type: "context",
-      elements: [
-        mrkdwn(`Waiting for a person. May decide: ${safeText(approvers.join(", ") || "nobody", 1000)}`),
-      ],
+      elements: [mrkdwn(`Waiting for a person. May decide: ${mayDecide(approvers)}`)],
     },
     {
       type: "actions",
