@@ -1,8 +1,21 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { describeIntelContract } from "../../contracts/intel.contract.ts";
 import { isToolError, type ToolError } from "../../errors.ts";
+import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { intelVerdictSchema } from "../../types.ts";
+import { ABUSEIPDB_COVERS } from "./intel.ts";
 import { abuseIpdbAdapter } from "./testing/adapter.ts";
 import { dailyLimitExceeded, startAbuseIpdbFake, type AbuseIpdbFake } from "./testing/fake.ts";
+
+// AbuseIPDB has no domain data: the contract expects the fixture's domain to come back "unknown".
+describeIntelContract(
+  "abuseipdb",
+  async () => {
+    const fake = await startAbuseIpdbFake();
+    return { port: abuseIpdbAdapter(fake).intel, fixture: FIXTURE, teardown: () => fake.close() };
+  },
+  { covers: ABUSEIPDB_COVERS },
+);
 
 let fake: AbuseIpdbFake;
 afterEach(async () => fake?.close());

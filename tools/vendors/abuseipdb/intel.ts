@@ -8,11 +8,14 @@ import { isIP } from "node:net";
 import type { z } from "zod";
 import { isToolError } from "../../errors.ts";
 import type { HttpClient, HttpResponse } from "../../http.ts";
-import type { CallOptions, IntelVerdict, Observable, ThreatIntel } from "../../types.ts";
+import type { CallOptions, IntelVerdict, Observable, ObservableType, ThreatIntel } from "../../types.ts";
 import { VENDOR } from "./client.ts";
 import { checkResponseSchema, toIntelVerdict, type AbuseBands } from "./verdict.ts";
 
 type Lookup = Pick<Observable, "type" | "value">;
+
+/** The observable types AbuseIPDB has data on: IP addresses only. */
+export const ABUSEIPDB_COVERS = ["ip"] as const satisfies readonly ObservableType[];
 type CheckResponse = HttpResponse<z.infer<typeof checkResponseSchema>>;
 
 /** GET /check for one address, with the reports (`verbose`) whose categories become tags. */

@@ -5,7 +5,7 @@ import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { recordingSleep } from "../../testing/fake-http.ts";
 import { intelVerdictSchema, type ThreatIntel } from "../../types.ts";
 import { EICAR_SHA256, virustotalVendor } from "./index.ts";
-import { urlId } from "./intel.ts";
+import { urlId, VIRUSTOTAL_COVERS } from "./intel.ts";
 import {
   quotaExceeded,
   startVirusTotalFake,
@@ -27,10 +27,14 @@ function adapter(fake: VtFake, env: Record<string, string | undefined> = { VT_AP
   return { instance, intel, waits: sleeper.waits };
 }
 
-describeIntelContract("virustotal", async () => {
-  const fake = await startVirusTotalFake();
-  return { port: adapter(fake).intel, fixture: FIXTURE, teardown: () => fake.close() };
-});
+describeIntelContract(
+  "virustotal",
+  async () => {
+    const fake = await startVirusTotalFake();
+    return { port: adapter(fake).intel, fixture: FIXTURE, teardown: () => fake.close() };
+  },
+  { covers: VIRUSTOTAL_COVERS },
+);
 
 let fake: VtFake;
 afterEach(async () => fake?.close());

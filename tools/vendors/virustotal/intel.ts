@@ -12,11 +12,19 @@ import { isIP } from "node:net";
 import { domainToASCII } from "node:url";
 import { isToolError } from "../../errors.ts";
 import type { HttpClient } from "../../http.ts";
-import type { CallOptions, IntelVerdict, Observable, ThreatIntel } from "../../types.ts";
+import type { CallOptions, IntelVerdict, Observable, ObservableType, ThreatIntel } from "../../types.ts";
 import { VENDOR } from "./client.ts";
 import { toIntelVerdict, vtObjectSchema, type VtScoring } from "./verdict.ts";
 
 type Lookup = Pick<Observable, "type" | "value">;
+
+/** The observable types VirusTotal has data on. */
+export const VIRUSTOTAL_COVERS = [
+  "file_hash",
+  "url",
+  "domain",
+  "ip",
+] as const satisfies readonly ObservableType[];
 
 const HASH = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/;
 const HOSTNAME =
