@@ -62,6 +62,15 @@ describe("urlhaus intel: requests", () => {
     }
   });
 
+  it("sends hostile values as one form field, never spliced", async () => {
+    fake = await startUrlhausFake();
+    const { intel } = adapter(fake);
+    const hostile = 'http://evil.test/a"b\\c|d?e=1&host=45.1.2.3\n';
+    expect((await intel.lookup({ type: "url", value: hostile })).verdict).toBe("unknown");
+    const sent = fake.requests[0];
+    expect(sent && [...formOf(sent).entries()]).toEqual([["url", hostile.trim()]]);
+  });
+
   it("answers unknown without a request for what URLhaus cannot know", async () => {
     fake = await startUrlhausFake();
     const { intel } = adapter(fake);

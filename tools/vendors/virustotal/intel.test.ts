@@ -65,6 +65,18 @@ describe("virustotal intel: requests", () => {
     );
   });
 
+  it("keeps hostile values inside one path segment: a URL's quotes, backslashes, pipes and newlines are base64url", async () => {
+    fake = await startVirusTotalFake();
+    const { intel } = adapter(fake);
+    const hostile = 'https://evil.test/a"b\\c|d\n/../../users/me?x=1#y';
+    expect((await intel.lookup({ type: "url", value: hostile })).verdict).toBe("unknown");
+    expect((await intel.lookup({ type: "domain", value: 'evil.test"\nX-Apikey: stolen' })).verdict).toBe(
+      "unknown",
+    );
+    expect(fake.requests.map((r) => r.path)).toEqual([`/api/v3/urls/${urlId(hostile)}`]);
+    expect(fake.requests[0]?.path).toMatch(/^\/api\/v3\/urls\/[A-Za-z0-9_-]+$/);
+  });
+
   it("answers unknown without a request for types it does not cover and values that are not their type", async () => {
     fake = await startVirusTotalFake();
     const { intel } = adapter(fake);
