@@ -27,7 +27,8 @@ export function splunkAlerts(runner: SearchRunner, config: SplunkConfig): AlertS
       return toAlert(row);
     },
     async listAlerts(query, options) {
-      const limit = Math.max(1, Math.min(query.limit ?? DEFAULT_LIMIT, 10_000));
+      const limit = Math.min(query.limit ?? DEFAULT_LIMIT, 10_000);
+      if (limit < 1) return [];
       const rows = await runner.run(
         notablesSince(config.alerts.search, query.since, limit),
         limit,

@@ -140,9 +140,10 @@ describe("probes", () => {
       },
     ]);
     const oneshots = requestsTo(h.fake, "POST", /\/search\/jobs$/).map((r) => Object.fromEntries(formOf(r)));
-    expect(oneshots.map((f) => [f.exec_mode, f.count])).toEqual([
-      ["oneshot", "1"],
-      ["oneshot", "1"],
+    // `head 1` stops at the first event found; no job is left behind to poll or page.
+    expect(oneshots.map((f) => [f.exec_mode, f.count, f.search, f.earliest_time])).toEqual([
+      ["oneshot", "1", 'search index="*" tag="authentication" | head 1', "1793620800.000"],
+      ["oneshot", "1", "search index=notable | head 1", "1793102400.000"],
     ]);
     expect(h.fake.requests.map((r) => r.method)).toEqual(["GET", "POST", "POST"]);
   });

@@ -10,7 +10,7 @@ import { splunkClient, VENDOR } from "./client.ts";
 import { resolveDataset, splunkConfigSchema, type SplunkConfig } from "./config.ts";
 import { searchRunner } from "./search.ts";
 import { splunkSiem } from "./siem.ts";
-import { notablesSince, siemSearch } from "./spl.ts";
+import { datasetProbe, notableProbe } from "./spl.ts";
 
 export { splunkConfigSchema, type SplunkConfig } from "./config.ts";
 
@@ -61,25 +61,15 @@ export const splunkVendor: VendorModule<SplunkConfig> = {
           }),
           await probeStep("siem: search sign-in events", () =>
             needing("the search capability", async () => {
-              const query = {
-                dataset: "signin" as const,
-                where: [],
-                from: hoursAgo(24),
-                to: hoursAgo(0),
-                limit: 1,
-              };
-              const spl = siemSearch(query, resolveDataset(config, "signin"));
-              const rows = spl ? await runner.oneshot(spl, 1, signal) : [];
+              const spl = datasetProbe(resolveDataset(config, "signin"), hoursAgo(24), hoursAgo(0));
+              const rows = await runner.oneshot(spl, 1, signal);
               return `search allowed; ${rows.length > 0 ? "sign-in events found" : "no sign-in event"} in the last 24 h`;
             }),
           ),
           await probeStep("alerts: read notable events", () =>
             needing("the search capability and read access to the notable index", async () => {
-              const rows = await runner.oneshot(
-                notablesSince(config.alerts.search, hoursAgo(24 * 7), 1),
-                1,
-                signal,
-              );
+              const spl = notableProbe(config.alerts.search, hoursAgo(24 * 7));
+              const rows = await runner.oneshot(spl, 1, signal);
               return `notables readable; ${rows.length > 0 ? "some" : "none"} in the last 7 days`;
             }),
           ),

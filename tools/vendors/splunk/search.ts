@@ -152,6 +152,19 @@ export function searchRunner(http: HttpClient, config: SplunkConfig, context: Ve
       ...withSignal(signal),
     });
     const sid = sidOf(created);
+    try {
+      return await readJob(sid, limit, signal);
+    } catch (error) {
+      // Our own sid answering 404 means the job expired or was deleted under us: not "no such thing".
+      if (error instanceof ToolError && error.code === "NOT_FOUND")
+        throw new ToolError("UPSTREAM_ERROR", `${VENDOR}: search job ${sid} vanished (expired or deleted)`, {
+          vendor: VENDOR,
+        });
+      throw error;
+    }
+  }
+
+  async function readJob(sid: string, limit: number, signal?: AbortSignal): Promise<Row[]> {
     const done = await awaitJob(sid, signal);
     const total = Math.min(limit, done.resultCount ?? limit);
     const rows: Row[] = [];

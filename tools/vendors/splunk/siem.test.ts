@@ -141,6 +141,17 @@ describe("search jobs", () => {
     });
   });
 
+  it("reports a job that vanished between polls as an upstream failure, not as nothing found", async () => {
+    const h = await start();
+    h.fake.inject(
+      { status: 404, body: { messages: [{ type: "ERROR", text: "Unknown sid." }] } },
+      { when: (r) => r.method === "GET" && /\/jobs\/[\d.]+$/.test(r.path) },
+    );
+    const error = await failure(search(h));
+    expect(error.code).toBe("UPSTREAM_ERROR");
+    expect(error.message).toMatch(/^splunk: search job [\d.]+ vanished \(expired or deleted\)$/);
+  });
+
   it("reports a failed job with Splunk's reason", async () => {
     const h = await start({
       fake: { failJobs: "Error in 'search' command: quota exceeded on indexer idx-01." },

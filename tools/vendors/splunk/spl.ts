@@ -100,6 +100,16 @@ function anyOf(field: string, values: readonly string[]): string[] {
   return [`(${values.map((v) => `${field}="${v}"`).join(" OR ")})`];
 }
 
+/** The dataset's events: its indexes, sourcetypes, tags and extra terms. */
+function selection(dataset: ResolvedDataset): string[] {
+  return [
+    ...anyOf("index", dataset.index),
+    ...anyOf("sourcetype", dataset.sourcetype),
+    ...dataset.tag.map((t) => `tag="${t}"`),
+    ...(dataset.filter ? [dataset.filter] : []),
+  ];
+}
+
 /** The search string and time bounds of a job. */
 export interface SplSearch {
   search: string;
@@ -113,12 +123,7 @@ export interface SplSearch {
  * timestamps' resolution). null when a filter can match nothing, so no search need run.
  */
 export function siemSearch(query: SiemQuery, dataset: ResolvedDataset): SplSearch | null {
-  const terms = [
-    ...anyOf("index", dataset.index),
-    ...anyOf("sourcetype", dataset.sourcetype),
-    ...dataset.tag.map((t) => `tag="${t}"`),
-    ...(dataset.filter ? [dataset.filter] : []),
-  ];
+  const terms = selection(dataset);
   const wheres: string[] = [];
   for (const filter of query.where) {
     const clause = translateFilter(filter, dataset.fields[filter.field] ?? filter.field);
@@ -144,6 +149,20 @@ function notablePipeline(base: string, terms: readonly string[]): string {
   const start = trimmed.startsWith("|") ? trimmed : `search ${trimmed}`;
   if (terms.length === 0) return start;
   return /[`|]/.test(trimmed) ? `${start} | search ${terms.join(" ")}` : `${start} ${terms.join(" ")}`;
+}
+
+/** Any one event of a dataset in a range (probes): `head` stops at the first, where a sort reads all. */
+export function datasetProbe(dataset: ResolvedDataset, from: string, to: string): SplSearch {
+  return {
+    search: `search ${selection(dataset).join(" ")} | head 1`,
+    earliest: epochSeconds(from),
+    latest: epochSeconds(to),
+  };
+}
+
+/** Any one notable since a time (probes). */
+export function notableProbe(base: string, since: string): SplSearch {
+  return { search: `${notablePipeline(base, [])} | head 1`, earliest: epochSeconds(since) };
 }
 
 /** One notable by its event_id, over all time (earliest_time 0). */
