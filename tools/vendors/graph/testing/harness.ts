@@ -30,6 +30,7 @@ export async function graphHarness(
     state?: FakeGraphState;
     config?: Record<string, unknown>;
     secret?: string;
+    now?: () => Date;
   } = {},
 ): Promise<GraphHarness> {
   const server = await startFakeGraph(options);
@@ -47,7 +48,7 @@ export async function graphHarness(
   const instance = graphVendor.create(config, {
     env: { AZURE_CLIENT_SECRET: options.secret ?? FAKE_SECRET },
     http: { sleep: sleeper.sleep },
-    now: () => new Date("2026-11-03T12:00:00.000Z"),
+    now: options.now ?? (() => new Date("2026-11-03T12:00:00.000Z")),
   });
   return {
     server,
