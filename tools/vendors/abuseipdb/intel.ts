@@ -16,6 +16,7 @@ type Lookup = Pick<Observable, "type" | "value">;
 
 /** The observable types AbuseIPDB has data on: IP addresses only. */
 export const ABUSEIPDB_COVERS = ["ip"] as const satisfies readonly ObservableType[];
+
 type CheckResponse = HttpResponse<z.infer<typeof checkResponseSchema>>;
 
 /** GET /check for one address, with the reports (`verbose`) whose categories become tags. */

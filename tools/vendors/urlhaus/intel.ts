@@ -32,6 +32,7 @@ export const URLHAUS_COVERS = [
   "ip",
   "file_hash",
 ] as const satisfies readonly ObservableType[];
+
 type Query = { kind: "url" | "host" | "payload"; path: string; form: Record<string, string> };
 
 const HOSTNAME =
