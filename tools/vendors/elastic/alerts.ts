@@ -5,10 +5,11 @@
  * That endpoint takes query, size, sort, _source and aggregations but not `from` or `search_after`, so a
  * list longer than one page pages by keyset: sorted by @timestamp then kibana.alert.uuid, each next page asks
  * for what sorts after the last alert seen. Building-block alerts (kibana.alert.building_block_type) are
- * left out of lists, as the Alerts page leaves them out; getAlert fetches any alert by id.
+ * left out of lists, as the Alerts page leaves them out; getAlert fetches any alert by id. A 404 (the
+ * space's alerts index not created yet) lists no alerts; `triage doctor` reports a wrong space.
  */
 import { ToolError } from "../../errors.ts";
-import type { HttpClient } from "../../http.ts";
+import { orNull, type HttpClient } from "../../http.ts";
 import type { AlertSource, AlertSummary, CallOptions } from "../../types.ts";
 import { VENDOR, type ElasticConfig } from "./config.ts";
 import { alertOfHit } from "./alert-document.ts";
@@ -75,14 +76,18 @@ export function createElasticAlerts(http: HttpClient, config: ElasticConfig): Al
       let cursor: Dsl[] = [];
       while (summaries.length < limit) {
         const size = Math.min(config.alertPageSize, limit - summaries.length);
-        const page = await search(
-          {
-            query: { bool: { filter: [...since, NOT_BUILDING_BLOCK, ...cursor] } },
-            sort: [{ "@timestamp": { order: "asc" } }, { [UUID]: { order: "asc" } }],
-            size,
-          },
-          options,
+        const page = await orNull(
+          search(
+            {
+              query: { bool: { filter: [...since, NOT_BUILDING_BLOCK, ...cursor] } },
+              sort: [{ "@timestamp": { order: "asc" } }, { [UUID]: { order: "asc" } }],
+              size,
+            },
+            options,
+          ),
         );
+        // A space whose alerts index does not exist yet (no rule has run) answers 404: no alerts.
+        if (!page) break;
         const hits: Hit[] = page.hits.hits;
         summaries.push(
           ...hits.map((hit): AlertSummary => {

@@ -16,9 +16,14 @@ import {
   type FakeServer,
 } from "../../../testing/fake-http.ts";
 import type { Alert, SiemEvent } from "../../../types.ts";
-import { compareSort, FakeEsError, inferMapping, matches, sortValues, type FakeDoc } from "./fake-dsl.ts";
+import { FakeEsError, inferMapping, matches, type FakeDoc } from "./fake-dsl.ts";
+import { startKibanaFake } from "./fake-kibana.ts";
+import { denied, esError, isRecord, resolve, searchDocs } from "./fake-search.ts";
 import { parseEsql, runEsql } from "./fake-esql.ts";
 import { alertDocument, buildingBlockDocument, eventDocument } from "./fake-seed.ts";
+
+const minutesAfter = (iso: string, minutes: number) =>
+  new Date(Date.parse(iso) + minutes * 60_000).toISOString();
 
 export const FAKE_API_KEY = "ZmFrZS1pZDpmYWtlLXNlY3JldA==";
 
@@ -40,89 +45,10 @@ export interface ElasticFakeOptions {
 export interface ElasticFake {
   elasticsearch: FakeServer;
   kibana: FakeServer;
+  /** Points in time and stored async queries still held, to check the adapter frees them. */
   openPits(): number;
   storedQueries(): number;
   close(): Promise<void>;
-}
-
-const minutesAfter = (iso: string, minutes: number) =>
-  new Date(Date.parse(iso) + minutes * 60_000).toISOString();
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
-const esError = (
-  status: number,
-  type: string,
-  reason: string,
-  headers: Record<string, string> = {},
-): FakeReply => ({
-  status,
-  headers,
-  body: { error: { root_cause: [{ type, reason }], type, reason }, status },
-});
-const kibanaError = (statusCode: number, error: string, message: string): FakeReply => ({
-  status: statusCode,
-  body: { statusCode, error, message },
-});
-const denied = (index: string) =>
-  `action [indices:data/read/search] is unauthorized for API key id [fake-id] of user [triage] on indices [${index}], this action is granted by the index privileges [read,all]`;
-
-function resolve(docs: readonly FakeDoc[], pattern: string, ignoreUnavailable = false): FakeDoc[] {
-  const names = [...new Set(docs.map((d) => d._index))];
-  const wanted = new Set<string>();
-  for (const part of pattern.split(",")) {
-    const re = new RegExp(`^${part.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
-    const hit = names.filter((n) => re.test(n));
-    if (hit.length === 0 && !part.includes("*") && !ignoreUnavailable)
-      throw new FakeEsError(404, "index_not_found_exception", `no such index [${part}]`);
-    hit.forEach((n) => wanted.add(n));
-  }
-  return docs.filter((d) => wanted.has(d._index));
-}
-
-/** A search over documents: query, sort, search_after, size; pit ids rotate on every page. */
-function searchDocs(docs: readonly FakeDoc[], body: Record<string, unknown>, pitId?: string) {
-  const mapping = inferMapping(docs);
-  const sort = body.sort === undefined ? undefined : [body.sort].flat();
-  if (pitId && sort && !sort.some((s) => s === "_shard_doc" || (isRecord(s) && "_shard_doc" in s)))
-    sort.push({ _shard_doc: "asc" });
-  const query = body.query ?? { match_all: {} };
-  let hits = docs.map((doc, ordinal) => ({ doc, keys: sort ? sortValues(sort, doc, ordinal, mapping) : [] }));
-  hits = hits.filter((h) => matches(query, h.doc, mapping));
-  if (sort) hits.sort((a, b) => compareSort(a.keys, b.keys));
-  if (body.search_after !== undefined) {
-    const after = [body.search_after].flat();
-    if (!sort || after.length !== sort.length)
-      throw new FakeEsError(400, "illegal_argument_exception", "search_after has 1 value(s) but sort has 0.");
-    hits = hits.filter((h) => compareSort(h.keys, after) > 0);
-  }
-  const size = typeof body.size === "number" ? body.size : 10;
-  const from = typeof body.from === "number" ? body.from : 0;
-  if (from + size > 10_000)
-    throw new FakeEsError(
-      400,
-      "illegal_argument_exception",
-      "Result window is too large, from + size must be less than or equal to: [10000]",
-    );
-  const page = hits.slice(from, from + size);
-  return {
-    took: 1,
-    timed_out: false,
-    _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
-    hits: {
-      ...(body.track_total_hits === false ? {} : { total: { value: hits.length, relation: "eq" } }),
-      max_score: null,
-      hits: page.map((h) => ({
-        _index: h.doc._index,
-        _id: h.doc._id,
-        _score: null,
-        _source: h.doc._source,
-        ...(sort ? { sort: h.keys } : {}),
-      })),
-    },
-    ...(pitId ? { pit_id: pitId } : {}),
-  };
 }
 
 export async function startElasticFake(options: ElasticFakeOptions = {}): Promise<ElasticFake> {
@@ -333,86 +259,7 @@ export async function startElasticFake(options: ElasticFakeOptions = {}): Promis
     },
   ]);
 
-  const ALLOWED_KEYS = new Set([
-    "query",
-    "aggs",
-    "size",
-    "track_total_hits",
-    "_source",
-    "fields",
-    "runtime_mappings",
-    "sort",
-    "include_attacks",
-  ]);
-  /** Kibana route, in the default space and under /s/<space>. */
-  const kibanaRoutes = (method: string, path: string, handler: (request: FakeRequest) => FakeReply) =>
-    [path, `/s/:space${path}`].map((p) => ({
-      method,
-      path: p,
-      handler: (request: FakeRequest): FakeReply => {
-        if (!authorized(request))
-          return kibanaError(
-            401,
-            "Unauthorized",
-            "[security_exception\n\tRoot causes:\n\t\tsecurity_exception: unable to authenticate with provided credentials and anonymous access is not allowed for this request]: unable to authenticate with provided credentials and anonymous access is not allowed for this request",
-          );
-        if (method !== "GET" && !request.headers["kbn-xsrf"])
-          return kibanaError(400, "Bad Request", "Request must contain a kbn-xsrf header.");
-        if ((request.params.space ?? "default") !== space)
-          return kibanaError(
-            404,
-            "Not Found",
-            `Saved object [space/${request.params.space ?? ""}] not found`,
-          );
-        return handler(request);
-      },
-    }));
-
-  const kibana = await startFakeServer([
-    ...kibanaRoutes("POST", "/api/detection_engine/signals/search", (request) => {
-      const body = jsonOf(request);
-      if (!isRecord(body)) return kibanaError(400, "Bad Request", "[request body]: expected object");
-      const unknown = Object.keys(body).filter((k) => !ALLOWED_KEYS.has(k));
-      if (unknown.length > 0)
-        return kibanaError(
-          400,
-          "Bad Request",
-          `[request body]: Unrecognized key(s) in object: ${unknown.map((k) => `'${k}'`).join(", ")}`,
-        );
-      if (!privileges.readAlerts)
-        return kibanaError(
-          403,
-          "Forbidden",
-          `security_exception\n\tRoot causes:\n\t\tsecurity_exception: ${denied(`.alerts-security.alerts-${space}`)}`,
-        );
-      try {
-        return { body: searchDocs(alerts, body) };
-      } catch (error) {
-        if (error instanceof FakeEsError)
-          return kibanaError(error.status, "Bad Request", `${error.type}: ${error.reason}`);
-        throw error;
-      }
-    }),
-    ...kibanaRoutes("GET", "/api/detection_engine/privileges", () => ({
-      body: {
-        username: "triage",
-        has_all_requested: false,
-        cluster: { monitor: privileges.monitor, manage: false },
-        index: {
-          [`.alerts-security.alerts-${space}`]: {
-            read: privileges.readAlerts,
-            write: false,
-            view_index_metadata: false,
-            maintenance: false,
-            manage: false,
-          },
-        },
-        application: {},
-        is_authenticated: true,
-        has_encryption_key: true,
-      },
-    })),
-  ]);
+  const kibana = await startKibanaFake({ authorized, space, privileges, alerts });
 
   return {
     elasticsearch,

@@ -3,8 +3,11 @@
  * contract setup for each port.
  */
 import type { ContractSetup } from "../../../contracts/types.ts";
+import { isToolError, type ToolError } from "../../../errors.ts";
 import { FIXTURE } from "../../../lab/testing/fixture.ts";
-import { recordingSleep } from "../../../testing/fake-http.ts";
+import { recordingSleep, type FakeRequest } from "../../../testing/fake-http.ts";
+import { siemQuerySchema, type SiemEvent, type SiemQueryInput, type SiemSearch } from "../../../types.ts";
+import type { FakeDoc } from "./fake-dsl.ts";
 import type { VendorContext, VendorInstance } from "../../types.ts";
 import { elasticConfigSchema } from "../config.ts";
 import { elasticVendor } from "../index.ts";
@@ -49,3 +52,56 @@ export function contractSetup<K extends "alerts" | "siem">(
     return { port, fixture: FIXTURE, teardown: () => fake.close() };
   };
 }
+
+/** The ToolError a promise rejects with; fails the test if it resolves or throws anything else. */
+export function failure(promise: Promise<unknown>): Promise<ToolError> {
+  return promise.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (e: unknown) => {
+      if (!isToolError(e)) throw e;
+      return e;
+    },
+  );
+}
+
+/** A siem port over a fresh fake per `start`, with the requests the fake saw. */
+export function siemSession() {
+  let current: Harness | undefined;
+  const session = {
+    get harness(): Harness {
+      if (!current) throw new Error("start the session first");
+      return current;
+    },
+    async start(...args: Parameters<typeof harness>): Promise<SiemSearch> {
+      await session.close();
+      current = await harness(...args);
+      if (!current.instance.siem) throw new Error("no siem port");
+      return current.instance.siem;
+    },
+    search: (port: SiemSearch, query: Partial<SiemQueryInput>): Promise<SiemEvent[]> =>
+      port.searchEvents(siemQuerySchema.parse({ dataset: "signin", ...FIXTURE.window, ...query })),
+    sent: (path: string, method = "POST"): FakeRequest[] =>
+      (current?.fake.elasticsearch.requests ?? []).filter((r) => r.path === path && r.method === method),
+    async close() {
+      await current?.fake.close();
+      current = undefined;
+    },
+  };
+  return session;
+}
+
+/** A DNS event as stored, with a multivalued event.category and dotted keys beside nested ones. */
+export const dnsDoc: FakeDoc = {
+  _id: "d-1",
+  _index: "logs-network.dns-default",
+  _source: {
+    "@timestamp": "2026-11-03T09:58:00.000Z",
+    event: { category: ["network", "dns"] },
+    "network.protocol": "dns",
+    dns: { question: { name: "evil.test" } },
+    source: { ip: "10.0.0.5" },
+    tags: [],
+  },
+};
