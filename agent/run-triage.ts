@@ -124,6 +124,14 @@ export async function resumeTriage(
       `${approval.by} may not approve ${refused.actionId} (rule ${refused.rule}); approvers: ${refused.approvers.join(", ")}`,
     );
   }
+  if (!runtime.deps.memory.claimDecision(caseId)) {
+    // Someone else answered between our read of the checkpoint and now; say who, from their checkpoint.
+    const latest = stateOf(await runtime.graph.getState(threadOf(caseId)));
+    const by = latest.approval
+      ? `already ${latest.approval.approved ? "approved" : "denied"} by ${latest.approval.by}`
+      : "being answered by someone else";
+    throw new TriageError("CONFLICT", `case ${caseId} is ${by}`);
+  }
   return guarded(runtime, caseId, async () => {
     const last = await runtime.graph.invoke(new Command({ resume: approval }), threadOf(caseId));
     return outcomeOf(runtime, caseId, last);

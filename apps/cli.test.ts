@@ -15,7 +15,7 @@ import { openCaseDatabase } from "../memory/db.ts";
 import { readGroundTruth } from "../tools/lab/ground-truth.ts";
 import { openLab } from "../tools/lab/index.ts";
 import { proposedActionSchema } from "../tools/types.ts";
-import { runCli } from "./testing/run-cli.ts";
+import { runCli, runCliAsync } from "./testing/run-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-cli-"));
 const env = {
@@ -141,6 +141,23 @@ describe("triage CLI", () => {
     expect(again.stderr.trim()).toMatch(/^triage: case .* is already approved by alice$/);
     expect(labActionLog(key)).toBe(1);
     expect(runCli(["audit", "verify"], env).code).toBe(0);
+  });
+
+  it("of two people answering one case at once, from two processes, exactly one is recorded", async () => {
+    const paused = report(runCli([alertOf("impossible_travel_attacker", 2), "--json"], env).stdout);
+    const [approve, deny] = await Promise.all([
+      runCliAsync(["approve", paused.caseId, "--by", "alice"], env),
+      runCliAsync(["approve", paused.caseId, "--deny", "--by", "bob"], env),
+    ]);
+    expect([approve.code, deny.code].sort()).toEqual([0, 2]);
+    const loser = approve.code === 2 ? approve : deny;
+    expect(loser.stderr.trim()).toMatch(
+      /^triage: case .* is (already (approved|denied) by (alice|bob)|being answered by someone else)$/,
+    );
+    const db = new Database(env.TRIAGE_DB, { readonly: true });
+    const answers = db.prepare("SELECT COUNT(*) AS n FROM approvals WHERE case_id = ?").get(paused.caseId);
+    db.close();
+    expect(z.object({ n: z.number() }).parse(answers).n).toBe(1);
   });
 
   it("a person's denial runs nothing that waited", () => {

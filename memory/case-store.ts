@@ -420,6 +420,20 @@ export class SqliteCaseMemory implements CaseMemory {
       );
   }
 
+  /**
+   * Takes the right to answer a paused case: one conditional UPDATE, so of two people answering at once
+   * (a Slack press and `triage approve`, in different processes) exactly one resumes it.
+   */
+  claimDecision(caseId: string): boolean {
+    return (
+      this.db
+        .prepare(
+          "UPDATE cases SET status = 'investigating', updated_at = ? WHERE id = ? AND status = 'awaiting_approval'",
+        )
+        .run(this.stamp(), caseId).changes === 1
+    );
+  }
+
   setStatus(caseId: string, status: CaseStatus, extra: { error?: string } = {}): void {
     this.db
       .prepare("UPDATE cases SET status = ?, error = ?, updated_at = ? WHERE id = ?")
