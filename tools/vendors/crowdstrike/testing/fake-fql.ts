@@ -7,6 +7,8 @@ export type FqlNode =
   | { kind: "and" | "or"; items: FqlNode[] }
   | { kind: "term"; field: string; op: "" | "!" | ">" | ">=" | "<" | "<="; values: Array<string | number> };
 
+const OPERATORS = [">=", "<=", ">", "<", "!"] as const;
+
 export function parseFql(source: string): FqlNode {
   let at = 0;
   const fail = (what: string): never => {
@@ -41,7 +43,7 @@ export function parseFql(source: string): FqlNode {
     const field = /^[a-z_][a-z0-9_.]*/.exec(source.slice(at))?.[0] ?? fail("expected a field");
     at += field.length;
     if (!eat(":")) fail("expected ':'");
-    const op = (/^(>=|<=|>|<|!)/.exec(source.slice(at))?.[0] ?? "") as "" | "!" | ">" | ">=" | "<" | "<=";
+    const op = OPERATORS.find((o) => source.startsWith(o, at)) ?? "";
     at += op.length;
     if (!eat("[")) return { kind: "term", field, op, values: [value()] };
     const values = [value()];

@@ -83,7 +83,7 @@ export async function startFalconFake(options: FalconFakeOptions = {}): Promise<
         const node = parseFql(filter);
         selected = docs.filter((d) => matchesFql(node, d));
       } catch (error) {
-        return failure(400, `Invalid filter: ${(error as Error).message}`);
+        return failure(400, `Invalid filter: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
     const [sortField, direction] = (request.query.get("sort") ?? "").split(/[|.]/);

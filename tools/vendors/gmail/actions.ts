@@ -1,0 +1,92 @@
+/**
+ * Gmail response actions: quarantine_message only, over the configured mailboxes. Every copy of the
+ * Message-ID is moved either to Trash (POST …/messages/{id}/trash: out of the user's views and searches,
+ * recoverable for 30 days, then purged by Gmail) or, in label mode, under a "Quarantine" label and out of
+ * the inbox (POST …/messages/{id}/modify: kept indefinitely, but still visible under All Mail and in
+ * searches). Copies already in Trash, or already quarantined, count as done.
+ */
+import { ToolError } from "../../errors.ts";
+import type { ActionType, ResponseActions } from "../../types.ts";
+import { oncePerKey } from "../once-per-key.ts";
+import { userPath, VENDOR, type GmailClients } from "./client.ts";
+import type { Labels } from "./labels.ts";
+import type { Found, GmailMail } from "./mail.ts";
+import { z } from "zod";
+
+export interface QuarantineOptions {
+  mode: "trash" | "label";
+  label: string;
+  mailboxCount: number;
+}
+
+const SUPPORTED: ReadonlySet<ActionType> = new Set(["quarantine_message"]);
+const MAX_COPIES = 1000;
+const messageSchema = z.object({ id: z.string(), labelIds: z.array(z.string()).nullish() });
+
+export function createGmailActions(
+  mail: GmailMail,
+  clients: GmailClients,
+  labels: Labels,
+  options: QuarantineOptions,
+): ResponseActions {
+  const once = oncePerKey();
+  const where = options.mode === "trash" ? "Trash" : options.label;
+  const done = (f: Found) => f.labelIds.includes("TRASH") || f.message.folder === options.label;
+
+  async function move(copy: Found, signal?: AbortSignal): Promise<void> {
+    const { mailbox, id } = copy.message;
+    const path = `${userPath(mailbox)}/messages/${encodeURIComponent(id)}`;
+    const call = signal ? { signal } : {};
+    if (options.mode === "trash") {
+      await clients
+        .forMailbox(mailbox)
+        .json({ method: "POST", path: `${path}/trash`, schema: messageSchema, ...call });
+      return;
+    }
+    const labelId = await labels.quarantineId(mailbox, true, call);
+    await clients.forMailbox(mailbox).json({
+      method: "POST",
+      path: `${path}/modify`,
+      json: { addLabelIds: [labelId], removeLabelIds: ["INBOX"] },
+      schema: messageSchema,
+      ...call,
+    });
+  }
+
+  return {
+    vendor: VENDOR,
+    supports: (type) => SUPPORTED.has(type),
+    async execute(action, context) {
+      if (!SUPPORTED.has(action.type))
+        throw new ToolError("UNSUPPORTED", `${VENDOR}: ${action.type} is not a Gmail response action here`, {
+          vendor: VENDOR,
+        });
+      const { signal } = context;
+      return once(context.idempotencyKey, async () => {
+        const copies = await mail.search(
+          { messageId: action.target, limit: MAX_COPIES },
+          signal ? { signal } : {},
+        );
+        if (copies.length === 0)
+          throw new ToolError(
+            "NOT_FOUND",
+            `${VENDOR}: no copy of ${action.target} in the ${options.mailboxCount} configured mailboxes`,
+            { vendor: VENDOR },
+          );
+        const pending = copies.filter((c) => !done(c));
+        const count = (n: number) => `${n} ${n === 1 ? "copy" : "copies"}`;
+        if (pending.length === 0)
+          return {
+            outcome: "already_done",
+            detail: `${count(copies.length)} of ${action.target} already in ${where}`,
+          };
+        for (const copy of pending) await move(copy, signal);
+        const before = copies.length - pending.length;
+        return {
+          outcome: "executed",
+          detail: `moved ${count(pending.length)} of ${action.target} to ${where}${before ? ` (${before} already there)` : ""}`,
+        };
+      });
+    },
+  };
+}
