@@ -2,6 +2,20 @@
  * The `integrations.vendors.elastic` block: where Elasticsearch and Kibana live, which environment variable
  * holds the API key, which index pattern (plus an optional term filter) holds each SIEM dataset, and which
  * query language searches them. Datasets default to ECS data streams told apart by `event.category`.
+ *
+ * ```yaml
+ * integrations:
+ *   vendors:
+ *     elastic:
+ *       elasticsearchUrl: https://es.corp.example:9200
+ *       kibanaUrl: https://kibana.corp.example:5601
+ *       space: soc                      # requests go to /s/soc/api/…
+ *       apiKeyEnv: ELASTIC_API_KEY      # the `encoded` API key (or id:api_key)
+ *       language: esql                  # dsl (default) or esql (8.14+)
+ *       datasets:
+ *         signin: { index: "logs-okta*,logs-azure.signinlogs-*" }   # filter: {} when the index says it all
+ *         proxy: { index: "logs-*", filter: { event.category: web, event.module: zscaler_zia } }
+ * ```
  */
 import { z } from "zod";
 import { siemDatasetSchema, type SiemDataset } from "../../types.ts";

@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { z } from "zod";
 import { elasticErrorText } from "./client.ts";
 import { DEFAULT_DATASETS, elasticConfigSchema } from "./config.ts";
 import { elasticVendor } from "./index.ts";
@@ -31,6 +34,17 @@ describe("elastic configuration", () => {
     expect(config.datasets.signin).toEqual({ index: "logs-okta*,logs-azure.signinlogs-*", filter: {} });
     expect(config.datasets.proxy).toEqual(DEFAULT_DATASETS.proxy);
     expect([elasticVendor.name, elasticVendor.provides]).toEqual(["elastic", ["alerts", "siem"]]);
+  });
+
+  it("accepts the example block documented in config.ts", () => {
+    const source = readFileSync(new URL("./config.ts", import.meta.url), "utf8");
+    const block = /```yaml\n([\s\S]*?)```/.exec(source)?.[1] ?? "";
+    const file = z
+      .object({ integrations: z.object({ vendors: z.object({ elastic: z.unknown() }) }) })
+      .parse(parse(block.replace(/^ \* ?/gm, "")));
+    const parsed = elasticConfigSchema.parse(file.integrations.vendors.elastic);
+    expect(parsed).toMatchObject({ space: "soc", language: "esql" });
+    expect(parsed.datasets.proxy.filter).toEqual({ "event.category": "web", "event.module": "zscaler_zia" });
   });
 
   it("refuses unknown keys, secrets in place of env names, unsafe index patterns and no URL", () => {

@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import { ToolError } from "../../errors.ts";
-import type { HttpClient } from "../../http.ts";
+import { orNull, type HttpClient } from "../../http.ts";
 import type { CallOptions, SiemEvent, SiemQuery, SiemSearch } from "../../types.ts";
 import { pollUntil } from "../poll.ts";
 import type { VendorContext } from "../types.ts";
@@ -66,16 +66,6 @@ function toEvent(
 
 const hitToEvent = (hit: Hit, dataset: SiemQuery["dataset"]) =>
   toEvent(hit._id, flattenDocument(hit._source ?? {}), dataset, hit.sort?.[0]);
-
-/** Missing indexes answer 404 index_not_found_exception: no events, like a pattern that matches nothing. */
-async function noneIfMissing(run: () => Promise<SiemEvent[]>): Promise<SiemEvent[]> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof ToolError && error.code === "NOT_FOUND") return [];
-    throw error;
-  }
-}
 
 export function createElasticSiem(
   http: HttpClient,
@@ -223,7 +213,8 @@ export function createElasticSiem(
       }
       const kinds: FieldKinds =
         fields.length > 0 ? await caps.kinds(dataset.index, fields, options?.signal) : new Map();
-      return noneIfMissing(() => searchDsl(query, dataset, kinds, options));
+      // A missing index answers 404 index_not_found_exception: no events, as a pattern matching nothing.
+      return (await orNull(searchDsl(query, dataset, kinds, options))) ?? [];
     },
   };
 }
