@@ -34,7 +34,7 @@ describe("entra probe", () => {
     h = await entraHarness();
     expect((await h.instance.probe()).map((l) => [l.check, l.ok, l.detail])).toEqual([
       ["entra: token", true, "token issued for https://graph.microsoft.com/.default"],
-      ["identity: read users", true, "users readable"],
+      ["identity: read users", true, "users readable; write permissions are checked on first use"],
       ["identity: read sign-in logs", true, "sign-in logs readable"],
     ]);
   });

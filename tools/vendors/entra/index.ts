@@ -66,7 +66,10 @@ export const entraVendor: VendorModule<EntraConfig> = {
               ...on,
             }),
           );
-          return page.value.length ? "users readable" : "readable, but the directory lists no user";
+          // Write permissions (revoke, disable) cannot be checked without changing an account.
+          return page.value.length
+            ? "users readable; write permissions are checked on first use"
+            : "readable, but the directory lists no user";
         });
         const signIns = await probeStep("identity: read sign-in logs", async () => {
           await explainForbidden("missing AuditLog.Read.All, or no Entra ID P1/P2 licence", () =>

@@ -11,7 +11,9 @@
  * token"). 500121 (or an MFA step that failed) is `mfa_timeout` when the log says the user did not respond,
  * else `mfa_denied`. Everything else is a failure, including 50074/50076 (MFA required), the interruption
  * logged before the prompt whose own outcome is a separate record. v1.0 may leave authenticationDetails out
- * (it is certain on /beta): then an MFA-satisfied sign-in reads as a plain success.
+ * (it is certain on /beta): then an MFA-satisfied sign-in reads as a plain success. authenticationRequirement
+ * and conditionalAccessStatus do not decide anything: "multiFactorAuthentication" is also logged when an
+ * earlier token satisfied MFA (no prompt), and a Conditional Access block carries its own code (53003).
  */
 import { z } from "zod";
 import type { HttpClient } from "../../http.ts";
