@@ -57,23 +57,22 @@ export function observablesOf(
   };
   const path = (e: Evidence) =>
     e.filePath && e.fileName ? `${e.filePath.replace(/[\\/]+$/, "")}\\${e.fileName}` : e.fileName;
+  const account = (e: Evidence) =>
+    e.userPrincipalName ??
+    (e.accountName && e.domainName ? `${e.domainName}\\${e.accountName}` : e.accountName);
   for (const e of evidence) {
     switch (e.entityType) {
       case "Process":
         add("process", path(e), "actor");
         add("file_hash", e.sha256 ?? e.sha1);
+        add("user", account(e), "actor");
         break;
       case "File":
         add("file_hash", e.sha256 ?? e.sha1);
         add("file_name", e.fileName);
         break;
       case "User":
-        add(
-          "user",
-          e.userPrincipalName ??
-            (e.accountName && e.domainName ? `${e.domainName}\\${e.accountName}` : e.accountName),
-          "actor",
-        );
+        add("user", account(e), "actor");
         break;
       case "Ip":
         add("ip", e.ipAddress);
