@@ -78,6 +78,14 @@ describe("createHttpClient", () => {
       },
       { method: "GET", path: "/404", handler: () => ({ status: 404, body: { message: "gone" } }) },
       { method: "GET", path: "/400", handler: () => ({ status: 400, body: "plain text" }) },
+      {
+        method: "GET",
+        path: "/kibana",
+        handler: () => ({
+          status: 400,
+          body: { statusCode: 400, error: "Bad Request", message: "bad query" },
+        }),
+      },
     ]);
     const e401 = await failure(http.json({ path: "/401", schema: okSchema }));
     expect([e401.code, e401.message]).toEqual(["AUTH_FAILED", "acme: GET /401: HTTP 401 bad key"]);
@@ -86,6 +94,8 @@ describe("createHttpClient", () => {
     expect(await orNull(http.json({ path: "/404", schema: okSchema }))).toBeNull();
     const e400 = await failure(http.json({ path: "/400", schema: okSchema }));
     expect([e400.code, e400.details.status]).toEqual(["BAD_INPUT", 400]);
+    const kibana = await failure(http.json({ path: "/kibana", schema: okSchema }));
+    expect(kibana.message).toBe("acme: GET /kibana: HTTP 400 bad query");
   });
 
   it("fails with BAD_RESPONSE when the answer is not JSON or has the wrong shape", async () => {

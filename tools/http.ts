@@ -142,8 +142,9 @@ export function genericErrorText(body: string): string | undefined {
   return (
     text(pick(error, "message")) ??
     text(pick(data, "error_description")) ??
-    text(error) ??
+    // Kibana sends {"error":"Bad Request","message":"…"}: the message is the useful part.
     text(pick(data, "message")) ??
+    text(error) ??
     text(pick(firstOf(pick(data, "errors")), "message")) ??
     text(pick(firstOf(pick(data, "errors")), "detail")) ??
     text(pick(firstOf(pick(data, "messages")), "text"))

@@ -1,4 +1,19 @@
 /** Every vendor integration soc-triage ships, by the name the config file uses. */
+import { abuseipdbVendor } from "./abuseipdb/index.ts";
+import { elasticVendor } from "./elastic/index.ts";
+import { entraVendor } from "./entra/index.ts";
+import { graphVendor } from "./graph/index.ts";
+import { splunkVendor } from "./splunk/index.ts";
 import type { VendorModule } from "./types.ts";
+import { urlhausVendor } from "./urlhaus/index.ts";
+import { virustotalVendor } from "./virustotal/index.ts";
 
-export const vendorModules: readonly VendorModule[] = [];
+export const vendorModules: readonly VendorModule[] = [
+  splunkVendor,
+  elasticVendor,
+  graphVendor,
+  entraVendor,
+  virustotalVendor,
+  abuseipdbVendor,
+  urlhausVendor,
+];

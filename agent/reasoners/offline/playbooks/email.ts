@@ -26,10 +26,12 @@ import { loadEmailModel } from "../model/email-model.ts";
 import { emailFeatureVector } from "../../../../tools/analyzers/email/features.ts";
 import { modelSignals } from "../../../../tools/analyzers/email/model-signals.ts";
 
+// The lab and `triage email` name the reported copy (mailbox + mail-system id). A vendor's alert usually
+// names only the Internet Message-ID and a recipient: the copy is then found with a search first.
 const reportedRawSchema = z.object({
   reporter: z.string().optional(),
-  mailbox: z.string().min(1),
-  mailId: z.string().min(1),
+  mailbox: z.string().min(1).optional(),
+  mailId: z.string().min(1).optional(),
   internetMessageId: z.string().optional(),
 });
 
@@ -37,24 +39,39 @@ const messageDataSchema = z.object({ mailbox: z.string(), id: z.string(), raw: z
 const MAX_URL_LOOKUPS = 5;
 const MAX_HASH_LOOKUPS = 5;
 
-interface Reported {
+interface Located {
   mailbox: string;
   mailId: string;
+}
+
+interface Reported {
+  /** The copy to read, once known. */
+  located: Located | null;
   messageId: string | undefined;
   reporter: string | undefined;
 }
 
+const copiesSchema = z.array(mailboxMessageSchema);
+const copiesCall = (messageId: string) => call("mail_find_messages", { messageId, limit: 1000 });
+
 function reportedOf(ctx: ReasonerContext): Reported | null {
   const raw = reportedRawSchema.safeParse(ctx.alert.raw);
+  if (!raw.success) return null;
   const observed = (type: string, role?: string) =>
     ctx.alert.observables.find((o) => o.type === type && (role === undefined || o.role === role))?.value;
-  if (!raw.success) return null;
-  return {
-    mailbox: raw.data.mailbox,
-    mailId: raw.data.mailId,
-    messageId: raw.data.internetMessageId ?? observed("message_id"),
-    reporter: raw.data.reporter ?? observed("email", "reporter"),
-  };
+  const messageId = raw.data.internetMessageId ?? observed("message_id");
+  const reporter = raw.data.reporter ?? observed("email", "reporter");
+  let located: Located | null =
+    raw.data.mailbox && raw.data.mailId ? { mailbox: raw.data.mailbox, mailId: raw.data.mailId } : null;
+  if (!located && messageId) {
+    // Prefer the copy of whoever reported or received it; any copy has the same content.
+    const owner = (raw.data.mailbox ?? reporter ?? observed("email", "recipient") ?? "").toLowerCase();
+    const copies = resultOf(ctx.evidence, copiesCall(messageId), copiesSchema)?.value ?? [];
+    const copy = copies.find((c) => c.mailbox.toLowerCase() === owner) ?? copies[0];
+    if (copy) located = { mailbox: copy.mailbox, mailId: copy.id };
+  }
+  if (!located && !messageId) return null;
+  return { located, messageId, reporter };
 }
 
 // Parsing is the costliest step; plan and assess both need it, so keep the last few parses.
@@ -70,8 +87,7 @@ function parseCached(raw: string): Promise<EmailFacts> {
   return parsed;
 }
 
-const messageCall = (r: Reported) => call("mail_get_message", { mailbox: r.mailbox, id: r.mailId });
-const copiesCall = (messageId: string) => call("mail_find_messages", { messageId, limit: 1000 });
+const messageCall = (at: Located) => call("mail_get_message", { mailbox: at.mailbox, id: at.mailId });
 const userCall = (user: string) => call("identity_get_user", { user });
 const intelCall = (type: "domain" | "url" | "file_hash" | "email", value: string) =>
   call("intel_lookup", { type, value });
@@ -134,12 +150,12 @@ async function factsOf(
   ctx: ReasonerContext,
   r: Reported,
 ): Promise<{ facts: EmailFacts; evidenceId: string } | null> {
-  const message = resultOf(ctx.evidence, messageCall(r), messageDataSchema);
+  if (!r.located) return null;
+  const message = resultOf(ctx.evidence, messageCall(r.located), messageDataSchema);
   if (!message) return null;
   return { facts: await parseCached(message.value.raw), evidenceId: message.evidenceId };
 }
 
-const copiesSchema = z.array(mailboxMessageSchema);
 const eventsSchema = z.array(siemEventSchema);
 
 export const emailPlaybook: Playbook = {
@@ -156,7 +172,7 @@ export const emailPlaybook: Playbook = {
   async calls(ctx) {
     const r = reportedOf(ctx);
     if (!r) return [];
-    const calls: ToolCall[] = [messageCall(r)];
+    const calls: ToolCall[] = r.located ? [messageCall(r.located)] : [];
     if (r.messageId) calls.push(copiesCall(r.messageId));
     if (r.reporter) calls.push(userCall(r.reporter));
     const parsed = await factsOf(ctx, r);
