@@ -5,7 +5,8 @@
  * the isolate action.
  */
 import { z } from "zod";
-import { microsoftClient, microsoftCredentialsSchema } from "../microsoft/common.ts";
+import { orNull } from "../../http.ts";
+import { collectPages, microsoftClient, microsoftCredentialsSchema } from "../microsoft/common.ts";
 import { afterToken, needing, probeToken } from "../sentinel/probe.ts";
 import type { ProbeResult, VendorModule } from "../types.ts";
 import { createDefenderActions } from "./actions.ts";
@@ -13,8 +14,6 @@ import { createDefenderAlerts, listMdeAlerts } from "./alerts.ts";
 import { createDefenderEdr, createProcessResolver } from "./edr.ts";
 import { runHunting } from "./hunting.ts";
 import { machineSchema } from "./machines.ts";
-import { collectPages } from "../microsoft/common.ts";
-import { orNull } from "../../http.ts";
 
 const VENDOR = "defender";
 

@@ -6,7 +6,6 @@
  */
 import { z } from "zod";
 import { ToolError } from "../../errors.ts";
-import type { HttpClient } from "../../http.ts";
 import { microsoftClient, microsoftCredentialsSchema } from "../microsoft/common.ts";
 import type { ProbeResult, VendorModule } from "../types.ts";
 import { createSentinelAlerts } from "./alerts.ts";
@@ -95,12 +94,11 @@ export const sentinelVendor: VendorModule<SentinelConfig> = {
       if (!workspaceId) throw notConfigured("workspaceId");
       return workspaceId;
     };
-    const armClient = (): HttpClient => arm;
 
     return {
       alerts: createSentinelAlerts({
         vendor: VENDOR,
-        http: armClient,
+        http: () => arm,
         basePath,
         apiVersion: config.apiVersion,
         pageSize: config.incidentPageSize,

@@ -22,6 +22,7 @@ import {
 } from "../../sentinel/testing/kql-engine.ts";
 import { KqlSyntaxError } from "../../sentinel/testing/kql-lexer.ts";
 import { ticks } from "../../sentinel/testing/seed.ts";
+import { clauses, clauseTest } from "./odata-filter.ts";
 import { fixtureDetections, fixtureMachines, huntingTables, type Doc } from "./seed.ts";
 
 export const MDE_SCOPE = "https://api.securitycenter.microsoft.com/.default";
@@ -44,56 +45,6 @@ const fail = (status: number, code: string, message: string): FakeReply => ({
   status,
   body: { error: { code, message, target: "43f4cb08-8fac-4b65-9db1-745c2ae65f3a" } },
 });
-
-/** Splits an OData filter on `and` outside quoted strings. */
-function clauses(filter: string): string[] {
-  const parts: string[] = [];
-  let current = "";
-  let quoted = false;
-  for (let i = 0; i < filter.length; i++) {
-    const c = filter[i] ?? "";
-    if (c === "'") quoted = !quoted;
-    if (!quoted && filter.slice(i, i + 5).toLowerCase() === " and ") {
-      parts.push(current.trim());
-      current = "";
-      i += 4;
-      continue;
-    }
-    current += c;
-  }
-  return [...parts, current.trim()].filter(Boolean);
-}
-
-const unquote = (literal: string) =>
-  /^'.*'$/s.test(literal) ? literal.slice(1, -1).replace(/''/g, "'") : null;
-
-/** One OData clause as a test of a document; null when the fake does not understand it (a 400). */
-function clauseTest(clause: string): ((doc: Doc) => boolean) | null {
-  const starts = /^startswith\((\w+),\s*('.*')\)$/s.exec(clause);
-  if (starts?.[1] && starts[2]) {
-    const [field, prefix] = [starts[1], unquote(starts[2])];
-    return prefix === null ? null : (doc) => String(doc[field] ?? "").startsWith(prefix);
-  }
-  const match = /^(\w+)\s+(eq|gt|ge|lt|le)\s+(.+)$/s.exec(clause);
-  if (!match?.[1] || !match[2] || !match[3]) return null;
-  const [field, op, literal] = [match[1], match[2], match[3]];
-  const text = unquote(literal);
-  if (op === "eq" && text !== null) return (doc) => doc[field] === text;
-  const at = Date.parse(literal);
-  if (Number.isNaN(at) || text !== null) return null;
-  return (doc) => {
-    const t = Date.parse(String(doc[field] ?? ""));
-    return op === "gt"
-      ? t > at
-      : op === "ge"
-        ? t >= at
-        : op === "lt"
-          ? t < at
-          : op === "le"
-            ? t <= at
-            : t === at;
-  };
-}
 
 const cell = (value: KqlValue): unknown =>
   value instanceof KqlDate ? ticks(new Date(value.ms).toISOString()) : value;
