@@ -1,15 +1,30 @@
+import { describe, expect, it } from "vitest";
 import { describeMailContract } from "../../contracts/mail.contract.ts";
 import { describeResponseActionsContract } from "../../contracts/response-actions.contract.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { gmailUnderTest } from "./testing/harness.ts";
 
 // A fresh fake per suite (per test for actions), seeded from the fixture. One mail test fails by design:
-// Gmail filters have no name and no creation time, so the fixture rule's "fw" and createdAt cannot come back.
+// a Gmail filter has no name, so the fixture rule's name "fw" cannot come back (see the deviation below).
 describeMailContract("gmail", async () => {
   const t = await gmailUnderTest();
   return { port: t.mail, fixture: FIXTURE, teardown: () => t.fake.close() };
 });
+
 describeResponseActionsContract("gmail", async () => {
   const t = await gmailUnderTest();
   return { port: t.actions, fixture: FIXTURE, teardown: () => t.fake.close() };
+});
+
+describe("gmail contract deviations", () => {
+  it("lists the fixture rule with every field but its name (described from the criteria) and creation time", async () => {
+    const t = await gmailUnderTest();
+    try {
+      expect(await t.mail.listInboxRules(FIXTURE.rule.mailbox)).toEqual([
+        { ...FIXTURE.rule, name: "Gmail filter: every message", createdAt: null },
+      ]);
+    } finally {
+      await t.fake.close();
+    }
+  });
 });

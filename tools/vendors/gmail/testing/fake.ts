@@ -161,15 +161,15 @@ export async function startGmailFake(options: GmailFakeOptions = {}): Promise<Gm
   });
   const labelsOf = (mailbox: string) => {
     let list = labels.get(mailbox);
-    if (!list)
-      labels.set(
-        mailbox,
-        (list = ["INBOX", "SPAM", "TRASH", "UNREAD", "SENT", "DRAFT"].map((id) => ({
-          id,
-          name: id,
-          type: "system",
-        }))),
-      );
+    if (!list) {
+      const system = ["INBOX", "SPAM", "TRASH", "UNREAD", "SENT", "DRAFT"].map((id) => ({
+        id,
+        name: id,
+        type: "system",
+      }));
+      const user = (world.userLabels.get(mailbox) ?? []).map((l) => ({ ...l, type: "user" }));
+      labels.set(mailbox, (list = [...system, ...user]));
+    }
     return list;
   };
 

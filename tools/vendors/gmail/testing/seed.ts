@@ -27,6 +27,8 @@ export interface GmailWorld {
   mailboxes: Map<string, FakeMessage[]>;
   filters: Map<string, FakeFilter[]>;
   autoForwarding: Map<string, { enabled: boolean; emailAddress?: string; disposition?: string }>;
+  /** User labels per mailbox, beside the system ones every mailbox has. */
+  userLabels: Map<string, Array<{ id: string; name: string }>>;
 }
 
 export function gmailMessageOf(message: MailboxMessage, raw = rawSource(message)): FakeMessage {
@@ -65,5 +67,6 @@ export function fixtureWorld(): GmailWorld {
       ],
     ]),
     autoForwarding: new Map(),
+    userLabels: new Map(),
   };
 }
