@@ -64,6 +64,20 @@ describe("createHttpClient", () => {
     expect(server.requests[1]?.query.get("$skiptoken")).toBe("abc");
   });
 
+  it("refuses to follow a link to another origin, so a forged next link cannot take the token", async () => {
+    const { http } = await client([{ method: "*", path: "/*", handler: () => ({ body: { ok: true } }) }], {
+      auth: staticAuth({ authorization: "Bearer secret" }),
+    });
+    const error = await failure(
+      http.json({ path: "https://attacker.example/next?$skiptoken=x", schema: okSchema }),
+    );
+    expect([error.code, error.message]).toEqual([
+      "BAD_RESPONSE",
+      "acme: GET /next: refused to follow a link to another origin (https://attacker.example)",
+    ]);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("maps statuses to codes with the vendor's own message on one line", async () => {
     const { http } = await client([
       {

@@ -272,6 +272,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   async function request<T>(request: HttpRequest<T>): Promise<HttpResponse<T>> {
     const url = buildUrl(options.baseUrl, request.path, request.query);
     const what = `${request.method ?? "GET"} ${url.pathname}`;
+    // A next link comes from the vendor's answer: following one to another origin would hand it our token.
+    if (url.origin !== new URL(options.baseUrl).origin) {
+      throw fail("BAD_RESPONSE", what, `refused to follow a link to another origin (${url.origin})`);
+    }
     let waited = 0;
     let refreshedAuth = false;
     for (let attemptNo = 0; ; attemptNo++) {

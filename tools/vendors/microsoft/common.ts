@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { microsoftTokenAuth, requireSecret } from "../../auth.ts";
-import { createHttpClient, type HttpClient } from "../../http.ts";
+import { createHttpClient, type HttpClient, type VendorQuirks } from "../../http.ts";
 import type { VendorContext } from "../types.ts";
 
 /** The credentials block every Microsoft vendor's config has; the secret itself comes from the environment. */
@@ -25,16 +25,23 @@ export const microsoftCredentialsSchema = z.object({
 export type MicrosoftCredentials = z.infer<typeof microsoftCredentialsSchema>;
 
 const microsoftErrorSchema = z.object({
-  error: z.object({ code: z.string().nullish(), message: z.string().nullish() }),
+  error: z.object({
+    code: z.string().nullish(),
+    message: z.string().nullish(),
+    // Log Analytics puts the reason (a KQL syntax error) here; the outer message is generic.
+    innererror: z.object({ message: z.string().nullish() }).nullish(),
+  }),
 });
 
-/** "Code: message" from a Microsoft error body. */
+/** "Code: message (inner reason)" from a Microsoft error body. */
 export function microsoftErrorText(body: string): string | undefined {
   try {
     const parsed = microsoftErrorSchema.safeParse(JSON.parse(body));
     if (!parsed.success) return undefined;
-    const { code, message } = parsed.data.error;
-    return [code, message].filter(Boolean).join(": ") || undefined;
+    const { code, message, innererror } = parsed.data.error;
+    const text = [code, message].filter(Boolean).join(": ");
+    const inner = innererror?.message;
+    return (inner && inner !== message ? `${text} (${inner})` : text) || undefined;
   } catch {
     return undefined;
   }
@@ -47,6 +54,8 @@ export function microsoftClient(options: {
   scope: string;
   credentials: MicrosoftCredentials;
   context: VendorContext;
+  /** A code other than the status's default for some of this service's errors. */
+  classify?: VendorQuirks["classify"];
 }): HttpClient {
   const { credentials, context, vendor } = options;
   const secret = () =>
@@ -68,6 +77,7 @@ export function microsoftClient(options: {
     baseUrl: options.baseUrl,
     auth: { headers: (signal) => lazyAuth().headers(signal), invalidate: () => auth?.invalidate() },
     errorText: microsoftErrorText,
+    ...(options.classify ? { classify: options.classify } : {}),
     ...context.http,
   });
 }
