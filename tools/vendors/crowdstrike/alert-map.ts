@@ -71,18 +71,22 @@ export function processIdOf(doc: FalconAlert): string | null {
 
 const baseName = (path: string) => path.split(/[\\/]/).pop() ?? path;
 
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
+
 /**
  * Indicator values by shape. Falcon documents no sender field for email-domain alerts (xdr, third-party
- * mail connectors), so an address among `ioc_values` of an alert in the Email data domain is read as the
- * sender; elsewhere an address is only an email observable. Bare words (file names, domains) stay out: a
- * "malware.exe" must not become a domain.
+ * mail connectors): when such an alert lists exactly one address among `ioc_values`, it is read as the
+ * sender; otherwise addresses carry no role. Bare words (file names, domains) stay out: a "malware.exe"
+ * must not become a domain.
  */
 function iocObservables(doc: FalconAlert): Observable[] {
+  const values = (doc.ioc_values ?? []).map((v) => v.trim());
   const emailDomain = (doc.data_domains ?? []).some((d) => d.toLowerCase() === "email");
-  return (doc.ioc_values ?? []).flatMap((value): Observable[] => {
-    const v = value.trim();
-    if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v))
-      return [{ type: "email", value: v.toLowerCase(), ...(emailDomain ? { role: "sender" } : {}) }];
+  const sender = emailDomain && values.filter((v) => EMAIL.test(v)).length === 1;
+  return values.flatMap((v): Observable[] => {
+    if (/^<[^<>\s@]+@[^<>\s@]+>$/.test(v)) return [{ type: "message_id", value: v }];
+    if (EMAIL.test(v))
+      return [{ type: "email", value: v.toLowerCase(), ...(sender ? { role: "sender" } : {}) }];
     if (isIP(v)) return [{ type: "ip", value: v }];
     if (/^https?:\/\/\S+$/i.test(v)) return [{ type: "url", value: v }];
     if (/^([a-f0-9]{32}|[a-f0-9]{40}|[a-f0-9]{64})$/i.test(v))
@@ -124,6 +128,10 @@ export function trimDoc(value: unknown, depth = 0): unknown {
   return value;
 }
 
+const titleOf = (doc: FalconAlert) => (doc.display_name || doc.name || doc.composite_id).slice(0, 512);
+// Falcon's own label first: its bands (medium from 50) differ from the generic numeric bands.
+const severityOf = (doc: FalconAlert) => normalizeSeverity(doc.severity_name || doc.severity);
+
 function kindOf(doc: FalconAlert) {
   const product = [PRODUCTS[doc.product ?? ""] ?? doc.product ?? "", ...(doc.data_domains ?? [])].join(" ");
   return classifyAlert({
@@ -134,10 +142,6 @@ function kindOf(doc: FalconAlert) {
     product,
   });
 }
-
-const titleOf = (doc: FalconAlert) => (doc.display_name || doc.name || doc.composite_id).slice(0, 512);
-// Falcon's own label first: its bands (medium from 50) differ from the generic numeric bands.
-const severityOf = (doc: FalconAlert) => normalizeSeverity(doc.severity_name || doc.severity);
 
 export function toAlertSummary(doc: FalconAlert): AlertSummary {
   const { family, type } = kindOf(doc);

@@ -186,9 +186,10 @@ describe("Falcon alerts", () => {
       display_name: "Suspicious message",
       severity_name: "Medium",
       created_timestamp: "2026-11-03T10:00:00Z",
-      ioc_values: ["AP@Evil.test"],
+      ioc_values: ["AP@Evil.test", "<abc@evil.test>"],
     };
-    const t = await falconUnderTest({ world: world([idp, mail]) });
+    const two = { ...mail, composite_id: "xdr-2", ioc_values: ["ap@evil.test", "ann@corp.test"] };
+    const t = await falconUnderTest({ world: world([idp, mail, two]) });
     fake = t.fake;
     expect(await t.instance.alerts!.getAlert("idp-1")).toMatchObject({
       family: "identity",
@@ -197,7 +198,15 @@ describe("Falcon alerts", () => {
     });
     expect(await t.instance.alerts!.getAlert("xdr-1")).toMatchObject({
       family: "email",
-      observables: [{ type: "email", value: "ap@evil.test", role: "sender" }],
+      observables: [
+        { type: "email", value: "ap@evil.test", role: "sender" },
+        { type: "message_id", value: "<abc@evil.test>" },
+      ],
     });
+    // Two addresses: which one sent it is unknown, so neither is called the sender.
+    expect((await t.instance.alerts!.getAlert("xdr-2")).observables).toEqual([
+      { type: "email", value: "ap@evil.test" },
+      { type: "email", value: "ann@corp.test" },
+    ]);
   });
 });

@@ -6,9 +6,8 @@
  * message that is not in the mailbox, trash/modify/labels, filters and forwarding. Knobs: refuse every
  * token, answer 403 for scopes the token lacks, or accept plain access tokens.
  */
-import { verify, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import {
-  formOf,
   jsonOf,
   startFakeServer,
   type FakeReply,
@@ -16,6 +15,7 @@ import {
   type FakeServer,
 } from "../../../testing/fake-http.ts";
 import { matchesGmailQuery, parseGmailQuery } from "./fake-query.ts";
+import { googleTokenEndpoint } from "./fake-token.ts";
 import { fixtureWorld, type FakeMessage, type GmailWorld } from "./seed.ts";
 
 export interface GmailFakeOptions {
@@ -43,23 +43,6 @@ const googleError = (code: number, message: string, reason: string, status: stri
 });
 const notFound = () => googleError(404, "Requested entity was not found.", "notFound", "NOT_FOUND");
 
-function claimsOf(assertion: string, publicKey: KeyObject): Record<string, unknown> | null {
-  const [header, payload, signature] = assertion.split(".");
-  if (!header || !payload || !signature) return null;
-  const signed = verify(
-    "RSA-SHA256",
-    Buffer.from(`${header}.${payload}`),
-    publicKey,
-    Buffer.from(signature, "base64url"),
-  );
-  if (!signed) return null;
-  const decode = (part: string): unknown => JSON.parse(Buffer.from(part, "base64url").toString());
-  const head = decode(header);
-  const claims = decode(payload);
-  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
-  return isRecord(head) && head.alg === "RS256" && isRecord(claims) ? claims : null;
-}
-
 export async function startGmailFake(options: GmailFakeOptions = {}): Promise<GmailFake> {
   const world = options.world ?? fixtureWorld();
   const tokens = new Map<string, string>();
@@ -69,54 +52,17 @@ export async function startGmailFake(options: GmailFakeOptions = {}): Promise<Gm
   let serial = 0;
   let tokenUrl = "";
 
-  const tokenReply = (request: FakeRequest): FakeReply => {
-    const refuse = (status: number, error: string, description: string) => ({
-      status,
-      body: { error, error_description: description },
-    });
-    const form = formOf(request);
-    const account = options.serviceAccount;
-    if (options.refuseAuth || !account)
-      return refuse(
-        401,
-        "unauthorized_client",
-        "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.",
-      );
-    if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer")
-      return refuse(400, "unsupported_grant_type", "Invalid grant_type");
-    const claims = claimsOf(form.get("assertion") ?? "", account.publicKey);
-    if (!claims) return refuse(400, "invalid_grant", "Invalid JWT Signature.");
-    const { iss, sub, aud, scope, iat, exp } = claims;
-    const now = Date.now() / 1000;
-    if (
-      iss !== account.clientEmail ||
-      aud !== tokenUrl ||
-      typeof iat !== "number" ||
-      typeof exp !== "number" ||
-      exp - iat > 3600 ||
-      Math.abs(iat - now) > 300
-    )
-      return refuse(
-        400,
-        "invalid_grant",
-        "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe",
-      );
-    if (
-      typeof sub !== "string" ||
-      !world.mailboxes.has(sub.toLowerCase()) ||
-      typeof scope !== "string" ||
-      !scope.includes("gmail")
-    )
-      return refuse(
-        401,
-        "unauthorized_client",
-        "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.",
-      );
-    const token = `ya29.fake-${++serial}`;
-    tokens.set(token, sub.toLowerCase());
-    issuedFor.push(sub.toLowerCase());
-    return { body: { access_token: token, expires_in: 3599, token_type: "Bearer" } };
-  };
+  const tokenReply = googleTokenEndpoint({
+    account: options.refuseAuth ? undefined : options.serviceAccount,
+    tokenUrl: () => tokenUrl,
+    isMailbox: (sub) => world.mailboxes.has(sub),
+    issue(sub) {
+      const token = `ya29.fake-${++serial}`;
+      tokens.set(token, sub);
+      issuedFor.push(sub);
+      return token;
+    },
+  });
 
   /** The mailbox a request may touch, or the error Google gives. */
   function mailboxOf(request: FakeRequest): { mailbox: string; messages: FakeMessage[] } | FakeReply {
