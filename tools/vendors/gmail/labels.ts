@@ -38,7 +38,8 @@ export interface Labels {
 }
 
 export function createLabels(clients: GmailClients, quarantineName: string): Labels {
-  const known = new Map<string, string>();
+  // null: looked up and absent. Reads trust it; creating looks again first, in case someone made the label.
+  const known = new Map<string, string | null>();
   const creating = new Map<string, Promise<string>>();
   const all: Labels["all"] = async (mailbox, call) =>
     (
@@ -55,12 +56,10 @@ export function createLabels(clients: GmailClients, quarantineName: string): Lab
     async quarantineId(mailbox, create, call) {
       const key = mailbox.toLowerCase();
       const cached = known.get(key);
-      if (cached) return cached;
+      if (cached || (cached === null && !create)) return cached;
       const found = await find(mailbox, call);
-      if (found || !create) {
-        if (found) known.set(key, found);
-        return found;
-      }
+      known.set(key, found);
+      if (found || !create) return found;
       // Copies in one mailbox are moved one after another, but racing calls must not create it twice.
       let pending = creating.get(key);
       if (!pending) {
