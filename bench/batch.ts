@@ -7,9 +7,9 @@
  * made by copying the seed's alerts under new ids (`LAB-0001-C3`): the same investigations, any count,
  * and the generator's output per seed is untouched.
  *
- * Alone: npx tsx bench/batch.ts [--alerts 1000] [--memory-alerts 10000]
+ * Alone: npx tsx bench/batch.ts [--alerts 1000] [--memory-alerts 10000, 0 to skip]
  */
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -111,23 +111,15 @@ async function listing(labDb: string, limit: number, gc: () => void): Promise<st
 
 const peakRssMb = () => (process.resourceUsage().maxRSS * 1024) / MB;
 
-export async function benchBatch(
-  scratch: string,
-  options: { alerts: number; memoryAlerts: number; concurrencies?: number[] },
-): Promise<string[]> {
-  const gc = collector();
-  const seedLab = join(scratch, "batch-seed-lab.db");
-  openLab(seedLab, { seed: 1337 }).close();
-  const lines: string[] = [];
-
-  const throughputLab = join(scratch, "batch-throughput-lab.db");
-  const listed = scaledLab(seedLab, throughputLab, options.alerts);
+async function throughput(scratch: string, seedLab: string, alerts: number, concurrencies: number[]) {
+  const lab = join(scratch, "batch-throughput-lab.db");
+  const listed = scaledLab(seedLab, lab, alerts);
   // Warm-up (JIT, page cache) on its own case database, not counted.
-  await timedBatch(scratch, "batch-warmup", throughputLab, { limit: 50, concurrency: 1 });
+  await timedBatch(scratch, "batch-warmup", lab, { limit: 50, concurrency: 1 });
   const rows: string[][] = [];
-  for (const concurrency of options.concurrencies ?? [1, 2, 4]) {
-    const { summary, peakHeapMb } = await timedBatch(scratch, `batch-c${concurrency}`, throughputLab, {
-      limit: options.alerts,
+  for (const concurrency of concurrencies) {
+    const { summary, peakHeapMb } = await timedBatch(scratch, `batch-c${concurrency}`, lab, {
+      limit: alerts,
       concurrency,
     });
     rows.push([
@@ -142,30 +134,32 @@ export async function benchBatch(
   const load = loadavg()
     .map((n) => n.toFixed(1))
     .join(" ");
-  lines.push(
+  return [
     `Batch triage of ${listed} lab alerts (offline engine, SQLite checkpointer, dry run; ${cpus().length} CPUs, load average ${load})`,
-  );
-  lines.push(renderTable(["concurrency", "triaged", "failed", "seconds", "alerts/s", "peak heap MB"], rows));
-  lines.push(`peak RSS so far ${peakRssMb().toFixed(0)} MB`);
+    renderTable(["concurrency", "triaged", "failed", "seconds", "alerts/s", "heap high-water MB"], rows),
+    `peak RSS so far ${peakRssMb().toFixed(0)} MB (heap high-water includes garbage not yet collected)`,
+  ];
+}
 
-  const memoryLab = join(scratch, "batch-memory-lab.db");
-  scaledLab(seedLab, memoryLab, options.memoryAlerts);
+async function memory(scratch: string, seedLab: string, alerts: number, gc: () => void) {
+  const lab = join(scratch, "batch-memory-lab.db");
+  scaledLab(seedLab, lab, alerts);
+  const lines = [await listing(lab, alerts, gc)];
   gc();
   const before = process.memoryUsage().heapUsed / MB;
-  lines.push(await listing(memoryLab, options.memoryAlerts, gc));
-  const every = Math.max(1, Math.round(options.memoryAlerts / 10));
-  const { summary, peakHeapMb, samples } = await timedBatch(scratch, "batch-memory", memoryLab, {
-    limit: options.memoryAlerts,
+  const { summary, peakHeapMb, samples } = await timedBatch(scratch, "batch-memory", lab, {
+    limit: alerts,
     concurrency: 2,
-    sampleEvery: every,
+    sampleEvery: Math.max(1, Math.round(alerts / 10)),
     gc,
   });
+  const caseDb = join(scratch, "batch-memory-cases.db");
+  const diskMb =
+    [caseDb, `${caseDb}-wal`].reduce((sum, f) => sum + (existsSync(f) ? statSync(f).size : 0), 0) / MB;
   lines.push(
-    `Memory over ${summary.triaged}/${summary.listed} alerts (concurrency 2, ${summary.alertsPerSecond.toFixed(1)} alerts/s, ${summary.failures.length} failed); heap after a forced GC, before the batch: ${before.toFixed(1)} MB`,
-  );
-  lines.push(
+    `Memory over ${summary.triaged}/${summary.listed} alerts (concurrency 2, ${summary.alertsPerSecond.toFixed(1)} alerts/s, ${summary.failures.length} failed); heap after a forced GC before the batch: ${before.toFixed(1)} MB; case database on disk after: ${diskMb.toFixed(0)} MB`,
     renderTable(
-      ["alerts done", "heap MB", "RSS MB"],
+      ["alerts done", "heap MB (after GC)", "RSS MB"],
       samples.map((s) => [String(s.done), s.heapMb.toFixed(1), s.rssMb.toFixed(0)]),
     ),
   );
@@ -174,12 +168,33 @@ export async function benchBatch(
   if (first && last) {
     const growth = last.heapMb - first.heapMb;
     const perThousand = (growth / Math.max(1, last.done - first.done)) * 1000;
+    // Flat: the retained heap grows by less than 5 MB or 10% from the first sample to the last.
     const flat = Math.abs(growth) < Math.max(5, first.heapMb * 0.1);
     lines.push(
-      `heap ${first.done} → ${last.done} alerts: ${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MB (${perThousand.toFixed(2)} MB per 1,000 alerts): ${flat ? "flat" : "NOT flat"}; peak heap ${peakHeapMb.toFixed(0)} MB, peak RSS ${peakRssMb().toFixed(0)} MB`,
+      `heap ${first.done} → ${last.done} alerts: ${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MB (${perThousand.toFixed(2)} MB per 1,000 alerts): ${flat ? "flat" : "NOT flat"}; heap high-water ${peakHeapMb.toFixed(0)} MB, peak RSS ${peakRssMb().toFixed(0)} MB`,
     );
   }
   return lines;
+}
+
+/** Throughput over `alerts`, then memory over `memoryAlerts` (0 skips the memory run). */
+export async function benchBatch(
+  scratch: string,
+  options: { alerts: number; memoryAlerts: number; concurrencies?: number[] },
+): Promise<string[]> {
+  const gc = collector();
+  const seedLab = join(scratch, "batch-seed-lab.db");
+  openLab(seedLab, { seed: 1337 }).close();
+  const lines = await throughput(scratch, seedLab, options.alerts, options.concurrencies ?? [1, 2, 4]);
+  if (options.memoryAlerts > 0) lines.push(...(await memory(scratch, seedLab, options.memoryAlerts, gc)));
+  return lines;
+}
+
+/** A count flag: 100 to 1,000,000, or 0 where `zeroSkips`; null when it is neither. */
+function countFlag(text: string, zeroSkips: boolean): number | null {
+  const parsed = z.coerce.number().int().min(0).max(1_000_000).safeParse(text);
+  if (!parsed.success) return null;
+  return parsed.data >= 100 || (zeroSkips && parsed.data === 0) ? parsed.data : null;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -189,19 +204,17 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       "memory-alerts": { type: "string", default: "10000" },
     },
   });
-  const count = (name: string, text: string) => {
-    const parsed = z.coerce.number().int().min(10).max(1_000_000).safeParse(text);
-    if (!parsed.success) throw new Error(`--${name} must be a whole number from 10 to 1000000, got ${text}`);
-    return parsed.data;
-  };
-  const scratch = mkdtempSync(join(tmpdir(), "soc-triage-bench-batch-"));
-  try {
-    const lines = await benchBatch(scratch, {
-      alerts: count("alerts", values.alerts),
-      memoryAlerts: count("memory-alerts", values["memory-alerts"]),
-    });
-    for (const line of lines) console.log(line);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
+  const alerts = countFlag(values.alerts, false);
+  const memoryAlerts = countFlag(values["memory-alerts"], true);
+  if (alerts === null || memoryAlerts === null) {
+    console.error("bench/batch.ts: --alerts takes 100 to 1000000, --memory-alerts the same or 0 (skip)");
+    process.exitCode = 2;
+  } else {
+    const scratch = mkdtempSync(join(tmpdir(), "soc-triage-bench-batch-"));
+    try {
+      for (const line of await benchBatch(scratch, { alerts, memoryAlerts })) console.log(line);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   }
 }
