@@ -1,6 +1,7 @@
 /**
  * The email playbook on an alert as a vendor sends it: no mail-system id of the reported copy, only the
- * Internet Message-ID and the recipient. It must find the copy first and reach the lab alert's verdict.
+ * Internet Message-ID and the recipient, or only the sender and the recipient. It must find the copy
+ * first and reach the lab alert's verdict.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,25 +30,40 @@ function asVendorAlert(alert: Alert): Alert {
   };
 }
 
-const vendorLike = (tools: Toolset): Toolset => ({
-  ...tools,
-  alerts: { ...tools.alerts, getAlert: async (id, o) => asVendorAlert(await tools.alerts.getAlert(id, o)) },
-});
+/** Less still: no Message-ID either, only the sender and the recipient. */
+function asSenderOnlyAlert(alert: Alert): Alert {
+  const vendor = asVendorAlert(alert);
+  const { internetMessageId: _id, ...raw } = vendor.raw;
+  return { ...vendor, raw, observables: vendor.observables.filter((o) => o.type !== "message_id") };
+}
 
-describe("email playbook from a Message-ID", () => {
-  it("finds the reported copy by its Message-ID and reaches the same verdict", async () => {
+const rewriting =
+  (rewrite: (alert: Alert) => Alert) =>
+  (tools: Toolset): Toolset => ({
+    ...tools,
+    alerts: { ...tools.alerts, getAlert: async (id, o) => rewrite(await tools.alerts.getAlert(id, o)) },
+  });
+
+describe("email playbook on a vendor's alert", () => {
+  it.each([
+    ["its Message-ID", asVendorAlert, { messageId: expect.any(String) }],
+    [
+      "the sender, in the recipient's mailbox",
+      asSenderOnlyAlert,
+      { from: expect.any(String), mailbox: expect.any(String) },
+    ],
+  ])("finds the reported copy by %s and reaches the same verdict", async (_how, rewrite, searchArgs) => {
     const labDb = join(dir, "lab.db");
     const lab = openLab(labDb, { seed: 1337 });
     const truth = readGroundTruth(lab).filter((t) => t.alertId.startsWith("LAB-"));
     lab.close();
     const config = loadConfig({ db: join(dir, "cases.db"), labDb });
     const plain = await openRuntime(config, { checkpointer: false });
-    const vendor = await openRuntime(config, { checkpointer: false, wrapTools: vendorLike });
+    const vendor = await openRuntime(config, { checkpointer: false, wrapTools: rewriting(rewrite) });
     try {
       const emails = (await plain.runtime.deps.tools.alerts.listAlerts({ limit: 1000 }))
         .filter((a) => a.family === "email")
         .slice(0, 12);
-      expect(emails.length).toBeGreaterThan(5);
       let checked = 0;
       for (const alert of emails) {
         const full = await plain.runtime.deps.tools.alerts.getAlert(alert.id);
@@ -57,6 +73,7 @@ describe("email playbook from a Message-ID", () => {
         const got = (await runTriage(vendor.runtime, alert.id, { dryRun: true })).report;
         expect(got.verdict.disposition, alert.id).toBe(expected.verdict.disposition);
         expect(got.steps[0]?.tool, alert.id).toBe("mail_find_messages");
+        expect(got.steps[0]?.args, alert.id).toMatchObject(searchArgs);
         expect(
           got.steps.some((s) => s.tool === "mail_get_message" && s.round === 2),
           alert.id,

@@ -16,6 +16,7 @@ import {
   intelVerdictSchema,
   mailboxMessageSchema,
   siemEventSchema,
+  type MailboxMessage,
   type ProposedActionInput,
 } from "../../../../tools/types.ts";
 import type { Assessment, ReasonerContext } from "../../types.ts";
@@ -49,10 +50,19 @@ interface Reported {
   located: Located | null;
   messageId: string | undefined;
   reporter: string | undefined;
+  /** The mailbox search that finds the copy when no Message-ID is known. */
+  search: ToolCall | null;
 }
 
 const copiesSchema = z.array(mailboxMessageSchema);
 const copiesCall = (messageId: string) => call("mail_find_messages", { messageId, limit: 1000 });
+
+/**
+ * Without a Message-ID, the reported copy is the newest message from the sender in the reporter's (or
+ * recipient's) mailbox up to the alert, as an analyst would look for it.
+ */
+const senderSearchCall = (sender: string, mailbox: string, until: string) =>
+  call("mail_find_messages", { from: sender, mailbox, until, limit: 20 });
 
 function reportedOf(ctx: ReasonerContext): Reported | null {
   const raw = reportedRawSchema.safeParse(ctx.alert.raw);
@@ -61,17 +71,27 @@ function reportedOf(ctx: ReasonerContext): Reported | null {
     ctx.alert.observables.find((o) => o.type === type && (role === undefined || o.role === role))?.value;
   const messageId = raw.data.internetMessageId ?? observed("message_id");
   const reporter = raw.data.reporter ?? observed("email", "reporter");
+  const owner = raw.data.mailbox ?? reporter ?? observed("email", "recipient");
+  const sender = observed("email", "sender");
   let located: Located | null =
     raw.data.mailbox && raw.data.mailId ? { mailbox: raw.data.mailbox, mailId: raw.data.mailId } : null;
+  let search: ToolCall | null = null;
   if (!located && messageId) {
     // Prefer the copy of whoever reported or received it; any copy has the same content.
-    const owner = (raw.data.mailbox ?? reporter ?? observed("email", "recipient") ?? "").toLowerCase();
     const copies = resultOf(ctx.evidence, copiesCall(messageId), copiesSchema)?.value ?? [];
-    const copy = copies.find((c) => c.mailbox.toLowerCase() === owner) ?? copies[0];
+    const copy = copies.find((c) => c.mailbox.toLowerCase() === owner?.toLowerCase()) ?? copies[0];
     if (copy) located = { mailbox: copy.mailbox, mailId: copy.id };
+  } else if (!located && sender && owner) {
+    search = senderSearchCall(sender, owner, ctx.alert.createdAt);
+    const found = resultOf(ctx.evidence, search, copiesSchema)?.value ?? [];
+    const newest = found.reduce<MailboxMessage | null>(
+      (best, m) => (!best || Date.parse(m.receivedAt) > Date.parse(best.receivedAt) ? m : best),
+      null,
+    );
+    if (newest) located = { mailbox: newest.mailbox, mailId: newest.id };
   }
-  if (!located && !messageId) return null;
-  return { located, messageId, reporter };
+  if (!located && !messageId && !search) return null;
+  return { located, messageId, reporter, search };
 }
 
 // Parsing is the costliest step; plan and assess both need it, so keep the last few parses.
@@ -173,6 +193,7 @@ export const emailPlaybook: Playbook = {
     const r = reportedOf(ctx);
     if (!r) return [];
     const calls: ToolCall[] = r.located ? [messageCall(r.located)] : [];
+    if (r.search) calls.push(r.search);
     if (r.messageId) calls.push(copiesCall(r.messageId));
     if (r.reporter) calls.push(userCall(r.reporter));
     const parsed = await factsOf(ctx, r);
