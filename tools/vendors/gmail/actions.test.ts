@@ -113,3 +113,58 @@ describe("Gmail quarantine", () => {
     expect(fake.requests).toEqual([]);
   });
 });
+
+describe("Gmail filter removal", () => {
+  const SETTINGS = {
+    auth: {
+      type: "service_account",
+      scopes: [
+        "https://www.googleapis.com/auth/gmail.modify",
+        "https://www.googleapis.com/auth/gmail.settings.basic",
+      ],
+    },
+  };
+  const remove = (target: string, params: Record<string, unknown> = {}) =>
+    quarantine({ type: "remove_inbox_rule", target, targetKind: "mailbox", params });
+
+  it("finds the filter's mailbox, deletes it there, and reports already_done after", async () => {
+    const { actions, fake } = await setup({}, SETTINGS);
+    expect(actions.supports("remove_inbox_rule")).toBe(true);
+    expect(await actions.execute(remove("r-1"), { idempotencyKey: "k1" })).toEqual({
+      outcome: "executed",
+      detail: "removed Gmail filter r-1 from bob@corp.test",
+    });
+    expect(fake.requests.filter((r) => r.method === "DELETE").map((r) => r.path)).toEqual([
+      "/gmail/v1/users/bob%40corp.test/settings/filters/r-1",
+    ]);
+    expect(fake.world.filters.get("bob@corp.test")).toEqual([]);
+    expect((await actions.execute(remove("r-1"), { idempotencyKey: "k2" })).outcome).toBe("already_done");
+  });
+
+  it("asks only the mailbox the parameters name", async () => {
+    const { actions, fake } = await setup({}, SETTINGS);
+    await actions.execute(remove("r-1", { mailbox: "BOB@corp.test" }), { idempotencyKey: "k1" });
+    expect(fake.requests.some((r) => r.path.includes("ann%40"))).toBe(false);
+    // Filter ids belong to a mailbox: ann never had r-1, whatever was removed from bob.
+    const ghost = await actions
+      .execute(remove("r-1", { mailbox: "ann@corp.test" }), { idempotencyKey: "k2" })
+      .catch((e: unknown) => e);
+    expect(isToolError(ghost) && [ghost.code, ghost.message]).toEqual([
+      "NOT_FOUND",
+      "gmail: no Gmail filter r-1 in ann@corp.test",
+    ]);
+  });
+
+  it("leaves automatic forwarding alone (it needs another scope) and refuses hostile ids without a request", async () => {
+    const { actions, fake } = await setup({}, SETTINGS);
+    const forwarding = await actions
+      .execute(remove("auto-forwarding"), { idempotencyKey: "a" })
+      .catch((e: unknown) => e);
+    expect(isToolError(forwarding) && forwarding.code).toBe("UNSUPPORTED");
+    const hostile = await actions
+      .execute(remove("../../profile"), { idempotencyKey: "h" })
+      .catch((e: unknown) => e);
+    expect(isToolError(hostile) && hostile.code).toBe("NOT_FOUND");
+    expect(fake.requests).toEqual([]);
+  });
+});

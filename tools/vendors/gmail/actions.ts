@@ -1,25 +1,27 @@
 /**
- * Gmail response actions: quarantine_message only, over the configured mailboxes. Every copy of the
+ * Gmail response actions over the configured mailboxes: quarantine_message, and remove_inbox_rule when
+ * filter settings are delegated (remove-rule.ts). Every copy of the
  * Message-ID is moved either to Trash (POST …/messages/{id}/trash: out of the user's views and searches,
  * recoverable for 30 days, then purged by Gmail) or, in label mode, under a "Quarantine" label and out of
  * the inbox (POST …/messages/{id}/modify: kept indefinitely, but still visible under All Mail and in
  * searches). Copies already in Trash, or already quarantined, count as done.
  */
+import { z } from "zod";
 import { ToolError } from "../../errors.ts";
 import type { ActionType, ResponseActions } from "../../types.ts";
 import { oncePerKey } from "../once-per-key.ts";
 import { userPath, VENDOR, type GmailClients } from "./client.ts";
 import type { Labels } from "./labels.ts";
 import type { Found, GmailMail } from "./mail.ts";
-import { z } from "zod";
+import { createRuleRemover } from "./remove-rule.ts";
 
-export interface QuarantineOptions {
+export interface GmailActionsOptions {
   mode: "trash" | "label";
   label: string;
-  mailboxCount: number;
+  mailboxes: readonly string[];
+  /** Filter settings are delegated (gmail.settings.basic), so filters can be removed. */
+  canEditFilters: boolean;
 }
-
-const SUPPORTED: ReadonlySet<ActionType> = new Set(["quarantine_message"]);
 const MAX_COPIES = 1000;
 const messageSchema = z.object({ id: z.string(), labelIds: z.array(z.string()).nullish() });
 
@@ -27,9 +29,14 @@ export function createGmailActions(
   mail: GmailMail,
   clients: GmailClients,
   labels: Labels,
-  options: QuarantineOptions,
+  options: GmailActionsOptions,
 ): ResponseActions {
   const once = oncePerKey();
+  const removeRule = createRuleRemover(clients, options.mailboxes);
+  const supported: ReadonlySet<ActionType> = new Set<ActionType>([
+    "quarantine_message",
+    ...(options.canEditFilters ? (["remove_inbox_rule"] as const) : []),
+  ]);
   const where = options.mode === "trash" ? "Trash" : options.label;
   const done = (f: Found) => f.labelIds.includes("TRASH") || f.message.folder === options.label;
 
@@ -55,13 +62,15 @@ export function createGmailActions(
 
   return {
     vendor: VENDOR,
-    supports: (type) => SUPPORTED.has(type),
+    supports: (type) => supported.has(type),
     async execute(action, context) {
-      if (!SUPPORTED.has(action.type))
+      if (!supported.has(action.type))
         throw new ToolError("UNSUPPORTED", `${VENDOR}: ${action.type} is not a Gmail response action here`, {
           vendor: VENDOR,
         });
       const { signal } = context;
+      if (action.type === "remove_inbox_rule")
+        return once(context.idempotencyKey, () => removeRule(action, signal));
       return once(context.idempotencyKey, async () => {
         const copies = await mail.search(
           { messageId: action.target, limit: MAX_COPIES },
@@ -70,7 +79,7 @@ export function createGmailActions(
         if (copies.length === 0)
           throw new ToolError(
             "NOT_FOUND",
-            `${VENDOR}: no copy of ${action.target} in the ${options.mailboxCount} configured mailboxes`,
+            `${VENDOR}: no copy of ${action.target} in the ${options.mailboxes.length} configured mailboxes`,
             { vendor: VENDOR },
           );
         const pending = copies.filter((c) => !done(c));

@@ -4,6 +4,9 @@ import { describeResponseActionsContract } from "../../contracts/response-action
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { gmailUnderTest } from "./testing/harness.ts";
 
+const MODIFY = "https://www.googleapis.com/auth/gmail.modify";
+const SETTINGS = "https://www.googleapis.com/auth/gmail.settings.basic";
+
 // A fresh fake per suite (per test for actions), seeded from the fixture. One mail test fails by design:
 // a Gmail filter has no name, so the fixture rule's name "fw" cannot come back (see the deviation below).
 describeMailContract("gmail", async () => {
@@ -13,6 +16,12 @@ describeMailContract("gmail", async () => {
 
 describeResponseActionsContract("gmail", async () => {
   const t = await gmailUnderTest();
+  return { port: t.actions, fixture: FIXTURE, teardown: () => t.fake.close() };
+});
+
+// With filter settings delegated, remove_inbox_rule joins quarantine_message.
+describeResponseActionsContract("gmail (filter settings delegated)", async () => {
+  const t = await gmailUnderTest({}, { auth: { type: "service_account", scopes: [MODIFY, SETTINGS] } });
   return { port: t.actions, fixture: FIXTURE, teardown: () => t.fake.close() };
 });
 

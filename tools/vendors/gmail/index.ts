@@ -10,6 +10,7 @@ import { gmailClients, userPath, VENDOR } from "./client.ts";
 import { GMAIL_MODIFY_SCOPE, gmailAuth } from "./credentials.ts";
 import { createLabels } from "./labels.ts";
 import { createGmailMail } from "./mail.ts";
+import { FILTER_SCOPES } from "./remove-rule.ts";
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name");
 
@@ -80,7 +81,10 @@ export const gmailVendor: VendorModule<GmailConfig> = {
       actions: createGmailActions(mail, clients, labels, {
         mode: config.quarantine.mode,
         label: config.quarantine.label,
-        mailboxCount: config.mailboxes.length,
+        mailboxes: config.mailboxes,
+        canEditFilters:
+          config.auth.type === "service_account" &&
+          config.auth.scopes.some((s) => FILTER_SCOPES.some((f) => f === s)),
       }),
       async probe(signal): Promise<ProbeResult[]> {
         if (!first) return [];

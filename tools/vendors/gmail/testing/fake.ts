@@ -254,6 +254,23 @@ export async function startGmailFake(options: GmailFakeOptions = {}): Promise<Gm
       })),
     },
     {
+      method: "*",
+      path: `${base}/settings/filters/:fid`,
+      handler: api((request, box) => {
+        const filters = world.filters.get(box.mailbox) ?? [];
+        const filter = filters.find((f) => f.id === request.params.fid);
+        if (!filter) return notFound();
+        if (request.method === "GET") return { body: filter };
+        if (request.method !== "DELETE")
+          return googleError(405, "Method not allowed", "badRequest", "INVALID_ARGUMENT");
+        world.filters.set(
+          box.mailbox,
+          filters.filter((f) => f !== filter),
+        );
+        return { status: 204 };
+      }),
+    },
+    {
       method: "GET",
       path: `${base}/settings/autoForwarding`,
       handler: api((_, box) => ({ body: world.autoForwarding.get(box.mailbox) ?? { enabled: false } })),
