@@ -74,8 +74,8 @@ export function createTokenAuth(options: TokenAuthOptions): TokenAuth {
       cached = { token: body.access_token, expiresAt: now() + Math.max(lifetimeMs - margin, lifetimeMs / 2) };
       return body.access_token;
     } catch (error) {
-      // Token endpoints answer a bad secret with 400 or 401 (invalid_client): either way it is the credentials.
-      if (error instanceof ToolError && (error.code === "BAD_INPUT" || error.code === "AUTH_FAILED")) {
+      // Token endpoints answer a bad secret with 400, 401 (invalid_client) or 403 (CrowdStrike): the credentials.
+      if (error instanceof ToolError && ["BAD_INPUT", "AUTH_FAILED", "FORBIDDEN"].includes(error.code)) {
         throw new ToolError(
           "AUTH_FAILED",
           error.message.replace(/HTTP \d+ /, "token refused: "),

@@ -1,8 +1,10 @@
 /** Every vendor integration soc-triage ships, by the name the config file uses. */
 import { abuseipdbVendor } from "./abuseipdb/index.ts";
+import { crowdstrikeVendor } from "./crowdstrike/index.ts";
 import { defenderVendor } from "./defender/index.ts";
 import { elasticVendor } from "./elastic/index.ts";
 import { entraVendor } from "./entra/index.ts";
+import { gmailVendor } from "./gmail/index.ts";
 import { graphVendor } from "./graph/index.ts";
 import { sentinelVendor } from "./sentinel/index.ts";
 import { splunkVendor } from "./splunk/index.ts";
@@ -15,7 +17,9 @@ export const vendorModules: readonly VendorModule[] = [
   elasticVendor,
   sentinelVendor,
   defenderVendor,
+  crowdstrikeVendor,
   graphVendor,
+  gmailVendor,
   entraVendor,
   virustotalVendor,
   abuseipdbVendor,
