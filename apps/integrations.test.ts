@@ -13,6 +13,11 @@ import { startFakeEntra } from "../tools/vendors/entra/testing/fake.ts";
 import { FAKE_CLIENT_ID, FAKE_SECRET, FAKE_TENANT } from "../tools/vendors/graph/testing/fake-server.ts";
 import { startVirusTotalFake, type VtFake } from "../tools/vendors/virustotal/testing/fake.ts";
 import { startUrlhausFake, type UrlhausFake } from "../tools/vendors/urlhaus/testing/fake.ts";
+import { startSentinelFake, type SentinelFake } from "../tools/vendors/sentinel/testing/fake.ts";
+import { incidentsWithMailEntities } from "../tools/vendors/sentinel/testing/seed.ts";
+import { FAKE_SECRET as SENTINEL_SECRET } from "../tools/vendors/sentinel/testing/fake-entra.ts";
+import { startFalconFake, type FalconFake } from "../tools/vendors/crowdstrike/testing/fake.ts";
+import { FAKE_ENV as FALCON_ENV } from "../tools/vendors/crowdstrike/testing/harness.ts";
 import { runCliAsync } from "./testing/run-cli.ts";
 
 type FakeGraph = Awaited<ReturnType<typeof startFakeEntra>>;
@@ -23,18 +28,24 @@ let graph: FakeGraph;
 let graphWithoutAuditLog: FakeGraph;
 let vt: VtFake;
 let urlhaus: UrlhausFake;
+let sentinel: SentinelFake;
+let falcon: FalconFake;
 
 beforeAll(async () => {
-  [splunk, graph, graphWithoutAuditLog, vt, urlhaus] = await Promise.all([
+  [splunk, graph, graphWithoutAuditLog, vt, urlhaus, sentinel, falcon] = await Promise.all([
     startFakeSplunk(),
     startFakeEntra(),
     startFakeEntra({ permissions: ["Mail.Read", "User.Read.All", "MailboxSettings.Read"] }),
     startVirusTotalFake(),
     startUrlhausFake(),
+    startSentinelFake({ incidents: incidentsWithMailEntities(), pageSize: 100 }),
+    startFalconFake({ pageSize: 100 }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([splunk, graph, graphWithoutAuditLog, vt, urlhaus].map((f) => f?.close()));
+  await Promise.all(
+    [splunk, graph, graphWithoutAuditLog, vt, urlhaus, sentinel, falcon].map((f) => f?.close()),
+  );
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -105,6 +116,52 @@ describe("vendors mixed behind the ports", () => {
     // Each port's vendor was asked over HTTP: the notable from Splunk, the sign-ins from Entra.
     expect(splunk.requests.some((r) => r.path.startsWith("/services/search/jobs"))).toBe(true);
     expect(graph.requests.some((r) => r.path === "/v1.0/auditLogs/signIns")).toBe(true);
+  });
+
+  it("triages a reported email from Sentinel with Graph mail, CrowdStrike as EDR and VirusTotal", async () => {
+    const path = join(dir, "example.yaml");
+    writeFileSync(
+      path,
+      `integrations:
+  alerts: sentinel
+  edr: crowdstrike
+  mail: graph
+  intel: virustotal
+  vendors:
+    sentinel: ${JSON.stringify(sentinel.config)}
+    crowdstrike: { baseUrl: "${falcon.url}" }
+    graph: { tenantId: "${FAKE_TENANT}", clientId: "${FAKE_CLIENT_ID}", loginUrl: "${graph.url}", graphUrl: "${graph.url}/v1.0", mailboxes: [ann@corp.test, bob@corp.test] }
+    virustotal: { baseUrl: "${vt.url}/api/v3" }
+`,
+    );
+    const run = await runCliAsync(["FX-1", "--json"], {
+      ...env(path),
+      SENTINEL_TEST_SECRET: SENTINEL_SECRET,
+      ...FALCON_ENV,
+    });
+    const report = z
+      .object({
+        alertId: z.string(),
+        verdict: z.object({ disposition: z.string(), evidenceIds: z.array(z.string()) }),
+        steps: z.array(z.object({ tool: z.string(), ok: z.boolean(), summary: z.string() })),
+        actions: z.array(z.object({ type: z.string(), decision: z.string(), status: z.string() })),
+      })
+      .parse(JSON.parse(run.stdout));
+    const tools = report.steps.map((s) => s.tool);
+    expect(tools.slice(0, 1)).toEqual(["mail_find_messages"]);
+    expect(tools).toContain("mail_get_message");
+    expect(report.steps.find((s) => s.tool === "mail_find_messages")?.summary).toMatch(/^2 /);
+    expect(
+      report.steps
+        .filter((s) => s.tool === "intel_lookup")
+        .some((s) => /evil\.test: malicious/.test(s.summary)),
+    ).toBe(true);
+    expect(report.steps.every((s) => s.ok)).toBe(true);
+    expect(report.verdict.disposition).not.toBe("benign");
+    expect(sentinel.requests.some((r) => r.path.endsWith("/incidents/FX-1"))).toBe(true);
+    expect(vt.requests.length).toBeGreaterThan(0);
+    // Nothing ran: a dry run records what the policy would allow.
+    expect(report.actions.every((a) => a.status !== "executed")).toBe(true);
   });
 
   it("checks every integration with one line each, and names the ones refused, forbidden or down", async () => {

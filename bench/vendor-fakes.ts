@@ -12,36 +12,10 @@ import { startFakeEntra } from "../tools/vendors/entra/testing/fake.ts";
 import { FAKE_CLIENT_ID, FAKE_SECRET, FAKE_TENANT } from "../tools/vendors/graph/testing/fake-server.ts";
 import { FAKE_SECRET as AZURE_FAKE_SECRET } from "../tools/vendors/sentinel/testing/fake-entra.ts";
 import { startSentinelFake } from "../tools/vendors/sentinel/testing/fake.ts";
-import { fixtureIncidents } from "../tools/vendors/sentinel/testing/seed.ts";
-import { FIXTURE } from "../tools/lab/testing/fixture.ts";
+import { incidentsWithMailEntities } from "../tools/vendors/sentinel/testing/seed.ts";
 import { startUrlhausFake } from "../tools/vendors/urlhaus/testing/fake.ts";
 import { startVirusTotalFake } from "../tools/vendors/virustotal/testing/fake.ts";
 import { timeTriage, toolBenchRow, type ToolBenchRow } from "./tools.ts";
-
-/**
- * The fixture's incidents, the reported email's with the MailMessage entity a real Defender for Office
- * incident carries (the contract fixture has none), so the email playbook can find the message.
- */
-function incidents() {
-  return fixtureIncidents().map((incident) =>
-    incident.name === "FX-1"
-      ? {
-          ...incident,
-          entities: [
-            ...incident.entities,
-            {
-              kind: "MailMessage",
-              properties: {
-                sender: "ap@evil.test",
-                recipient: "ann@corp.test",
-                internetMessageId: FIXTURE.messageId,
-              },
-            },
-          ],
-        }
-      : incident,
-  );
-}
 
 /** fetch, answering after `ms`: the network and the vendor's own latency. */
 function delayedFetch(ms: number): typeof fetch {
@@ -57,7 +31,7 @@ export async function benchVendorTools(
   rounds: number,
 ): Promise<ToolBenchRow[]> {
   const [sentinel, defender, graph, vt, abuseipdb, urlhaus] = await Promise.all([
-    startSentinelFake({ pageSize: 100, incidents: incidents() }),
+    startSentinelFake({ pageSize: 100, incidents: incidentsWithMailEntities() }),
     startDefenderFake({ pageSize: 100 }),
     startFakeEntra(),
     startVirusTotalFake(),

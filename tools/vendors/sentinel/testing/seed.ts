@@ -272,3 +272,29 @@ export function tablesOf(events: readonly SiemEvent[] = FIXTURE.events): Record<
 export function fixtureIncidents(): SeedIncident[] {
   return FIXTURE.alerts.map((alert, i) => incidentOf(alert, 100 + i));
 }
+
+/**
+ * The fixture's incidents, the reported email's with the MailMessage entity a real Defender for Office
+ * incident carries (the contract fixture has none): recipient and Internet Message-ID, so the email
+ * playbook can find the message. For end-to-end tests and benchmarks.
+ */
+export function incidentsWithMailEntities(): SeedIncident[] {
+  return fixtureIncidents().map((incident) =>
+    incident.name === "FX-1"
+      ? {
+          ...incident,
+          entities: [
+            ...incident.entities,
+            {
+              kind: "MailMessage",
+              properties: {
+                sender: "ap@evil.test",
+                recipient: "ann@corp.test",
+                internetMessageId: FIXTURE.messageId,
+              },
+            },
+          ],
+        }
+      : incident,
+  );
+}
