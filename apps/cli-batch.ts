@@ -11,6 +11,7 @@ import { runBatch, type BatchProgress, type BatchSummary } from "./batch.ts";
 import { EXIT, fail, print, printJson } from "./output.ts";
 import { createProgressReporter } from "./progress.ts";
 import { checkCron, runScheduledBatch, startSchedule, type ScheduledRun } from "./schedule.ts";
+import { postBatchDigest } from "./slack/digest.ts";
 
 interface Shared {
   addCommon: (command: Command) => Command;
@@ -24,6 +25,7 @@ type Options = ConfigOverrides & {
   concurrency: string;
   grace: string;
   execute?: boolean;
+  slackChannel?: string;
 };
 
 function whole(name: string, text: string, min: number, max: number): number {
@@ -39,6 +41,32 @@ function common(options: Options) {
     concurrency: whole("--concurrency", options.concurrency, 1, 64),
     graceMs: whole("--grace", options.grace, 0, 3600) * 1000,
     dryRun: !options.execute,
+  };
+}
+
+/**
+ * With --slack-channel, a run's digest goes to that channel with the bot token; checked before any work, and
+ * a digest that cannot be posted is reported on stderr without changing the run's outcome.
+ */
+function digestPoster(
+  channel: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): ((summary: BatchSummary) => Promise<void>) | null {
+  if (channel === undefined) return null;
+  if (!/^[A-Z0-9][A-Z0-9_-]{1,79}$/i.test(channel))
+    throw new TriageError(
+      "BAD_INPUT",
+      `--slack-channel must be a Slack channel id such as C0123ABCD, got ${channel}`,
+    );
+  const token = env.SLACK_BOT_TOKEN;
+  if (!token) throw new TriageError("BAD_INPUT", "--slack-channel needs SLACK_BOT_TOKEN in the environment");
+  const slackApiUrl = env.SLACK_API_URL;
+  return async (summary) => {
+    try {
+      await postBatchDigest({ token, channel, summary, ...(slackApiUrl ? { slackApiUrl } : {}) });
+    } catch (error) {
+      fail(0, `digest not posted to ${channel}: ${describeError(error)}`);
+    }
   };
 }
 
@@ -129,7 +157,9 @@ async function batchCommand(options: Options & { since?: string }, shared: Share
     );
   }
   const since = options.since === undefined ? undefined : new Date(options.since).toISOString();
-  const opened = await openRuntime(loadConfig(shared.overrides(options)));
+  const config = loadConfig(shared.overrides(options));
+  const digest = digestPoster(options.slackChannel, config.env);
+  const opened = await openRuntime(config);
   const signals = stopOnSignals(settings.graceMs);
   const progress = progressFor(options.json, "triage batch");
   try {
@@ -148,6 +178,7 @@ async function batchCommand(options: Options & { since?: string }, shared: Share
       );
       for (const line of stopText(summary)) print(line);
     }
+    await digest?.(summary);
     exitNowIfAbandoned(summary);
     return exitFor(summary);
   } finally {
@@ -175,7 +206,9 @@ async function scheduleCommand(
 ): Promise<number> {
   const settings = common(options);
   const pattern = checkCron(options.cron);
-  const opened = await openRuntime(loadConfig(shared.overrides(options)));
+  const config = loadConfig(shared.overrides(options));
+  const digest = digestPoster(options.slackChannel, config.env);
+  const opened = await openRuntime(config);
   const signals = stopOnSignals(settings.graceMs);
   const runs: { count: number; last: ScheduledRun | null } = { count: 0, last: null };
   const runOnce = async () => {
@@ -190,6 +223,7 @@ async function scheduleCommand(
     progress?.end();
     runs.last = run;
     printRun(run, index, options.json);
+    await digest?.(run.summary);
   };
   try {
     if (options.once) await runOnce();
@@ -221,7 +255,8 @@ export function registerBatchCommands(program: Command, shared: Shared): void {
       .option("--limit <n>", "most alerts to take (per run)", "1000")
       .option("--concurrency <n>", "alerts in flight at once", "2")
       .option("--grace <seconds>", "on SIGTERM/SIGINT, how long alerts in flight may take to finish", "25")
-      .option("--execute", "run the actions the policy allows (default: dry run)");
+      .option("--execute", "run the actions the policy allows (default: dry run)")
+      .option("--slack-channel <id>", "post each run's digest to this Slack channel (env SLACK_BOT_TOKEN)");
 
   withBatchFlags(
     program
