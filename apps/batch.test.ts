@@ -117,6 +117,8 @@ describe("triage batch", () => {
       runCliAsync(["batch", "--json", "--concurrency", "3"], env),
       runCliAsync(["batch", "--json", "--concurrency", "3"], env),
     ]);
+    // A process that printed no summary failed: show why.
+    expect([a?.stderr, b?.stderr].filter((e) => e && !/npm warn/.test(e))).toEqual([]);
     const sa = summarySchema.parse(JSON.parse(a?.stdout ?? ""));
     const sb = summarySchema.parse(JSON.parse(b?.stdout ?? ""));
     expect(sa.triaged + sb.triaged).toBe(sa.listed);

@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
 import { TriageError } from "../tools/errors.ts";
+import { enableWal } from "../tools/sqlite.ts";
 import { LATEST_SCHEMA_VERSION, migrations } from "./migrations.ts";
 
 export type CaseDatabase = Database.Database;
@@ -18,21 +19,21 @@ function bad(path: string, reason: string): TriageError {
 }
 
 function migrate(db: CaseDatabase, path: string): void {
-  db.exec(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-  );
-  const current =
-    versionRowSchema.parse(db.prepare("SELECT MAX(version) AS version FROM schema_migrations").get())
-      .version ?? 0;
-  if (current > LATEST_SCHEMA_VERSION)
-    throw bad(
-      path,
-      `schema version ${current} is newer than this soc-triage knows (${LATEST_SCHEMA_VERSION}); upgrade soc-triage`,
-    );
-  const pending = migrations.filter((m) => m.version > current);
-  if (!pending.length) return;
+  // Read the version inside the write transaction: two processes opening a new database at once would
+  // otherwise both see version 0, and the second would apply the first migration again.
   db.transaction(() => {
-    for (const m of pending) {
+    db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    );
+    const current =
+      versionRowSchema.parse(db.prepare("SELECT MAX(version) AS version FROM schema_migrations").get())
+        .version ?? 0;
+    if (current > LATEST_SCHEMA_VERSION)
+      throw bad(
+        path,
+        `schema version ${current} is newer than this soc-triage knows (${LATEST_SCHEMA_VERSION}); upgrade soc-triage`,
+      );
+    for (const m of migrations.filter((m) => m.version > current)) {
       db.exec(m.sql);
       db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
         m.version,
@@ -62,7 +63,7 @@ export function openCaseDatabase(path: string): CaseDatabase {
   }
   try {
     db.pragma("busy_timeout = 5000");
-    db.pragma("journal_mode = WAL");
+    enableWal(db);
     db.pragma("foreign_keys = ON");
     migrate(db, path);
     return db;

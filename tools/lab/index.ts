@@ -2,6 +2,7 @@
  * Opens the embedded lab: creates and seeds it on first use, and refuses a file that is not a lab
  * database with one line that says what to do, before any port reads a table that is not there.
  */
+import { enableWal } from "../sqlite.ts";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
@@ -70,7 +71,7 @@ export function openLab(path: string, options: { seed: number }): Database.Datab
     empty = present.size === 0;
     if (!empty) validate(db, path, present);
     // WAL lets a triage run read while another process acts; it cannot be switched inside a transaction.
-    db.pragma("journal_mode = WAL");
+    enableWal(db);
   } catch (error) {
     db.close();
     if (error instanceof TriageError) throw error;
