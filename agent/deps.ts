@@ -58,6 +58,8 @@ export interface CaseMemory {
   /** Exactly-once: the first caller for a key claims it; later callers see the earlier attempt. */
   claimAction(caseId: string, actionId: string, idempotencyKey: string): ClaimResult;
   completeAction(caseId: string, result: ActionResult): void;
+  /** Keeps only the latest checkpoint of a closed case (its report needs no other). */
+  pruneCheckpoints(caseId: string): void;
   /** True for exactly one caller per pause: the one allowed to resume the case with its answer. */
   claimDecision(caseId: string): boolean;
   setStatus(

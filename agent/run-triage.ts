@@ -33,6 +33,7 @@ async function outcomeOf(runtime: TriageRuntime, caseId: string, last: unknown):
     : triageStateSchema.parse(last);
   const report = buildReport(values);
   if (report.status === "awaiting_approval") runtime.deps.memory.setStatus(caseId, "awaiting_approval");
+  else if (runtime.deps.interactiveApprovals) runtime.deps.memory.pruneCheckpoints(caseId);
   return { status: report.status, report };
 }
 

@@ -118,6 +118,25 @@ describe("triage CLI", () => {
     });
   });
 
+  it("keeps one checkpoint of a closed case, all of a paused one until it closes, and shows both", () => {
+    const checkpoints = (caseId: string) => {
+      const db = new Database(env.TRIAGE_DB, { readonly: true });
+      const row = db.prepare("SELECT COUNT(*) AS n FROM checkpoints WHERE thread_id = ?").get(caseId);
+      db.close();
+      return z.object({ n: z.number() }).parse(row).n;
+    };
+    const closed = report(runCli([alertOf("marketing_newsletter", 1), "--json"], env).stdout);
+    expect(checkpoints(closed.caseId)).toBe(1);
+    expect(report(runCli(["cases", "show", closed.caseId, "--json"], env).stdout)).toEqual(closed);
+
+    const paused = report(runCli([alertOf("impossible_travel_attacker", 3), "--json"], env).stdout);
+    expect(checkpoints(paused.caseId)).toBeGreaterThan(1);
+    const resumed = report(runCli(["approve", paused.caseId, "--by", "alice", "--json"], env).stdout);
+    expect(resumed.status).toBe("closed");
+    expect(checkpoints(paused.caseId)).toBe(1);
+    expect(report(runCli(["cases", "show", paused.caseId, "--json"], env).stdout)).toEqual(resumed);
+  });
+
   it("runs allowed actions at once, waits for a person on the rest, and an approval from another process runs them exactly once", () => {
     const first = runCli([alertOf("impossible_travel_attacker"), "--execute", "--json"], env);
     expect(first.code).toBe(3);

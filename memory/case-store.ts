@@ -75,6 +75,7 @@ const caseRowSchema = z
 
 const runRowSchema = z.object({ status: z.string(), detail: z.string() });
 const countRowSchema = z.object({ n: z.number() });
+const checkpointIdRowSchema = z.object({ id: z.string() });
 const hashRowSchema = z.object({ hash: z.string() });
 const relatedRowSchema = z.object({
   id: z.string(),
@@ -418,6 +419,33 @@ export class SqliteCaseMemory implements CaseMemory {
         result.at,
         result.at,
       );
+  }
+
+  /**
+   * Drops a closed case's intermediate LangGraph checkpoints, keeping the latest (its report reads only
+   * that one; a closed case never resumes). Without this each case keeps one full copy of its state per
+   * graph step, about 300 kB, most of the case database. No-op when the checkpointer's tables are absent.
+   */
+  pruneCheckpoints(caseId: string): void {
+    const tables = this.db
+      .prepare(
+        "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('checkpoints', 'writes')",
+      )
+      .get();
+    if (countRowSchema.parse(tables).n < 2) return;
+    this.db
+      .transaction(() => {
+        const latest = this.db
+          .prepare(
+            "SELECT checkpoint_id AS id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1",
+          )
+          .get(caseId);
+        if (latest === undefined) return;
+        const { id } = checkpointIdRowSchema.parse(latest);
+        this.db.prepare("DELETE FROM writes WHERE thread_id = ? AND checkpoint_id <> ?").run(caseId, id);
+        this.db.prepare("DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id <> ?").run(caseId, id);
+      })
+      .immediate();
   }
 
   /**
