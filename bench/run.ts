@@ -12,6 +12,8 @@ import { benchBatch } from "./batch.ts";
 import { benchEmail } from "./email.ts";
 import { quantile } from "../evals/stats.ts";
 import { benchLlm } from "./llm.ts";
+import { benchLabTools, renderToolBench } from "./tools.ts";
+import { benchVendorTools } from "./vendor-fakes.ts";
 import { runTriage } from "../agent/run-triage.ts";
 import { openRuntime } from "../agent/setup.ts";
 import { renderTable } from "../apps/render.ts";
@@ -61,6 +63,11 @@ try {
   if (existsSync(join(corpus, "manifest.jsonl")))
     for (const line of await benchEmail(corpus, scratch)) console.log(line);
   else console.log(`email benchmark skipped: ${corpus} not present`);
+  const toolRows = [
+    ...(await benchLabTools(scratch, labDb, 150, 5)),
+    ...(await benchVendorTools(scratch, 150, 5)),
+  ];
+  for (const line of renderToolBench(toolRows, 150)) console.log(line);
   for (const line of await benchBatch(scratch, { alerts: 1000, memoryAlerts: 10_000 })) console.log(line);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
