@@ -4,6 +4,7 @@ import { createTokenAuth, staticAuth } from "./auth.ts";
 import { isToolError, ToolError } from "./errors.ts";
 import { createHttpClient, orNull, type HttpClientOptions } from "./http.ts";
 import { formOf, recordingSleep, startFakeServer, type FakeServer } from "./testing/fake-http.ts";
+import { toolErrorOf as failure } from "./testing/fake-http.ts";
 
 let server: FakeServer;
 afterEach(async () => server?.close());
@@ -21,17 +22,6 @@ async function client(
     waits: sleeper.waits,
   };
 }
-
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (e: unknown) => {
-      if (!isToolError(e)) throw e;
-      return e;
-    },
-  );
 
 describe("createHttpClient", () => {
   it("sends query, headers and JSON bodies, and parses the answer with the schema", async () => {

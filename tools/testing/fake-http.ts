@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { isToolError, type ToolError } from "../errors.ts";
 
 export interface FakeRequest {
   method: string;
@@ -148,4 +149,17 @@ export async function startFakeServer(routes: FakeRoute[]): Promise<FakeServer> 
 export function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number[] } {
   const waits: number[] = [];
   return { waits, sleep: async (ms: number) => void waits.push(ms) };
+}
+
+/** The ToolError a promise rejects with; fails the test if it resolves or rejects with anything else. */
+export function toolErrorOf(promise: Promise<unknown>): Promise<ToolError> {
+  return promise.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (error: unknown) => {
+      if (!isToolError(error)) throw error;
+      return error;
+    },
+  );
 }

@@ -1,23 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
 import { formOf } from "../../testing/fake-http.ts";
 import { falconErrorText, falconRetryAfterMs } from "./client.ts";
 import type { FalconFake } from "./testing/fake.ts";
 import { FAKE_ENV, falconUnderTest } from "./testing/harness.ts";
+import { toolErrorOf as failure } from "../../testing/fake-http.ts";
 
 let fake: FalconFake | undefined;
 afterEach(async () => fake?.close());
-
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (e: unknown) => {
-      if (!isToolError(e)) throw e;
-      return e;
-    },
-  );
 
 const epochIn = (seconds: number) => String(Math.ceil(Date.now() / 1000) + seconds);
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
 import { proposedActionSchema, type ProposedActionInput } from "../../types.ts";
 import { connectDefender } from "./testing/connect.ts";
 import { startDefenderFake, type DefenderFake } from "./testing/fake.ts";
+import { toolErrorOf as failure } from "../../testing/fake-http.ts";
 
 let fake: DefenderFake;
 afterEach(async () => fake?.close());
@@ -17,16 +17,6 @@ const isolate = (a: Partial<ProposedActionInput> = {}) =>
     blastRadius: 1,
     ...a,
   });
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (e: unknown) => {
-      if (!isToolError(e)) throw e;
-      return e;
-    },
-  );
 /** An isolation requested by someone else, in the given state. */
 const foreignAction = (status: string) => ({
   id: "ma-other",

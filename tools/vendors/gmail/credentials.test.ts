@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { isToolError } from "../../errors.ts";
 import { formOf } from "../../testing/fake-http.ts";
 import type { GmailFake } from "./testing/fake.ts";
 import { gmailUnderTest, keyJson, SERVICE_ACCOUNT } from "./testing/harness.ts";
+import { toolErrorOf as failure } from "../../testing/fake-http.ts";
 
 let fake: GmailFake | undefined;
 afterEach(async () => fake?.close());
@@ -17,17 +17,6 @@ async function setup(...args: Parameters<typeof gmailUnderTest>) {
   fake = t.fake;
   return t;
 }
-
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (e: unknown) => {
-      if (!isToolError(e)) throw e;
-      return e;
-    },
-  );
 
 const claimsSchema = z.object({
   iss: z.string(),

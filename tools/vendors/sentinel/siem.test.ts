@@ -1,15 +1,15 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { describeSiemContract } from "../../contracts/siem.contract.ts";
-import { isToolError } from "../../errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { siemDatasetSchema, siemQuerySchema, type SiemQueryInput } from "../../types.ts";
-import { kqlString } from "./kql.ts";
+import { kqlString } from "../microsoft/kql.ts";
 import { buildSiemKql } from "./siem.ts";
 import { connectSentinel } from "./testing/connect.ts";
 import { startSentinelFake, type SentinelFake } from "./testing/fake.ts";
-import { tokenize } from "./testing/kql-lexer.ts";
-import { parseKql } from "./testing/kql-parser.ts";
+import { tokenize } from "../microsoft/testing/kql-lexer.ts";
+import { parseKql } from "../microsoft/testing/kql-parser.ts";
+import { toolErrorOf as failure } from "../../testing/fake-http.ts";
 
 describeSiemContract("sentinel (Log Analytics)", async () => {
   const fake = await startSentinelFake();
@@ -21,16 +21,6 @@ afterEach(async () => fake?.close());
 
 const query = (q: Partial<SiemQueryInput> = {}) =>
   siemQuerySchema.parse({ dataset: "signin", ...FIXTURE.window, ...q });
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (e: unknown) => {
-      if (!isToolError(e)) throw e;
-      return e;
-    },
-  );
 
 describe("sentinel SIEM: the KQL sent", () => {
   it("projects ECS names, filters on them, sorts oldest first and takes the limit", async () => {

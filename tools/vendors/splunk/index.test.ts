@@ -1,24 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError, type ToolError } from "../../errors.ts";
 import { formOf } from "../../testing/fake-http.ts";
 import { classifySplunk, splunkErrorText } from "./client.ts";
 import { splunkConfigSchema, splunkVendor } from "./index.ts";
 import { portOf, requestsTo, startHarness, type Harness } from "./testing/harness.ts";
+import { toolErrorOf as failure } from "../../testing/fake-http.ts";
 
 let harness: Harness | undefined;
 afterEach(async () => harness?.close());
 const start = async (options: Parameters<typeof startHarness>[0] = {}) =>
   (harness = await startHarness(options));
-const failure = (promise: Promise<unknown>): Promise<ToolError> =>
-  promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (e: unknown) => {
-      if (!isToolError(e)) throw e;
-      return e;
-    },
-  );
 
 describe("the vendor module", () => {
   it("serves alerts and siem under the name splunk", () => {

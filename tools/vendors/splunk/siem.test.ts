@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError, type ToolError } from "../../errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { siemQuerySchema, type SiemQueryInput } from "../../types.ts";
 import { splunkEvent } from "./testing/seed.ts";
 import { portOf, requestsTo, searchesOf, startHarness, type Harness } from "./testing/harness.ts";
+import { toolErrorOf as failure } from "../../testing/fake-http.ts";
 
 let harness: Harness | undefined;
 afterEach(async () => harness?.close());
@@ -12,16 +12,6 @@ const start = async (options: Parameters<typeof startHarness>[0] = {}) =>
   (harness = await startHarness(options));
 const search = (h: Harness, q: Partial<SiemQueryInput> = {}) =>
   portOf(h, "siem").searchEvents(siemQuerySchema.parse({ dataset: "signin", ...FIXTURE.window, ...q }));
-const failure = (promise: Promise<unknown>): Promise<ToolError> =>
-  promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (e: unknown) => {
-      if (!isToolError(e)) throw e;
-      return e;
-    },
-  );
 
 /** n sign-in events a minute apart from the fixture window's start. */
 const signIns = (n: number) =>

@@ -3,7 +3,6 @@
  * contract setup for each port.
  */
 import type { ContractSetup } from "../../../contracts/types.ts";
-import { isToolError, type ToolError } from "../../../errors.ts";
 import { FIXTURE } from "../../../lab/testing/fixture.ts";
 import { recordingSleep, type FakeRequest } from "../../../testing/fake-http.ts";
 import { siemQuerySchema, type SiemEvent, type SiemQueryInput, type SiemSearch } from "../../../types.ts";
@@ -12,6 +11,7 @@ import type { VendorContext, VendorInstance } from "../../types.ts";
 import { elasticConfigSchema } from "../config.ts";
 import { elasticVendor } from "../index.ts";
 import { FAKE_API_KEY, startElasticFake, type ElasticFake, type ElasticFakeOptions } from "./fake.ts";
+export { toolErrorOf as failure } from "../../../testing/fake-http.ts";
 
 export interface Harness {
   fake: ElasticFake;
@@ -51,19 +51,6 @@ export function contractSetup<K extends "alerts" | "siem">(
     if (!port) throw new Error(`the adapter serves no ${key} port`);
     return { port, fixture: FIXTURE, teardown: () => fake.close() };
   };
-}
-
-/** The ToolError a promise rejects with; fails the test if it resolves or throws anything else. */
-export function failure(promise: Promise<unknown>): Promise<ToolError> {
-  return promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (e: unknown) => {
-      if (!isToolError(e)) throw e;
-      return e;
-    },
-  );
 }
 
 /** A siem port over a fresh fake per `start`, with the requests the fake saw. */
