@@ -14,6 +14,19 @@ const RANK: Record<IntelVerdict["verdict"], number> = {
   malicious: 3,
 };
 
+/** "Nothing known" from one source, echoing the observable, with the source's reason. */
+export function unknownVerdict(observable: Lookup, source: string, detail: string): IntelVerdict {
+  return {
+    observable: { type: observable.type, value: observable.value },
+    verdict: "unknown",
+    score: null,
+    sources: [source],
+    tags: [],
+    firstSeen: null,
+    detail,
+  };
+}
+
 /** URLs keep their case (paths are case-sensitive); every other observable compares in lower case. */
 export function intelKey(observable: Lookup): string {
   return observable.type === "url" ? observable.value.trim() : observable.value.trim().toLowerCase();

@@ -11,6 +11,7 @@ import type { HttpClient, HttpResponse } from "../../http.ts";
 import type { CallOptions, IntelVerdict, Observable, ObservableType, ThreatIntel } from "../../types.ts";
 import { VENDOR } from "./client.ts";
 import { checkResponseSchema, toIntelVerdict, type AbuseBands } from "./verdict.ts";
+import { unknownVerdict } from "../../intel.ts";
 
 type Lookup = Pick<Observable, "type" | "value">;
 
@@ -34,17 +35,8 @@ export function checkIp(
   });
 }
 
-function unknown(observable: Lookup, detail: string): IntelVerdict {
-  return {
-    observable: { type: observable.type, value: observable.value },
-    verdict: "unknown",
-    score: null,
-    sources: [VENDOR],
-    tags: [],
-    firstSeen: null,
-    detail: `AbuseIPDB: ${detail}`,
-  };
-}
+const unknown = (observable: Lookup, detail: string): IntelVerdict =>
+  unknownVerdict(observable, VENDOR, `AbuseIPDB: ${detail}`);
 
 export function createAbuseIpdbIntel(http: HttpClient, bands: AbuseBands): ThreatIntel {
   return {

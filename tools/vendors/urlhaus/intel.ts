@@ -22,6 +22,7 @@ import {
   urlAnswerSchema,
   urlVerdict,
 } from "./verdict.ts";
+import { unknownVerdict } from "../../intel.ts";
 
 type Lookup = Pick<Observable, "type" | "value">;
 
@@ -82,17 +83,8 @@ export function queryOf(observable: Lookup): Query | { skip: string } {
   }
 }
 
-function unknown(observable: Lookup, detail: string): IntelVerdict {
-  return {
-    observable: { type: observable.type, value: observable.value },
-    verdict: "unknown",
-    score: null,
-    sources: [VENDOR],
-    tags: [],
-    firstSeen: null,
-    detail: `URLhaus: ${detail}`,
-  };
-}
+const unknown = (observable: Lookup, detail: string): IntelVerdict =>
+  unknownVerdict(observable, VENDOR, `URLhaus: ${detail}`);
 
 const answerSchema = z.looseObject({ query_status: z.string() });
 

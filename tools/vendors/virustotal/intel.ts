@@ -15,6 +15,7 @@ import type { HttpClient } from "../../http.ts";
 import type { CallOptions, IntelVerdict, Observable, ObservableType, ThreatIntel } from "../../types.ts";
 import { VENDOR } from "./client.ts";
 import { toIntelVerdict, vtObjectSchema, type VtScoring } from "./verdict.ts";
+import { unknownVerdict } from "../../intel.ts";
 
 type Lookup = Pick<Observable, "type" | "value">;
 
@@ -72,17 +73,8 @@ export function objectPath(observable: Lookup): { path: string } | { skip: strin
   }
 }
 
-function unknown(observable: Lookup, detail: string): IntelVerdict {
-  return {
-    observable: { type: observable.type, value: observable.value },
-    verdict: "unknown",
-    score: null,
-    sources: [VENDOR],
-    tags: [],
-    firstSeen: null,
-    detail: `VirusTotal: ${detail}`,
-  };
-}
+const unknown = (observable: Lookup, detail: string): IntelVerdict =>
+  unknownVerdict(observable, VENDOR, `VirusTotal: ${detail}`);
 
 export function createVirusTotalIntel(
   http: HttpClient,
