@@ -15,7 +15,7 @@ import { startVirusTotalFake, type VtFake } from "../tools/vendors/virustotal/te
 import { startUrlhausFake, type UrlhausFake } from "../tools/vendors/urlhaus/testing/fake.ts";
 import { startSentinelFake, type SentinelFake } from "../tools/vendors/sentinel/testing/fake.ts";
 import { incidentsWithMailEntities } from "../tools/vendors/sentinel/testing/seed.ts";
-import { FAKE_SECRET as SENTINEL_SECRET } from "../tools/vendors/sentinel/testing/fake-entra.ts";
+import { FAKE_SECRET as SENTINEL_SECRET } from "../tools/vendors/microsoft/testing/fake-entra.ts";
 import { startFalconFake, type FalconFake } from "../tools/vendors/crowdstrike/testing/fake.ts";
 import { FAKE_ENV as FALCON_ENV } from "../tools/vendors/crowdstrike/testing/harness.ts";
 import { runCliAsync } from "./testing/run-cli.ts";

@@ -10,7 +10,7 @@ import { startAbuseIpdbFake } from "../tools/vendors/abuseipdb/testing/fake.ts";
 import { startDefenderFake } from "../tools/vendors/defender/testing/fake.ts";
 import { startFakeEntra } from "../tools/vendors/entra/testing/fake.ts";
 import { FAKE_CLIENT_ID, FAKE_SECRET, FAKE_TENANT } from "../tools/vendors/graph/testing/fake-server.ts";
-import { FAKE_SECRET as AZURE_FAKE_SECRET } from "../tools/vendors/sentinel/testing/fake-entra.ts";
+import { FAKE_SECRET as AZURE_FAKE_SECRET } from "../tools/vendors/microsoft/testing/fake-entra.ts";
 import { startSentinelFake } from "../tools/vendors/sentinel/testing/fake.ts";
 import { incidentsWithMailEntities } from "../tools/vendors/sentinel/testing/seed.ts";
 import { startUrlhausFake } from "../tools/vendors/urlhaus/testing/fake.ts";

@@ -9,7 +9,7 @@ import type { HttpClient } from "../../http.ts";
 import type { EdrDetection, Edr, Host, NetworkConnection } from "../../types.ts";
 import { normalizeSeverity } from "../classify.ts";
 import { odataString } from "../microsoft/common.ts";
-import { kqlDatetime, kqlString } from "../sentinel/kql.ts";
+import { kqlDatetime, kqlString } from "../microsoft/kql.ts";
 import { alertTime, listMdeAlerts, type ProcessResolver } from "./alerts.ts";
 import { flaggedProcess } from "./evidence.ts";
 import { cell, parsePidKey, pidKey, runHunting } from "./hunting.ts";

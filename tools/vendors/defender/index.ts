@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { orNull } from "../../http.ts";
 import { collectPages, microsoftClient, microsoftCredentialsSchema } from "../microsoft/common.ts";
-import { afterToken, needing, probeToken } from "../sentinel/probe.ts";
+import { afterToken, needing, probeToken } from "../microsoft/probe.ts";
 import type { ProbeResult, VendorModule } from "../types.ts";
 import { createDefenderActions } from "./actions.ts";
 import { createDefenderAlerts, listMdeAlerts } from "./alerts.ts";

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { NetworkConnection, ProcessRecord, ProcessTree } from "../../types.ts";
-import { kqlDatetime, kqlString } from "../sentinel/kql.ts";
+import { kqlDatetime, kqlString } from "../microsoft/kql.ts";
 import { cell, parsePidKey, processKey } from "./hunting.ts";
 
 const MAX_DEPTH = 64;

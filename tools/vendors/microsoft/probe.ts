@@ -4,7 +4,7 @@
  */
 import { microsoftTokenAuth, requireSecret } from "../../auth.ts";
 import { ToolError } from "../../errors.ts";
-import type { MicrosoftCredentials } from "../microsoft/common.ts";
+import type { MicrosoftCredentials } from "./common.ts";
 import { probeStep, type ProbeResult, type VendorContext } from "../types.ts";
 
 /** "auth: token for <scope>": one client-credentials grant, nothing else. */

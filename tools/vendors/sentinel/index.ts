@@ -10,7 +10,7 @@ import { microsoftClient, microsoftCredentialsSchema } from "../microsoft/common
 import type { ProbeResult, VendorModule } from "../types.ts";
 import { createSentinelAlerts } from "./alerts.ts";
 import { runLogAnalyticsQuery } from "./log-analytics.ts";
-import { afterToken, needing, probeToken } from "./probe.ts";
+import { afterToken, needing, probeToken } from "../microsoft/probe.ts";
 import { createSentinelSiem } from "./siem.ts";
 import { datasetsConfigSchema } from "./siem-tables.ts";
 

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { ToolError } from "../../errors.ts";
 import type { HttpClient } from "../../http.ts";
 import type { SiemEvent, SiemQuery, SiemSearch } from "../../types.ts";
-import { kqlCondition, kqlDatetime, kqlName } from "./kql.ts";
+import { kqlCondition, kqlDatetime, kqlName } from "../microsoft/kql.ts";
 import { runLogAnalyticsQuery } from "./log-analytics.ts";
 import { resolveTable, type DatasetsConfig } from "./siem-tables.ts";
 

@@ -1,6 +1,6 @@
 /** The adapter wired to a running fake, with a recording sleep so retries and polls never really wait. */
 import { recordingSleep } from "../../../testing/fake-http.ts";
-import { FAKE_SECRET } from "../../sentinel/testing/fake-entra.ts";
+import { FAKE_SECRET } from "../../microsoft/testing/fake-entra.ts";
 import { defenderConfigSchema, defenderVendor } from "../index.ts";
 import type { DefenderFake } from "./fake.ts";
 

@@ -12,15 +12,20 @@ import {
   type FakeRequest,
   type FakeServer,
 } from "../../../testing/fake-http.ts";
-import { FAKE_CLIENT_ID, FAKE_TENANT, fakeEntra, type FakeEntra } from "../../sentinel/testing/fake-entra.ts";
+import {
+  FAKE_CLIENT_ID,
+  FAKE_TENANT,
+  fakeEntra,
+  type FakeEntra,
+} from "../../microsoft/testing/fake-entra.ts";
 import {
   KqlDate,
   KqlSemanticError,
   runKql,
   type KqlTable,
   type KqlValue,
-} from "../../sentinel/testing/kql-engine.ts";
-import { KqlSyntaxError } from "../../sentinel/testing/kql-lexer.ts";
+} from "../../microsoft/testing/kql-engine.ts";
+import { KqlSyntaxError } from "../../microsoft/testing/kql-lexer.ts";
 import { ticks } from "../../sentinel/testing/seed.ts";
 import { clauses, clauseTest } from "./odata-filter.ts";
 import { fixtureDetections, fixtureMachines, huntingTables, type Doc } from "./seed.ts";

@@ -6,7 +6,7 @@
  */
 import { FIXTURE } from "../../../lab/testing/fixture.ts";
 import type { Alert, EdrDetection, Observable, ProcessRecord } from "../../../types.ts";
-import type { KqlTable } from "../../sentinel/testing/kql-engine.ts";
+import type { KqlTable } from "../../microsoft/testing/kql-engine.ts";
 import { TABLE_COLUMNS, ticks } from "../../sentinel/testing/seed.ts";
 
 export const DOMAIN = "corp.test";

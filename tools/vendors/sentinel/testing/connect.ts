@@ -1,7 +1,7 @@
 /** The adapter wired to a running fake, with a recording sleep so retries and polls never really wait. */
 import { recordingSleep } from "../../../testing/fake-http.ts";
 import { sentinelConfigSchema, sentinelVendor } from "../index.ts";
-import { FAKE_SECRET } from "./fake-entra.ts";
+import { FAKE_SECRET } from "../../microsoft/testing/fake-entra.ts";
 import type { SentinelFake } from "./fake.ts";
 
 export function connectSentinel(fake: SentinelFake, overrides: Record<string, unknown> = {}) {

@@ -5,9 +5,15 @@
  * errors as OneAPI error objects, and on demand a 200 carrying a partial-result error.
  */
 import { jsonOf, type FakeRoute } from "../../../testing/fake-http.ts";
-import type { FakeEntra } from "./fake-entra.ts";
-import { KqlDate, KqlSemanticError, runKql, type KqlTable, type KqlValue } from "./kql-engine.ts";
-import { KqlSyntaxError } from "./kql-lexer.ts";
+import type { FakeEntra } from "../../microsoft/testing/fake-entra.ts";
+import {
+  KqlDate,
+  KqlSemanticError,
+  runKql,
+  type KqlTable,
+  type KqlValue,
+} from "../../microsoft/testing/kql-engine.ts";
+import { KqlSyntaxError } from "../../microsoft/testing/kql-lexer.ts";
 import { ticks } from "./seed.ts";
 
 export const LOG_ANALYTICS_SCOPE = "https://api.loganalytics.io/.default";

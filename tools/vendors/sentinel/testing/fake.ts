@@ -12,7 +12,12 @@ import {
   type FakeRequest,
   type FakeServer,
 } from "../../../testing/fake-http.ts";
-import { FAKE_CLIENT_ID, FAKE_TENANT, fakeEntra, type FakeEntra } from "./fake-entra.ts";
+import {
+  FAKE_CLIENT_ID,
+  FAKE_TENANT,
+  fakeEntra,
+  type FakeEntra,
+} from "../../microsoft/testing/fake-entra.ts";
 import { LOG_ANALYTICS_SCOPE, logAnalyticsRoute, WORKSPACE_ID } from "./fake-log-analytics.ts";
 import { fixtureIncidents, tablesOf, type SeedIncident } from "./seed.ts";
 

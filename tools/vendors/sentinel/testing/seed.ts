@@ -6,7 +6,7 @@
  */
 import { FIXTURE } from "../../../lab/testing/fixture.ts";
 import type { Alert, Observable, SiemEvent } from "../../../types.ts";
-import type { KqlTable } from "./kql-engine.ts";
+import type { KqlTable } from "../../microsoft/testing/kql-engine.ts";
 
 export interface SeedIncident {
   name: string;
