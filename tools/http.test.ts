@@ -201,6 +201,10 @@ describe("createHttpClient", () => {
     const error = await failure(http.json({ path: "/slow", schema: okSchema, signal: controller.signal }));
     expect([error.code, error.message]).toEqual(["TIMEOUT", "acme: GET /slow: cancelled"]);
     expect(server.requests).toHaveLength(1);
+    const late = await failure(
+      http.json({ path: "/slow", schema: okSchema, signal: AbortSignal.timeout(20) }),
+    );
+    expect([late.code, late.message]).toEqual(["TIMEOUT", "acme: GET /slow: the caller's time limit passed"]);
   });
 
   it("reads text and NDJSON answers", async () => {

@@ -119,6 +119,14 @@ function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Why a caller's signal stopped a request: its own deadline (AbortSignal.timeout) or a cancel. */
+function stoppedBy(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof DOMException && reason.name === "TimeoutError"
+    ? "the caller's time limit passed"
+    : "cancelled";
+}
+
 function oneLine(text: string, max = 240): string {
   const line = text.replace(/\s+/g, " ").trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
@@ -225,7 +233,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       });
       text = await response.text();
     } catch (error) {
-      if (request.signal?.aborted) throw fail("TIMEOUT", what, "cancelled");
+      if (request.signal?.aborted) throw fail("TIMEOUT", what, stoppedBy(request.signal));
       if (timeout.aborted)
         return { error: fail("TIMEOUT", what, `no answer within ${timeoutMs} ms`), waitMs: undefined };
       const reason =
@@ -296,7 +304,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       try {
         await sleep(Math.round(delay), request.signal);
       } catch {
-        throw fail("TIMEOUT", what, "cancelled");
+        throw fail("TIMEOUT", what, request.signal ? stoppedBy(request.signal) : "cancelled");
       }
     }
   }
