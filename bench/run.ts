@@ -1,6 +1,6 @@
 /**
  * npm run bench: offline triage of every lab alert, per-alert latency (median, p99), with the SQLite
- * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email and batch benchmarks
+ * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email, slow-tools and batch benchmarks
  * (bench/batch.ts runs alone too).
  */
 import { mkdtempSync, rmSync } from "node:fs";
