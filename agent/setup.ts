@@ -20,10 +20,10 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { Reasoner } from "./reasoners/types.ts";
 import type { TriageRuntime } from "./run-triage.ts";
 import type { Toolset } from "../tools/types.ts";
-import { createToolset, type ComposedToolset } from "../tools/registry.ts";
+import { createToolset, namedVendors, type ComposedToolset } from "../tools/registry.ts";
 import type { IntelCacheStore } from "../tools/intel.ts";
 import type { VendorModule, VendorContext } from "../tools/vendors/types.ts";
-import { vendorModules } from "../tools/vendors/index.ts";
+import { loadVendorModules, vendorNames } from "../tools/vendors/index.ts";
 import { SqliteIntelCache } from "../memory/intel-cache.ts";
 
 export interface OpenedRuntime {
@@ -60,7 +60,7 @@ function deferredIntelCache(): IntelCacheStore & { bind(store: IntelCacheStore):
  * The configured tools: each port from the lab or a vendor. The lab database is opened only when a port
  * uses it. Throws TriageError BAD_INPUT for a configuration mistake, before anything is written.
  */
-export function composeTools(
+export async function composeTools(
   config: TriageConfig,
   options: {
     now: () => Date;
@@ -68,13 +68,15 @@ export function composeTools(
     modules?: readonly VendorModule[];
     http?: VendorContext["http"];
   },
-): ComposedToolset {
+): Promise<ComposedToolset> {
+  const modules = options.modules ?? (await loadVendorModules(namedVendors(config.integrations)));
   return createToolset(config.integrations, {
     lab: () => {
       const lab = openLab(config.labDatabasePath, { seed: config.labSeed });
       return { ...createLabToolset(lab, { now: options.now }), close: () => lab.close() };
     },
-    modules: options.modules ?? vendorModules,
+    modules,
+    knownVendors: vendorNames,
     context: { env: config.env, now: options.now, ...(options.http ? { http: options.http } : {}) },
     ...(options.intelCache ? { intelCache: options.intelCache } : {}),
   });
@@ -112,7 +114,7 @@ export async function openRuntime(
   const policy = loadPolicy(config.policyPath);
   const now = options.now ?? (() => new Date());
   const intelCache = deferredIntelCache();
-  const composed = composeTools(config, {
+  const composed = await composeTools(config, {
     now,
     intelCache,
     ...(options.modules ? { modules: options.modules } : {}),

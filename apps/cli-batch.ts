@@ -11,7 +11,6 @@ import { runBatch, type BatchProgress, type BatchSummary } from "./batch.ts";
 import { EXIT, fail, print, printJson } from "./output.ts";
 import { createProgressReporter } from "./progress.ts";
 import { checkCron, runScheduledBatch, startSchedule, type ScheduledRun } from "./schedule.ts";
-import { postBatchDigest } from "./slack/digest.ts";
 
 interface Shared {
   addCommon: (command: Command) => Command;
@@ -63,6 +62,8 @@ function digestPoster(
   const slackApiUrl = env.SLACK_API_URL;
   return async (summary) => {
     try {
+      // Bolt's Web API client is loaded only when a digest is posted.
+      const { postBatchDigest } = await import("./slack/digest.ts");
       await postBatchDigest({ token, channel, summary, ...(slackApiUrl ? { slackApiUrl } : {}) });
     } catch (error) {
       fail(0, `digest not posted to ${channel}: ${describeError(error)}`);

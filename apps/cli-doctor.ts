@@ -30,7 +30,7 @@ export async function runDoctor(
   options: { modules?: readonly VendorModule[]; http?: VendorContext["http"] } = {},
 ): Promise<DoctorLine[]> {
   const config = loadConfig(overrides);
-  const composed = composeTools(config, { now: () => new Date(), ...options });
+  const composed = await composeTools(config, { now: () => new Date(), ...options });
   try {
     const lines: DoctorLine[] = [];
     if (composed.usesLab) {

@@ -3,8 +3,6 @@ import type { Command } from "commander";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
 import { openRuntime } from "../agent/setup.ts";
 import { openCaseDatabase } from "../memory/db.ts";
-import { createSlackBot } from "./slack/bot.ts";
-import { SlackCardStore } from "./slack/card-store.ts";
 import { DEFAULT_PORT, loadSlackSettings } from "./slack/settings.ts";
 import { EXIT, print } from "./output.ts";
 
@@ -36,6 +34,11 @@ async function slackCommand(options: Options, overrides: Shared["overrides"]): P
   // A second connection to the case database for the card table; WAL and the busy timeout make it safe.
   const db = openCaseDatabase(config.databasePath);
   try {
+    // Bolt is loaded only when the bot runs: it costs every other command ~0.4 s of start-up.
+    const [{ createSlackBot }, { SlackCardStore }] = await Promise.all([
+      import("./slack/bot.ts"),
+      import("./slack/card-store.ts"),
+    ]);
     const bot = createSlackBot(opened, settings, {
       cards: new SlackCardStore(db, { now: () => new Date() }),
     });

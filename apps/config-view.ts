@@ -3,7 +3,7 @@
  * left out; each secret a configured vendor reads is named with whether it is set.
  */
 import type { TriageConfig } from "../agent/config.ts";
-import { vendorModules } from "../tools/vendors/index.ts";
+import { loadVendorModules } from "../tools/vendors/index.ts";
 
 /** Values of keys ending in `Env` (the names of secret variables), at any depth of a parsed vendor block. */
 function secretNames(value: unknown, found: string[] = []): string[] {
@@ -16,8 +16,9 @@ function secretNames(value: unknown, found: string[] = []): string[] {
   return found;
 }
 
-export function configView(config: TriageConfig): Record<string, unknown> {
+export async function configView(config: TriageConfig): Promise<Record<string, unknown>> {
   const { env, ...rest } = config;
+  const vendorModules = await loadVendorModules(Object.keys(config.integrations.vendors));
   const secrets: Record<string, "set" | "missing"> = {};
   for (const [name, block] of Object.entries(config.integrations.vendors)) {
     const parsed = vendorModules.find((m) => m.name === name)?.configSchema.safeParse(block);

@@ -169,8 +169,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   );
 
   addCommon(program.command("config").description("the effective configuration, secrets masked")).action(
-    (options: CommonOptions) => {
-      const shown = configView(loadConfig(overrides(options)));
+    async (options: CommonOptions) => {
+      const shown = await configView(loadConfig(overrides(options)));
       if (options.json) printJson(shown);
       else print(JSON.stringify(shown, null, 2));
       setExit(EXIT.ok);

@@ -59,6 +59,8 @@ export interface ToolsetOptions {
   /** The lab's toolset, built only when some port uses the lab. */
   lab: () => Toolset;
   modules: readonly VendorModule[];
+  /** Every vendor name that exists, for the message naming an unknown one (default: the modules'). */
+  knownVendors?: readonly string[];
   context: VendorContext;
   intelCache?: IntelCacheStore;
 }
@@ -84,6 +86,12 @@ function bad(message: string): TriageError {
   return new TriageError("BAD_INPUT", `integrations: ${message}`);
 }
 
+/** Every vendor the configuration names, for any port or with a settings block. */
+export function namedVendors(integrations: Integrations): string[] {
+  const chosen = Object.values(portChoices(integrations)).flat();
+  return [...new Set([...chosen, ...Object.keys(integrations.vendors)])].filter((name) => name !== LAB);
+}
+
 /** The vendors each port uses, after defaults: a port's own choice, and actions from the acting ports. */
 export function portChoices(integrations: Integrations): Record<PortName, string[]> {
   const acting = [integrations.edr, integrations.mail, integrations.identity];
@@ -101,7 +109,7 @@ export function portChoices(integrations: Integrations): Record<PortName, string
 function buildVendor(name: string, integrations: Integrations, options: ToolsetOptions): VendorInstance {
   const module = options.modules.find((m) => m.name === name);
   if (!module) {
-    const known = [LAB, ...options.modules.map((m) => m.name)].join(", ");
+    const known = [LAB, ...(options.knownVendors ?? options.modules.map((m) => m.name))].join(", ");
     throw bad(`unknown vendor ${name}; known: ${known}`);
   }
   if (!(name in integrations.vendors))

@@ -1,27 +1,31 @@
-/** Every vendor integration soc-triage ships, by the name the config file uses. */
-import { abuseipdbVendor } from "./abuseipdb/index.ts";
-import { crowdstrikeVendor } from "./crowdstrike/index.ts";
-import { defenderVendor } from "./defender/index.ts";
-import { elasticVendor } from "./elastic/index.ts";
-import { entraVendor } from "./entra/index.ts";
-import { gmailVendor } from "./gmail/index.ts";
-import { graphVendor } from "./graph/index.ts";
-import { sentinelVendor } from "./sentinel/index.ts";
-import { splunkVendor } from "./splunk/index.ts";
+/**
+ * Every vendor integration soc-triage ships, by the name the config file uses. Each is imported only when
+ * a configuration names it, so a run on the lab loads none of them.
+ */
 import type { VendorModule } from "./types.ts";
-import { urlhausVendor } from "./urlhaus/index.ts";
-import { virustotalVendor } from "./virustotal/index.ts";
 
-export const vendorModules: readonly VendorModule[] = [
-  splunkVendor,
-  elasticVendor,
-  sentinelVendor,
-  defenderVendor,
-  crowdstrikeVendor,
-  graphVendor,
-  gmailVendor,
-  entraVendor,
-  virustotalVendor,
-  abuseipdbVendor,
-  urlhausVendor,
-];
+const loaders: Record<string, () => Promise<VendorModule>> = {
+  splunk: async () => (await import("./splunk/index.ts")).splunkVendor,
+  elastic: async () => (await import("./elastic/index.ts")).elasticVendor,
+  sentinel: async () => (await import("./sentinel/index.ts")).sentinelVendor,
+  defender: async () => (await import("./defender/index.ts")).defenderVendor,
+  crowdstrike: async () => (await import("./crowdstrike/index.ts")).crowdstrikeVendor,
+  graph: async () => (await import("./graph/index.ts")).graphVendor,
+  gmail: async () => (await import("./gmail/index.ts")).gmailVendor,
+  entra: async () => (await import("./entra/index.ts")).entraVendor,
+  virustotal: async () => (await import("./virustotal/index.ts")).virustotalVendor,
+  abuseipdb: async () => (await import("./abuseipdb/index.ts")).abuseipdbVendor,
+  urlhaus: async () => (await import("./urlhaus/index.ts")).urlhausVendor,
+};
+
+/** The names of every shipped vendor. */
+export const vendorNames: readonly string[] = Object.keys(loaders);
+
+/** The modules of the named vendors that exist; names no vendor has are left to the registry to refuse. */
+export async function loadVendorModules(names: Iterable<string>): Promise<VendorModule[]> {
+  const wanted = [...new Set(names)].flatMap((name) => {
+    const load = loaders[name];
+    return load ? [load()] : [];
+  });
+  return Promise.all(wanted);
+}
