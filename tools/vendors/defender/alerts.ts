@@ -11,6 +11,7 @@ import type { Alert, AlertSource, AlertSummary, Observable } from "../../types.t
 import { classifyAlert, normalizeSeverity, type AlertKind } from "../classify.ts";
 import { collectPages } from "../microsoft/common.ts";
 import { evidenceSchema, flaggedProcess, observablesOf } from "./evidence.ts";
+import { queryInstant } from "../time.ts";
 
 const text = z.string().nullish().catch(null);
 
@@ -148,14 +149,7 @@ export function createDefenderAlerts(options: {
     name: vendor,
     async listAlerts(query, call) {
       const limit = query.limit ?? DEFAULT_LIMIT;
-      let after: number | undefined;
-      if (query.since !== undefined) {
-        after = Date.parse(query.since);
-        if (Number.isNaN(after))
-          throw new ToolError("BAD_INPUT", `${vendor}: since is not an ISO 8601 timestamp: ${query.since}`, {
-            vendor,
-          });
-      }
+      const after = query.since === undefined ? undefined : queryInstant(query.since, "since", vendor);
       // Strictly after `since` at millisecond precision, the precision of our timestamps and watermarks.
       const filter =
         after === undefined ? undefined : `alertCreationTime ge ${new Date(after + 1).toISOString()}`;

@@ -22,6 +22,7 @@ import {
   processCondition,
   processSource,
 } from "./process-tree.ts";
+import { queryInstant as instant } from "../time.ts";
 
 const HOUR = 3_600_000;
 const MAX_DETECTIONS = 1000;
@@ -70,13 +71,6 @@ export function createProcessResolver(vendor: string, http: () => HttpClient): P
     }
     return resolved;
   };
-}
-
-function instant(value: string, name: string, vendor: string): number {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms))
-    throw new ToolError("BAD_INPUT", `${vendor}: ${name} is not an ISO 8601 timestamp: ${value}`, { vendor });
-  return ms;
 }
 
 export function createDefenderEdr(options: {

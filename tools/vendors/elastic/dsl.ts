@@ -10,6 +10,7 @@ import { ToolError } from "../../errors.ts";
 import type { SiemFilter, SiemQuery } from "../../types.ts";
 import { VENDOR, type DatasetConfig } from "./config.ts";
 import type { FieldKind, FieldKinds } from "./field-caps.ts";
+import { queryInstant } from "../time.ts";
 
 export type Dsl = Record<string, unknown>;
 
@@ -26,12 +27,7 @@ export function isNumeric(value: string): boolean {
 
 /** UTC ISO 8601 of a bound; the query schema has already checked it is a timestamp. */
 export function utcInstant(value: string, name: string): string {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms))
-    throw new ToolError("BAD_INPUT", `${VENDOR}: ${name} is not an ISO 8601 timestamp: ${value}`, {
-      vendor: VENDOR,
-    });
-  return new Date(ms).toISOString();
+  return new Date(queryInstant(value, name, VENDOR)).toISOString();
 }
 
 /** The configured dataset filter: term for one value, terms for several. */

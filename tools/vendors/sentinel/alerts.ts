@@ -11,6 +11,7 @@ import type { Alert, AlertSource, AlertSummary } from "../../types.ts";
 import { classifyAlert, normalizeSeverity, type AlertKind } from "../classify.ts";
 import { collectPages } from "../microsoft/common.ts";
 import { entitySchema, readEntities, type EntityFacts } from "./entities.ts";
+import { queryInstant } from "../time.ts";
 
 const strings = z.array(z.string()).nullish().catch(null);
 
@@ -122,14 +123,7 @@ export function createSentinelAlerts(options: {
     name: vendor,
     async listAlerts(query, call) {
       const limit = query.limit ?? DEFAULT_LIMIT;
-      let after: number | undefined;
-      if (query.since !== undefined) {
-        after = Date.parse(query.since);
-        if (Number.isNaN(after))
-          throw new ToolError("BAD_INPUT", `${vendor}: since is not an ISO 8601 timestamp: ${query.since}`, {
-            vendor,
-          });
-      }
+      const after = query.since === undefined ? undefined : queryInstant(query.since, "since", vendor);
       // "Strictly after since" at the millisecond precision of our timestamps (and of stored watermarks):
       // an incident created within since's millisecond was already listed.
       const from = after === undefined ? undefined : new Date(after + 1).toISOString();

@@ -9,16 +9,10 @@ import type { SiemEvent, SiemQuery, SiemSearch } from "../../types.ts";
 import { kqlCondition, kqlDatetime, kqlName } from "../microsoft/kql.ts";
 import { runLogAnalyticsQuery } from "./log-analytics.ts";
 import { resolveTable, type DatasetsConfig } from "./siem-tables.ts";
+import { queryInstant as instant } from "../time.ts";
 
 const TIME = "@timestamp";
 const ID = "@id";
-
-function instant(value: string, name: string, vendor: string): number {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms))
-    throw new ToolError("BAD_INPUT", `${vendor}: ${name} is not an ISO 8601 timestamp: ${value}`, { vendor });
-  return ms;
-}
 
 /**
  * The KQL of a query, and the `timespan` that narrows the scan; null when a filter can never match (a
