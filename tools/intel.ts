@@ -2,6 +2,7 @@
  * Threat intel from several vendors as one port, and a cache in front of each vendor so a repeated
  * observable costs no quota until its entry expires.
  */
+import { domainToASCII } from "node:url";
 import { describeError, ToolError } from "./errors.ts";
 import { intelVerdictSchema, type IntelVerdict, type Observable, type ThreatIntel } from "./types.ts";
 
@@ -13,6 +14,18 @@ const RANK: Record<IntelVerdict["verdict"], number> = {
   suspicious: 2,
   malicious: 3,
 };
+
+const HOSTNAME =
+  /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+
+/** A domain in the form intel services key it (lower case, punycode, no trailing dot), or null if not one. */
+export function lookupDomain(value: string): string | null {
+  const name = value.trim().replace(/\.$/, "");
+  // domainToASCII stops at "/", "?" or "#" and returns the part before; anything but label characters is refused first.
+  if (!/^[\p{L}\p{N}._-]+$/u.test(name)) return null;
+  const ascii = domainToASCII(name);
+  return HOSTNAME.test(ascii) ? ascii : null;
+}
 
 /** "Nothing known" from one source, echoing the observable, with the source's reason. */
 export function unknownVerdict(observable: Lookup, source: string, detail: string): IntelVerdict {

@@ -8,7 +8,6 @@
  * `unknown_auth_key` is AUTH_FAILED even on HTTP 200; any other status is BAD_RESPONSE.
  */
 import { isIP } from "node:net";
-import { domainToASCII } from "node:url";
 import { z } from "zod";
 import { ToolError } from "../../errors.ts";
 import type { HttpClient } from "../../http.ts";
@@ -22,7 +21,7 @@ import {
   urlAnswerSchema,
   urlVerdict,
 } from "./verdict.ts";
-import { unknownVerdict } from "../../intel.ts";
+import { lookupDomain, unknownVerdict } from "../../intel.ts";
 
 type Lookup = Pick<Observable, "type" | "value">;
 
@@ -36,18 +35,6 @@ export const URLHAUS_COVERS = [
 
 type Query = { kind: "url" | "host" | "payload"; path: string; form: Record<string, string> };
 
-const HOSTNAME =
-  /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
-
-/** A domain as URLhaus keys hosts (lower case, punycode, no trailing dot), or null if not one. */
-export function normalizeDomain(value: string): string | null {
-  const name = value.trim().replace(/\.$/, "");
-  // domainToASCII stops at "/", "?" or "#" and returns the part before; anything but label characters is refused first.
-  if (!/^[\p{L}\p{N}._-]+$/u.test(name)) return null;
-  const ascii = domainToASCII(name);
-  return HOSTNAME.test(ascii) ? ascii : null;
-}
-
 /** The query for an observable, or why URLhaus cannot answer it. */
 export function queryOf(observable: Lookup): Query | { skip: string } {
   const value = observable.value.trim();
@@ -57,7 +44,7 @@ export function queryOf(observable: Lookup): Query | { skip: string } {
         ? { kind: "url", path: "/url/", form: { url: value } }
         : { skip: "not a URL" };
     case "domain": {
-      const host = normalizeDomain(value);
+      const host = lookupDomain(value);
       return host ? { kind: "host", path: "/host/", form: { host } } : { skip: "not a domain name" };
     }
     case "ip": {

@@ -9,13 +9,12 @@
  * combined intel port names the failure and its cache does not keep a verdict that was never given.
  */
 import { isIP } from "node:net";
-import { domainToASCII } from "node:url";
 import { isToolError } from "../../errors.ts";
 import type { HttpClient } from "../../http.ts";
 import type { CallOptions, IntelVerdict, Observable, ObservableType, ThreatIntel } from "../../types.ts";
 import { VENDOR } from "./client.ts";
 import { toIntelVerdict, vtObjectSchema, type VtScoring } from "./verdict.ts";
-import { unknownVerdict } from "../../intel.ts";
+import { lookupDomain, unknownVerdict } from "../../intel.ts";
 
 type Lookup = Pick<Observable, "type" | "value">;
 
@@ -28,18 +27,6 @@ export const VIRUSTOTAL_COVERS = [
 ] as const satisfies readonly ObservableType[];
 
 const HASH = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/;
-const HOSTNAME =
-  /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
-
-/** A domain in the form VirusTotal keys it (lower case, punycode, no trailing dot), or null if not one. */
-export function normalizeDomain(value: string): string | null {
-  const name = value.trim().replace(/\.$/, "");
-  // domainToASCII stops at "/", "?" or "#" and returns the part before; anything but label characters is refused first.
-  if (!/^[\p{L}\p{N}._-]+$/u.test(name)) return null;
-  const ascii = domainToASCII(name);
-  return HOSTNAME.test(ascii) ? ascii : null;
-}
-
 /** VirusTotal's URL identifier: the URL in base64url without padding (Node's base64url has none). */
 export function urlId(url: string): string {
   return Buffer.from(url, "utf8").toString("base64url");
@@ -54,7 +41,7 @@ export function objectPath(observable: Lookup): { path: string } | { skip: strin
         ? { path: `/ip_addresses/${encodeURIComponent(value.toLowerCase())}` }
         : { skip: "not an IP address" };
     case "domain": {
-      const domain = normalizeDomain(value);
+      const domain = lookupDomain(value);
       return domain ? { path: `/domains/${domain}` } : { skip: "not a domain name" };
     }
     case "url":
