@@ -10,12 +10,18 @@ export const manifestLineSchema = z
     label: z.enum(["malicious", "benign"]),
     sha256: z.string().optional(),
     class: z.string().optional(),
+    source: z.string().optional(),
+    date: z.string().optional(),
   })
   .loose();
 
 export interface CorpusMessage {
   file: string;
   label: "malicious" | "benign";
+  /** Where the message comes from (the manifest's `source`), for per-source figures. */
+  source?: string;
+  /** The manifest's date of the message, when it gives one (for splits by era, never a feature). */
+  date?: string;
   raw: string;
 }
 
@@ -44,7 +50,13 @@ export function readCorpus(dir: string): CorpusMessage[] {
     if (!existsSync(path))
       throw new TriageError("BAD_INPUT", `${manifest}:${index + 1}: file ${parsed.data.file} not found`);
     // latin1 keeps every byte: 8-bit messages without a charset survive to the MIME parser unchanged.
-    out.push({ file: parsed.data.file, label: parsed.data.label, raw: readFileSync(path, "latin1") });
+    out.push({
+      file: parsed.data.file,
+      label: parsed.data.label,
+      ...(parsed.data.source ? { source: parsed.data.source } : {}),
+      ...(parsed.data.date ? { date: parsed.data.date } : {}),
+      raw: readFileSync(path, "latin1"),
+    });
   });
   if (!out.length) throw new TriageError("BAD_INPUT", `${manifest} lists no messages`);
   return out;

@@ -16,7 +16,8 @@ import { writeEmailReport } from "./report.ts";
 import { trainEmailModel } from "./train.ts";
 
 const CORPUS = join(projectRoot, "..", "shared", "datasets", "email");
-const haveCorpus = existsSync(join(CORPUS, "manifest.jsonl"));
+const BUSINESS = join(projectRoot, "..", "shared", "datasets", "email-business");
+const haveCorpus = existsSync(join(CORPUS, "manifest.jsonl")) && existsSync(join(BUSINESS, "manifest.jsonl"));
 if (!haveCorpus)
   console.warn(
     `skipping the real-mail corpus tests: ${CORPUS} is not present (it sits beside the project in CI)`,
@@ -71,7 +72,7 @@ describe("shipped email model", () => {
   });
 
   it.skipIf(!haveCorpus)("is reproduced exactly by `npm run train`", async () => {
-    const retrained = await trainEmailModel(CORPUS);
+    const retrained = await trainEmailModel([CORPUS, BUSINESS]);
     expect(retrained).toEqual(emailModelSchema.parse(JSON.parse(readFileSync(EMAIL_MODEL_PATH, "utf8"))));
   });
 

@@ -4,7 +4,8 @@
  * only messages it was not trained on; a 5-fold cross-validation over the whole corpus (a fresh model per
  * fold) gives a second, larger-sample estimate.
  */
-import { contributions, predict } from "../../agent/reasoners/offline/model/logistic.ts";
+import { contributions } from "../../agent/reasoners/offline/model/logistic.ts";
+import { emailProbability } from "../../tools/analyzers/email/model-signals.ts";
 import { loadEmailModel } from "../../agent/reasoners/offline/model/email-model.ts";
 import { readCorpus } from "./corpus.ts";
 import {
@@ -20,7 +21,7 @@ import {
 import { prepareMessage, type View } from "./pipeline.ts";
 import { sha256 } from "./split.ts";
 import { quantile } from "../stats.ts";
-import { outOfFold, TRAIN_SEED } from "./train.ts";
+import { outOfFoldPlain, TRAIN_SEED } from "./train.ts";
 
 export interface ViewMetrics {
   n: number;
@@ -115,6 +116,7 @@ export async function evaluateEmailCorpus(
     file: string;
     y: 0 | 1;
     headline: Record<string, number>;
+    p: number;
     raw: Record<string, number>;
     heldOut: boolean;
   }> = [];
@@ -122,21 +124,22 @@ export async function evaluateEmailCorpus(
   for (const m of corpus) {
     const started = performance.now();
     const headline = await prepareMessage(m.raw, "headline");
-    predict(shipped.model, headline.vector);
+    emailProbability(shipped.model, headline.vector, headline.signals);
     times.push(performance.now() - started);
     rows.push({
       file: m.file,
       y: m.label === "malicious" ? 1 : 0,
       headline: headline.vector,
+      p: emailProbability(shipped.model, headline.vector, headline.signals),
       raw: (await prepareMessage(m.raw, "raw")).vector,
       heldOut: !trained.has(sha256(m.raw)),
     });
   }
   const heldOut = rows.filter((r) => r.heldOut);
-  const scored = heldOut.map((r) => ({ label: r.y, p: predict(shipped.model, r.headline) }));
+  const scored = heldOut.map((r) => ({ label: r.y, p: r.p }));
   const headline = metricsOf(scored, shipped.thresholds);
   const cv = (view: View) => {
-    const oof = outOfFold(
+    const oof = outOfFoldPlain(
       rows.map((r) => ({ x: view === "headline" ? r.headline : r.raw, y: r.y, hash: "" })),
       5,
       TRAIN_SEED,

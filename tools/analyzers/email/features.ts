@@ -16,7 +16,7 @@ const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
 /** Word families of fraud that are not tied to one era or one mail system. */
 const LEXICONS: Record<string, RegExp> = {
   advance_fee:
-    /\b(inheritance|beneficiary|next of kin|million (us )?dollars|funds? transfer|investment (proposal|proposition)|donation|dying|late husband|barrister|compensation fund|consignment|diplomat)\b/gi,
+    /\b(inheritance|beneficiary|next of kin|million (us )?dollars|funds? transfer|investment (proposal|proposition)|donation|dying|late husband|barrister|compensation fund|consignment|diplomat|\d+(\.\d+)? ?(m|mn|million|billion) ?(usd|us\$|dollars|euros?|eur|gbp|pounds)|(usd|us\$|eur) ?\d+(\.\d+)? ?(m|mn|million)|roi|reinvest\w*|asset funds?|business proposal|confidential (client|transaction|business))\b/gi,
   romance:
     /\b(my (love|dear|darling)|handsome|beautiful|lonely|lovely|sweetheart|kisses|single (woman|lady)|want to (talk|chat|meet))\b/gi,
   prize:
@@ -31,12 +31,33 @@ const LEXICONS: Record<string, RegExp> = {
     /\b(viagra|cialis|pharmacy|pills|weight loss|loan approved|credit score|debt relief|casino|bonus)\b/gi,
 };
 
-function visibleText(facts: EmailFacts): string {
-  return (facts.text || facts.html.replace(/<style[\s\S]*?<\/style>/gi, " ").replace(/<[^>]*>/g, " ")).slice(
-    0,
-    200_000,
-  );
+/** Text a reader sees. A text part that is only a placeholder ("your client does not support HTML") yields to the HTML. */
+export function visibleText(facts: EmailFacts): string {
+  const fromHtml = () =>
+    facts.html
+      .slice(0, 1_000_000)
+      .replace(/<style[\s\S]*?<\/style>/gi, " ")
+      .replace(/<[^>]*>/g, " ");
+  if (!facts.text) return fromHtml().slice(0, 200_000);
+  if (facts.html && facts.text.trim().length < 200) {
+    const html = fromHtml();
+    if (html.replace(/\s+/g, " ").trim().length > 3 * facts.text.trim().length) return html.slice(0, 200_000);
+  }
+  return facts.text.slice(0, 200_000);
 }
+
+/**
+ * A real conversation carries its history: Outlook's and Notes' original-message and forwarded blocks,
+ * "On … wrote:", or quoted lines. Scams that fake a reply put "RE:" in the subject and nothing below.
+ */
+const THREAD_MARKERS =
+  /^\s*(-{2,}\s*original message\s*-{2,}|-{5,}\s*forwarded by\b|-{2,}\s*forwarded message\s*-{2,}|begin forwarded message:|from:\s.{1,200}\n\s*sent:\s)/im;
+function hasThreadHistory(text: string): boolean {
+  return THREAD_MARKERS.test(text) || count(text, /^>/gm) >= 2 || /\bwrote:\s*$/m.test(text);
+}
+
+/** An identifier-like token in a subject ("ID-rnfMK79Ucd1l2o", "#A7F9K2X1"): mass mailers personalise this way. */
+const SUBJECT_TOKEN = /(?:^|[\s:#-])(?=[A-Za-z0-9]{8,}\b)(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{8,}\b/;
 
 export function contentFeatures(facts: EmailFacts): FeatureVector {
   const text = visibleText(facts);
@@ -48,6 +69,8 @@ export function contentFeatures(facts: EmailFacts): FeatureVector {
   const letters = text.replace(/[^A-Za-z]/g, "");
   const words = text.split(/\s+/).filter(Boolean).length;
   const displayName = facts.from?.name ?? "";
+  const thread = hasThreadHistory(text);
+  const reply = /^\s*(re|fw|fwd|aw|tr|wg)\s*:/i.test(subject);
   return {
     "content.links": logScale(facts.links.length, 100),
     "content.link_domains": logScale(linkDomains.length, 30),
@@ -70,9 +93,10 @@ export function contentFeatures(facts: EmailFacts): FeatureVector {
       : 0,
     "content.html_only": facts.html && !facts.hasPlainPart ? 1 : 0,
     "content.image_heavy": count(html, /<img\b/gi) > 0 && words < 60 ? 1 : 0,
-    "content.text_length": logScale(words, 5000),
-    "content.quoted_reply": count(text, /^>/gm) >= 2 || /\bwrote:\s*$/m.test(text) ? 1 : 0,
-    "content.subject_reply": /^\s*(re|fw|fwd|aw)\s*:/i.test(subject) ? 1 : 0,
+    "content.quoted_reply": thread ? 1 : 0,
+    "content.subject_reply": reply ? 1 : 0,
+    "content.subject_token": SUBJECT_TOKEN.test(subject) ? 1 : 0,
+    "content.display_name_digits": /\d{4,}/.test(displayName) ? 1 : 0,
     "content.subject_caps":
       subject.replace(/[^A-Za-z]/g, "").length > 8 && subject === subject.toUpperCase() ? 1 : 0,
     "content.subject_encoded": /[^\x20-\x7e]/.test(subject) ? 1 : 0,
@@ -132,9 +156,15 @@ export function contentFeatures(facts: EmailFacts): FeatureVector {
   };
 }
 
-/** The full vector: findings present (1) plus the content measurements. */
+/** Words the message uses (subject and the first 20,000 characters a reader sees), once each. */
+export function wordFeatures(facts: EmailFacts): FeatureVector {
+  const text = `${facts.subject}\n${visibleText(facts).slice(0, 20_000)}`.toLowerCase();
+  return Object.fromEntries([...new Set(text.match(/[a-z]{3,20}/g) ?? [])].map((w) => [`word.${w}`, 1]));
+}
+
+/** The full vector: findings present (1), the content measurements and the words. */
 export function emailFeatureVector(facts: EmailFacts, signals: readonly Signal[]): FeatureVector {
-  const vector = contentFeatures(facts);
+  const vector = { ...contentFeatures(facts), ...wordFeatures(facts) };
   for (const s of signals) vector[`finding.${s.id}`] = 1;
   return vector;
 }

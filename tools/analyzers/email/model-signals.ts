@@ -1,9 +1,11 @@
 /**
- * Applies the trained email model to a message's findings and content features. Findings the model was
- * trained on take its learned weight; findings it could not learn from the corpus (authentication, intel,
- * gateway history, our own domains and simulation vendor: the headline view hides or lacks them) keep the
- * analysts' hand-set weight; content measurements become findings of their own so the verdict lists
- * everything that moved it.
+ * Applies the trained email model to a message's findings and content features. Findings the model learned
+ * (content-borne cues the corpora show often, each learned under a prior centred on the analysts' weight and
+ * never past zero) take the learned weight; every other finding acts outside the model with the analysts'
+ * weight: the high-precision ones the corpora rarely or never show (BEC, look-alikes of our partners,
+ * protected people, callback scams, risky attachments) and those that need tools or configuration the
+ * corpora lack (authentication, intel, history, our own domains). Content measurements become findings of
+ * their own so the verdict lists everything that moved it; the wording model's many small pushes are one.
  */
 import type { LogisticModel } from "../../../agent/reasoners/offline/model/logistic.ts";
 import { signal, type Signal } from "../signal.ts";
@@ -81,9 +83,38 @@ export function modelSignals(
       }),
     );
   }
+  let wording = 0;
+  let words = 0;
+  for (const [name, value] of Object.entries(vector)) {
+    if (!name.startsWith("word.") || value === 0) continue;
+    const push = (model.weights[name] ?? 0) * value;
+    if (push === 0) continue;
+    wording += push;
+    words++;
+  }
+  if (words)
+    content.push(
+      signal(
+        "email.content.wording",
+        wording > 0 ? "Wording typical of fraud" : "Wording typical of ordinary business mail",
+        wording,
+        [messageEvidenceId],
+        { detail: `${words} word(s) the model weighs` },
+      ),
+    );
   if (smallCount)
     content.push(
       signal("email.content.minor", `${smallCount} minor content cues`, small, [messageEvidenceId]),
     );
   return [...learned, ...content];
+}
+
+/** P(malicious) exactly as the playbook scores a message before tools and memory add their findings. */
+export function emailProbability(
+  model: LogisticModel,
+  vector: FeatureVector,
+  signals: readonly Signal[],
+): number {
+  const logit = modelSignals(model, vector, signals, "-").reduce((sum, s) => sum + s.weight, model.bias);
+  return 1 / (1 + Math.exp(-Math.max(-40, Math.min(40, logit))));
 }

@@ -16,6 +16,8 @@ export const emailModelSchema = z.object({
     n: z.number().int(),
     trainN: z.number().int(),
     heldOutN: z.number().int(),
+    /** Per source (the manifest's `source`): messages, and how many of them the weights were fitted on. */
+    sources: z.record(z.string(), z.object({ n: z.number().int(), trainN: z.number().int() })).optional(),
   }),
   model: logisticModelSchema,
   /** P(malicious) at or above `malicious` is malicious; at or below `benign` is benign; between, suspicious. */
