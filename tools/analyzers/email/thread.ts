@@ -4,7 +4,13 @@
  * correspondent's domain and answer the thread, usually with new payment instructions.
  */
 import { isBrandDomain } from "../brands.ts";
-import { findLookalike, isFreeMailDomain, registrableDomain, type LookalikeMatch } from "../domains.ts";
+import {
+  findLookalike,
+  isFreeMailDomain,
+  isSameOrSubdomain,
+  registrableDomain,
+  type LookalikeMatch,
+} from "../domains.ts";
 import { signal, type Signal } from "../signal.ts";
 import type { EmailContext } from "./context.ts";
 
@@ -41,6 +47,9 @@ export function threadHijackSignals(ctx: EmailContext, ev: string[]): Signal[] {
   const { facts } = ctx;
   const fromDomain = facts.from?.domain;
   if (!fromDomain || isFreeMailDomain(fromDomain) || isBrandDomain(fromDomain)) return [];
+  // Our own and our partners' real domains are who the look-alikes imitate, never the look-alike.
+  if ([...ctx.internalDomains, ...ctx.protectedDomains].some((d) => isSameOrSubdomain(fromDomain, d)))
+    return [];
   const text = facts.text || facts.html.replace(/<[^>]*>/g, " ");
   if (!looksLikeReply(facts.subject, text)) return [];
   const match = correspondentLookalike(ctx, fromDomain, text);
