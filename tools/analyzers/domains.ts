@@ -2,7 +2,7 @@
  * Domain comparisons: registrable domains, lookalikes of protected names, free-mail providers. Pure
  * functions over strings; no lookups.
  */
-import { domainToUnicode } from "node:url";
+import { domainToASCII, domainToUnicode } from "node:url";
 
 // Providers anyone can sign up to: a company claiming to mail from one of these is a red flag.
 const FREE_MAIL = new Set([
@@ -196,8 +196,12 @@ export function findLookalike(domain: string, protectedDomains: readonly string[
       return match("punycode", `${candidate} renders like ${target}`);
     if (label !== brand && label.replace(/-/g, "") === brand)
       return match("hyphenation", `${candidate} adds a hyphen to ${target}`);
-    if (label !== brand && skeleton(label) === skeleton(brand))
-      return match("homoglyph", `${candidate} swaps characters of ${target}`);
+    if (label !== brand && skeleton(label) === skeleton(brand)) {
+      // Show the wire form too: the analyst's tools and the registrar know the domain by it.
+      const ascii = domainToASCII(candidate);
+      const wire = ascii && ascii !== candidate ? ` (registered as ${ascii})` : "";
+      return match("homoglyph", `${candidate}${wire} swaps characters of ${target}`);
+    }
     if (label === brand) return match("tld_swap", `${candidate} is ${target} under another top-level domain`);
     const distance = levenshtein(label, brand);
     if (distance > 0 && distance <= (brand.length >= 8 ? 2 : 1))

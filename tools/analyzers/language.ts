@@ -47,7 +47,8 @@ const CUES: Record<LanguageCue, RegExp[]> = {
       "i",
     ),
     new RegExp(`\\b(new|updated|changed|different|alternate)\\s+${BANK_DETAILS}`, "i"),
-    /\b(has|have) changed (its|our|their) bank(s|ing)?\b/i,
+    /\b(has|have) (recently )?(changed|switched|moved) (its |our |their |my )?bank(s|ing)?\b/i,
+    /\b(send|make|direct|remit|pay|transfer)\w*\b[^.!?\n]{0,40}\bto (our|the|this|my) new (bank )?account\b/i,
     /\b(future|all|upcoming|outstanding) (payments?|invoices?|remittances?)\b[^.!?\n]{0,30}\b(must|should|to) be (sent|made|paid|remitted|directed)\b[^.!?\n]{0,20}\bnew\b/i,
   ],
   payroll_change: [
