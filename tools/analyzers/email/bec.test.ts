@@ -146,3 +146,35 @@ describe("callback phishing", () => {
     ).not.toContain("email.language.callback");
   });
 });
+
+describe("sender identity exemptions", () => {
+  it("does not call a brand's own other domain a look-alike, nor Reply-To its known sender a mismatch", async () => {
+    const raw = mail(
+      '"Robert Kane via DocuSign" <dse@docusign.net>',
+      "Please DocuSign: agreement",
+      "Robert Kane sent you a document to review and sign.",
+      [PASS, "Reply-To: Robert Kane <r.kane@whitmorekane.com>"],
+    );
+    const found = await ids(raw, { protectedDomains: [...ORG.protectedDomains, "docusign.com"] });
+    expect(found).not.toContain("email.sender.lookalike_domain");
+    expect(found).not.toContain("email.sender.reply_to_mismatch");
+  });
+
+  it("still flags Reply-To an unknown outside domain", async () => {
+    const raw = mail("Billing <billing@vendor.test>", "Invoice", "See attached.", [
+      PASS,
+      "Reply-To: x@elsewhere.test",
+    ]);
+    expect(await ids(raw)).toContain("email.sender.reply_to_mismatch");
+  });
+});
+
+describe("callback phishing without a dispute prompt", () => {
+  it("flags a renewal claimed in a brand's name the sender does not own", async () => {
+    const body =
+      "Your Norton Ultimate Plus plan is now active. Total Paid: $299.00. For any questions contact Norton Billing at +1 856-342-1241.";
+    expect(
+      await ids(mail("Billing <customer-service@markelliot.test>", "Order confirmation", body)),
+    ).toContain("email.language.callback");
+  });
+});
