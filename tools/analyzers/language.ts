@@ -17,9 +17,10 @@ export const LANGUAGE_CUES = [
 ] as const;
 export type LanguageCue = (typeof LANGUAGE_CUES)[number];
 
-// Where bank details live: "our bank account", "remittance information", "wire instructions".
+// Where bank details live: "our bank account", "remittance information", "wire instructions". Not "payment
+// details" or "account information": a card that expired at a SaaS vendor is updated with those words.
 const BANK_DETAILS =
-  "(?:bank(?:ing)?|remittance|payment|wire|ach|account)\\s+(?:account|details|information|info|instructions|records)";
+  "(?:(?:bank(?:ing)?|remittance|wire|ach)\\s+(?:account|details|information|info|instructions|records)|payment instructions|(?:beneficiary|receiving) account)";
 const PAY = "(?:direct deposit|payroll|pay ?check|salary)";
 
 const CUES: Record<LanguageCue, RegExp[]> = {

@@ -178,3 +178,13 @@ describe("callback phishing without a dispute prompt", () => {
     ).toContain("email.language.callback");
   });
 });
+
+describe("payment change, precisely", () => {
+  it("does not read a SaaS card update as a bank change", async () => {
+    const body =
+      "Your card has expired. Please update your payment details to avoid an interruption of service.";
+    expect(
+      await ids(mail("Billing <billing@saas.test>", "Update your payment information", body)),
+    ).not.toContain("email.language.payment_change");
+  });
+});
