@@ -91,6 +91,22 @@ describe("gift cards", () => {
     );
   });
 
+  it("does not flag our executive's real envelope relayed by a signing service", async () => {
+    const relayed = mail(
+      '"Margaret Chen via DocuSign" <dse@docusign.net>',
+      "Please DocuSign",
+      "Please sign.",
+    );
+    expect(await ids(relayed)).not.toContain("email.sender.impersonates_person");
+    const forged = mail(
+      '"Margaret Chen via DocuSign" <dse@docusign.net>',
+      "Please DocuSign",
+      "Please sign.",
+      [],
+    );
+    expect(await ids(forged)).toContain("email.sender.impersonates_person");
+  });
+
   it("does not flag a retailer selling gift cards", async () => {
     const body =
       "Stuck on what to give? Our gift cards come in any amount and never expire. Buy them online.";

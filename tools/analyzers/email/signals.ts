@@ -133,7 +133,9 @@ function senderSignals(ctx: EmailContext, ev: string[]): Signal[] {
   }
 
   const person = (ctx.protectedPeople ?? []).find((p) => namesPerson(from.name, p));
-  if (person && !internal) {
+  // "David Okafor via DocuSign" from the service's own authenticated domain is our CFO's real envelope.
+  const relayed = authenticated && isBrandDomain(fromDomain) && /\bvia\b/i.test(from.name);
+  if (person && !internal && !relayed) {
     // 2: our executives write from our domain; their name on outside mail is the opening of CEO fraud.
     // Not decisive alone (a namesake elsewhere, a personal account), decisive with a money ask (bec.ts).
     out.push(
