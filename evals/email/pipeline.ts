@@ -29,6 +29,7 @@ export async function prepareMessage(
     internalDomains: organization.internalDomains,
     protectedDomains: organization.protectedDomains,
     simulationSenderDomains: organization.simulationSenderDomains,
+    protectedPeople: organization.protectedPeople,
     intel: [],
     senderHistory: null,
   });

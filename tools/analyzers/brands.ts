@@ -52,3 +52,10 @@ export function impersonatedBrands(
     });
   return BRANDS.filter((b) => b.pattern.test(text) && !entitled(b));
 }
+
+/** Whether `domain` is one a known brand really mails from (docusign.net for DocuSign). */
+export function isBrandDomain(domain: string): boolean {
+  return BRANDS.some((b) =>
+    b.domains.some((d) => d !== "internal" && (domain === d || domain.endsWith(`.${d}`))),
+  );
+}

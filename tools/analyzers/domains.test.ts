@@ -15,6 +15,35 @@ describe("lookalike domains", () => {
     expect(findLookalike(domain, PROTECTED)).toMatchObject({ protectedDomain: target, technique });
   });
 
+  it.each([
+    ["whitmore-kane.com", "whitmorekane.com", "hyphenation"],
+    ["whitmorekane.co", "whitmorekane.com", "tld_swap"],
+    ["tialspinlogistics.com", "tailspinlogistics.com", "edit_distance"],
+    ["tailspinlogisticss.com", "tailspinlogistics.com", "edit_distance"],
+    ["tailspinlogistcs.com", "tailspinlogistics.com", "edit_distance"],
+    ["xn--tailspinlogistis-hmn.com", "tailspinlogistics.com", "punycode"],
+    ["tailspinlogistiсs.com", "tailspinlogistics.com", "homoglyph"],
+    ["tαilspinlogistics.com", "tailspinlogistics.com", "homoglyph"],
+    ["tai1spinlogistics.com", "tailspinlogistics.com", "homoglyph"],
+    ["tailspinlogistics-billing.com", "tailspinlogistics.com", "brand_in_domain"],
+    ["whitmorekanellp.com", "whitmorekane.com", "brand_in_domain"],
+  ])("%s imitates the partner %s by %s", (domain, target, technique) => {
+    expect(findLookalike(domain, ["tailspinlogistics.com", "whitmorekane.com"])).toMatchObject({
+      protectedDomain: target,
+      technique,
+    });
+  });
+
+  it("a brand that is only the tail of another word, or a shared first word, is no imitation", () => {
+    expect(findLookalike("contosooffice.com", ["office.com"])).toBeNull();
+    expect(findLookalike("tailspintoys.com", ["tailspinlogistics.com"])).toBeNull();
+    expect(findLookalike("whitmoreandco.com", ["whitmorekane.com"])).toBeNull();
+  });
+
+  it("counts a swap of neighbouring letters as one edit", () => {
+    expect(levenshtein("tailspin", "tialspin")).toBe(1);
+  });
+
   it("the real domain and its subdomains are not lookalikes", () => {
     expect(findLookalike("fabrikam.com", PROTECTED)).toBeNull();
     expect(findLookalike("mail.northwindtraders.com", PROTECTED)).toBeNull();

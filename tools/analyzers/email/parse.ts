@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import { domainOfAddress, normalizeDomain } from "../domains.ts";
+import { attachmentHtmlTraits, type HtmlTrait } from "./html-traits.ts";
 
 export const MAX_MESSAGE_BYTES = 5_000_000;
 const MAX_LINKS = 200;
@@ -38,6 +39,8 @@ export interface EmailAttachment {
   encrypted: boolean;
   /** What the bytes are, by magic number, when that differs from what the name claims. */
   realType: string | null;
+  /** What an HTML/SVG attachment's source does (smuggles a file, asks for a password); empty otherwise. */
+  htmlTraits: HtmlTrait[];
 }
 
 export interface AuthenticationResults {
@@ -207,6 +210,7 @@ function describeAttachment(filename: string, contentType: string, content: Buff
     sha256: createHash("sha256").update(content).digest("hex"),
     hasMacro: content.includes("vbaProject.bin") || content.includes("_VBA_PROJECT"),
     isExecutable,
+    htmlTraits: attachmentHtmlTraits(filename, contentType, content),
   };
 }
 

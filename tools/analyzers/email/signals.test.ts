@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { defaultOrganization } from "../../../agent/organization.ts";
+import { analyzeRaw } from "./analyze-raw.ts";
 import { parseEmail } from "./parse.ts";
 import { analyzeEmail, type EmailContext } from "./signals.ts";
 
@@ -118,16 +119,7 @@ describe("attachments and sender headers", () => {
     ]
       .filter((l, i) => i !== 1 || l)
       .join("\r\n");
-  const analyze = async (raw: string) =>
-    analyzeEmail({
-      facts: await parseEmail(raw),
-      messageEvidenceId: "ev",
-      internalDomains: [],
-      protectedDomains: [],
-      simulationSenderDomains: [],
-      intel: [],
-      senderHistory: null,
-    }).map((s) => s.id);
+  const analyze = async (raw: string) => (await analyzeRaw(raw)).map((s) => s.id);
 
   it("flags a password-protected zip", async () => {
     const zip = Buffer.concat([

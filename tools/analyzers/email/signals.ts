@@ -2,30 +2,17 @@
  * Findings about one reported message: authentication, sender identity, links, attachments, language and
  * the sender's history. Pure: every input was fetched by a tool and is cited by evidence id.
  */
-import type { IntelVerdict } from "../../types.ts";
 import { findLookalike, isFreeMailDomain, isSameOrSubdomain, registrableDomain } from "../domains.ts";
-import { impersonatedBrands } from "../brands.ts";
-import { languageCues } from "../language.ts";
+import { impersonatedBrands, isBrandDomain } from "../brands.ts";
+import { languageCues, type LanguageCue } from "../language.ts";
 import { signal, type Signal } from "../signal.ts";
-import type { EmailFacts } from "./parse.ts";
+import { becSignals } from "./bec.ts";
+import type { EmailContext } from "./context.ts";
+import { pageSignals } from "./page-signals.ts";
+import { namesPerson } from "./people.ts";
+import { threadHijackSignals } from "./thread.ts";
 
-export interface CitedIntel {
-  verdict: IntelVerdict;
-  evidenceId: string;
-}
-
-export interface EmailContext {
-  facts: EmailFacts;
-  messageEvidenceId: string;
-  internalDomains: readonly string[];
-  protectedDomains: readonly string[];
-  simulationSenderDomains: readonly string[];
-  /** Names of executives and other people attackers impersonate. */
-  protectedPeople?: readonly string[];
-  intel: readonly CitedIntel[];
-  /** Earlier deliveries from the sender's address or domain at the mail gateway, before this message. */
-  senderHistory: { deliveries: number; evidenceId: string } | null;
-}
+export type { CitedIntel, EmailContext } from "./context.ts";
 
 const SHORTENERS = new Set([
   "bit.ly",
@@ -121,7 +108,8 @@ function senderSignals(ctx: EmailContext, ev: string[]): Signal[] {
     );
   }
 
-  const lookalike = findLookalike(fromDomain, ctx.protectedDomains);
+  // A brand's own other domains (docusign.net beside docusign.com) are not imitations of it.
+  const lookalike = isBrandDomain(fromDomain) ? null : findLookalike(fromDomain, ctx.protectedDomains);
   if (lookalike) {
     const partnerTarget =
       !["microsoft.com", "office.com", "docusign.com"].includes(lookalike.protectedDomain) &&
@@ -144,15 +132,19 @@ function senderSignals(ctx: EmailContext, ev: string[]): Signal[] {
     );
   }
 
-  const person = (ctx.protectedPeople ?? []).find((p) => from.name.toLowerCase().includes(p.toLowerCase()));
-  if (person && !internal) {
+  const person = (ctx.protectedPeople ?? []).find((p) => namesPerson(from.name, p));
+  // "David Okafor via DocuSign" from the service's own authenticated domain is our CFO's real envelope.
+  const relayed = authenticated && isBrandDomain(fromDomain) && /\bvia\b/i.test(from.name);
+  if (person && !internal && !relayed) {
+    // 2: our executives write from our domain; their name on outside mail is the opening of CEO fraud.
+    // Not decisive alone (a namesake elsewhere, a personal account), decisive with a money ask (bec.ts).
     out.push(
       signal(
         "email.sender.impersonates_person",
-        `Display name uses "${person}" but the mail comes from ${from.address}`,
+        `Display name "${from.name}" uses the name of ${person}, but the mail comes from outside (${from.address})`,
         2,
         ev,
-        { attack: ["T1656"], category: "bec" },
+        { attack: ["T1656", "T1566"], category: "bec" },
       ),
     );
   }
@@ -184,8 +176,11 @@ function senderSignals(ctx: EmailContext, ev: string[]): Signal[] {
       ),
     );
   }
+  const trusted = [...ctx.internalDomains, ...ctx.protectedDomains];
   for (const replyTo of facts.replyTo) {
     if (registrableDomain(replyTo.domain) === registrableDomain(fromDomain)) continue;
+    // Signing and ticketing services reply to the known person who sent the request.
+    if (trusted.some((d) => isSameOrSubdomain(replyTo.domain, d))) continue;
     const freeReply = isFreeMailDomain(replyTo.domain) && !isFreeMailDomain(fromDomain);
     out.push(
       signal(
@@ -395,9 +390,12 @@ function attachmentSignals(ctx: EmailContext, ev: string[]): Signal[] {
   return dedupe(out);
 }
 
-function languageSignals(ctx: EmailContext, ev: string[]): Signal[] {
-  const text = `${ctx.facts.subject}\n${ctx.facts.text || ctx.facts.html.replace(/<[^>]*>/g, " ")}`;
-  const cues = new Set(languageCues(text));
+function messageText(ctx: EmailContext): string {
+  return `${ctx.facts.subject}\n${ctx.facts.text || ctx.facts.html.replace(/<[^>]*>/g, " ")}`;
+}
+
+function languageSignals(ctx: EmailContext, ev: string[], cues: ReadonlySet<LanguageCue>): Signal[] {
+  const text = messageText(ctx);
   const out: Signal[] = [];
   if (cues.has("urgency"))
     out.push(signal("email.language.urgency", "Urgent or threatening language", 0.5, ev));
@@ -407,21 +405,28 @@ function languageSignals(ctx: EmailContext, ev: string[]): Signal[] {
         category: "credential_phishing",
       }),
     );
-  if (cues.has("payment_change"))
+  const fromDomain = ctx.facts.from?.domain ?? "";
+  const bodyBrands = impersonatedBrands(text, fromDomain, ctx.internalDomains).filter(
+    (b) => !b.domains.includes("internal"),
+  );
+  // 2: callback phishing claims a charge the reader never made and gives a number to call about it. A
+  // real order confirmation's support number comes without the "if you did not authorize" prompt and from
+  // the merchant's own domain, not in the name of a brand the sender does not own or from free mail.
+  if (
+    cues.has("callback_phone") &&
+    cues.has("payment_amount") &&
+    cues.has("charge_claim") &&
+    (cues.has("dispute_prompt") || bodyBrands.length > 0 || isFreeMailDomain(fromDomain))
+  ) {
+    const brand = bodyBrands.length ? ` in the name of ${bodyBrands.map((b) => b.name).join(", ")}` : "";
     out.push(
-      signal("email.language.payment_change", "Asks to change bank or payment details", 1.5, ev, {
-        category: "bec",
-        attack: ["T1534"],
-      }),
-    );
-  if (cues.has("gift_cards"))
-    out.push(signal("email.language.gift_cards", "Asks for gift cards", 1.5, ev, { category: "bec" }));
-  if (cues.has("callback_phone") && cues.has("payment_amount")) {
-    out.push(
-      signal("email.language.callback", "A charge or renewal with a phone number to call", 2, ev, {
-        category: "callback_phishing",
-        attack: ["T1566.004"],
-      }),
+      signal(
+        "email.language.callback",
+        `Claims a charge${brand} and gives a phone number to call about it`,
+        2,
+        ev,
+        { category: "callback_phishing", attack: ["T1566.004"] },
+      ),
     );
   }
   if (cues.has("extortion"))
@@ -432,10 +437,6 @@ function languageSignals(ctx: EmailContext, ev: string[]): Signal[] {
         category: "malware_delivery",
       }),
     );
-  const fromDomain = ctx.facts.from?.domain ?? "";
-  const bodyBrands = impersonatedBrands(text, fromDomain, ctx.internalDomains).filter(
-    (b) => !b.domains.includes("internal"),
-  );
   if (bodyBrands.length && isFreeMailDomain(fromDomain)) {
     out.push(
       signal(
@@ -513,13 +514,20 @@ export function analyzeEmail(ctx: EmailContext): Signal[] {
   const limits = ctx.facts.truncated.map((t) =>
     signal("email.parse.limited", `Parsing was bounded: ${t}`, 0.3, ev),
   );
-  return dedupe([
+  const cues = new Set(languageCues(messageText(ctx)));
+  const identity = [
     ...authenticationSignals(ctx, ev),
     ...senderSignals(ctx, ev),
+    ...threadHijackSignals(ctx, ev),
+  ];
+  return dedupe([
+    ...identity,
     ...senderHistorySignals(ctx),
     ...linkSignals(ctx, ev),
     ...attachmentSignals(ctx, ev),
-    ...languageSignals(ctx, ev),
+    ...pageSignals(ctx.facts, ev),
+    ...languageSignals(ctx, ev, cues),
+    ...becSignals(ctx, ev, cues, identity),
     ...intelSignals(ctx),
     ...limits,
   ]);
