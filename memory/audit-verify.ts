@@ -108,7 +108,7 @@ export function verifyAuditChain(db: CaseDatabase, inputs: VerifyInputs): AuditV
         return fail(
           base(),
           "MISSING_SEQ",
-          row.seq,
+          prevSeq + 1,
           `entries ${prevSeq + 1}..${row.seq - 1} are missing (deleted or reordered)`,
         );
     }

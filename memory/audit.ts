@@ -41,14 +41,17 @@ const lastRowSchema = z.object({ seq: z.number(), hash: z.string(), scheme: z.st
 const macRowSchema = z.object({ hash: z.string() });
 const countRowSchema = z.object({ n: z.number() });
 
-function stderrOnce(): (line: string) => void {
+/** Each distinct problem once per process: a stream that is down says so once, not once per row. */
+function once(report: (line: string) => void): (line: string) => void {
   const seen = new Set<string>();
   return (line) => {
     if (seen.has(line)) return;
     seen.add(line);
-    process.stderr.write(`triage: ${line}\n`);
+    report(line);
   };
 }
+
+const toStderr = (line: string) => void process.stderr.write(`triage: ${line}\n`);
 
 export class AuditLog {
   private readonly db: CaseDatabase;
@@ -64,7 +67,7 @@ export class AuditLog {
     this.db = db;
     this.now = options.now;
     this.settings = options.settings;
-    this.report = options.settings.report ?? stderrOnce();
+    this.report = once(options.settings.report ?? toStderr);
     this.stream = options.settings.stream ? createAuditStream(options.settings.stream, this.report) : null;
   }
 
