@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
+import { createServer } from "node:net";
 import {
   copyFileSync,
   existsSync,
@@ -369,6 +370,9 @@ describe("audit log: legacy rows", () => {
     let memory = new SqliteCaseMemory(db, { now });
     expect(memory.verifyAudit()).toMatchObject({ ok: true, entries: 3, legacy: 3, keyed: 0 });
     expect(existsSync(`${path}.audit-key`)).toBe(false);
+    // The first anchor makes the key and a head over the legacy rows, which verify then checks.
+    expect(memory.auditAnchor()).toMatchObject({ kind: "anchor", seq: 3, count: 3 });
+    expect(memory.verifyAudit()).toMatchObject({ ok: true, legacy: 3, checked: ["head file"] });
     memory.audit({ actor: "engine", event: "new.1", caseId: null, payload: {} });
     memory.audit({ actor: "engine", event: "new.2", caseId: null, payload: {} });
     expect(memory.verifyAudit()).toMatchObject({
@@ -421,6 +425,34 @@ describe("audit log: stream", () => {
     await expect.poll(() => received.length).toBe(2);
     expect(received[0]).toMatch(/^<110>1 \S+ \S+ soc-triage \d+ audit - \{"seq":1,/);
     socket.close();
+  });
+
+  it("sends each row over syslog TCP, one newline-framed message per row", async () => {
+    const received: string[] = [];
+    const server = createServer((socket) =>
+      socket.on("data", (chunk) => received.push(chunk.toString("utf8"))),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    logWith(3, () => ({ stream: { syslog: { host: "127.0.0.1", port, protocol: "tcp" } } }));
+    await expect.poll(() => received.join("").split("\n").filter(Boolean).length).toBe(3);
+    expect(received.join("").split("\n")[2]).toMatch(/ audit - \{"seq":3,.*"mac":"[0-9a-f]{64}"/);
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("a key from TRIAGE_AUDIT_KEY needs no key file; another key fails the first row", () => {
+    const key = randomBytes(32).toString("base64");
+    const log = logWith(3, () => ({ key: { kind: "env", text: key } }));
+    expect(existsSync(log.keyFile)).toBe(false);
+    expect(log.verify()).toMatchObject({ ok: true, keyed: 3, checked: ["head file"] });
+    const db = openCaseDatabase(log.path);
+    const memory = new SqliteCaseMemory(db, {
+      now,
+      audit: { key: { kind: "env", text: randomBytes(32).toString("hex") }, headFile: log.headFile },
+    });
+    expect(memory.verifyAudit()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 1 });
+    db.close();
   });
 
   it("a failing stream never fails the audit: it reports one line", () => {

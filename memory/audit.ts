@@ -173,7 +173,13 @@ export class AuditLog {
 
   /** The signed head as of now, for `triage audit anchor`: keep it where the database's writers cannot. */
   anchor(): SignedHead {
-    return signHead(this.signingKey(), { kind: "anchor", ...this.headFields(this.lastRow()) });
+    const key = this.signingKey();
+    const last = this.lastRow();
+    // The first anchor of a legacy-only log makes the key: give it its head file too, so the pair holds.
+    const path = this.settings.headFile;
+    if (path !== null && last?.scheme !== "hmac-sha256" && !readSignedHead(path, "audit head file"))
+      writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last) }));
+    return signHead(key, { kind: "anchor", ...this.headFields(last) });
   }
 
   /** Recomputes the chain and checks the head file and, when given, an exported anchor. */
