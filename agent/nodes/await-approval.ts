@@ -40,7 +40,7 @@ export const awaitApproval =
         actor: `person:${answer.by}`,
         event: answer.approved ? "approval.granted" : "approval.denied",
         caseId: state.caseId,
-        payload: { actionIds: answer.actionIds, comment: answer.comment, at: answer.at },
+        payload: { actionIds: answer.actionIds, comment: answer.comment },
       });
     });
     return { approval: answer };
