@@ -3,7 +3,8 @@
  * log verifies (exit 0), and tampering fails `triage audit verify` with one line naming the first bad
  * entry (exit 1); a missing anchor file is the user's mistake (exit 2). memory/audit.test.ts has the rest.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -111,6 +112,15 @@ describe("triage audit", () => {
         `audit log BROKEN at entry ${forgedSeq}: entry does not match its MAC (altered, or written without the audit key)\n`,
       );
       restore();
+
+      // Another key in the key file: the very first row no longer verifies.
+      const key = `${db}.audit-key`;
+      copyFileSync(key, join(dir, "key.bak"));
+      writeFileSync(key, `${randomBytes(32).toString("hex")}\n`);
+      const swapped = runCli(["audit", "verify"], env);
+      expect(swapped.code).toBe(1);
+      expect(swapped.stdout).toMatch(/^audit log BROKEN at entry 1: entry does not match its MAC/);
+      copyFileSync(join(dir, "key.bak"), key);
 
       // The last rows deleted: the head file beside the key still names them.
       const total = events().length;
