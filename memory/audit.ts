@@ -4,7 +4,7 @@
  * the head file and the stream only ever see rows that committed.
  */
 import { z } from "zod";
-import { TriageError } from "../tools/errors.ts";
+import { TriageError, describeError } from "../tools/errors.ts";
 import { canonicalJson } from "../tools/catalog.ts";
 import type { CaseDatabase } from "./db.ts";
 import { GENESIS_HASH, auditRowSchema, rowMac, type AuditEntry, type AuditRow } from "./audit-chain.ts";
@@ -132,7 +132,7 @@ export class AuditLog {
     try {
       this.advanceHead(rows);
     } catch (error) {
-      this.report(`audit head file not updated: ${error instanceof Error ? error.message : String(error)}`);
+      this.report(`audit head file not updated: ${describeError(error)}`);
     }
     this.stream?.write(rows);
   }
