@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "./config.ts";
 
@@ -22,5 +25,47 @@ describe("model configuration", () => {
     ).toBe(true);
     expect(loadConfig({}, { ...openai, TRIAGE_REDACT: "0" }).llm.redact).toBe(false);
     expect(loadConfig({}, { ...openai, TRIAGE_ASSESS_MODEL: "big" }).llm.assessModel).toBe("big");
+  });
+});
+
+describe("audit configuration", () => {
+  const base = { TRIAGE_DB: "/tmp/x/cases.db" };
+  const configFile = (text: string) => {
+    const dir = mkdtempSync(join(tmpdir(), "soc-triage-config-"));
+    const path = join(dir, "triage.yaml");
+    writeFileSync(path, text);
+    return { dir, path };
+  };
+
+  it("keeps key and head beside the database unless told, and the key from the environment first", () => {
+    expect(loadConfig({}, base).audit).toEqual({
+      key: { kind: "file", path: "/tmp/x/cases.db.audit-key" },
+      headFile: "/tmp/x/cases.db.audit-head",
+    });
+    const key = "ab".repeat(32);
+    expect(loadConfig({}, { ...base, TRIAGE_AUDIT_KEY: key }).audit.key).toEqual({ kind: "env", text: key });
+    expect(() => loadConfig({}, { ...base, TRIAGE_AUDIT_KEY: "short" })).toThrow(
+      /TRIAGE_AUDIT_KEY is not an audit key/,
+    );
+  });
+
+  it("resolves keyFile, head and stream paths against the config file; the head goes beside the key", () => {
+    const { dir, path } = configFile(
+      "audit:\n  keyFile: keys/audit.key\n  stream:\n    jsonl: audit.jsonl\n    syslog: { host: 127.0.0.1, port: 5514 }\n",
+    );
+    try {
+      expect(loadConfig({ config: path }, base).audit).toEqual({
+        key: { kind: "file", path: join(dir, "keys", "audit.key") },
+        headFile: join(dir, "keys", "cases.db.audit-head"),
+        stream: {
+          jsonl: join(dir, "audit.jsonl"),
+          syslog: { host: "127.0.0.1", port: 5514, protocol: "udp" },
+        },
+      });
+      writeFileSync(path, "audit:\n  stream:\n    syslog: { host: h, port: 514, protocol: sctp }\n");
+      expect(() => loadConfig({ config: path }, base)).toThrow(/audit\.stream\.syslog\.protocol/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

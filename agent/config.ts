@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -12,6 +12,9 @@ import { TriageError, describeError } from "../tools/errors.ts";
 import { organizationProfileSchema, type OrganizationProfile } from "./organization.ts";
 import { defaultBudget, type TriageBudget } from "./deps.ts";
 import { integrationsSchema, type Integrations } from "../tools/registry.ts";
+import { parseAuditKey } from "../memory/audit-key.ts";
+import { auditStreamConfigSchema } from "../memory/audit-stream.ts";
+import type { AuditSettings } from "../memory/audit.ts";
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const defaultPolicyPath = join(projectRoot, "policies", "default.yaml");
@@ -47,6 +50,23 @@ export const configFileSchema = z
       .strict()
       .optional()
       .describe("Model settings; the API key only ever comes from OPENAI_API_KEY"),
+    audit: z
+      .object({
+        keyFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("HMAC key of the audit chain (default <database>.audit-key; TRIAGE_AUDIT_KEY wins)"),
+        headFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Signed head of the audit chain (default: beside the key file)"),
+        stream: auditStreamConfigSchema.optional(),
+      })
+      .strict()
+      .optional()
+      .describe("Audit log key, head and optional stream; keep key and head off the database's host"),
     integrations: integrationsSchema
       .optional()
       .describe(
@@ -78,6 +98,8 @@ export interface TriageConfig {
   budget: TriageBudget;
   llm: LlmConfig;
   integrations: Integrations;
+  /** Where the audit key and signed head live (outside the database), and the optional stream. */
+  audit: AuditSettings;
   /** The environment as read once at start-up; vendor secrets are looked up here by name, on first use. */
   env: Readonly<Record<string, string | undefined>>;
   configPath: string | null;
@@ -120,6 +142,26 @@ function readConfigFile(path: string): z.infer<typeof configFileSchema> {
     );
   }
   return parsed.data;
+}
+
+function auditSettings(
+  databasePath: string,
+  file: NonNullable<z.infer<typeof configFileSchema>["audit"]>,
+  envKey: string | undefined,
+  relative: (path: string | undefined) => string | undefined,
+): AuditSettings {
+  // Checked now, so a mistyped key stops the command before any case is opened.
+  if (envKey !== undefined) parseAuditKey(envKey, "TRIAGE_AUDIT_KEY");
+  const keyFile = resolve(relative(file.keyFile) ?? `${databasePath}.audit-key`);
+  const headFile = resolve(
+    relative(file.headFile) ?? join(dirname(keyFile), `${basename(databasePath)}.audit-head`),
+  );
+  const jsonl = relative(file.stream?.jsonl);
+  return {
+    key: envKey !== undefined ? { kind: "env", text: envKey } : { kind: "file", path: keyFile },
+    headFile,
+    ...(file.stream ? { stream: { ...file.stream, ...(jsonl ? { jsonl: resolve(jsonl) } : {}) } } : {}),
+  };
 }
 
 /** Resolves the effective configuration. Relative paths in the config file are relative to that file. */
@@ -187,6 +229,7 @@ export function loadConfig(
     );
   const integrations = chosen.data;
   return {
+    audit: auditSettings(databasePath, file.audit ?? {}, env.TRIAGE_AUDIT_KEY, relative),
     databasePath,
     labDatabasePath,
     labSeed,

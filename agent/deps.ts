@@ -67,12 +67,15 @@ export interface CaseMemory {
     status: "investigating" | "awaiting_approval" | "closed" | "failed",
     extra?: { error?: string },
   ): void;
+  /** Appends a row to the keyed audit log; inside transaction() it commits with the state it describes. */
   audit(entry: {
     actor: string;
     event: string;
     caseId: string | null;
     payload: Record<string, unknown>;
   }): void;
+  /** Runs `work` (synchronous) in one transaction: `transaction(() => { saveX(); audit(...) })`. */
+  transaction<T>(work: () => T): T;
 }
 
 export interface TriageDeps {

@@ -32,7 +32,19 @@ async function outcomeOf(runtime: TriageRuntime, caseId: string, last: unknown):
     ? stateOf(await runtime.graph.getState(threadOf(caseId)))
     : triageStateSchema.parse(last);
   const report = buildReport(values);
-  if (report.status === "awaiting_approval") runtime.deps.memory.setStatus(caseId, "awaiting_approval");
+  const { memory } = runtime.deps;
+  if (report.status === "awaiting_approval")
+    memory.transaction(() => {
+      memory.setStatus(caseId, "awaiting_approval");
+      memory.audit({
+        actor: "engine",
+        event: "case.awaiting_approval",
+        caseId,
+        payload: {
+          actionIds: report.actions.filter((a) => a.status === "pending_approval").map((a) => a.id),
+        },
+      });
+    });
   else if (runtime.deps.interactiveApprovals) runtime.deps.memory.pruneCheckpoints(caseId);
   return { status: report.status, report };
 }
@@ -42,8 +54,11 @@ async function guarded<T>(runtime: TriageRuntime, caseId: string, run: () => Pro
     return await run();
   } catch (error) {
     const message = describeError(error);
-    runtime.deps.memory.setStatus(caseId, "failed", { error: message });
-    runtime.deps.memory.audit({ actor: "engine", event: "case.failed", caseId, payload: { error: message } });
+    const { memory } = runtime.deps;
+    memory.transaction(() => {
+      memory.setStatus(caseId, "failed", { error: message });
+      memory.audit({ actor: "engine", event: "case.failed", caseId, payload: { error: message } });
+    });
     if (isTriageError(error)) throw error;
     throw new TriageError("INTERNAL", `case ${caseId} failed: ${message}`);
   }
@@ -74,12 +89,16 @@ export async function runTriage(
       `alert ${alertId} is malformed: ${issue?.path.join(".") || "alert"}: ${issue?.message ?? "invalid"}`,
     );
   }
-  const caseId = deps.memory.createCase(parsed.data, { reasoner: deps.reasoner.name });
-  deps.memory.audit({
-    actor: "engine",
-    event: "case.created",
-    caseId,
-    payload: { alertId, dryRun: options.dryRun },
+  const alert = parsed.data;
+  const caseId = deps.memory.transaction(() => {
+    const id = deps.memory.createCase(alert, { reasoner: deps.reasoner.name });
+    deps.memory.audit({
+      actor: "engine",
+      event: "case.created",
+      caseId: id,
+      payload: { alertId, source: alert.source, dryRun: options.dryRun },
+    });
+    return id;
   });
   return guarded(runtime, caseId, async () => {
     const last = await runtime.graph.invoke(

@@ -128,7 +128,7 @@ export async function openRuntime(
     throw error;
   }
   intelCache.bind(new SqliteIntelCache(db));
-  const memory = new SqliteCaseMemory(db, { now });
+  const memory = new SqliteCaseMemory(db, { now, audit: config.audit });
   const checkpointer = options.checkpointer ?? true;
   const deps: TriageDeps = {
     tools: (options.wrapTools ?? ((t: Toolset) => t))(composed.tools),

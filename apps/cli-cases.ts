@@ -1,9 +1,14 @@
-/** `triage cases list|feedback` and `triage audit verify`: reading case memory and checking its audit log. */
+/**
+ * `triage cases list|feedback` and `triage audit verify|anchor`: reading case memory, checking its audit log
+ * and exporting the signed head an auditor keeps.
+ */
 import type { Command } from "commander";
 import type { z } from "zod";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
 import { openCaseDatabase } from "../memory/db.ts";
-import { SqliteCaseMemory, verifyAuditLog } from "../memory/case-store.ts";
+import { SqliteCaseMemory } from "../memory/case-store.ts";
+import { readSignedHead, writeSignedHead } from "../memory/audit-key.ts";
+import type { AuditVerification } from "../memory/audit-verify.ts";
 import { TriageError } from "../tools/errors.ts";
 import type { dispositionSchema as DispositionSchema } from "../tools/types.ts";
 import { userInfo } from "node:os";
@@ -23,12 +28,12 @@ type Disposition = z.infer<typeof DispositionSchema>;
 function withMemory<T>(
   options: Options,
   overrides: Shared["overrides"],
-  run: (memory: SqliteCaseMemory, db: ReturnType<typeof openCaseDatabase>) => T,
+  run: (memory: SqliteCaseMemory) => T,
 ): T {
   const config = loadConfig(overrides(options));
   const db = openCaseDatabase(config.databasePath);
   try {
-    return run(new SqliteCaseMemory(db, { now: () => new Date() }), db);
+    return run(new SqliteCaseMemory(db, { now: () => new Date(), audit: config.audit }));
   } finally {
     db.close();
   }
@@ -106,14 +111,45 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
     },
   );
 
-  const audit = program.command("audit").description("the append-only, hash-chained audit log");
+  const audit = program
+    .command("audit")
+    .description("the append-only audit log: keyed chain, signed head, anchors");
   addCommon(
-    audit.command("verify").description("recompute the hash chain; exit 1 if any entry was altered"),
-  ).action((options: Options) => {
-    const result = withMemory(options, overrides, (_memory, db) => verifyAuditLog(db));
+    audit
+      .command("verify")
+      .description("recompute the keyed chain and check its head; exit 1 at the first bad entry")
+      .option("--anchor <file>", "also check an anchor exported by `triage audit anchor`"),
+  ).action((options: Options & { anchor?: string }) => {
+    const anchor = options.anchor === undefined ? null : readSignedHead(options.anchor, "anchor file");
+    if (options.anchor !== undefined && !anchor)
+      throw new TriageError("BAD_INPUT", `no anchor file ${options.anchor}`);
+    const result = withMemory(options, overrides, (memory) => memory.verifyAudit(anchor ? { anchor } : {}));
     if (options.json) printJson(result);
-    else if (result.ok) print(`audit log intact: ${result.entries} entries`);
-    else print(`audit log BROKEN at entry ${result.firstBadSeq ?? "?"}: ${result.reason ?? "hash mismatch"}`);
+    else print(verificationLine(result));
     setExit(result.ok ? EXIT.ok : EXIT.internal);
   });
+
+  addCommon(
+    audit
+      .command("anchor")
+      .description("export the signed head of the audit log (keep it where this host cannot write)")
+      .option("--out <file>", "write the anchor to this file"),
+  ).action((options: Options & { out?: string }) => {
+    const anchor = withMemory(options, overrides, (memory) => memory.auditAnchor());
+    if (options.out !== undefined) writeSignedHead(options.out, anchor);
+    if (options.json) printJson(anchor);
+    else
+      print(
+        `audit anchor: entry ${anchor.seq} of ${anchor.count}, mac ${anchor.mac.slice(0, 16)}…, key ${anchor.keyId}${options.out === undefined ? "" : `, written to ${options.out}`}`,
+      );
+    setExit(EXIT.ok);
+  });
+}
+
+function verificationLine(result: AuditVerification): string {
+  if (!result.ok)
+    return `audit log BROKEN${result.firstBadSeq === undefined ? "" : ` at entry ${result.firstBadSeq}`}: ${result.reason ?? "mismatch"}`;
+  const legacy = result.legacy ? `; ${result.legacy} legacy rows, unkeyed` : "";
+  const checked = result.checked.length ? `; checked ${result.checked.join(" and ")}` : "";
+  return `audit log intact: ${result.entries} entries (${result.keyed} keyed${legacy})${checked}`;
 }

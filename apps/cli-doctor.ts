@@ -1,6 +1,7 @@
 /**
  * `triage doctor`: checks every configured integration (reachable, authenticated, permitted) with cheap
- * reads, one line each. Exit 0 when every check passes, 1 when one fails, 2 for a configuration mistake.
+ * reads, one line each, then the audit key and stream. Exit 0 when every check passes, 1 when one fails,
+ * 2 for a configuration mistake.
  */
 import type { Command } from "commander";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
@@ -9,6 +10,7 @@ import { ALL_PORTS, portChoices } from "../tools/registry.ts";
 import { describeError } from "../tools/errors.ts";
 import type { PortName, ProbeResult } from "../tools/vendors/types.ts";
 import type { VendorContext, VendorModule } from "../tools/vendors/types.ts";
+import { auditChecks } from "./audit-doctor.ts";
 import { EXIT, print, printJson } from "./output.ts";
 
 interface Shared {
@@ -59,9 +61,11 @@ export async function runDoctor(
         for (const r of results) lines.push({ vendor: vendor.name, ports: vendor.ports, ...r });
       }),
     );
-    return lines.sort((a, b) =>
+    lines.sort((a, b) =>
       a.vendor === "lab" ? -1 : b.vendor === "lab" ? 1 : a.vendor.localeCompare(b.vendor),
     );
+    for (const r of await auditChecks(config)) lines.push({ vendor: "audit", ports: [], ...r });
+    return lines;
   } finally {
     composed.tools.close?.();
   }

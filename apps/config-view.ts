@@ -28,6 +28,12 @@ export async function configView(config: TriageConfig): Promise<Record<string, u
   return {
     ...rest,
     llm: { ...config.llm, apiKey: config.llm.apiKey ? `${config.llm.apiKey.slice(0, 3)}…(set)` : null },
+    // The audit key is never shown, not even its first characters: say only where it comes from.
+    audit: {
+      ...config.audit,
+      key:
+        config.audit.key.kind === "env" ? { kind: "env", text: "TRIAGE_AUDIT_KEY (set)" } : config.audit.key,
+    },
     secrets,
   };
 }

@@ -170,7 +170,7 @@ describe("vendors mixed behind the ports", () => {
     expect(healthy.code).toBe(0);
     expect(ok.ok).toBe(true);
     expect(new Set(ok.checks.map((c) => c.vendor))).toEqual(
-      new Set(["lab", "splunk", "graph", "entra", "virustotal", "urlhaus"]),
+      new Set(["lab", "splunk", "graph", "entra", "virustotal", "urlhaus", "audit"]),
     );
 
     const broken = await runCliAsync(

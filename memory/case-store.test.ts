@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isTriageError } from "../tools/errors.ts";
 import type { Alert } from "../tools/types.ts";
-import { SqliteCaseMemory, verifyAuditLog } from "./case-store.ts";
+import { SqliteCaseMemory } from "./case-store.ts";
 import { openCaseDatabase } from "./db.ts";
 import { migrations } from "./migrations.ts";
 
@@ -196,11 +196,11 @@ describe("audit log", () => {
       clock += 1000;
       memory.audit({ actor: "engine", event: `e${i}`, caseId: null, payload: { i } });
     }
-    expect(verifyAuditLog(db)).toEqual({ ok: true, entries: 5 });
+    expect(memory.verifyAudit()).toMatchObject({ ok: true, entries: 5, keyed: 5, legacy: 0 });
     expect(() => db.prepare("UPDATE audit_log SET event = 'x' WHERE seq = 2").run()).toThrow(/append-only/);
     expect(() => db.prepare("DELETE FROM audit_log WHERE seq = 2").run()).toThrow(/append-only/);
     db.exec("DROP TRIGGER audit_log_no_update");
     db.prepare("UPDATE audit_log SET payload = '{\"i\":99}' WHERE seq = 3").run();
-    expect(verifyAuditLog(db)).toMatchObject({ ok: false, firstBadSeq: 3 });
+    expect(memory.verifyAudit()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 3 });
   });
 });

@@ -1,12 +1,12 @@
 /**
  * Case memory over SQLite: what the graph writes while it works (cases, evidence, verdicts, decisions,
- * action runs), what analysts read back (lists, cases, feedback), and the hash-chained audit log.
+ * action runs), what analysts read back (lists, cases, feedback). The audit log lives in audit.ts; this
+ * store delegates to it so callers keep one object.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { CaseMemory, ClaimResult } from "../agent/deps.ts";
 import type { InvestigationStep } from "../agent/reasoners/types.ts";
-import { canonicalJson } from "../tools/catalog.ts";
 import { TriageError } from "../tools/errors.ts";
 import {
   alertFamilySchema,
@@ -22,6 +22,10 @@ import {
   type Verdict,
 } from "../tools/types.ts";
 import type { CaseDatabase } from "./db.ts";
+import type { AuditEntry } from "./audit-chain.ts";
+import type { SignedHead } from "./audit-key.ts";
+import { AuditLog, defaultAuditSettings, type AuditSettings } from "./audit.ts";
+import type { AuditVerification } from "./audit-verify.ts";
 import type { ObservableHistory, RelatedCase } from "./types.ts";
 
 export const caseStatusSchema = z.enum(["investigating", "awaiting_approval", "closed", "failed"]);
@@ -76,7 +80,6 @@ const caseRowSchema = z
 const runRowSchema = z.object({ status: z.string(), detail: z.string() });
 const countRowSchema = z.object({ n: z.number() });
 const checkpointIdRowSchema = z.object({ id: z.string() });
-const hashRowSchema = z.object({ hash: z.string() });
 const relatedRowSchema = z.object({
   id: z.string(),
   alert_id: z.string(),
@@ -92,18 +95,7 @@ const historyRowSchema = z.object({
   analyst: dispositionSchema.nullable(),
   n: z.number(),
 });
-const auditRowSchema = z.object({
-  seq: z.number(),
-  at: z.string(),
-  actor: z.string(),
-  event: z.string(),
-  case_id: z.string().nullable(),
-  payload: z.string(),
-  prev_hash: z.string(),
-  hash: z.string(),
-});
 
-export const GENESIS_HASH = "0".repeat(64);
 // Observables that name the people involved (or were only pattern-matched out of raw fields, where mailbox
 // addresses and message ids hide), not the threat: sharing them does not make cases related.
 const PERSONAL_ROLES = new Set(["reporter", "recipient", "mentioned"]);
@@ -111,71 +103,28 @@ const PERSONAL_ROLES = new Set(["reporter", "recipient", "mentioned"]);
 const TOO_COMMON = 50;
 const RECALL_DAYS = 30;
 
-function auditHash(
-  prevHash: string,
-  entry: { at: string; actor: string; event: string; caseId: string | null; payload: string },
-): string {
-  return createHash("sha256")
-    .update(prevHash)
-    .update(
-      canonicalJson({
-        at: entry.at,
-        actor: entry.actor,
-        event: entry.event,
-        caseId: entry.caseId,
-        payload: entry.payload,
-      }),
-    )
-    .digest("hex");
-}
-
-export interface AuditVerification {
-  ok: boolean;
-  entries: number;
-  firstBadSeq?: number;
-  reason?: string;
-}
-
-/** Recomputes the chain from the first entry; the first mismatch is where someone altered the log. */
-export function verifyAuditLog(db: CaseDatabase): AuditVerification {
-  let prev = GENESIS_HASH;
-  let entries = 0;
-  for (const raw of db.prepare("SELECT * FROM audit_log ORDER BY seq").iterate()) {
-    const row = auditRowSchema.parse(raw);
-    entries++;
-    if (row.prev_hash !== prev)
-      return {
-        ok: false,
-        entries,
-        firstBadSeq: row.seq,
-        reason: "entry does not link to the one before it (removed or reordered)",
-      };
-    const expected = auditHash(prev, {
-      at: row.at,
-      actor: row.actor,
-      event: row.event,
-      caseId: row.case_id,
-      payload: row.payload,
-    });
-    if (expected !== row.hash)
-      return {
-        ok: false,
-        entries,
-        firstBadSeq: row.seq,
-        reason: "entry content does not match its hash (altered)",
-      };
-    prev = row.hash;
-  }
-  return { ok: true, entries };
-}
-
 export class SqliteCaseMemory implements CaseMemory {
   private readonly db: CaseDatabase;
   private readonly now: () => Date;
+  private readonly auditLog: AuditLog;
 
-  constructor(db: CaseDatabase, options: { now: () => Date }) {
+  /** `audit` says where the audit key and head live; by default beside the database file. */
+  constructor(db: CaseDatabase, options: { now: () => Date; audit?: AuditSettings }) {
     this.db = db;
     this.now = options.now;
+    this.auditLog = new AuditLog(db, {
+      now: options.now,
+      settings: options.audit ?? defaultAuditSettings(db.name),
+    });
+  }
+
+  /**
+   * Runs `work` in one immediate transaction, so a state change and its audit row commit together or not
+   * at all: `memory.transaction(() => { memory.saveVerdict(...); memory.audit(...) })`. Nests as a
+   * savepoint inside another transaction.
+   */
+  transaction<T>(work: () => T): T {
+    return this.auditLog.transaction(work);
   }
 
   private stamp(): string {
@@ -468,33 +417,18 @@ export class SqliteCaseMemory implements CaseMemory {
       .run(status, extra.error ?? null, this.stamp(), caseId);
   }
 
-  audit(entry: {
-    actor: string;
-    event: string;
-    caseId: string | null;
-    payload: Record<string, unknown>;
-  }): void {
-    const at = this.stamp();
-    const payload = canonicalJson(entry.payload);
-    // Immediate: take the write lock before reading the last hash, so two processes cannot fork the chain.
-    this.db
-      .transaction(() => {
-        const last = this.db.prepare("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").get();
-        const prev = last === undefined ? GENESIS_HASH : hashRowSchema.parse(last).hash;
-        const hash = auditHash(prev, {
-          at,
-          actor: entry.actor,
-          event: entry.event,
-          caseId: entry.caseId,
-          payload,
-        });
-        this.db
-          .prepare(
-            "INSERT INTO audit_log (at, actor, event, case_id, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-          )
-          .run(at, entry.actor, entry.event, entry.caseId, payload, prev, hash);
-      })
-      .immediate();
+  /** Appends one keyed audit row; inside an outer transaction it commits (or rolls back) with it. */
+  audit(entry: AuditEntry): void {
+    this.auditLog.append(entry);
+  }
+
+  verifyAudit(options: { anchor?: SignedHead } = {}): AuditVerification {
+    return this.auditLog.verify(options);
+  }
+
+  /** The signed head of the audit log now, to keep outside this machine. */
+  auditAnchor(): SignedHead {
+    return this.auditLog.anchor();
   }
 
   listCases(options: { limit?: number; status?: CaseStatus } = {}): CaseSummary[] {
@@ -515,14 +449,16 @@ export class SqliteCaseMemory implements CaseMemory {
 
   recordFeedback(caseId: string, feedback: { disposition: Disposition; by: string; comment: string }): void {
     this.getCase(caseId);
-    this.db
-      .prepare("INSERT INTO feedback (case_id, disposition, by, comment, at) VALUES (?, ?, ?, ?, ?)")
-      .run(caseId, feedback.disposition, feedback.by, feedback.comment, this.stamp());
-    this.audit({
-      actor: `analyst:${feedback.by}`,
-      event: "case.feedback",
-      caseId,
-      payload: { disposition: feedback.disposition, comment: feedback.comment },
+    this.transaction(() => {
+      this.db
+        .prepare("INSERT INTO feedback (case_id, disposition, by, comment, at) VALUES (?, ?, ?, ?, ?)")
+        .run(caseId, feedback.disposition, feedback.by, feedback.comment, this.stamp());
+      this.audit({
+        actor: `analyst:${feedback.by}`,
+        event: "case.feedback",
+        caseId,
+        payload: { disposition: feedback.disposition, comment: feedback.comment },
+      });
     });
   }
 

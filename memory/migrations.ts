@@ -190,6 +190,16 @@ CREATE TABLE intel_cache (
 );
 `,
   },
+  {
+    version: 6,
+    name: "keyed audit chain",
+    sql: `
+-- Rows already here keep their unkeyed SHA-256 chain ('sha256', verified and reported as legacy); every row
+-- from now on carries an HMAC under a key kept outside this file ('hmac-sha256'), linked to the last legacy
+-- hash, so a legacy row edited later breaks the first keyed row.
+ALTER TABLE audit_log ADD COLUMN scheme TEXT NOT NULL DEFAULT 'sha256' CHECK (scheme IN ('sha256', 'hmac-sha256'));
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -34,12 +34,14 @@ export const awaitApproval =
       }),
     };
     const answer: Approval = approvalSchema.parse(interrupt<ApprovalRequest, unknown>(request));
-    deps.memory.recordApproval(state.caseId, answer);
-    deps.memory.audit({
-      actor: `person:${answer.by}`,
-      event: answer.approved ? "approval.granted" : "approval.denied",
-      caseId: state.caseId,
-      payload: { actionIds: answer.actionIds, comment: answer.comment },
+    deps.memory.transaction(() => {
+      deps.memory.recordApproval(state.caseId, answer);
+      deps.memory.audit({
+        actor: `person:${answer.by}`,
+        event: answer.approved ? "approval.granted" : "approval.denied",
+        caseId: state.caseId,
+        payload: { actionIds: answer.actionIds, comment: answer.comment },
+      });
     });
     return { approval: answer };
   };

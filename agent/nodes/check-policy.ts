@@ -14,21 +14,31 @@ export const checkPolicy =
       recentExecutions: (type, sinceMinutesAgo) =>
         deps.memory.countExecutions(type, new Date(now.getTime() - sinceMinutesAgo * 60_000)),
     });
-    deps.memory.saveActions(state.caseId, state.actions, decisions);
-    for (const decision of decisions) {
-      const action = state.actions.find((a) => a.id === decision.actionId);
-      deps.memory.audit({
-        actor: "policy",
-        event: "policy.decided",
-        caseId: state.caseId,
-        payload: {
-          actionId: decision.actionId,
-          type: action?.type,
-          target: action?.target,
-          decision: decision.decision,
-          rule: decision.rule,
-        },
-      });
-    }
+    deps.memory.transaction(() => {
+      deps.memory.saveActions(state.caseId, state.actions, decisions);
+      for (const action of state.actions)
+        deps.memory.audit({
+          actor: `reasoner:${deps.reasoner.name}`,
+          event: "action.proposed",
+          caseId: state.caseId,
+          payload: { actionId: action.id, type: action.type, target: action.target, reason: action.reason },
+        });
+      for (const decision of decisions) {
+        const action = state.actions.find((a) => a.id === decision.actionId);
+        deps.memory.audit({
+          actor: "policy",
+          event: "policy.decided",
+          caseId: state.caseId,
+          payload: {
+            actionId: decision.actionId,
+            type: action?.type,
+            target: action?.target,
+            decision: decision.decision,
+            rule: decision.rule,
+            approvers: decision.approvers,
+          },
+        });
+      }
+    });
     return { decisions };
   };

@@ -22,7 +22,6 @@ export const loadAlert =
       );
     }
     const alert = normalizeAlert(parsed.data);
-    deps.memory.saveAlert(state.caseId, alert);
     const evidence: Evidence = {
       id: ALERT_EVIDENCE_ID,
       tool: "alert_source",
@@ -31,12 +30,15 @@ export const loadAlert =
       data: alert,
       collectedAt: deps.now().toISOString(),
     };
-    deps.memory.addEvidence(state.caseId, [evidence], []);
-    deps.memory.audit({
-      actor: "engine",
-      event: "alert.loaded",
-      caseId: state.caseId,
-      payload: { alertId: alert.id, type: alert.type, observables: alert.observables.length },
+    deps.memory.transaction(() => {
+      deps.memory.saveAlert(state.caseId, alert);
+      deps.memory.addEvidence(state.caseId, [evidence], []);
+      deps.memory.audit({
+        actor: "engine",
+        event: "alert.loaded",
+        caseId: state.caseId,
+        payload: { alertId: alert.id, type: alert.type, observables: alert.observables.length },
+      });
     });
     return { alert, evidence: [evidence], startedAt: state.startedAt || deps.now().toISOString() };
   };

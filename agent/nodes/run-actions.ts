@@ -26,7 +26,7 @@ async function runOne(
   state: TriageStateValue,
   action: ProposedAction,
   decision: PolicyDecision | undefined,
-): Promise<ActionResult> {
+): Promise<ActionResult & { audited?: true }> {
   const key = idempotencyKey(state.caseId, action);
   const at = () => deps.now().toISOString();
   const result = (status: ActionStatus, detail: string): ActionResult => ({
@@ -48,7 +48,22 @@ async function runOne(
   // The one gate every side effect passes: policy allow, or a person's approval of this action.
   if (!mayExecute(decision, state.approval ?? undefined)) return result("denied", "not allowed by policy");
 
-  const claim = deps.memory.claimAction(state.caseId, action.id, key);
+  const audited = (event: string, detail: string) =>
+    deps.memory.audit({
+      actor: "engine",
+      event,
+      caseId: state.caseId,
+      payload: { actionId: action.id, type: action.type, target: action.target, idempotencyKey: key, detail },
+    });
+  // The claim and its "started" row commit together, before any vendor call: the log shows the intent
+  // even when the process dies during the call.
+  const claim = deps.memory.transaction(() => {
+    const taken = deps.memory.claimAction(state.caseId, action.id, key);
+    if (taken.claimed) audited("action.started", planned === "dry_run" ? "dry run" : "");
+    else if (taken.status === "started")
+      audited("action.resumed", "an earlier attempt stopped after its claim");
+    return taken;
+  });
   if (!claim.claimed) {
     // An earlier attempt finished: report it. One left at "started" (a crash) runs again below, safely,
     // because the responder is idempotent on the key.
@@ -72,8 +87,12 @@ async function runOne(
       outcome = result("failed", describeError(error));
     }
   }
-  deps.memory.completeAction(state.caseId, outcome);
-  return outcome;
+  // The run's final state and its audit row commit together.
+  deps.memory.transaction(() => {
+    deps.memory.completeAction(state.caseId, outcome);
+    audited(`action.${outcome.status}`, outcome.detail);
+  });
+  return { ...outcome, audited: true };
 }
 
 /**
@@ -92,9 +111,10 @@ export const runActions =
         continue;
       }
       const decision = state.decisions.find((d) => d.actionId === action.id);
-      const outcome = await runOne(deps, state, action, decision);
+      const { audited, ...outcome } = await runOne(deps, state, action, decision);
       results.push(outcome);
-      if (earlier?.status === outcome.status) continue;
+      // Completed runs were audited with their state; the rest (denied, waiting) have no state but this row.
+      if (audited || earlier?.status === outcome.status) continue;
       deps.memory.audit({
         actor: "engine",
         event: `action.${outcome.status}`,

@@ -5,16 +5,18 @@ import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
 export const writeReport =
   (deps: TriageDeps) =>
   async (state: TriageStateValue): Promise<TriageStateUpdate> => {
-    deps.memory.setStatus(state.caseId, "closed");
-    deps.memory.audit({
-      actor: "engine",
-      event: "case.closed",
-      caseId: state.caseId,
-      payload: {
-        disposition: state.verdict?.disposition,
-        confidence: state.verdict?.confidence,
-        actions: state.results.map((r) => ({ id: r.actionId, status: r.status })),
-      },
+    deps.memory.transaction(() => {
+      deps.memory.setStatus(state.caseId, "closed");
+      deps.memory.audit({
+        actor: "engine",
+        event: "case.closed",
+        caseId: state.caseId,
+        payload: {
+          disposition: state.verdict?.disposition,
+          confidence: state.verdict?.confidence,
+          actions: state.results.map((r) => ({ id: r.actionId, status: r.status })),
+        },
+      });
     });
     return {};
   };
