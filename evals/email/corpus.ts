@@ -11,7 +11,7 @@ export const manifestLineSchema = z
     sha256: z.string().optional(),
     class: z.string().optional(),
     source: z.string().optional(),
-    date: z.string().optional(),
+    date: z.string().nullish(),
   })
   .loose();
 
