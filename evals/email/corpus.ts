@@ -1,4 +1,7 @@
-/** A labeled email corpus: a directory with manifest.jsonl, one `{ "file", "label" }` line per message. */
+/**
+ * A labeled email corpus: a directory with manifest.jsonl, one `{ "file", "label", "source"?, "class"? }`
+ * line per message, and optionally a config.yaml describing the organization the mail was sent to.
+ */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
@@ -9,16 +12,27 @@ export const manifestLineSchema = z
     file: z.string().min(1),
     label: z.enum(["malicious", "benign"]),
     sha256: z.string().optional(),
-    class: z.string().optional(),
+    class: z.string().min(1).optional(),
+    /** Where the message came from (e.g. "phishing_pot", "enron"): metrics are reported per source. */
+    source: z.string().min(1).optional(),
   })
   .loose();
 
 export interface CorpusMessage {
   file: string;
   label: "malicious" | "benign";
+  source: string | null;
+  class: string | null;
   raw: string;
 }
 
+/** The corpus's own configuration (DIR/config.yaml), used when no --config is given; null if absent. */
+export function corpusConfigPath(dir: string): string | null {
+  const path = join(dir, "config.yaml");
+  return existsSync(path) ? path : null;
+}
+
+/** Reads the manifest and every message it lists; a bad line is one error naming its line number. */
 export function readCorpus(dir: string): CorpusMessage[] {
   const manifest = join(dir, "manifest.jsonl");
   if (!existsSync(manifest)) throw new TriageError("BAD_INPUT", `${dir} has no manifest.jsonl`);
@@ -44,7 +58,13 @@ export function readCorpus(dir: string): CorpusMessage[] {
     if (!existsSync(path))
       throw new TriageError("BAD_INPUT", `${manifest}:${index + 1}: file ${parsed.data.file} not found`);
     // latin1 keeps every byte: 8-bit messages without a charset survive to the MIME parser unchanged.
-    out.push({ file: parsed.data.file, label: parsed.data.label, raw: readFileSync(path, "latin1") });
+    out.push({
+      file: parsed.data.file,
+      label: parsed.data.label,
+      source: parsed.data.source ?? null,
+      class: parsed.data.class ?? null,
+      raw: readFileSync(path, "latin1"),
+    });
   });
   if (!out.length) throw new TriageError("BAD_INPUT", `${manifest} lists no messages`);
   return out;
