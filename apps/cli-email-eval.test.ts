@@ -1,19 +1,12 @@
 /** `triage eval --corpus` as a user runs it: the corpus's config, --config, --stream, and bad input. */
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { writeFixtureCorpus } from "../evals/email/testing-corpus.ts";
-import { runCli } from "./testing/run-cli.ts";
+import { runCli, scratchCliEnv } from "./testing/run-cli.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "soc-triage-eval-cli-"));
-const env = {
-  TRIAGE_DB: join(dir, "cases.db"),
-  TRIAGE_LAB_DB: join(dir, "lab.db"),
-  TRIAGE_POLICY: "",
-  TRIAGE_CONFIG: "",
-};
+const { dir, env } = scratchCliEnv("soc-triage-eval-cli-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const corpus = join(dir, "corpus");

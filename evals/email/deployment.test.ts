@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,9 +7,8 @@ import { corpusConfigPath, readCorpus } from "./corpus.ts";
 import { deploymentMetrics, metricsBy, socFigures } from "./deployment.ts";
 import { evaluateEmailCorpus } from "./evaluate.ts";
 import { findingStats } from "./finding-stats.ts";
-import { writeFixtureCorpus } from "./testing-corpus.ts";
 import { writeEmailReport } from "./report.ts";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFixtureCorpus } from "./testing-corpus.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "email-eval-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
