@@ -8,6 +8,7 @@ import { deploymentMetrics, metricsBy, socFigures } from "./deployment.ts";
 import { evaluateEmailCorpus } from "./evaluate.ts";
 import { findingStats } from "./finding-stats.ts";
 import { writeEmailReport } from "./report.ts";
+import { streamView } from "./stream.ts";
 import { writeFixtureCorpus } from "./testing-corpus.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "email-eval-"));
@@ -152,6 +153,8 @@ describe("evaluating a corpus for a deployment", () => {
     // own findings appear only in the stream.
     expect(stream?.findings.some((f) => f.id === "email.sender.impersonates_person")).toBe(true);
     expect(result.independent.findings.some((f) => f.id.startsWith("memory."))).toBe(false);
+    // No two fixtures share a sender, link or Message-ID: nothing in memory may speak against the legitimate ones.
+    expect(stream?.findings.filter((f) => f.id.startsWith("memory.") && f.benign.count > 0)).toEqual([]);
     expect(stream?.overall.attacksClosedAsBenign.of).toBe(2);
 
     const written = writeEmailReport(result, join(tmp, "report"));
@@ -162,6 +165,17 @@ describe("evaluating a corpus for a deployment", () => {
     expect(markdown).toMatch(/\| bec \| independent \| 1 \|/);
     const json: unknown = JSON.parse(readFileSync(written.json, "utf8"));
     expect(json).toMatchObject({ stream: { overall: { n: 4 } }, independent: { overall: { n: 4 } } });
+  });
+
+  it("gives each streamed message its own Message-ID, which the headline view would otherwise share", () => {
+    const [a, b] = readCorpus(dir);
+    const id = (raw: string) => /^Message-ID: (.*)$/im.exec(streamView(raw))?.[1];
+    expect(id(a?.raw ?? "")).toMatch(/^<[0-9a-f]{32}@corpus\.invalid>$/);
+    expect(id(a?.raw ?? "")).not.toBe(id(b?.raw ?? ""));
+    expect(id(a?.raw ?? "")).toBe(id(a?.raw ?? ""));
+    expect(streamView("From: a@b.example\r\nSubject: no id\r\n\r\nbody\r\n")).toMatch(
+      /^Message-ID: <[0-9a-f]{32}@/m,
+    );
   });
 
   it("names the manifest line of a bad source", () => {

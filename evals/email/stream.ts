@@ -13,6 +13,7 @@ import { headlineView } from "../../tools/analyzers/email/normalize.ts";
 import { dispositionSchema, type Disposition } from "../../tools/types.ts";
 import type { CorpusMessage } from "./corpus.ts";
 import type { Outcome } from "./outcome.ts";
+import { sha256 } from "./split.ts";
 
 export interface StreamOptions {
   /** The deployment's configuration; its case and lab databases are replaced by scratch files. */
@@ -32,6 +33,20 @@ export interface StreamResult {
 // When a reasoner gives no probability, the disposition stands in for it (the offline engine always gives one).
 const PROBABILITY_OF: Record<Disposition, number> = { malicious: 1, suspicious: 0.5, benign: 0 };
 
+/**
+ * The headline view with a Message-ID of the message's own. The view gives every message the same one,
+ * which case memory would take for one message reported again and again: a feedback loop of the view,
+ * not of a deployment, where each message has its own. Identical messages keep sharing one, as they would.
+ */
+export function streamView(raw: string): string {
+  const view = headlineView(raw);
+  const end = view.search(/\r?\n\r?\n/);
+  const head = end === -1 ? view : view.slice(0, end);
+  const own = `Message-ID: <${sha256(raw).slice(0, 32)}@corpus.invalid>`;
+  const replaced = head.replace(/^Message-ID:.*$/im, own);
+  return `${replaced === head ? `${own}\r\n${head}` : replaced}${view.slice(head.length)}`;
+}
+
 /** Triages every message in order against one scratch case memory and returns each verdict's outcome. */
 export async function streamCorpus(
   messages: readonly CorpusMessage[],
@@ -41,7 +56,7 @@ export async function streamCorpus(
   // The same headline view the independent view scores, so the two differ only by what the graph adds
   // (case memory and the configured tools), not by delivery artefacts of how the corpus was collected.
   const reported = await Promise.all(
-    messages.map((m, index) => reportedMessage(headlineView(m.raw), { file: m.file, index, now })),
+    messages.map((m, index) => reportedMessage(streamView(m.raw), { file: m.file, index, now })),
   );
   const config: TriageConfig = {
     ...options.config,
