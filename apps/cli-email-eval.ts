@@ -157,6 +157,7 @@ export function renderEmailEval(r: EmailEvalResult): string {
     ...(r.stream
       ? [
           `stream: every message in manifest order into one case memory through the graph, median ${r.stream.medianMs.toFixed(1)} ms, p99 ${r.stream.p99Ms.toFixed(1)} ms per message`,
+          `case memory's own share: without its findings the stream would send ${rate(r.stream.withoutMemory.legitimateToPerson)} legitimate messages to a person and close ${rate(r.stream.withoutMemory.attacksClosedAsBenign)} attacks as benign`,
         ]
       : []),
     ...groupTable(

@@ -7,6 +7,7 @@ import { corpusConfigPath, readCorpus } from "./corpus.ts";
 import { deploymentMetrics, metricsBy, socFigures } from "./deployment.ts";
 import { evaluateEmailCorpus } from "./evaluate.ts";
 import { findingStats } from "./finding-stats.ts";
+import { withoutFindings } from "./outcome.ts";
 import { writeEmailReport } from "./report.ts";
 import { streamView } from "./stream.ts";
 import { writeFixtureCorpus } from "./testing-corpus.ts";
@@ -97,6 +98,31 @@ describe("per-finding table", () => {
   });
 });
 
+describe("taking findings back out", () => {
+  it("removes their push from P and draws the disposition again; other outcomes stay as they were", () => {
+    const base = { file: "f", source: null, class: null, label: 0 as const };
+    const fed = { ...base, p: 0.5, disposition: "suspicious" as const };
+    const [changed, untouched] = withoutFindings(
+      [
+        {
+          ...fed,
+          findings: [
+            { id: "memory.seen_in_malicious_cases", weight: 1 },
+            { id: "email.x", weight: -1 },
+          ],
+        },
+        { ...fed, findings: [{ id: "email.x", weight: 0 }] },
+      ],
+      "memory.",
+      { malicious: 0.8, benign: 0.3 },
+    );
+    expect(changed?.p).toBeCloseTo(1 / (1 + Math.E));
+    expect(changed?.disposition).toBe("benign");
+    expect(changed?.findings).toEqual([{ id: "email.x", weight: -1 }]);
+    expect(untouched?.disposition).toBe("suspicious");
+  });
+});
+
 describe("evaluating a corpus for a deployment", () => {
   const dir = join(tmp, "corpus");
   writeFixtureCorpus(dir);
@@ -156,6 +182,7 @@ describe("evaluating a corpus for a deployment", () => {
     // No two fixtures share a sender, link or Message-ID: nothing in memory may speak against the legitimate ones.
     expect(stream?.findings.filter((f) => f.id.startsWith("memory.") && f.benign.count > 0)).toEqual([]);
     expect(stream?.overall.attacksClosedAsBenign.of).toBe(2);
+    expect(stream?.withoutMemory.legitimateToPerson.of).toBe(2);
 
     const written = writeEmailReport(result, join(tmp, "report"));
     const markdown = readFileSync(written.markdown, "utf8");

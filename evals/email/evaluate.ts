@@ -20,7 +20,7 @@ import {
   type Interval,
   type Scored,
 } from "./metrics.ts";
-import { deploymentScore, dispositionOf, type Outcome } from "./outcome.ts";
+import { deploymentScore, dispositionOf, withoutFindings, type Outcome } from "./outcome.ts";
 import { prepareMessage, type View } from "./pipeline.ts";
 import { streamCorpus, type StreamOptions } from "./stream.ts";
 import { sha256 } from "./split.ts";
@@ -111,7 +111,14 @@ export interface EmailEvalResult {
   /** The held-out messages scored one by one: overall, per source, per class, per finding. */
   independent: ViewSummary;
   /** The same messages triaged in manifest order into one case memory (`--stream`); null without it. */
-  stream: (ViewSummary & { medianMs: number; p99Ms: number }) | null;
+  stream:
+    | (ViewSummary & {
+        /** The stream's SOC figures with case memory's findings taken back out: what memory itself changed. */
+        withoutMemory: SocFigures;
+        medianMs: number;
+        p99Ms: number;
+      })
+    | null;
   worstErrors: Array<{ file: string; label: string; p: number; top: string[] }>;
   scores: Array<{ label: 0 | 1; p: number }>;
 }
@@ -227,6 +234,7 @@ export async function evaluateEmailCorpus(
     stream: streamed
       ? {
           ...summarizeView(streamed.outcomes),
+          withoutMemory: socFigures(withoutFindings(streamed.outcomes, "memory.", shipped.thresholds)),
           medianMs: quantile(streamSorted, 0.5),
           p99Ms: quantile(streamSorted, 0.99),
         }

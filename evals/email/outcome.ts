@@ -52,3 +52,28 @@ export function deploymentScore(
   const logit = findings.reduce((sum, f) => sum + f.weight, model.bias);
   return { p: 1 / (1 + Math.exp(-logit)), findings };
 }
+
+/**
+ * The outcomes as they would have been without the findings whose id starts with `prefix` (e.g. "memory."):
+ * their pushes are taken back out of P(malicious), and the disposition is drawn again.
+ */
+export function withoutFindings(
+  outcomes: readonly Outcome[],
+  prefix: string,
+  thresholds: Thresholds,
+): Outcome[] {
+  return outcomes.map((o) => {
+    const removed = o.findings.filter((f) => f.id.startsWith(prefix));
+    if (!removed.length) return o;
+    // Verdicts round P to 4 digits: keep it off 0 and 1 so the log-odds stay finite.
+    const p0 = Math.min(1 - 1e-6, Math.max(1e-6, o.p));
+    const logit = Math.log(p0 / (1 - p0)) - removed.reduce((sum, f) => sum + f.weight, 0);
+    const p = 1 / (1 + Math.exp(-logit));
+    return {
+      ...o,
+      p,
+      disposition: dispositionOf(p, thresholds),
+      findings: o.findings.filter((f) => !f.id.startsWith(prefix)),
+    };
+  });
+}

@@ -81,7 +81,7 @@ function socSection(result: EmailEvalResult): string {
   const views: Array<[string, ViewSummary]> = [["independent", result.independent]];
   if (result.stream) views.push(["stream", result.stream]);
   const stream = result.stream
-    ? ` The stream view triages the same messages in manifest order into one case memory through the graph (median ${result.stream.medianMs.toFixed(1)} ms, p99 ${result.stream.p99Ms.toFixed(1)} ms per message): where it differs from the independent view, earlier cases fed back into later verdicts.`
+    ? ` The stream view triages the same messages in manifest order into one case memory through the graph (median ${result.stream.medianMs.toFixed(1)} ms, p99 ${result.stream.p99Ms.toFixed(1)} ms per message): where it differs from the independent view, the graph's tools and earlier cases fed into later verdicts. Case memory's own share: with its findings taken back out, the stream would send ${rate(result.stream.withoutMemory.legitimateToPerson)} legitimate messages to a person and close ${rate(result.stream.withoutMemory.attacksClosedAsBenign)} attacks as benign.`
     : "";
   return `## The SOC queue
 
