@@ -34,31 +34,26 @@ export async function emailEvalCommand(
     scratchDir && process.stderr.isTTY
       ? createProgressReporter({
           tty: true,
-          columns: process.stderr.columns ?? 80,
+          // A pseudo-terminal may report 0 columns.
+          columns: process.stderr.columns || 80,
           label: "stream",
           write: (text) => process.stderr.write(text),
         })
       : null;
-  const started = performance.now();
+  // The clock starts with the stream's first message, so the rate leaves out the independent view's time.
+  let started: number | null = null;
+  const onProgress = reporter
+    ? (done: number, total: number) => {
+        started ??= performance.now();
+        reporter.update({ done, total, failed: 0, elapsedMs: performance.now() - started });
+      }
+    : undefined;
   let result: EmailEvalResult;
   try {
     result = await evaluateEmailCorpus(dir, {
       organization: config.organization,
       configPath: config.configPath,
-      ...(scratchDir
-        ? {
-            stream: {
-              config,
-              scratchDir,
-              ...(reporter
-                ? {
-                    onProgress: (done: number, total: number) =>
-                      reporter.update({ done, total, failed: 0, elapsedMs: performance.now() - started }),
-                  }
-                : {}),
-            },
-          }
-        : {}),
+      ...(scratchDir ? { stream: { config, scratchDir, ...(onProgress ? { onProgress } : {}) } } : {}),
     });
   } finally {
     reporter?.end();
