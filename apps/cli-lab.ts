@@ -4,14 +4,13 @@ import type { Command } from "commander";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
 import { join } from "node:path";
 import { projectRoot } from "../agent/config.ts";
-import { evaluateEmailCorpus, type EmailEvalResult } from "../evals/email/evaluate.ts";
-import { writeEmailReport } from "../evals/email/report.ts";
 import { evaluateLab } from "../evals/lab-eval.ts";
 import { TriageError } from "../tools/errors.ts";
 import { alertFamilySchema } from "../tools/types.ts";
 import { createLabToolset, openLab } from "../tools/lab/index.ts";
 import { EXIT, print, printJson } from "./output.ts";
 import { renderTable } from "./render.ts";
+import { emailEvalCommand } from "./cli-email-eval.ts";
 
 interface Shared {
   addCommon: (command: Command) => Command;
@@ -76,28 +75,23 @@ export function registerLabCommands(program: Command, { addCommon, overrides, se
       .command("eval")
       .description("measure the engine on labeled data")
       .option("--lab", "accuracy on the lab's ground truth")
-      .option("--corpus <dir>", "metrics on a labeled email corpus (a directory with manifest.jsonl)")
+      .option(
+        "--corpus <dir>",
+        "metrics on a labeled email corpus (a directory with manifest.jsonl, and config.yaml unless --config)",
+      )
+      .option("--stream", "with --corpus: also triage the messages in order into one scratch case memory")
       .option(
         "--out <dir>",
         "where --corpus writes its JSON and Markdown report",
         join(projectRoot, "evals", "results"),
       ),
-  ).action(async (options: Options & { lab?: boolean; corpus?: string; out: string }) => {
+  ).action(async (options: Options & { lab?: boolean; corpus?: string; stream?: boolean; out: string }) => {
     if (options.corpus) {
-      if (!existsSync(options.corpus))
-        throw new TriageError("BAD_INPUT", `corpus directory ${options.corpus} not found`);
-      const result = await evaluateEmailCorpus(options.corpus);
-      const written = writeEmailReport(result, options.out);
-      if (options.json) {
-        const { scores: _scores, ...summary } = result;
-        printJson(summary);
-      } else {
-        print(renderEmailEval(result));
-        print(`report: ${written.markdown}`);
-      }
+      await emailEvalCommand(options.corpus, options, overrides);
       setExit(EXIT.ok);
       return;
     }
+    if (options.stream) throw new TriageError("BAD_INPUT", "--stream goes with --corpus DIR");
     if (!options.lab) throw new TriageError("BAD_INPUT", "say what to evaluate: --lab or --corpus DIR");
     const result = await evaluateLab(loadConfig(overrides(options)));
     if (options.json) {
@@ -129,30 +123,4 @@ export function registerLabCommands(program: Command, { addCommon, overrides, se
     }
     setExit(result.failures.length ? EXIT.internal : EXIT.ok);
   });
-}
-
-function renderEmailEval(r: EmailEvalResult): string {
-  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  const row = (name: string, m: EmailEvalResult["headline"]) => [
-    name,
-    String(m.n),
-    `${pct(m.precision.value)} [${pct(m.precision.low)}, ${pct(m.precision.high)}]`,
-    `${pct(m.recall.value)} [${pct(m.recall.low)}, ${pct(m.recall.high)}]`,
-    `${pct(m.fpr.value)} [${pct(m.fpr.low)}, ${pct(m.fpr.high)}]`,
-    m.auc.toFixed(4),
-    m.brier.toFixed(4),
-    pct(m.recallAtFpr1),
-  ];
-  return [
-    `Email corpus ${r.corpus}: ${r.n} held-out messages scored (${r.skippedTrainingMessages} skipped: the shipped model was trained on them)`,
-    renderTable(
-      ["view", "n", "precision", "recall", "FPR", "AUC", "Brier", "recall@FPR≤1%"],
-      [
-        row("headline, held out", r.headline),
-        row("headline, 5-fold CV", r.headlineCrossValidated),
-        row("raw, 5-fold CV", r.rawCrossValidated),
-      ],
-    ),
-    `confusion (headline, held out): tp ${r.tp} fp ${r.fp} tn ${r.tn} fn ${r.fn}; latency median ${r.medianMs.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`,
-  ].join("\n");
 }

@@ -1,5 +1,7 @@
 /** Runs the real `triage` binary in a child process, as a user would. */
 import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectRoot } from "../../agent/config.ts";
 
@@ -32,4 +34,18 @@ export function runCliAsync(args: string[], env: Record<string, string>): Promis
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
+}
+
+/** A temp directory and an environment that keeps every database in it and ignores the user's config. */
+export function scratchCliEnv(prefix: string): { dir: string; env: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    dir,
+    env: {
+      TRIAGE_DB: join(dir, "cases.db"),
+      TRIAGE_LAB_DB: join(dir, "lab.db"),
+      TRIAGE_POLICY: "",
+      TRIAGE_CONFIG: "",
+    },
+  };
 }

@@ -1,4 +1,7 @@
-/** A labeled email corpus: a directory with manifest.jsonl, one `{ "file", "label" }` line per message. */
+/**
+ * A labeled email corpus: a directory with manifest.jsonl, one `{ "file", "label", "source"?, "class"? }`
+ * line per message, and optionally a config.yaml describing the organization the mail was sent to.
+ */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
@@ -9,8 +12,9 @@ export const manifestLineSchema = z
     file: z.string().min(1),
     label: z.enum(["malicious", "benign"]),
     sha256: z.string().optional(),
-    class: z.string().optional(),
-    source: z.string().optional(),
+    class: z.string().min(1).optional(),
+    /** Where the message came from (e.g. "phishing_pot", "enron"): metrics are reported per source. */
+    source: z.string().min(1).optional(),
     date: z.string().nullish(),
   })
   .loose();
@@ -18,13 +22,20 @@ export const manifestLineSchema = z
 export interface CorpusMessage {
   file: string;
   label: "malicious" | "benign";
-  /** Where the message comes from (the manifest's `source`), for per-source figures. */
-  source?: string;
+  source: string | null;
+  class: string | null;
   /** The manifest's date of the message, when it gives one (for splits by era, never a feature). */
-  date?: string;
+  date: string | null;
   raw: string;
 }
 
+/** The corpus's own configuration (DIR/config.yaml), used when no --config is given; null if absent. */
+export function corpusConfigPath(dir: string): string | null {
+  const path = join(dir, "config.yaml");
+  return existsSync(path) ? path : null;
+}
+
+/** Reads the manifest and every message it lists; a bad line is one error naming its line number. */
 export function readCorpus(dir: string): CorpusMessage[] {
   const manifest = join(dir, "manifest.jsonl");
   if (!existsSync(manifest)) throw new TriageError("BAD_INPUT", `${dir} has no manifest.jsonl`);
@@ -53,8 +64,9 @@ export function readCorpus(dir: string): CorpusMessage[] {
     out.push({
       file: parsed.data.file,
       label: parsed.data.label,
-      ...(parsed.data.source ? { source: parsed.data.source } : {}),
-      ...(parsed.data.date ? { date: parsed.data.date } : {}),
+      source: parsed.data.source ?? null,
+      class: parsed.data.class ?? null,
+      date: parsed.data.date ?? null,
       raw: readFileSync(path, "latin1"),
     });
   });

@@ -85,9 +85,19 @@ describe("shipped email model", () => {
       expect(result.auc).toBeGreaterThan(0.98);
       expect(result.brier).toBeLessThan(0.06);
       expect(result.fpr).toBeLessThanOrEqual(0.02);
+      // The manifest's classes and sources give per-group figures that add up to the whole.
+      expect(result.independent.overall.n).toBe(result.n);
+      expect(result.independent.byClass.map((c) => c.group).sort()).toEqual([
+        "ham-easy",
+        "ham-hard",
+        "phishing",
+      ]);
+      expect(result.independent.bySource.reduce((sum, s) => sum + s.n, 0)).toBe(result.n);
+      expect(result.independent.overall.attacksClosedAsBenign.share).toBeLessThan(0.05);
       const out = mkdtempSync(join(tmpdir(), "email-report-"));
       const written = writeEmailReport(result, out);
       expect(readFileSync(written.markdown, "utf8")).toMatch(/The 20 worst errors/);
+      expect(readFileSync(written.markdown, "utf8")).toMatch(/## The SOC queue/);
       rmSync(out, { recursive: true, force: true });
     },
   );

@@ -1,24 +1,28 @@
 /**
  * Honest numbers for the email engine on a labeled corpus. The headline view equalizes delivery artefacts
  * (see tools/analyzers/email/normalize.ts); the raw view is reported beside it. The shipped model scores
- * only messages it was not trained on; a 5-fold cross-validation over the whole corpus (a fresh model per
- * fold) gives a second, larger-sample estimate.
+ * only messages it was not trained on, as the email playbook scores them with the deployment's organization
+ * settings; a 5-fold cross-validation over the whole corpus (a fresh model per fold) gives a second,
+ * larger-sample estimate. The SOC-queue figures are reported overall, per source and per class, and, with
+ * a stream, for the same messages triaged one after another into one case memory.
  */
-import { contributions } from "../../agent/reasoners/offline/model/logistic.ts";
-import { emailProbability } from "../../tools/analyzers/email/model-signals.ts";
+import { defaultOrganization, type OrganizationProfile } from "../../agent/organization.ts";
 import { loadEmailModel } from "../../agent/reasoners/offline/model/email-model.ts";
-import { readCorpus } from "./corpus.ts";
+import { readCorpus, type CorpusMessage } from "./corpus.ts";
+import { socFigures, summarizeView, type SocFigures, type ViewSummary } from "./deployment.ts";
 import {
   auc,
   brier,
   calibrationBins,
   confusion,
-  thresholdForFpr,
+  recallAtFpr,
   wilson,
   type Interval,
   type Scored,
 } from "./metrics.ts";
+import { deploymentScore, dispositionOf, withoutFindings, type Outcome } from "./outcome.ts";
 import { prepareMessage, type View } from "./pipeline.ts";
+import { streamCorpus, type StreamOptions } from "./stream.ts";
 import { sha256 } from "./split.ts";
 import { quantile } from "../stats.ts";
 import { outOfFoldPlain, TRAIN_SEED } from "./train.ts";
@@ -40,6 +44,7 @@ export interface ViewMetrics {
   threshold: number;
   /** Three-way outcome per true label with the shipped thresholds. */
   dispositions: { malicious: Record<string, number>; benign: Record<string, number> };
+  soc: SocFigures;
   calibration: ReturnType<typeof calibrationBins>;
 }
 
@@ -51,7 +56,6 @@ function metricsOf(
   const precision = wilson(c.tp, c.tp + c.fp);
   const recall = wilson(c.tp, c.tp + c.fn);
   const fpr = wilson(c.fp, c.fp + c.tn);
-  const best = confusion(scored, thresholdForFpr(scored, 0.01));
   const three = (label: 0 | 1) => {
     const of = scored.filter((s) => s.label === label);
     return {
@@ -72,9 +76,10 @@ function metricsOf(
     fpr,
     auc: auc(scored),
     brier: brier(scored),
-    recallAtFpr1: best.tp / (best.tp + best.fn || 1),
+    recallAtFpr1: recallAtFpr(scored, 0.01),
     threshold: thresholds.malicious,
     dispositions: { malicious: three(1), benign: three(0) },
+    soc: socFigures(scored.map((s) => ({ label: s.label, disposition: dispositionOf(s.p, thresholds) }))),
     calibration: calibrationBins(scored),
   };
 }
@@ -83,6 +88,8 @@ export interface EmailEvalResult {
   corpus: string;
   date: string;
   model: { seed: number; trainN: number; thresholds: { malicious: number; benign: number } };
+  /** Whose deployment the messages were scored for, and the configuration file it came from. */
+  organization: { name: string; configPath: string | null };
   /** Headline figures (shipped model, headline view, messages it was not trained on). */
   n: number;
   tp: number;
@@ -101,43 +108,78 @@ export interface EmailEvalResult {
   headline: ViewMetrics;
   headlineCrossValidated: ViewMetrics;
   rawCrossValidated: ViewMetrics;
+  /** The held-out messages scored one by one: overall, per source, per class, per finding. */
+  independent: ViewSummary;
+  /** The same messages triaged in manifest order into one case memory (`--stream`); null without it. */
+  stream:
+    | (ViewSummary & {
+        /** The stream's SOC figures with case memory's findings taken back out: what memory itself changed. */
+        withoutMemory: SocFigures;
+        medianMs: number;
+        p99Ms: number;
+      })
+    | null;
   worstErrors: Array<{ file: string; label: string; p: number; top: string[] }>;
   scores: Array<{ label: 0 | 1; p: number }>;
 }
 
+export interface EmailEvalOptions {
+  now?: Date;
+  /** The deployment's organization (internal and protected domains, protected people, simulation vendors). */
+  organization?: OrganizationProfile;
+  /** Where the organization came from, for the report. */
+  configPath?: string | null;
+  /** Also triage the held-out messages as a stream through the graph. */
+  stream?: Omit<StreamOptions, "now">;
+}
+
+const sortedTimes = (times: readonly number[]) => [...times].sort((a, b) => a - b);
+
+/** Scores a labeled corpus; never scores a message the shipped model was trained on. */
 export async function evaluateEmailCorpus(
   dir: string,
-  options: { now?: Date } = {},
+  options: EmailEvalOptions = {},
 ): Promise<EmailEvalResult> {
   const shipped = loadEmailModel();
   const trained = new Set(shipped.trainedOn);
+  const organization = options.organization ?? defaultOrganization;
   const corpus = readCorpus(dir);
   const rows: Array<{
-    file: string;
     y: 0 | 1;
     headline: Record<string, number>;
-    p: number;
     raw: Record<string, number>;
-    heldOut: boolean;
+    outcome: Outcome | null;
   }> = [];
   const times: number[] = [];
+  const heldOutMessages: CorpusMessage[] = [];
   for (const m of corpus) {
+    const y = m.label === "malicious" ? 1 : 0;
+    const heldOut = !trained.has(sha256(m.raw));
+    if (heldOut) heldOutMessages.push(m);
     const started = performance.now();
-    const headline = await prepareMessage(m.raw, "headline");
-    emailProbability(shipped.model, headline.vector, headline.signals);
-    times.push(performance.now() - started);
+    const headline = await prepareMessage(m.raw, "headline", organization);
+    const scored = deploymentScore(shipped.model, headline);
+    if (heldOut) times.push(performance.now() - started);
     rows.push({
-      file: m.file,
-      y: m.label === "malicious" ? 1 : 0,
+      y,
       headline: headline.vector,
-      p: emailProbability(shipped.model, headline.vector, headline.signals),
-      raw: (await prepareMessage(m.raw, "raw")).vector,
-      heldOut: !trained.has(sha256(m.raw)),
+      raw: (await prepareMessage(m.raw, "raw", organization)).vector,
+      outcome: heldOut
+        ? {
+            file: m.file,
+            source: m.source,
+            class: m.class,
+            label: y,
+            p: scored.p,
+            disposition: dispositionOf(scored.p, shipped.thresholds),
+            findings: scored.findings,
+          }
+        : null,
     });
   }
-  const heldOut = rows.filter((r) => r.heldOut);
-  const scored = heldOut.map((r) => ({ label: r.y, p: r.p }));
-  const headline = metricsOf(scored, shipped.thresholds);
+  const outcomes = rows.flatMap((r) => (r.outcome ? [r.outcome] : []));
+  const scores = outcomes.map((o) => ({ label: o.label, p: o.p }));
+  const headline = metricsOf(scores, shipped.thresholds);
   const cv = (view: View) => {
     const oof = outOfFoldPlain(
       rows.map((r) => ({ x: view === "headline" ? r.headline : r.raw, y: r.y, hash: "" })),
@@ -148,24 +190,29 @@ export async function evaluateEmailCorpus(
     // for the headline view and are reported with the FPR-1% recall, which needs no threshold.
     return metricsOf(oof, shipped.thresholds);
   };
-  const worstErrors = heldOut
-    .map((r, i) => ({ r, p: scored[i]?.p ?? 0 }))
-    .filter(({ r, p }) => (r.y === 1 ? p < shipped.thresholds.malicious : p >= shipped.thresholds.malicious))
-    .sort((a, b) => Math.abs(b.p - b.r.y) - Math.abs(a.p - a.r.y))
+  const worstErrors = outcomes
+    .filter((o) => (o.label === 1 ? o.p < shipped.thresholds.malicious : o.p >= shipped.thresholds.malicious))
+    .sort((a, b) => Math.abs(b.p - b.label) - Math.abs(a.p - a.label))
     .slice(0, 20)
-    .map(({ r, p }) => ({
-      file: r.file,
-      label: r.y === 1 ? "malicious" : "benign",
-      p: Math.round(p * 1000) / 1000,
-      top: contributions(shipped.model, r.headline)
+    .map((o) => ({
+      file: o.file,
+      label: o.label === 1 ? "malicious" : "benign",
+      p: Math.round(o.p * 1000) / 1000,
+      top: [...o.findings]
+        .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight))
         .slice(0, 4)
-        .map((c) => `${c.feature} ${c.value > 0 ? "+" : ""}${c.value.toFixed(2)}`),
+        .map((f) => `${f.id} ${f.weight > 0 ? "+" : ""}${f.weight.toFixed(2)}`),
     }));
-  const sorted = [...times].sort((a, b) => a - b);
+  const sorted = sortedTimes(times);
+  const streamed = options.stream
+    ? await streamCorpus(heldOutMessages, { ...options.stream, ...(options.now ? { now: options.now } : {}) })
+    : null;
+  const streamSorted = sortedTimes(streamed?.times ?? []);
   return {
     corpus: dir,
     date: (options.now ?? new Date()).toISOString().slice(0, 10),
     model: { seed: shipped.seed, trainN: shipped.corpus.trainN, thresholds: shipped.thresholds },
+    organization: { name: organization.name, configPath: options.configPath ?? null },
     n: headline.n,
     tp: headline.tp,
     fp: headline.fp,
@@ -179,11 +226,20 @@ export async function evaluateEmailCorpus(
     brier: headline.brier,
     medianMs: quantile(sorted, 0.5),
     p99Ms: quantile(sorted, 0.99),
-    skippedTrainingMessages: rows.length - heldOut.length,
+    skippedTrainingMessages: rows.length - outcomes.length,
     headline,
     headlineCrossValidated: cv("headline"),
     rawCrossValidated: cv("raw"),
+    independent: summarizeView(outcomes),
+    stream: streamed
+      ? {
+          ...summarizeView(streamed.outcomes),
+          withoutMemory: socFigures(withoutFindings(streamed.outcomes, "memory.", shipped.thresholds)),
+          medianMs: quantile(streamSorted, 0.5),
+          p99Ms: quantile(streamSorted, 0.99),
+        }
+      : null,
     worstErrors,
-    scores: scored,
+    scores,
   };
 }

@@ -72,6 +72,12 @@ export function thresholdForFpr(scored: readonly Scored[], maxFpr: number): numb
   return boundary === undefined ? 0.5 : Math.min(1, boundary + 1e-9);
 }
 
+/** Best recall any threshold reaches while keeping the false-positive rate at or below `maxFpr`. */
+export function recallAtFpr(scored: readonly Scored[], maxFpr: number): number {
+  const best = confusion(scored, thresholdForFpr(scored, maxFpr));
+  return best.tp / (best.tp + best.fn || 1);
+}
+
 export function calibrationBins(
   scored: readonly Scored[],
   bins = 10,

@@ -17,6 +17,7 @@ export interface PreparedMessage {
   signals: Signal[];
 }
 
+/** Parses one message in the given view and runs the analyzers with the organization's settings. */
 export async function prepareMessage(
   raw: string,
   view: View,

@@ -1,6 +1,7 @@
 /** Writes an email evaluation as JSON and as a Markdown report with SVG charts. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { DeploymentMetrics, GroupMetrics, ViewSummary } from "./deployment.ts";
 import type { EmailEvalResult, ViewMetrics } from "./evaluate.ts";
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -48,6 +49,57 @@ function table(name: string, m: ViewMetrics): string {
   return `| ${name} | ${m.n} | ${ci(m.precision)} | ${ci(m.recall)} | ${m.f1.toFixed(3)} | ${ci(m.fpr)} | ${m.auc.toFixed(4)} | ${m.brier.toFixed(4)} | ${pct(m.recallAtFpr1)} |`;
 }
 
+// A rate over nothing (no attacks in a benign-only source) is not 0%: it does not exist.
+const rate = (r: { count: number; of: number; share: number }) =>
+  r.of ? `${r.count}/${r.of} (${pct(r.share)})` : "–";
+const orDash = (x: number | null, format: (x: number) => string) => (x === null ? "–" : format(x));
+
+const SOC_HEADER = `| attacks closed as benign | legitimate mail to a person | decided without a person | recall at FPR ≤ 1% | Brier | AUC |`;
+
+function socCells(m: DeploymentMetrics): string {
+  return `${m.n} | ${rate(m.attacksClosedAsBenign)} | ${rate(m.legitimateToPerson)} | ${rate(m.decidedWithoutPerson)} | ${orDash(m.recallAtFpr1, pct)} | ${m.brier.toFixed(4)} | ${orDash(m.auc, (x) => x.toFixed(4))} |`;
+}
+
+function groupSection(title: string, views: Array<[string, GroupMetrics[]]>): string {
+  const rows = views.flatMap(([view, groups]) =>
+    groups.map((g) => `| ${g.group} | ${view} | ${socCells(g)}`),
+  );
+  return rows.length
+    ? `\n### ${title}\n\n| ${title.toLowerCase()} | view | n ${SOC_HEADER}\n|---|---|---|---|---|---|---|---|---|\n${rows.join("\n")}\n`
+    : "";
+}
+
+function findingSection(name: string, v: ViewSummary): string {
+  const rows = v.findings.map(
+    (f) =>
+      `| ${f.id} | ${f.malicious.count} (${pct(f.malicious.share)}) | ${f.benign.count} (${pct(f.benign.share)}) | ${pct(f.precision)} | ${f.meanWeight.toFixed(2)} |`,
+  );
+  return `\n### Findings, ${name} view\n\nHow often each finding fires on each class, the share of its firings that were on malicious mail, and its mean log-odds push when it fires.\n\n| finding | on malicious | on benign | precision | mean weight |\n|---|---|---|---|---|\n${rows.join("\n")}\n`;
+}
+
+function socSection(result: EmailEvalResult): string {
+  const views: Array<[string, ViewSummary]> = [["independent", result.independent]];
+  if (result.stream) views.push(["stream", result.stream]);
+  const stream = result.stream
+    ? ` The stream view triages the same messages in manifest order into one case memory through the graph (median ${result.stream.medianMs.toFixed(1)} ms, p99 ${result.stream.p99Ms.toFixed(1)} ms per message): where it differs from the independent view, the graph's tools and earlier cases fed into later verdicts. Case memory's own share: with its findings taken back out, the stream would send ${rate(result.stream.withoutMemory.legitimateToPerson)} legitimate messages to a person and close ${rate(result.stream.withoutMemory.attacksClosedAsBenign)} attacks as benign.`
+    : "";
+  return `## The SOC queue
+
+What a SOC would feel on the held-out messages: attacks closed as benign (nobody looks at them), legitimate mail sent to a person (called suspicious or malicious: noise), and the share decided without a person (malicious or benign, not suspicious). The independent view scores each message alone, as the email playbook does with the organization's settings (${result.organization.name}${result.organization.configPath ? `, from \`${result.organization.configPath}\`` : ", defaults"}).${stream}
+
+| view | n ${SOC_HEADER}
+|---|---|---|---|---|---|---|---|
+${views.map(([name, v]) => `| ${name} | ${socCells(v.overall)}`).join("\n")}
+${groupSection(
+  "Source",
+  views.map(([name, v]) => [name, v.bySource]),
+)}${groupSection(
+    "Class",
+    views.map(([name, v]) => [name, v.byClass]),
+  )}${views.map(([name, v]) => findingSection(name, v)).join("")}`;
+}
+
+/** Writes `<date>-email.json`, `<date>-email.md` and its SVG charts into `dir`. */
 export function writeEmailReport(result: EmailEvalResult, dir: string): { json: string; markdown: string } {
   mkdirSync(dir, { recursive: true });
   const base = `${result.date}-email`;
@@ -79,6 +131,7 @@ Latency (parse + analyzers + model, headline view): median ${result.medianMs.toF
 
 ![histogram](${base}-histogram.svg) ![calibration](${base}-calibration.svg) ![confusion](${base}-confusion.svg)
 
+${socSection(result)}
 ## The 20 worst errors
 
 | file | truth | P(malicious) | what moved it most |
