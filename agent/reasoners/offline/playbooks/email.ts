@@ -2,6 +2,7 @@
  * User-reported email: read the reported copy, find every copy, ask intel about the sender, links and
  * attachments, check the sender's history at the gateway and who clicked.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import {
   isFreeMailDomain,
@@ -16,6 +17,7 @@ import {
   intelVerdictSchema,
   mailboxMessageSchema,
   siemEventSchema,
+  type Alert,
   type MailboxMessage,
   type ProposedActionInput,
 } from "../../../../tools/types.ts";
@@ -94,16 +96,15 @@ function reportedOf(ctx: ReasonerContext): Reported | null {
   return { located, messageId, reporter, search };
 }
 
-// Parsing is the costliest step; plan and assess both need it, so keep the last few parses.
-const parsedCache = new Map<string, Promise<EmailFacts>>();
-function parseCached(raw: string): Promise<EmailFacts> {
-  const key = raw.length > 256 ? `${raw.length}:${raw.slice(0, 128)}:${raw.slice(-128)}` : raw;
-  let parsed = parsedCache.get(key);
-  if (!parsed) {
-    parsed = parseEmail(raw);
-    parsedCache.set(key, parsed);
-    if (parsedCache.size > 64) parsedCache.delete(parsedCache.keys().next().value ?? "");
-  }
+// Parsing is the costliest step and plan and assess both need it. The cache lives as long as the run's
+// alert object (one triage), and is keyed by the content's hash: two messages never share an entry.
+const parsedByRun = new WeakMap<Alert, Map<string, Promise<EmailFacts>>>();
+function parseCached(ctx: ReasonerContext, raw: string): Promise<EmailFacts> {
+  let cache = parsedByRun.get(ctx.alert);
+  if (!cache) parsedByRun.set(ctx.alert, (cache = new Map()));
+  const key = createHash("sha256").update(raw).digest("hex");
+  let parsed = cache.get(key);
+  if (!parsed) cache.set(key, (parsed = parseEmail(raw)));
   return parsed;
 }
 
@@ -173,7 +174,7 @@ async function factsOf(
   if (!r.located) return null;
   const message = resultOf(ctx.evidence, messageCall(r.located), messageDataSchema);
   if (!message) return null;
-  return { facts: await parseCached(message.value.raw), evidenceId: message.evidenceId };
+  return { facts: await parseCached(ctx, message.value.raw), evidenceId: message.evidenceId };
 }
 
 const eventsSchema = z.array(siemEventSchema);
