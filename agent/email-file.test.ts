@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readMessageFile } from "./email-file.ts";
+import { openLab } from "../tools/lab/index.ts";
+import { createLabToolset } from "../tools/lab/ports.ts";
+import type { SiemSearch } from "../tools/types.ts";
+import { readMessageFile, reportedMessage, withReportedMessages } from "./email-file.ts";
 import { triageMessages } from "./testing/email-runs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-email-file-"));
@@ -57,5 +60,35 @@ describe("triage email FILE", () => {
     expect(afterA?.findings.map((f) => f.id).sort()).toEqual(bAlone?.findings.map((f) => f.id).sort());
     expect(afterA?.verdict.disposition).toBe(bAlone?.verdict.disposition);
     expect(afterA?.verdict.category).toBe(bAlone?.verdict.category);
+  });
+
+  it("says no sender history is available for a file triaged against the lab, and adds no weight", async () => {
+    const [, lure] = pair();
+    const [report] = (await triageMessages([lure], { dir, caseDb: freshDb() })).reports;
+    expect(report?.findings).toContainEqual(
+      expect.objectContaining({ id: "email.sender.history_unavailable", weight: 0 }),
+    );
+    expect(report?.findings.map((f) => f.id)).not.toContain("email.sender.first_seen");
+    expect(report?.steps.filter((s) => s.tool === "siem_search" && s.args.dataset === "mail")).toEqual([]);
+  });
+});
+
+describe("withReportedMessages", () => {
+  it("keeps a deployment's SIEM as the history of a file's messages, and the lab's for the lab's alerts", async () => {
+    const [, lure] = pair();
+    const file = await reportedMessage(lure, { file: "x.eml", index: 0, now: new Date() });
+    const labAlert = { ...file.alert, id: "lab-alert-1", source: "lab" };
+    const db = openLab(":memory:", { seed: 7 });
+    try {
+      const lab = createLabToolset(db);
+      const overLab = withReportedMessages(lab, [file]).siem;
+      expect(overLab.speaksFor?.(file.alert)).toBe(false);
+      expect(overLab.speaksFor?.(labAlert)).toBe(true);
+      const splunk: SiemSearch = { vendor: "splunk", searchEvents: () => Promise.resolve([]) };
+      const overSplunk = withReportedMessages({ ...lab, siem: splunk }, [file]).siem;
+      expect(overSplunk.speaksFor?.(file.alert)).toBe(true);
+    } finally {
+      db.close();
+    }
   });
 });

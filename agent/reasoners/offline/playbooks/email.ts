@@ -9,7 +9,11 @@ import {
   isSameOrSubdomain,
   registrableDomain,
 } from "../../../../tools/analyzers/domains.ts";
-import { analyzeEmail, type CitedIntel } from "../../../../tools/analyzers/email/signals.ts";
+import {
+  analyzeEmail,
+  type CitedIntel,
+  type EmailContext,
+} from "../../../../tools/analyzers/email/signals.ts";
 import { parseEmail, type EmailFacts } from "../../../../tools/analyzers/email/parse.ts";
 import type { Signal } from "../../../../tools/analyzers/signal.ts";
 import type { ToolCall } from "../../../../tools/catalog.ts";
@@ -113,9 +117,15 @@ const userCall = (user: string) => call("identity_get_user", { user });
 const intelCall = (type: "domain" | "url" | "file_hash" | "email", value: string) =>
   call("intel_lookup", { type, value });
 
+const HISTORY_DAYS = 60;
+
+/**
+ * The sender's earlier mail in the organization's logs. The window ends at the alert, never at the
+ * message's Date header, which the sender writes. None when the logs are not this organization's.
+ */
 function historyCall(ctx: ReasonerContext, facts: EmailFacts): ToolCall | null {
-  if (!facts.from) return null;
-  const until = facts.date && facts.date < ctx.alert.createdAt ? facts.date : ctx.alert.createdAt;
+  if (!facts.from || !ctx.organizationLogs) return null;
+  const until = ctx.alert.createdAt;
   const where: Array<Record<string, unknown>> = [
     { field: "email.from.address", op: "eq", value: facts.from.address },
   ];
@@ -123,10 +133,35 @@ function historyCall(ctx: ReasonerContext, facts: EmailFacts): ToolCall | null {
   return call("siem_search", {
     dataset: "mail",
     where,
-    from: shiftIso(until, -60 * DAY),
+    from: shiftIso(until, -HISTORY_DAYS * DAY),
     to: until,
     limit: 1000,
   });
+}
+
+/** Distinct messages and days in the sender's delivery events (one event per recipient at most gateways). */
+function senderHistory(ctx: ReasonerContext, facts: EmailFacts): EmailContext["senderHistory"] {
+  if (!ctx.organizationLogs)
+    return {
+      unavailable:
+        "the SIEM's mail logs are not this message's organization's (a file triaged against the lab)",
+    };
+  const history = historyCall(ctx, facts);
+  const events = history ? resultOf(ctx.evidence, history, eventsSchema) : null;
+  if (!events) return null;
+  const messages = new Set(
+    events.value.map((e) => {
+      const id = e.fields["email.message_id"];
+      return typeof id === "string" && id ? id : e.id;
+    }),
+  );
+  const days = new Set(events.value.map((e) => e.timestamp.slice(0, 10)));
+  return {
+    messages: messages.size,
+    days: days.size,
+    windowDays: HISTORY_DAYS,
+    evidenceId: events.evidenceId,
+  };
 }
 
 function linkDomains(facts: EmailFacts, internal: readonly string[]): string[] {
@@ -220,8 +255,6 @@ export const emailPlaybook: Playbook = {
       const found = resultOf(ctx.evidence, c, intelVerdictSchema);
       return found ? [{ verdict: found.value, evidenceId: found.evidenceId }] : [];
     });
-    const history = historyCall(ctx, facts);
-    const deliveries = history ? resultOf(ctx.evidence, history, eventsSchema) : null;
     const signals: Signal[] = analyzeEmail({
       facts,
       messageEvidenceId: parsed.evidenceId,
@@ -230,9 +263,7 @@ export const emailPlaybook: Playbook = {
       simulationSenderDomains: ctx.organization.simulationSenderDomains,
       protectedPeople: ctx.organization.protectedPeople,
       intel,
-      senderHistory: deliveries
-        ? { deliveries: deliveries.value.length, evidenceId: deliveries.evidenceId }
-        : null,
+      senderHistory: senderHistory(ctx, facts),
     });
     return modelSignals(
       loadEmailModel().model,
