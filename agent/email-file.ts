@@ -55,6 +55,8 @@ export async function reportedMessage(
           { type: "domain" as const, value: facts.from.domain, role: "sender" },
         ]
       : []),
+    // Reply-To is where answers go: a specific indicator case memory may match exactly.
+    ...facts.replyTo.map((r) => ({ type: "email" as const, value: r.address, role: "reply_to" })),
     ...(options.reporter
       ? [{ type: "email" as const, value: options.reporter.toLowerCase(), role: "reporter" }]
       : []),
