@@ -23,10 +23,10 @@ const total = (history: ObservableHistory[]) => signalsOf(history).reduce((s, x)
 describe("indicatorKind", () => {
   it("tells specific indicators from broad and background ones", () => {
     const kind = (type: string, value: string) => indicatorKind({ type, value }, defaultOrganization);
-    expect(kind("url", "https://evil.test/login")).toBe("specific");
-    expect(kind("file_hash", "ab".repeat(32))).toBe("specific");
-    expect(kind("message_id", "<1@evil.test>")).toBe("specific");
-    expect(kind("email", "someone@gmail.com")).toBe("specific");
+    expect(kind("url", "https://evil.test/login")).toBe("payload");
+    expect(kind("file_hash", "ab".repeat(32))).toBe("payload");
+    expect(kind("message_id", "<1@evil.test>")).toBe("payload");
+    expect(kind("email", "someone@gmail.com")).toBe("address");
     expect(kind("domain", "enron.com")).toBe("broad");
     expect(kind("ip", "40.107.1.1")).toBe("broad");
     expect(kind("domain", "gmail.com")).toBe("background");
@@ -44,18 +44,27 @@ describe("memorySignals", () => {
     );
   });
 
-  it("bounds a specific indicator of unconfirmed cases, whatever the number of cases", () => {
+  it("bounds a payload indicator of unconfirmed cases, whatever the number of cases", () => {
     const one = total([seen("url", "https://a.test/x", { unconfirmedMalicious: 1 })]);
     const many = total([seen("url", "https://a.test/x", { seenInCases: 90, unconfirmedMalicious: 90 })]);
     expect(one).toBe(many);
     const all = signalsOf([
       seen("url", "https://a.test/x", { unconfirmedMalicious: 3 }),
       seen("message_id", "<1@a.test>", { unconfirmedMalicious: 3 }),
-      seen("email", "x@a.test", { unconfirmedMalicious: 3 }),
+      seen("file_hash", "cd".repeat(32), { unconfirmedMalicious: 3 }),
     ]);
     expect(all).toHaveLength(1);
     expect(all[0]?.weight).toBe(MEMORY_WEIGHTS.unconfirmedCap);
     expect(all[0]?.title).toContain("engine verdict, unconfirmed");
+  });
+
+  it("gives the engine's own verdicts on a sender's address no weight; a person's word on it weighs", () => {
+    expect(signalsOf([seen("email", "kay@enron.test", { seenInCases: 9, unconfirmedMalicious: 9 })])).toEqual(
+      [],
+    );
+    expect(total([seen("email", "kay@enron.test", { confirmedMalicious: 1, confirmedBy: ["alice"] })])).toBe(
+      CONFIRMED_WEIGHTS.malicious.specific,
+    );
   });
 
   it("lets a person's word weigh, both ways, and names them", () => {

@@ -12,11 +12,12 @@ import { ALERT_EVIDENCE_ID } from "../../nodes/load-alert.ts";
 import type { ReasonerContext } from "../types.ts";
 
 /**
- * specific: names one message or payload (exact URL, attachment hash, exact address, Message-ID).
+ * payload: names one message or its content (exact URL, attachment hash, Message-ID).
+ * address: one exact sender or Reply-To address; specific, but a real sender writes many messages.
  * broad: names many unrelated things (a registrable domain, an IP, a host, a user).
  * background: ours, our partners' or everyone's (internal, protected and free-mail domains): never evidence.
  */
-export type IndicatorKind = "specific" | "broad" | "background";
+export type IndicatorKind = "payload" | "address" | "broad" | "background";
 
 /** Log-odds of a person's word, by what they settled and how specific the shared indicator is. */
 export const CONFIRMED_WEIGHTS = {
@@ -24,9 +25,9 @@ export const CONFIRMED_WEIGHTS = {
   benign: { specific: -1.5, broad: -0.5 },
 } as const;
 
-/** The engine's own word weighs less than a person's, and only through a specific indicator. */
+/** The engine's own word weighs less than a person's, and only through the payload. */
 export const MEMORY_WEIGHTS = {
-  /** Per shared specific indicator of unconfirmed malicious cases… */
+  /** Per shared payload indicator of unconfirmed malicious cases… */
   unconfirmedPerIndicator: 0.5,
   /** …and never more than this in all, however many cases or indicators. */
   unconfirmedCap: 1,
@@ -51,16 +52,16 @@ export function indicatorKind(
   switch (h.type) {
     case "url": {
       const host = hostOf(h.value);
-      return !host || ours(host) ? "background" : "specific";
+      return !host || ours(host) ? "background" : "payload";
     }
     case "email":
       // An exact free-mail address is specific; a spoofable address of ours or a partner's is not.
-      return ours(domainOfAddress(h.value)) ? "background" : "specific";
+      return ours(domainOfAddress(h.value)) ? "background" : "address";
     case "domain":
       return ours(h.value) || isFreeMailDomain(h.value) ? "background" : "broad";
     case "file_hash":
     case "message_id":
-      return "specific";
+      return "payload";
     default:
       return "broad";
   }
@@ -98,7 +99,7 @@ export function memorySignals(ctx: Pick<ReasonerContext, "history" | "organizati
   ] as const) {
     if (!found.length) continue;
     const list = found.map((x) => x.h);
-    const specific = found.some((x) => x.kind === "specific");
+    const specific = found.some((x) => x.kind === "payload" || x.kind === "address");
     const weights = CONFIRMED_WEIGHTS[settledAs];
     out.push(
       signal(
@@ -109,9 +110,11 @@ export function memorySignals(ctx: Pick<ReasonerContext, "history" | "organizati
       ),
     );
   }
-  // The engine's own word: only through a specific indicator, and bounded whatever the number of cases.
+  // The engine's own word: only through the payload, and bounded whatever the number of cases. Not through
+  // an address: one false positive on a colleague would lean on all their later mail (on 150 Enron messages
+  // that made 23 verdicts depend on the order they were reported in).
   const unconfirmed = weighed
-    .filter((x) => x.kind === "specific" && !settled.has(x.h) && x.h.unconfirmedMalicious > 0)
+    .filter((x) => x.kind === "payload" && !settled.has(x.h) && x.h.unconfirmedMalicious > 0)
     .map((x) => x.h);
   if (unconfirmed.length) {
     out.push(
