@@ -9,7 +9,7 @@ export const relatedCaseSchema = z.object({
   title: z.string(),
   createdAt: z.string(),
   disposition: dispositionSchema.nullish(),
-  /** An analyst's correction, which outranks the engine's disposition. */
+  /** A person's word (feedback, or approving the case's containment), which outranks the engine's. */
   analystDisposition: dispositionSchema.nullish(),
   /**
    * The person who settled the case (analyst feedback, or approving its containment actions); absent when
