@@ -5,11 +5,13 @@ import { requireAlert } from "./nodes/require.ts";
 
 /** The view of the state a reasoner gets. */
 export function reasonerContext(deps: TriageDeps, state: TriageStateValue): ReasonerContext {
+  const alert = requireAlert(state);
   return {
-    alert: requireAlert(state),
+    alert,
     organization: deps.organization,
     related: state.related,
     history: state.history,
+    organizationLogs: deps.tools.siem.speaksFor?.(alert) ?? true,
     evidence: state.evidence,
     steps: state.steps,
     round: state.round,

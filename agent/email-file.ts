@@ -55,6 +55,8 @@ export async function reportedMessage(
           { type: "domain" as const, value: facts.from.domain, role: "sender" },
         ]
       : []),
+    // Reply-To is where answers go: a specific indicator case memory may match exactly.
+    ...facts.replyTo.map((r) => ({ type: "email" as const, value: r.address, role: "reply_to" })),
     ...(options.reporter
       ? [{ type: "email" as const, value: options.reporter.toLowerCase(), role: "reporter" }]
       : []),
@@ -93,8 +95,17 @@ export async function reportedMessage(
 /** The configured tools, plus the reported message as an alert and as a message in a mailbox. */
 export function withReportedMessages(tools: Toolset, messages: readonly ReportedMessage[]): Toolset {
   const byId = new Map(messages.map((m) => [m.alert.id, m]));
+  // A message from a file is the user's own, not the lab's fictional company's: the lab's logs are no
+  // history of its sender. A deployment's SIEM is, so it keeps speaking for these messages.
+  const foreign = (alert: Alert) => byId.has(alert.id) && tools.siem.simulated === true;
   return {
     ...tools,
+    siem: {
+      vendor: tools.siem.vendor,
+      ...(tools.siem.simulated === undefined ? {} : { simulated: tools.siem.simulated }),
+      speaksFor: (alert) => !foreign(alert) && (tools.siem.speaksFor?.(alert) ?? true),
+      searchEvents: (query, options) => tools.siem.searchEvents(query, options),
+    },
     alerts: {
       name: "file",
       async getAlert(id, options) {

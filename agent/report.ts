@@ -73,6 +73,8 @@ export interface TriageReport {
     caseId: string;
     alertId: string;
     disposition: string | null;
+    /** "confirmed by alice", or "engine verdict, unconfirmed": whose word the disposition is. */
+    standing: string;
     duplicate: boolean;
     shared: string[];
   }>;
@@ -135,6 +137,7 @@ export function buildReport(state: TriageStateValue): TriageReport {
       caseId: r.caseId,
       alertId: r.alertId,
       disposition: r.analystDisposition ?? r.disposition ?? null,
+      standing: r.confirmedBy ? `confirmed by ${r.confirmedBy}` : "engine verdict, unconfirmed",
       duplicate: r.duplicate,
       shared: r.sharedObservables.map((o) => `${o.type}:${o.value}`),
     })),

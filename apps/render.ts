@@ -41,7 +41,7 @@ export function renderReport(report: TriageReport): string {
     lines.push("", "Related cases:");
     for (const r of report.related.slice(0, 5))
       lines.push(
-        `  ${r.caseId} (${r.alertId}) ${r.disposition ?? "open"}${r.duplicate ? " duplicate" : ""}: ${r.shared.slice(0, 3).join(", ")}`,
+        `  ${r.caseId} (${r.alertId}) ${r.disposition ? `${r.disposition}, ${r.standing}` : "open"}${r.duplicate ? " duplicate" : ""}: ${r.shared.slice(0, 3).join(", ")}`,
       );
   }
   const rounds = new Set(report.steps.map((s) => s.round)).size;

@@ -24,7 +24,8 @@ export function delayedTools(tools: Toolset, ms: number): Toolset {
     };
   return {
     ...tools,
-    siem: { vendor: tools.siem.vendor, searchEvents: slow((q, o) => tools.siem.searchEvents(q, o)) },
+    // Spread: keeps the port's capabilities (simulated, speaksFor) along with its vendor name.
+    siem: { ...tools.siem, searchEvents: slow((q, o) => tools.siem.searchEvents(q, o)) },
     edr: {
       vendor: tools.edr.vendor,
       getHost: slow((h, o) => tools.edr.getHost(h, o)),

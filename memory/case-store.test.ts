@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isTriageError } from "../tools/errors.ts";
-import type { Alert } from "../tools/types.ts";
+import type { Alert, Verdict } from "../tools/types.ts";
 import { SqliteCaseMemory } from "./case-store.ts";
 import { openCaseDatabase } from "./db.ts";
 import { migrations } from "./migrations.ts";
@@ -35,6 +35,19 @@ function alert(id: string, observables: Alert["observables"]): Alert {
     raw: {},
   };
 }
+
+const verdict = (disposition: "malicious" | "suspicious"): Verdict => ({
+  disposition,
+  confidence: 0.9,
+  severity: "high",
+  category: "credential_phishing",
+  attack: [],
+  summary: "x",
+  rationale: [],
+  evidenceIds: [],
+  findingIds: [],
+  reasoner: "offline",
+});
 
 describe("case database", () => {
   it("migrates once and reopens cleanly", () => {
@@ -103,22 +116,7 @@ describe("SqliteCaseMemory", () => {
       ]),
       { reasoner: "offline" },
     );
-    memory.saveVerdict(
-      first,
-      {
-        disposition: "malicious",
-        confidence: 0.9,
-        severity: "high",
-        category: "bec",
-        attack: [],
-        summary: "x",
-        rationale: [],
-        evidenceIds: [],
-        findingIds: [],
-        reasoner: "offline",
-      },
-      [],
-    );
+    memory.saveVerdict(first, verdict("malicious"), []);
     memory.createCase(alert("A-2", [{ type: "email", value: "ann@corp.test", role: "reporter" }]), {
       reasoner: "offline",
     });
@@ -130,8 +128,56 @@ describe("SqliteCaseMemory", () => {
     const { related, history } = memory.recall(thirdId, third);
     expect(related.map((r) => r.alertId)).toEqual(["A-1"]);
     expect(history).toEqual([
-      expect.objectContaining({ type: "domain", value: "evil.test", seenInCases: 1, maliciousCases: 1 }),
+      expect.objectContaining({
+        type: "domain",
+        value: "evil.test",
+        seenInCases: 1,
+        confirmedMalicious: 0,
+        unconfirmedMalicious: 1,
+      }),
     ]);
+    expect(related[0]).toMatchObject({ disposition: "malicious", confirmedBy: null });
+  });
+
+  it("tells a person's word (feedback, an approval) from the engine's own verdicts", () => {
+    const memory = new SqliteCaseMemory(openCaseDatabase(":memory:"), { now });
+    const url = { type: "url" as const, value: "https://evil.test/login", role: "url" };
+    const open = (id: string) => memory.createCase(alert(id, [url]), { reasoner: "offline" });
+    const [approved, corrected, unconfirmed, suspicious] = [
+      open("A-1"),
+      open("A-2"),
+      open("A-3"),
+      open("A-4"),
+    ];
+    for (const id of [approved, corrected, unconfirmed]) memory.saveVerdict(id, verdict("malicious"), []);
+    memory.saveVerdict(suspicious, verdict("suspicious"), []);
+    memory.recordApproval(approved, {
+      approved: true,
+      by: "bob",
+      actionIds: ["a"],
+      comment: "",
+      at: now().toISOString(),
+    });
+    memory.recordFeedback(corrected, { disposition: "benign", by: "alice", comment: "newsletter" });
+    const next = alert("A-5", [url]);
+    const nextId = memory.createCase(next, { reasoner: "offline" });
+    const { related, history } = memory.recall(nextId, next);
+    expect(history).toEqual([
+      {
+        type: "url",
+        value: url.value,
+        seenInCases: 4,
+        confirmedMalicious: 1,
+        confirmedBenign: 1,
+        confirmedBy: expect.arrayContaining(["alice", "bob"]),
+        unconfirmedMalicious: 1,
+        listed: null,
+      },
+    ]);
+    const byAlert = new Map(related.map((r) => [r.alertId, r]));
+    expect(byAlert.get("A-1")).toMatchObject({ analystDisposition: "malicious", confirmedBy: "bob" });
+    expect(byAlert.get("A-2")).toMatchObject({ analystDisposition: "benign", confirmedBy: "alice" });
+    expect(byAlert.get("A-3")).toMatchObject({ analystDisposition: null, confirmedBy: null });
   });
 
   it("claims an action exactly once, across two connections to one file", () => {

@@ -88,12 +88,15 @@ const relatedRowSchema = z.object({
   created_at: z.string(),
   disposition: dispositionSchema.nullable(),
   analyst: dispositionSchema.nullable(),
+  analyst_by: z.string().nullable(),
+  approved_by: z.string().nullable(),
   type_value: z.string(),
 });
-const historyRowSchema = z.object({
-  disposition: dispositionSchema.nullable(),
-  analyst: dispositionSchema.nullable(),
-  n: z.number(),
+const historyRowSchema = relatedRowSchema.pick({
+  disposition: true,
+  analyst: true,
+  analyst_by: true,
+  approved_by: true,
 });
 
 // Observables that name the people involved (or were only pattern-matched out of raw fields, where mailbox
@@ -102,6 +105,25 @@ const PERSONAL_ROLES = new Set(["reporter", "recipient", "mentioned"]);
 // Values seen in this many cases are background (our own domain, a popular site): not a link between cases.
 const TOO_COMMON = 50;
 const RECALL_DAYS = 30;
+// Who settled a case: the latest analyst feedback, and the latest approval of its proposed actions.
+const CONFIRMATION_COLUMNS = `
+  (SELECT f.disposition FROM feedback f WHERE f.case_id = c.id ORDER BY f.seq DESC LIMIT 1) AS analyst,
+  (SELECT f.by FROM feedback f WHERE f.case_id = c.id ORDER BY f.seq DESC LIMIT 1) AS analyst_by,
+  (SELECT a.by FROM approvals a WHERE a.case_id = c.id AND a.approved = 1 ORDER BY a.seq DESC LIMIT 1) AS approved_by`;
+
+/**
+ * A case's disposition and who stands behind it. Feedback outranks everything; approving the containment
+ * of a malicious verdict confirms it; otherwise it is the engine's word alone (confirmedBy null).
+ */
+function settled(row: z.infer<typeof historyRowSchema>): {
+  disposition: Disposition | null;
+  confirmedBy: string | null;
+} {
+  if (row.analyst) return { disposition: row.analyst, confirmedBy: row.analyst_by };
+  if (row.disposition === "malicious" && row.approved_by)
+    return { disposition: "malicious", confirmedBy: row.approved_by };
+  return { disposition: row.disposition, confirmedBy: null };
+}
 
 export class SqliteCaseMemory implements CaseMemory {
   private readonly db: CaseDatabase;
@@ -185,8 +207,7 @@ export class SqliteCaseMemory implements CaseMemory {
 
     const related = new Map<string, RelatedCase>();
     const relatedQuery = this.db.prepare(
-      `SELECT c.id, c.alert_id, c.type, c.title, c.created_at, c.disposition,
-              (SELECT f.disposition FROM feedback f WHERE f.case_id = c.id ORDER BY f.seq DESC LIMIT 1) AS analyst,
+      `SELECT c.id, c.alert_id, c.type, c.title, c.created_at, c.disposition, ${CONFIRMATION_COLUMNS},
               o.type || char(0) || o.value AS type_value
        FROM observables o JOIN cases c ON c.id = o.case_id
        WHERE o.type = ? AND o.value = ? AND o.role NOT IN ('reporter', 'recipient', 'mentioned') AND c.id <> ? AND c.created_at >= ?
@@ -198,7 +219,8 @@ export class SqliteCaseMemory implements CaseMemory {
         const seen = related.get(row.id);
         const shared = { type: k.type, value: k.value };
         if (seen) seen.sharedObservables.push(shared);
-        else
+        else {
+          const { disposition, confirmedBy } = settled(row);
           related.set(row.id, {
             caseId: row.id,
             alertId: row.alert_id,
@@ -206,30 +228,33 @@ export class SqliteCaseMemory implements CaseMemory {
             title: row.title,
             createdAt: row.created_at,
             disposition: row.disposition,
-            analystDisposition: row.analyst,
+            analystDisposition: confirmedBy ? disposition : null,
+            confirmedBy,
             sharedObservables: [shared],
             duplicate: row.alert_id === alert.id,
           });
+        }
       }
     }
     const historyQuery = this.db.prepare(
-      `SELECT c.disposition,
-              (SELECT f.disposition FROM feedback f WHERE f.case_id = c.id ORDER BY f.seq DESC LIMIT 1) AS analyst,
-              COUNT(*) AS n
+      `SELECT c.disposition, ${CONFIRMATION_COLUMNS}
        FROM (SELECT DISTINCT case_id FROM observables WHERE type = ? AND value = ? AND role NOT IN ('reporter', 'recipient', 'mentioned') AND case_id <> ?) o
-       JOIN cases c ON c.id = o.case_id GROUP BY 1, 2`,
+       JOIN cases c ON c.id = o.case_id`,
     );
     const history: ObservableHistory[] = useful.flatMap((k) => {
-      const rows = historyQuery.all(k.type, k.value, caseId).map((r) => historyRowSchema.parse(r));
-      if (!rows.length) return [];
-      const final = (r: z.infer<typeof historyRowSchema>): Disposition | null => r.analyst ?? r.disposition;
+      const cases = historyQuery.all(k.type, k.value, caseId).map((r) => settled(historyRowSchema.parse(r)));
+      if (!cases.length) return [];
+      const confirmed = cases.filter((c) => c.confirmedBy !== null);
       return [
         {
           type: k.type,
           value: k.value,
-          seenInCases: rows.reduce((s, r) => s + r.n, 0),
-          maliciousCases: rows.filter((r) => final(r) === "malicious").reduce((s, r) => s + r.n, 0),
-          benignCases: rows.filter((r) => final(r) === "benign").reduce((s, r) => s + r.n, 0),
+          seenInCases: cases.length,
+          confirmedMalicious: confirmed.filter((c) => c.disposition === "malicious").length,
+          confirmedBenign: confirmed.filter((c) => c.disposition === "benign").length,
+          confirmedBy: [...new Set(confirmed.flatMap((c) => (c.confirmedBy ? [c.confirmedBy] : [])))],
+          unconfirmedMalicious: cases.filter((c) => c.confirmedBy === null && c.disposition === "malicious")
+            .length,
           listed: null,
         },
       ];

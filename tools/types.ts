@@ -449,6 +449,13 @@ export interface AlertSource {
 
 export interface SiemSearch {
   readonly vendor: string;
+  /** The logs describe a simulated organization (the embedded lab), not the deployment's own. */
+  readonly simulated?: boolean;
+  /**
+   * Whether these logs are the history of the organization the alert is about, so that "first mail from
+   * this sender" means something. Absent: yes (a deployment's own SIEM speaks for its alerts).
+   */
+  speaksFor?(alert: Alert): boolean;
   searchEvents(query: SiemQuery, options?: CallOptions): Promise<SiemEvent[]>;
 }
 

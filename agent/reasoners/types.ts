@@ -23,6 +23,11 @@ export interface ReasonerContext {
   organization: OrganizationProfile;
   related: RelatedCase[];
   history: ObservableHistory[];
+  /**
+   * Whether the SIEM's logs are this alert's organization's history (see SiemSearch.speaksFor): when not,
+   * baseline findings such as "first mail from this sender" are unavailable rather than guessed.
+   */
+  organizationLogs: boolean;
   /** Evidence so far; the alert itself is always the first item, id "ev-alert". */
   evidence: Evidence[];
   steps: InvestigationStep[];

@@ -195,6 +195,8 @@ export function createLabToolset(db: Database.Database, options: { now?: () => D
 
   const siem: SiemSearch = {
     vendor: LAB_VENDOR,
+    // The lab's logs are its fictional company's: history for the lab's own alerts, no one else's.
+    simulated: true,
     async searchEvents(query, call) {
       checkCall(call);
       const out: SiemEvent[] = [];

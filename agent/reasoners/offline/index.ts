@@ -2,11 +2,9 @@
  * The offline engine: playbooks choose the tools, analyzers turn results into weighted findings, and the
  * scorer turns findings into a verdict. Deterministic, no network, milliseconds per alert.
  */
-import type { Signal } from "../../../tools/analyzers/signal.ts";
-import { signal } from "../../../tools/analyzers/signal.ts";
 import type { Alert } from "../../../tools/types.ts";
-import { ALERT_EVIDENCE_ID } from "../../nodes/load-alert.ts";
-import type { Reasoner, ReasonerContext } from "../types.ts";
+import type { Reasoner } from "../types.ts";
+import { memorySignals } from "./memory-signals.ts";
 import type { Playbook } from "./playbook.ts";
 import { emailPlaybook } from "./playbooks/email.ts";
 import { endpointPlaybook } from "./playbooks/endpoint.ts";
@@ -35,34 +33,6 @@ const FAMILY_DEFAULTS: Record<Alert["family"], Playbook> = {
 
 export function playbookFor(alert: Alert): Playbook {
   return PLAYBOOKS[alert.type] ?? FAMILY_DEFAULTS[alert.family];
-}
-
-/** What case memory says about the alert's observables: earlier verdicts and analyst lists. */
-function memorySignals(ctx: ReasonerContext): Signal[] {
-  const out: Signal[] = [];
-  for (const h of ctx.history) {
-    const what = `${h.type} ${h.value}`;
-    if (h.listed === "deny")
-      out.push(
-        signal("memory.deny_listed", `${what} is on the analysts' deny list`, 2.5, [ALERT_EVIDENCE_ID]),
-      );
-    else if (h.listed === "allow")
-      out.push(
-        signal("memory.allow_listed", `${what} is on the analysts' allow list`, -2.5, [ALERT_EVIDENCE_ID]),
-      );
-    else if (h.maliciousCases > 0 && h.maliciousCases >= h.benignCases) {
-      out.push(
-        signal(
-          "memory.seen_in_malicious_cases",
-          `${what} was in ${h.maliciousCases} earlier malicious case(s)`,
-          1,
-          [ALERT_EVIDENCE_ID],
-        ),
-      );
-    }
-  }
-  const seen = new Set<string>();
-  return out.filter((s) => (seen.has(s.id) ? false : (seen.add(s.id), true)));
 }
 
 export function createOfflineReasoner(options: { thresholds?: Thresholds } = {}): Reasoner {

@@ -130,7 +130,7 @@ describe("wire requests", () => {
 
   it("weighs a first-time sender's money request less than a deceptive one", async () => {
     const found = await findings(mail("Finance <finance@harbourline-advisory.com>", "Overdue", body), {
-      senderHistory: { deliveries: 0, evidenceId: "ev-history" },
+      senderHistory: { messages: 0, days: 0, windowDays: 60, evidenceId: "ev-history" },
     });
     expect(found.find((s) => s.id === "email.bec.first_contact_request")).toMatchObject({
       weight: 1,

@@ -81,7 +81,8 @@ export function becSignals(
   // Businesses do not move bank details or salaries through a personal mailbox.
   const changeFromFreeMail =
     isFreeMailDomain(fromDomain) && asks.some((s) => s.id !== "email.language.wire_request");
-  const firstContact = ctx.senderHistory?.deliveries === 0 ? [ctx.senderHistory.evidenceId] : [];
+  const history = ctx.senderHistory;
+  const firstContact = history && "messages" in history && history.messages === 0 ? [history.evidenceId] : [];
   const combined: Signal[] = [];
   if (deceptive.length || changeFromFreeMail) {
     // 2: the BEC pattern itself. Each half is modest alone; together they almost never occur in real

@@ -16,6 +16,12 @@ export interface EmailContext {
   /** Names of executives and other people attackers impersonate. */
   protectedPeople?: readonly string[];
   intel: readonly CitedIntel[];
-  /** Earlier deliveries from the sender's address or domain at the mail gateway, before this message. */
-  senderHistory: { deliveries: number; evidenceId: string } | null;
+  /**
+   * The sender in the organization's mail logs over the window before the alert: distinct messages and the
+   * distinct days they came on. `unavailable` says why no log can speak for this message's organization.
+   */
+  senderHistory:
+    | { messages: number; days: number; windowDays: number; evidenceId: string }
+    | { unavailable: string }
+    | null;
 }

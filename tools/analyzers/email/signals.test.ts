@@ -62,7 +62,7 @@ describe("analyzeEmail", () => {
 
   it("reads the newsletter as authenticated bulk mail from an established sender", async () => {
     const signals = await signalsOf("newsletter.eml", {
-      senderHistory: { deliveries: 14, evidenceId: "ev-hist" },
+      senderHistory: { messages: 14, days: 12, windowDays: 60, evidenceId: "ev-hist" },
     });
     const ids = signals.map((s) => s.id);
     expect(ids).toEqual(

@@ -227,22 +227,28 @@ function senderSignals(ctx: EmailContext, ev: string[]): Signal[] {
 function senderHistorySignals(ctx: EmailContext): Signal[] {
   const history = ctx.senderHistory;
   if (!history) return [];
+  if ("unavailable" in history)
+    return [
+      signal("email.sender.history_unavailable", "No sender history available", 0, [ctx.messageEvidenceId], {
+        detail: history.unavailable,
+      }),
+    ];
   const ev = [history.evidenceId];
-  if (history.deliveries === 0)
-    return [signal("email.sender.first_seen", "First mail ever received from this sender", 0.4, ev)];
-  if (history.deliveries >= 10)
+  const seen = `${history.messages} earlier message(s) from this sender on ${history.days} day(s)`;
+  if (history.messages === 0)
     return [
       signal(
-        "email.sender.established",
-        `${history.deliveries} earlier deliveries from this sender`,
-        -1.5,
+        "email.sender.first_seen",
+        `No mail from this sender in the ${history.windowDays} days before the report`,
+        0.4,
         ev,
       ),
     ];
-  if (history.deliveries >= 3)
-    return [
-      signal("email.sender.known", `${history.deliveries} earlier deliveries from this sender`, -1, ev),
-    ];
+  // Gateways log one event per recipient and a campaign lands in one burst: only mail spread over several
+  // days makes a sender known.
+  if (history.messages >= 10 && history.days >= 5)
+    return [signal("email.sender.established", seen, -1.5, ev)];
+  if (history.messages >= 3 && history.days >= 2) return [signal("email.sender.known", seen, -1, ev)];
   return [];
 }
 

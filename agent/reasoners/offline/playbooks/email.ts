@@ -2,13 +2,18 @@
  * User-reported email: read the reported copy, find every copy, ask intel about the sender, links and
  * attachments, check the sender's history at the gateway and who clicked.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import {
   isFreeMailDomain,
   isSameOrSubdomain,
   registrableDomain,
 } from "../../../../tools/analyzers/domains.ts";
-import { analyzeEmail, type CitedIntel } from "../../../../tools/analyzers/email/signals.ts";
+import {
+  analyzeEmail,
+  type CitedIntel,
+  type EmailContext,
+} from "../../../../tools/analyzers/email/signals.ts";
 import { parseEmail, type EmailFacts } from "../../../../tools/analyzers/email/parse.ts";
 import type { Signal } from "../../../../tools/analyzers/signal.ts";
 import type { ToolCall } from "../../../../tools/catalog.ts";
@@ -16,6 +21,7 @@ import {
   intelVerdictSchema,
   mailboxMessageSchema,
   siemEventSchema,
+  type Alert,
   type MailboxMessage,
   type ProposedActionInput,
 } from "../../../../tools/types.ts";
@@ -94,16 +100,15 @@ function reportedOf(ctx: ReasonerContext): Reported | null {
   return { located, messageId, reporter, search };
 }
 
-// Parsing is the costliest step; plan and assess both need it, so keep the last few parses.
-const parsedCache = new Map<string, Promise<EmailFacts>>();
-function parseCached(raw: string): Promise<EmailFacts> {
-  const key = raw.length > 256 ? `${raw.length}:${raw.slice(0, 128)}:${raw.slice(-128)}` : raw;
-  let parsed = parsedCache.get(key);
-  if (!parsed) {
-    parsed = parseEmail(raw);
-    parsedCache.set(key, parsed);
-    if (parsedCache.size > 64) parsedCache.delete(parsedCache.keys().next().value ?? "");
-  }
+// Parsing is the costliest step and plan and assess both need it. The cache lives as long as the run's
+// alert object (one triage), and is keyed by the content's hash: two messages never share an entry.
+const parsedByRun = new WeakMap<Alert, Map<string, Promise<EmailFacts>>>();
+function parseCached(ctx: ReasonerContext, raw: string): Promise<EmailFacts> {
+  let cache = parsedByRun.get(ctx.alert);
+  if (!cache) parsedByRun.set(ctx.alert, (cache = new Map()));
+  const key = createHash("sha256").update(raw).digest("hex");
+  let parsed = cache.get(key);
+  if (!parsed) cache.set(key, (parsed = parseEmail(raw)));
   return parsed;
 }
 
@@ -112,9 +117,15 @@ const userCall = (user: string) => call("identity_get_user", { user });
 const intelCall = (type: "domain" | "url" | "file_hash" | "email", value: string) =>
   call("intel_lookup", { type, value });
 
+const HISTORY_DAYS = 60;
+
+/**
+ * The sender's earlier mail in the organization's logs. The window ends at the alert, never at the
+ * message's Date header, which the sender writes. None when the logs are not this organization's.
+ */
 function historyCall(ctx: ReasonerContext, facts: EmailFacts): ToolCall | null {
-  if (!facts.from) return null;
-  const until = facts.date && facts.date < ctx.alert.createdAt ? facts.date : ctx.alert.createdAt;
+  if (!facts.from || !ctx.organizationLogs) return null;
+  const until = ctx.alert.createdAt;
   const where: Array<Record<string, unknown>> = [
     { field: "email.from.address", op: "eq", value: facts.from.address },
   ];
@@ -122,10 +133,35 @@ function historyCall(ctx: ReasonerContext, facts: EmailFacts): ToolCall | null {
   return call("siem_search", {
     dataset: "mail",
     where,
-    from: shiftIso(until, -60 * DAY),
+    from: shiftIso(until, -HISTORY_DAYS * DAY),
     to: until,
     limit: 1000,
   });
+}
+
+/** Distinct messages and days in the sender's delivery events (one event per recipient at most gateways). */
+function senderHistory(ctx: ReasonerContext, facts: EmailFacts): EmailContext["senderHistory"] {
+  if (!ctx.organizationLogs)
+    return {
+      unavailable:
+        "the SIEM's mail logs are not this message's organization's (a file triaged against the lab)",
+    };
+  const history = historyCall(ctx, facts);
+  const events = history ? resultOf(ctx.evidence, history, eventsSchema) : null;
+  if (!events) return null;
+  const messages = new Set(
+    events.value.map((e) => {
+      const id = e.fields["email.message_id"];
+      return typeof id === "string" && id ? id : e.id;
+    }),
+  );
+  const days = new Set(events.value.map((e) => e.timestamp.slice(0, 10)));
+  return {
+    messages: messages.size,
+    days: days.size,
+    windowDays: HISTORY_DAYS,
+    evidenceId: events.evidenceId,
+  };
 }
 
 function linkDomains(facts: EmailFacts, internal: readonly string[]): string[] {
@@ -173,7 +209,7 @@ async function factsOf(
   if (!r.located) return null;
   const message = resultOf(ctx.evidence, messageCall(r.located), messageDataSchema);
   if (!message) return null;
-  return { facts: await parseCached(message.value.raw), evidenceId: message.evidenceId };
+  return { facts: await parseCached(ctx, message.value.raw), evidenceId: message.evidenceId };
 }
 
 const eventsSchema = z.array(siemEventSchema);
@@ -219,8 +255,6 @@ export const emailPlaybook: Playbook = {
       const found = resultOf(ctx.evidence, c, intelVerdictSchema);
       return found ? [{ verdict: found.value, evidenceId: found.evidenceId }] : [];
     });
-    const history = historyCall(ctx, facts);
-    const deliveries = history ? resultOf(ctx.evidence, history, eventsSchema) : null;
     const signals: Signal[] = analyzeEmail({
       facts,
       messageEvidenceId: parsed.evidenceId,
@@ -229,9 +263,7 @@ export const emailPlaybook: Playbook = {
       simulationSenderDomains: ctx.organization.simulationSenderDomains,
       protectedPeople: ctx.organization.protectedPeople,
       intel,
-      senderHistory: deliveries
-        ? { deliveries: deliveries.value.length, evidenceId: deliveries.evidenceId }
-        : null,
+      senderHistory: senderHistory(ctx, facts),
     });
     return modelSignals(
       loadEmailModel().model,
