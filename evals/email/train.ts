@@ -90,12 +90,19 @@ export function outOfFold(rows: readonly SpecRow[], k: number, seed: number): Sc
   return scored;
 }
 
-/** Out-of-fold scores of an unconstrained model on plain feature rows (the evaluation's view comparison). */
+/**
+ * Out-of-fold scores of an unconstrained model on plain feature rows, words left out (the evaluation's
+ * comparison of the headline and raw views, which is about findings and content measurements).
+ */
 export function outOfFoldPlain(
-  rows: ReadonlyArray<{ x: Record<string, number>; y: 0 | 1 }>,
+  input: ReadonlyArray<{ x: Record<string, number>; y: 0 | 1 }>,
   k: number,
   seed: number,
 ): Scored[] {
+  const rows = input.map((r) => ({
+    y: r.y,
+    x: Object.fromEntries(Object.entries(r.x).filter(([name]) => !name.startsWith("word."))),
+  }));
   const folds = stratifiedFolds(
     rows.map((r) => r.y),
     k,

@@ -2,6 +2,7 @@
 export const LANGUAGE_CUES = [
   "urgency",
   "secrecy",
+  "contact_pretext",
   "credentials",
   "payment_change",
   "payroll_change",
@@ -31,6 +32,11 @@ const CUES: Record<LanguageCue, RegExp[]> = {
     /\b(today|by end of day|eod)\b.*\b(required|must|deadline)\b/i,
   ],
   // BEC asks the victim not to check with anyone: the out-of-band verification that would stop it.
+  // The opener of CEO fraud: check the reader is there, or move the talk to a phone the sender controls.
+  contact_pretext: [
+    /\b(are you (at your desk|available|around|in the office)|do you have a (minute|moment))\b/i,
+    /\b(send|reply with|text|give|share|provide)( me)? your (personal |private )?(mobile|cell|phone|whatsapp)( phone)?( number| no\.?)?\b/i,
+  ],
   secrecy: [
     /\b(keep (this|it) (confidential|between us|quiet|to yourself)|don'?t (tell|mention|discuss)|do not (tell|mention|discuss|call))\b/i,
     /\b(can'?t|cannot|unable to) (take|answer) (any )?(calls|the phone)\b/i,
@@ -67,7 +73,7 @@ const CUES: Record<LanguageCue, RegExp[]> = {
     /\bmust be verified by (calling|phone)\b/i,
   ],
   wire_request: [
-    /\b(please|kindly|need (you )?to|can you|could you)\b[^.!?\n]{0,40}\b(wire|transfer|remit|send|process|release|make)\b[^.!?\n]{0,30}\b(payment|funds|wire|transfer|deposit|\$\s?\d)/i,
+    /\b(please|kindly|need (you )?to|can you|could you)\b[^.!?\n]{0,40}\b(wire|transfer|remit|send|process|release|make|handle|arrange|complete|execute)\b[^.!?\n]{0,30}\b(payments?|funds|wire|transfer|deposit|\$\s?\d)/i,
     /\b(wired?|transfer(red)?|paid|settled|released) (today|immediately|right away|before \d|by end of day)\b/i,
   ],
   gift_cards: [

@@ -75,12 +75,27 @@ export function becSignals(
         category: "bec",
       }),
     );
+  // 0.5: harmless between friends; with a sender who is not who they seem it is the first move of a BEC.
+  if (cues.has("contact_pretext"))
+    asks.push(
+      signal(
+        "email.language.contact_pretext",
+        "Checks the reader is there or asks for a private phone number",
+        0.5,
+        ev,
+        {
+          attack: ["T1656"],
+          category: "bec",
+        },
+      ),
+    );
   if (!asks.length) return [];
 
   const deceptive = earlier.filter((s) => DECEPTIVE_SENDER.has(s.id));
   // Businesses do not move bank details or salaries through a personal mailbox.
   const changeFromFreeMail =
-    isFreeMailDomain(fromDomain) && asks.some((s) => s.id !== "email.language.wire_request");
+    isFreeMailDomain(fromDomain) &&
+    asks.some((s) => s.id !== "email.language.wire_request" && s.id !== "email.language.contact_pretext");
   const history = ctx.senderHistory;
   const firstContact = history && "messages" in history && history.messages === 0 ? [history.evidenceId] : [];
   const combined: Signal[] = [];
