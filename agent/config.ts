@@ -2,7 +2,7 @@
  * Effective configuration: defaults, then the config file, then environment variables, then CLI flags.
  * The environment is read once, here.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +12,8 @@ import { TriageError, describeError } from "../tools/errors.ts";
 import { organizationProfileSchema, type OrganizationProfile } from "./organization.ts";
 import { defaultBudget, type TriageBudget } from "./deps.ts";
 import { integrationsSchema, type Integrations } from "../tools/registry.ts";
+import { secrets } from "../tools/redact.ts";
+import { MAX_YAML_ALIASES, readLimitedFile } from "./file-limits.ts";
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const defaultPolicyPath = join(projectRoot, "policies", "default.yaml");
@@ -99,15 +101,11 @@ function dataHome(env: NodeJS.ProcessEnv): string {
 }
 
 function readConfigFile(path: string): z.infer<typeof configFileSchema> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new TriageError("BAD_INPUT", `cannot read config file ${path}: ${describeError(error)}`);
-  }
+  const text = readLimitedFile(path, "config file", "BAD_INPUT");
   let data: unknown;
   try {
-    data = parseYaml(text) ?? {};
+    // An alias bomb throws here (the yaml library counts expansions), and becomes one line like any error.
+    data = parseYaml(text, { maxAliasCount: MAX_YAML_ALIASES, prettyErrors: false }) ?? {};
   } catch (error) {
     throw new TriageError("BAD_INPUT", `config file ${path} is not valid YAML: ${describeError(error)}`);
   }
@@ -120,6 +118,20 @@ function readConfigFile(path: string): z.infer<typeof configFileSchema> {
     );
   }
   return parsed.data;
+}
+
+/** The env variable names a vendor block points at for its secrets (`tokenEnv`, `clientSecretEnv`…). */
+export function secretEnvNames(vendors: Readonly<Record<string, unknown>>): string[] {
+  const names: string[] = [];
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 8 || typeof value !== "object" || value === null) return;
+    for (const [key, item] of Object.entries(value)) {
+      if (/Env$/.test(key) && typeof item === "string") names.push(item);
+      else visit(item, depth + 1);
+    }
+  };
+  visit(vendors, 0);
+  return names;
 }
 
 /** Resolves the effective configuration. Relative paths in the config file are relative to that file. */
@@ -186,6 +198,8 @@ export function loadConfig(
       `--source must be a vendor name such as lab or sentinel, got ${source}`,
     );
   const integrations = chosen.data;
+  // Every secret this process can use is known from here on, so every sink can scrub it.
+  secrets.addFromEnv(env, secretEnvNames(integrations.vendors));
   return {
     databasePath,
     labDatabasePath,
