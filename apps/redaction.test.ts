@@ -33,12 +33,17 @@ import { startUrlhausFake } from "../tools/vendors/urlhaus/testing/fake.ts";
 import { startVirusTotalFake } from "../tools/vendors/virustotal/testing/fake.ts";
 import type { PortName } from "../tools/vendors/types.ts";
 import { runDoctor } from "./cli-doctor.ts";
+import { startFakeOpenAi, type FakeOpenAi } from "./testing/fake-openai.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-redaction-"));
 const labDb = join(dir, "lab.db");
 let alertIds: string[] = [];
+/** The model every triage here consults, to prove no credential reaches a prompt either. */
+let model: FakeOpenAi;
+const MODEL_KEY = "sk-model-canary-1f2e3d4c5b6a7988";
 
-beforeAll(() => {
+beforeAll(async () => {
+  model = await startFakeOpenAi({});
   const lab = openLab(labDb, { seed: 1337 });
   const truth = readGroundTruth(lab);
   lab.close();
@@ -48,7 +53,10 @@ beforeAll(() => {
   );
 });
 afterEach(() => vi.unstubAllEnvs());
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await model.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 interface VendorUnderTest {
   servers: FakeServer[];
@@ -178,15 +186,11 @@ function configure(name: string, vendor: VendorUnderTest): { config: string; db:
   const choices = Object.fromEntries(vendor.ports.map((port) => [port, name]));
   writeFileSync(config, stringify({ integrations: { ...choices, vendors: { [name]: vendor.block } } }));
   for (const [key, value] of Object.entries(vendor.env)) vi.stubEnv(key, value);
-  for (const key of [
-    "TRIAGE_CONFIG",
-    "TRIAGE_DB",
-    "TRIAGE_LAB_DB",
-    "TRIAGE_POLICY",
-    "TRIAGE_LLM",
-    "TRIAGE_SOURCE",
-  ])
+  for (const key of ["TRIAGE_CONFIG", "TRIAGE_DB", "TRIAGE_LAB_DB", "TRIAGE_POLICY", "TRIAGE_SOURCE"])
     vi.stubEnv(key, "");
+  vi.stubEnv("TRIAGE_LLM", "openai");
+  vi.stubEnv("OPENAI_API_KEY", MODEL_KEY);
+  vi.stubEnv("OPENAI_BASE_URL", model.baseURL);
   return { config, db: join(dir, `${name}.db`) };
 }
 
@@ -222,7 +226,7 @@ describe.each(Object.keys(vendors))("%s echoing our request in its error bodies"
         opened.close();
       }
 
-      const secrets = canaries(vendor);
+      const secrets = [...canaries(vendor), MODEL_KEY];
       expect(secrets.length).toBeGreaterThan(0);
       // The echo really happened: the probes failed quoting the request.
       expect(
@@ -237,6 +241,9 @@ describe.each(Object.keys(vendors))("%s echoing our request in its error bodies"
         .join("");
       expect(bytes).toContain("request rejected");
       expect(leaks(bytes, secrets)).toEqual([]);
+      const prompts = model.requests.map((r) => r.text).join("\n");
+      expect(prompts).toContain("request rejected");
+      expect(leaks(prompts, secrets)).toEqual([]);
     } finally {
       await vendor.close();
     }
