@@ -139,9 +139,11 @@ function walk(value: unknown, options: RedactOptions, depth: number): unknown {
   return out;
 }
 
+const CREDENTIAL_NAME = new RegExp(`^(?:${STRICT_NAMES})$`, "i");
+
 /** Header names whose value is a credential, to register what a request actually sends. */
 export function isCredentialName(name: string): boolean {
-  return new RegExp(`^(?:${STRICT_NAMES})$`, "i").test(name);
+  return CREDENTIAL_NAME.test(name);
 }
 
 /** Registers the credential parts of an outgoing request: auth headers, secret form fields and query values. */

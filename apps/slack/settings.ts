@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { TriageError } from "../../tools/errors.ts";
+import { secrets } from "../../tools/redact.ts";
 
 export type SlackMode =
   { kind: "socket"; appToken: string } | { kind: "http"; signingSecret: string; port: number; host: string };
@@ -95,6 +96,7 @@ export function loadSlackSettings(
     throw new TriageError("BAD_INPUT", parsed.error.issues[0]?.message ?? "bad Slack settings");
   const { SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL, SLACK_APPROVERS } =
     parsed.data;
+  secrets.add(SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET);
   let mode: SlackMode;
   if (SLACK_APP_TOKEN) {
     for (const flag of ["port", "host"] as const)
