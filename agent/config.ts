@@ -120,8 +120,8 @@ function readConfigFile(path: string): z.infer<typeof configFileSchema> {
   return parsed.data;
 }
 
-/** The env variable names a vendor block points at for its secrets (`tokenEnv`, `clientSecretEnv`…). */
-export function secretEnvNames(vendors: Readonly<Record<string, unknown>>): string[] {
+/** The env variable names a vendor block points at for its secrets (`tokenEnv`, `clientSecretEnv`…), at any depth. */
+export function secretEnvNames(vendors: unknown): string[] {
   const names: string[] = [];
   const visit = (value: unknown, depth: number): void => {
     if (depth > 8 || typeof value !== "object" || value === null) return;
