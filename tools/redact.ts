@@ -110,6 +110,8 @@ export interface RedactOptions {
 
 /** The text without registered secrets, credential header echoes or token-shaped strings. */
 export function redact(text: string, options: RedactOptions = {}): string {
+  // Nothing this short can hold a secret or an echo of one: most evidence strings stop here.
+  if (text.length < MIN_SECRET_LENGTH) return text;
   let out = (options.registry ?? secrets).scrub(text);
   out = out.replace(options.strict ? STRICT_ECHO : ECHO, (_match, head: string, value: string) =>
     value === REDACTED ? `${head}${value}` : `${head}${REDACTED}`,

@@ -63,6 +63,7 @@ function buildApp(settings: SlackSettings, options: SlackBotOptions): App {
       signingSecret,
       host,
       port,
+      logLevel: common.logLevel,
       ...(options.logger ? { logger: options.logger } : {}),
     }),
   });

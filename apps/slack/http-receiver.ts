@@ -6,7 +6,7 @@
  * host we choose: 127.0.0.1 unless `--host` says otherwise, never every interface by default.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { HTTPReceiver, type App, type Logger, type Receiver } from "@slack/bolt";
+import { HTTPReceiver, type App, type Logger, type LogLevel, type Receiver } from "@slack/bolt";
 
 /** Slack's own replay window: https://api.slack.com/authentication/verifying-requests-from-slack */
 export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
@@ -28,6 +28,7 @@ export interface GuardedReceiverOptions {
   port: number;
   now?: () => number;
   logger?: Logger;
+  logLevel?: LogLevel;
 }
 
 export class GuardedHttpReceiver implements Receiver {
@@ -38,6 +39,7 @@ export class GuardedHttpReceiver implements Receiver {
     this.inner = new HTTPReceiver({
       signingSecret: options.signingSecret,
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     });
   }
 
