@@ -34,6 +34,7 @@ import { startVirusTotalFake } from "../tools/vendors/virustotal/testing/fake.ts
 import type { PortName } from "../tools/vendors/types.ts";
 import { runDoctor } from "./cli-doctor.ts";
 import { startFakeOpenAi, type FakeOpenAi } from "./testing/fake-openai.ts";
+import { runCliAsync } from "./testing/run-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-redaction-"));
 const labDb = join(dir, "lab.db");
@@ -248,4 +249,30 @@ describe.each(Object.keys(vendors))("%s echoing our request in its error bodies"
       await vendor.close();
     }
   });
+});
+
+describe("triage doctor as a user runs it", () => {
+  it("prints no credential when a vendor echoes the request in its error bodies", async () => {
+    const splunk = await startFakeSplunk({ token: "splunk-cli-canary-7b1e44" });
+    try {
+      splunk.inject(echoRequest(403), { times: 1000 });
+      const config = join(dir, "doctor-cli.yaml");
+      writeFileSync(
+        config,
+        stringify({ integrations: { siem: "splunk", vendors: { splunk: { baseUrl: splunk.url } } } }),
+      );
+      const run = await runCliAsync(["doctor"], {
+        TRIAGE_CONFIG: config,
+        TRIAGE_DB: join(dir, "doctor-cli.db"),
+        TRIAGE_LAB_DB: labDb,
+        SPLUNK_TOKEN: splunk.token,
+      });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain("request rejected");
+      expect(run.stdout).toContain("[REDACTED]");
+      expect(`${run.stdout}${run.stderr}`).not.toContain(splunk.token);
+    } finally {
+      await splunk.close();
+    }
+  }, 60_000);
 });
