@@ -42,6 +42,8 @@ let alertIds: string[] = [];
 /** The model every triage here consults, to prove no credential reaches a prompt either. */
 let model: FakeOpenAi;
 const MODEL_KEY = "sk-model-canary-1f2e3d4c5b6a7988";
+/** A model adds ~10 s per vendor on this machine; two vendors (a SIEM and an intel source) show the prompts. */
+const WITH_MODEL = new Set(["splunk", "virustotal"]);
 
 beforeAll(async () => {
   model = await startFakeOpenAi({});
@@ -189,7 +191,7 @@ function configure(name: string, vendor: VendorUnderTest): { config: string; db:
   for (const [key, value] of Object.entries(vendor.env)) vi.stubEnv(key, value);
   for (const key of ["TRIAGE_CONFIG", "TRIAGE_DB", "TRIAGE_LAB_DB", "TRIAGE_POLICY", "TRIAGE_SOURCE"])
     vi.stubEnv(key, "");
-  vi.stubEnv("TRIAGE_LLM", "openai");
+  vi.stubEnv("TRIAGE_LLM", WITH_MODEL.has(name) ? "openai" : "offline");
   vi.stubEnv("OPENAI_API_KEY", MODEL_KEY);
   vi.stubEnv("OPENAI_BASE_URL", model.baseURL);
   return { config, db: join(dir, `${name}.db`) };
@@ -242,9 +244,11 @@ describe.each(Object.keys(vendors))("%s echoing our request in its error bodies"
         .join("");
       expect(bytes).toContain("request rejected");
       expect(leaks(bytes, secrets)).toEqual([]);
-      const prompts = model.requests.map((r) => r.text).join("\n");
-      expect(prompts).toContain("request rejected");
-      expect(leaks(prompts, secrets)).toEqual([]);
+      if (WITH_MODEL.has(name)) {
+        const prompts = model.requests.map((r) => r.text).join("\n");
+        expect(prompts).toContain("request rejected");
+        expect(leaks(prompts, secrets)).toEqual([]);
+      }
     } finally {
       await vendor.close();
     }

@@ -74,7 +74,7 @@ export function createTokenAuth(options: TokenAuthOptions): TokenAuth {
         schema: tokenResponseSchema,
         ...(signal ? { signal } : {}),
       });
-      secrets.add(body.access_token);
+      secrets.addFetched(body.access_token);
       const lifetimeMs = (body.expires_in ?? 3600) * 1000;
       cached = { token: body.access_token, expiresAt: now() + Math.max(lifetimeMs - margin, lifetimeMs / 2) };
       return body.access_token;

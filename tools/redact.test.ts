@@ -88,6 +88,15 @@ describe("redact", () => {
     );
   });
 
+  it("keeps configured secrets for good and drops the oldest fetched tokens past 5,000", () => {
+    const registry = fresh();
+    registry.add("configured-secret-1");
+    for (let i = 0; i < 5_001; i++) registry.addFetched(`fetched-token-${String(i).padStart(5, "0")}`);
+    expect(redact("configured-secret-1 fetched-token-00000 fetched-token-05000", { registry })).toBe(
+      `${REDACTED} fetched-token-00000 ${REDACTED}`,
+    );
+  });
+
   it("applies to ToolError and TriageError messages and describeError", () => {
     const header = "authorization: Bearer zz-unregistered-token-1";
     expect(new ToolError("UPSTREAM_ERROR", `x: ${header}`).message).not.toContain("zz-unregistered");

@@ -10,6 +10,11 @@ export const REDACTED = "[REDACTED]";
 
 /** Shorter values are not secrets worth matching and would redact ordinary words. */
 const MIN_SECRET_LENGTH = 6;
+/**
+ * A long-running bot fetches a token per vendor (and per Gmail mailbox) every hour; past this many fetched
+ * values the oldest (long expired) go first. Configured secrets are kept apart and never dropped.
+ */
+const MAX_FETCHED = 5_000;
 
 /** Env variable names that hold secrets, for collecting them from the environment once. */
 const SECRET_ENV_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|AUTH_?KEY|PRIVATE_?KEY|CREDENTIAL|COOKIE)/i;
@@ -56,20 +61,35 @@ function escapeRegExp(text: string): string {
 
 /** A set of secret values and the one pattern that matches any of them. */
 export class SecretRegistry {
-  private readonly values = new Set<string>();
+  /** From the configuration and environment: kept for the life of the process. */
+  private readonly configured = new Set<string>();
+  /** Obtained at run time (access tokens, session keys, what a request sends): the oldest may go. */
+  private readonly fetched = new Set<string>();
   private pattern: RegExp | null = null;
 
-  /** Registers secret values (and their URL- and JSON-encoded forms, as echoes carry them). */
+  /** Registers configured secret values (and their URL- and JSON-encoded forms, as echoes carry them). */
   add(...values: ReadonlyArray<string | null | undefined>): void {
-    for (const raw of values) {
-      const value = raw?.trim();
-      if (!value || value.length < MIN_SECRET_LENGTH || this.values.has(value)) continue;
-      const forms = [value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)];
-      // A private key's lines and an OAuth assertion's parts are echoed one by one.
-      if (value.includes("\n")) forms.push(...value.split("\n").filter((l) => l.length >= 16));
-      for (const form of forms) if (form.length >= MIN_SECRET_LENGTH) this.values.add(form);
+    for (const value of values) this.insert(value, this.configured);
+  }
+
+  /** Registers a secret obtained at run time, e.g. an OAuth access token as it is fetched. */
+  addFetched(...values: ReadonlyArray<string | null | undefined>): void {
+    for (const value of values) this.insert(value, this.fetched);
+    for (const oldest of this.fetched) {
+      if (this.fetched.size <= MAX_FETCHED) break;
+      this.fetched.delete(oldest);
       this.pattern = null;
     }
+  }
+
+  private insert(raw: string | null | undefined, into: Set<string>): void {
+    const value = raw?.trim();
+    if (!value || value.length < MIN_SECRET_LENGTH || this.configured.has(value) || into.has(value)) return;
+    const forms = [value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)];
+    // A private key's lines are echoed one by one.
+    if (value.includes("\n")) forms.push(...value.split("\n").filter((l) => l.length >= 16));
+    for (const form of forms) if (form.length >= MIN_SECRET_LENGTH) into.add(form);
+    this.pattern = null;
   }
 
   /** Registers every value of an environment whose variable name says it is a secret, and the named ones. */
@@ -79,14 +99,14 @@ export class SecretRegistry {
   }
 
   size(): number {
-    return this.values.size;
+    return this.configured.size + this.fetched.size;
   }
 
   /** The text with every registered value replaced. Longest first, so a value containing another goes whole. */
   scrub(text: string): string {
-    if (this.values.size === 0) return text;
+    if (this.size() === 0) return text;
     this.pattern ??= new RegExp(
-      [...this.values]
+      [...this.configured, ...this.fetched]
         .sort((a, b) => b.length - a.length)
         .map(escapeRegExp)
         .join("|"),
@@ -156,10 +176,8 @@ export function registerRequestSecrets(
 ): void {
   for (const [name, value] of Object.entries(headers)) {
     if (!isCredentialName(name)) continue;
-    registry.add(value);
     // "Bearer abc": the token alone is what an echo that reformats the header still carries.
-    const token = /^\S+\s+(\S+)$/.exec(value)?.[1];
-    registry.add(token);
+    registry.addFetched(value, /^\S+\s+(\S+)$/.exec(value)?.[1]);
   }
-  for (const [name, value] of fields) if (isCredentialName(name)) registry.add(value);
+  for (const [name, value] of fields) if (isCredentialName(name)) registry.addFetched(value);
 }

@@ -76,7 +76,7 @@ function sessionAuth(config: SplunkConfig, username: string, context: VendorCont
       });
       const found = sessionKeyOf(body);
       if (!found) throw new ToolError("BAD_RESPONSE", `${VENDOR}: login answered without a session key`);
-      secrets.add(found);
+      secrets.addFetched(found);
       return (key = found);
     } catch (error) {
       // A wrong password is 401 (or 400 on old versions): the credentials either way.
