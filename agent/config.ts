@@ -2,7 +2,7 @@
  * Effective configuration: defaults, then the config file, then environment variables, then CLI flags.
  * The environment is read once, here.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,8 @@ import { integrationsSchema, type Integrations } from "../tools/registry.ts";
 import { parseAuditKey } from "../memory/audit-key.ts";
 import { auditStreamConfigSchema } from "../memory/audit-stream.ts";
 import type { AuditSettings } from "../memory/audit.ts";
+import { secrets } from "../tools/redact.ts";
+import { MAX_YAML_ALIASES, readLimitedFile } from "./file-limits.ts";
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const defaultPolicyPath = join(projectRoot, "policies", "default.yaml");
@@ -121,15 +123,11 @@ function dataHome(env: NodeJS.ProcessEnv): string {
 }
 
 function readConfigFile(path: string): z.infer<typeof configFileSchema> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new TriageError("BAD_INPUT", `cannot read config file ${path}: ${describeError(error)}`);
-  }
+  const text = readLimitedFile(path, "config file", "BAD_INPUT");
   let data: unknown;
   try {
-    data = parseYaml(text) ?? {};
+    // An alias bomb throws here (the yaml library counts expansions), and becomes one line like any error.
+    data = parseYaml(text, { maxAliasCount: MAX_YAML_ALIASES, prettyErrors: false }) ?? {};
   } catch (error) {
     throw new TriageError("BAD_INPUT", `config file ${path} is not valid YAML: ${describeError(error)}`);
   }
@@ -151,7 +149,10 @@ function auditSettings(
   relative: (path: string | undefined) => string | undefined,
 ): AuditSettings {
   // Checked now, so a mistyped key stops the command before any case is opened.
-  if (envKey !== undefined) parseAuditKey(envKey, "TRIAGE_AUDIT_KEY");
+  if (envKey !== undefined) {
+    parseAuditKey(envKey, "TRIAGE_AUDIT_KEY");
+    secrets.add(envKey);
+  }
   const keyFile = resolve(relative(file.keyFile) ?? `${databasePath}.audit-key`);
   const headFile = resolve(
     relative(file.headFile) ?? join(dirname(keyFile), `${basename(databasePath)}.audit-head`),
@@ -162,6 +163,20 @@ function auditSettings(
     headFile,
     ...(file.stream ? { stream: { ...file.stream, ...(jsonl ? { jsonl: resolve(jsonl) } : {}) } } : {}),
   };
+}
+
+/** The env variable names a vendor block points at for its secrets (`tokenEnv`, `clientSecretEnv`…), at any depth. */
+export function secretEnvNames(vendors: unknown): string[] {
+  const names: string[] = [];
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 8 || typeof value !== "object" || value === null) return;
+    for (const [key, item] of Object.entries(value)) {
+      if (/Env$/.test(key) && typeof item === "string") names.push(item);
+      else visit(item, depth + 1);
+    }
+  };
+  visit(vendors, 0);
+  return names;
 }
 
 /** Resolves the effective configuration. Relative paths in the config file are relative to that file. */
@@ -228,6 +243,8 @@ export function loadConfig(
       `--source must be a vendor name such as lab or sentinel, got ${source}`,
     );
   const integrations = chosen.data;
+  // Every secret this process can use is known from here on, so every sink can scrub it.
+  secrets.addFromEnv(env, secretEnvNames(integrations.vendors));
   return {
     audit: auditSettings(databasePath, file.audit ?? {}, env.TRIAGE_AUDIT_KEY, relative),
     databasePath,

@@ -8,6 +8,7 @@ import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
 import { composeTools } from "../agent/setup.ts";
 import { ALL_PORTS, portChoices } from "../tools/registry.ts";
 import { describeError } from "../tools/errors.ts";
+import { redact } from "../tools/redact.ts";
 import type { PortName, ProbeResult } from "../tools/vendors/types.ts";
 import type { VendorContext, VendorModule } from "../tools/vendors/types.ts";
 import { auditChecks } from "./audit-doctor.ts";
@@ -58,7 +59,8 @@ export async function runDoctor(
         } catch (error) {
           results = [{ check: "probe", ok: false, detail: describeError(error) }];
         }
-        for (const r of results) lines.push({ vendor: vendor.name, ports: vendor.ports, ...r });
+        for (const r of results)
+          lines.push({ vendor: vendor.name, ports: vendor.ports, ...r, detail: redact(r.detail) });
       }),
     );
     lines.sort((a, b) =>

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
 import { openRuntime } from "../agent/setup.ts";
 import { openCaseDatabase } from "../memory/db.ts";
-import { DEFAULT_PORT, loadSlackSettings } from "./slack/settings.ts";
+import { DEFAULT_HOST, DEFAULT_PORT, loadSlackSettings } from "./slack/settings.ts";
 import { EXIT, print } from "./output.ts";
 
 interface Shared {
@@ -12,7 +12,7 @@ interface Shared {
   setExit: (code: number) => void;
 }
 
-type Options = ConfigOverrides & { json?: boolean; port?: string; execute?: boolean };
+type Options = ConfigOverrides & { json?: boolean; port?: string; host?: string; execute?: boolean };
 
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -28,7 +28,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
 
 async function slackCommand(options: Options, overrides: Shared["overrides"]): Promise<number> {
   // Settings first: a missing token must fail before any database is opened or created.
-  const settings = loadSlackSettings({ port: options.port, execute: options.execute });
+  const settings = loadSlackSettings({ port: options.port, host: options.host, execute: options.execute });
   const config = loadConfig(overrides(options));
   const opened = await openRuntime(config);
   // A second connection to the case database for the card table; WAL and the busy timeout make it safe.
@@ -44,7 +44,8 @@ async function slackCommand(options: Options, overrides: Shared["overrides"]): P
     });
     const started = await bot.start();
     const signal = untilSignal();
-    const where = started.mode === "http" ? `HTTP events on port ${started.port}` : "Socket Mode";
+    const where =
+      started.mode === "http" ? `HTTP events on ${started.host} port ${started.port}` : "Socket Mode";
     print(
       `triage slack: listening (${where}), ${settings.dryRun ? "dry run" : "executing allowed actions"}; Ctrl-C stops`,
     );
@@ -65,6 +66,10 @@ export function registerSlackCommand(program: Command, { addCommon, overrides, s
         "run the Slack bot: /triage <alert-id>, verdict cards, Approve/Deny buttons (env SLACK_BOT_TOKEN, and SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)",
       )
       .option("--port <n>", `HTTP port for events when not in Socket Mode (default ${DEFAULT_PORT})`)
+      .option(
+        "--host <address>",
+        `interface for HTTP events (default ${DEFAULT_HOST}; 0.0.0.0 or :: for every interface)`,
+      )
       .option("--execute", "run the actions the policy allows (default: dry run)"),
   ).action(async (options: Options) => setExit(await slackCommand(options, overrides)));
 }

@@ -2,19 +2,8 @@
  * What `triage config` shows: the effective configuration with no secret in it. The environment snapshot is
  * left out; each secret a configured vendor reads is named with whether it is set.
  */
-import type { TriageConfig } from "../agent/config.ts";
+import { secretEnvNames, type TriageConfig } from "../agent/config.ts";
 import { loadVendorModules } from "../tools/vendors/index.ts";
-
-/** Values of keys ending in `Env` (the names of secret variables), at any depth of a parsed vendor block. */
-function secretNames(value: unknown, found: string[] = []): string[] {
-  if (Array.isArray(value)) for (const v of value) secretNames(v, found);
-  else if (typeof value === "object" && value !== null)
-    for (const [key, v] of Object.entries(value)) {
-      if (key.endsWith("Env") && typeof v === "string") found.push(v);
-      else secretNames(v, found);
-    }
-  return found;
-}
 
 export async function configView(config: TriageConfig): Promise<Record<string, unknown>> {
   const { env, ...rest } = config;
@@ -22,7 +11,7 @@ export async function configView(config: TriageConfig): Promise<Record<string, u
   const secrets: Record<string, "set" | "missing"> = {};
   for (const [name, block] of Object.entries(config.integrations.vendors)) {
     const parsed = vendorModules.find((m) => m.name === name)?.configSchema.safeParse(block);
-    for (const variable of secretNames(parsed?.success ? parsed.data : block))
+    for (const variable of secretEnvNames(parsed?.success ? parsed.data : block))
       secrets[variable] = env[variable] ? "set" : "missing";
   }
   return {

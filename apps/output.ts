@@ -1,16 +1,18 @@
-/** The CLI's output layer: the only place that writes to stdout/stderr. */
+/** The CLI's output layer: the only place that writes to stdout/stderr, so the last place secrets are scrubbed. */
+import { redact, redactValue } from "../tools/redact.ts";
+
 export const EXIT = { ok: 0, internal: 1, badInput: 2, waiting: 3 } as const;
 
 export function print(text: string): void {
-  process.stdout.write(`${text}\n`);
+  process.stdout.write(`${redact(text)}\n`);
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(redactValue(value), null, 2)}\n`);
 }
 
 /** One line on stderr, never a stack trace. */
 export function fail(code: number, message: string): number {
-  process.stderr.write(`triage: ${message}\n`);
+  process.stderr.write(`triage: ${redact(message)}\n`);
   return code;
 }

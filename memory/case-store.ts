@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { CaseMemory, ClaimResult } from "../agent/deps.ts";
 import type { InvestigationStep } from "../agent/reasoners/types.ts";
 import { TriageError } from "../tools/errors.ts";
+import { redact, redactValue } from "../tools/redact.ts";
 import {
   alertFamilySchema,
   dispositionSchema,
@@ -281,9 +282,9 @@ export class SqliteCaseMemory implements CaseMemory {
           caseId,
           e.id,
           e.tool,
-          JSON.stringify(e.args),
-          e.summary,
-          JSON.stringify(e.data ?? null),
+          JSON.stringify(redactValue(e.args)),
+          redact(e.summary),
+          JSON.stringify(redactValue(e.data ?? null)),
           e.collectedAt,
         );
       for (const s of steps)
@@ -292,10 +293,10 @@ export class SqliteCaseMemory implements CaseMemory {
           caseId,
           s.round,
           s.tool,
-          JSON.stringify(s.args),
+          JSON.stringify(redactValue(s.args)),
           s.evidenceId,
           s.ok ? 1 : 0,
-          s.summary,
+          redact(s.summary),
           s.durationMs,
         );
     })();
@@ -308,7 +309,7 @@ export class SqliteCaseMemory implements CaseMemory {
         .prepare(
           "INSERT INTO verdicts (case_id, doc, findings, at) VALUES (?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET doc = excluded.doc, findings = excluded.findings, at = excluded.at",
         )
-        .run(caseId, JSON.stringify(verdict), JSON.stringify(findings), at);
+        .run(caseId, JSON.stringify(redactValue(verdict)), JSON.stringify(redactValue(findings)), at);
       this.db
         .prepare("UPDATE cases SET disposition = ?, confidence = ?, updated_at = ? WHERE id = ?")
         .run(verdict.disposition, verdict.confidence, at, caseId);
@@ -389,7 +390,7 @@ export class SqliteCaseMemory implements CaseMemory {
         caseId,
         result.actionId,
         result.status,
-        result.detail,
+        redact(result.detail),
         result.at,
         result.at,
       );

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ToolError } from "./errors.ts";
 import { createHttpClient, type HttpAuth, type HttpClientOptions } from "./http.ts";
+import { secrets } from "./redact.ts";
 
 /** Headers that never change, e.g. `x-apikey`. */
 export function staticAuth(headers: Record<string, string>): HttpAuth {
@@ -13,7 +14,10 @@ export function staticAuth(headers: Record<string, string>): HttpAuth {
 
 /** A missing secret, named by the environment variable the configuration points at. */
 export function requireSecret(value: string | undefined, envName: string, vendor: string): string {
-  if (value) return value;
+  if (value) {
+    secrets.add(value);
+    return value;
+  }
   throw new ToolError("AUTH_FAILED", `${vendor}: no credentials: set ${envName} in the environment`, {
     vendor,
   });
@@ -70,6 +74,7 @@ export function createTokenAuth(options: TokenAuthOptions): TokenAuth {
         schema: tokenResponseSchema,
         ...(signal ? { signal } : {}),
       });
+      secrets.addFetched(body.access_token);
       const lifetimeMs = (body.expires_in ?? 3600) * 1000;
       cached = { token: body.access_token, expiresAt: now() + Math.max(lifetimeMs - margin, lifetimeMs / 2) };
       return body.access_token;

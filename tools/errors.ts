@@ -1,4 +1,5 @@
 /** Typed errors. Branch on `code`, never on message text. */
+import { redact } from "./redact.ts";
 
 export type ToolErrorCode =
   | "AUTH_FAILED"
@@ -19,7 +20,8 @@ export class ToolError extends Error {
     message: string,
     readonly details: { vendor?: string; status?: number; retryAfterMs?: number } = {},
   ) {
-    super(message);
+    // Messages reach users, models and case memory: never with a credential in them.
+    super(redact(message));
   }
 }
 
@@ -40,7 +42,7 @@ export class TriageError extends Error {
     readonly code: TriageErrorCode,
     message: string,
   ) {
-    super(message);
+    super(redact(message));
   }
 }
 
@@ -50,6 +52,14 @@ export function isTriageError(error: unknown): error is TriageError {
 
 /** A one-line description of any thrown value. */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message.split("\n")[0] ?? error.name;
-  return String(error).split("\n")[0] ?? "unknown error";
+  const text = error instanceof Error ? error.message : String(error);
+  const line =
+    text.split("\n").find((l) => l.trim()) ?? (error instanceof Error ? error.name : "unknown error");
+  return redact(line);
+}
+
+/** At most `max` characters on one line, for notes that quote an outside party's error. */
+export function clip(text: string, max = 200): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import { ToolError, type ToolErrorCode } from "./errors.ts";
+import { redact, registerRequestSecrets } from "./redact.ts";
 
 /** Headers that authenticate a request; `invalidate` drops a cached token after a 401. */
 export interface HttpAuth {
@@ -214,6 +215,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       ...(options.auth ? await options.auth.headers(signal) : {}),
       ...request.headers,
     };
+    // What authenticates this request is a secret from now on, wherever an echo of it turns up.
+    registerRequestSecrets(headers, [
+      ...Object.entries(request.form ?? {}).flatMap(([k, v]): Array<[string, string]> =>
+        v === undefined
+          ? []
+          : typeof v === "string"
+            ? [[k, v]]
+            : v.map((item): [string, string] => [k, item]),
+      ),
+      ...url.searchParams,
+    ]);
     let body: string | undefined;
     if (request.json !== undefined) {
       headers["content-type"] = "application/json";
@@ -233,6 +245,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       });
       text = await response.text();
     } catch (error) {
+      // A reset connection's reason can quote what the peer sent.
       if (request.signal?.aborted) throw fail("TIMEOUT", what, stoppedBy(request.signal));
       if (timeout.aborted)
         return { error: fail("TIMEOUT", what, `no answer within ${timeoutMs} ms`), waitMs: undefined };
@@ -243,7 +256,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             : error.message
           : String(error);
       return {
-        error: fail("UPSTREAM_ERROR", what, `cannot reach ${url.origin} (${reason})`),
+        error: fail("UPSTREAM_ERROR", what, `cannot reach ${url.origin} (${redact(reason)})`),
         waitMs: undefined,
       };
     }
@@ -265,6 +278,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       return { ok: { status: response.status, headers: response.headers, data: result.data } };
     }
+    // A proxy or vendor that echoes the request puts our credentials in its error body: scrub it first.
+    text = redact(text, { strict: true });
     const code = options.classify?.(response.status, text) ?? codeOfStatus(response.status);
     const waitMs = options.retryAfterMs?.(response, text, now()) ?? retryAfterHeaderMs(response, now());
     const vendorText = options.errorText?.(text) ?? genericErrorText(text) ?? response.statusText;

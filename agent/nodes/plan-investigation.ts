@@ -1,5 +1,5 @@
 import { evidenceIdFor, toolCallSchema, type ToolCall } from "../../tools/catalog.ts";
-import { describeError } from "../../tools/errors.ts";
+import { clip, describeError } from "../../tools/errors.ts";
 import { reasonerContext } from "../context.ts";
 import type { TriageDeps } from "../deps.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
@@ -25,7 +25,7 @@ export const planInvestigation =
     try {
       plan = await deps.reasoner.plan(reasonerContext(deps, state));
     } catch (error) {
-      return stop(`planning failed, assessing the evidence so far: ${describeError(error)}`);
+      return stop(`planning failed, assessing the evidence so far: ${clip(describeError(error))}`);
     }
     const known = new Set(state.evidence.map((e) => e.id));
     const calls: ToolCall[] = [];
@@ -42,6 +42,8 @@ export const planInvestigation =
       calls.push(parsed.data);
     }
     const notes = [...state.notes];
+    // The reasoner's own word on this round, e.g. that the model failed and the playbook planned instead.
+    if (plan.note && !notes.includes(plan.note)) notes.push(plan.note);
     if (dropped.length) notes.push(`ignored ${dropped.length} planned call(s) to unknown tools`);
     if (calls.length > remaining)
       notes.push(`tool-call budget cut the plan from ${calls.length} to ${remaining} calls`);

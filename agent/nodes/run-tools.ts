@@ -1,5 +1,6 @@
 import { evidenceIdFor, runToolCall, type ToolCall, type ToolOutput } from "../../tools/catalog.ts";
 import { describeError, isToolError } from "../../tools/errors.ts";
+import { redact, redactValue } from "../../tools/redact.ts";
 import type { Evidence } from "../../tools/types.ts";
 import type { TriageDeps } from "../deps.ts";
 import type { InvestigationStep } from "../reasoners/types.ts";
@@ -65,6 +66,8 @@ export const runTools =
           };
         }
         const durationMs = Math.round((performance.now() - started) * 100) / 100;
+        // Evidence goes to state, checkpoints, case memory, reports and prompts: scrubbed once, here.
+        output = { ...output, summary: redact(output.summary), data: redactValue(output.data) };
         return {
           evidence: {
             id,

@@ -2,9 +2,10 @@
  * Reads a policy file (YAML, or JSON which is YAML too) and validates it. Every error is one line naming
  * the file, the line, the field and what is wrong, so a broken policy is fixed in one look.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq } from "yaml";
-import { TriageError } from "../../tools/errors.ts";
+import { TriageError, describeError } from "../../tools/errors.ts";
+import { MAX_POLICY_RULES, MAX_YAML_ALIASES, readLimitedFile } from "../file-limits.ts";
 import { policySchema, type Policy } from "./schema.ts";
 
 function pathText(path: ReadonlyArray<PropertyKey>): string {
@@ -49,7 +50,23 @@ export function parsePolicy(text: string, source: string): Policy {
       `${source}:${line}: ${syntax.message.split("\n")[0] ?? "syntax error"}`,
     );
   }
-  const parsed = policySchema.safeParse(doc.toJS());
+  // Counted on the syntax tree, before anything is built from it: a huge rule list costs nothing to refuse.
+  const rules = isMap(doc.contents) ? doc.contents.get("rules", true) : undefined;
+  if (isSeq(rules) && rules.items.length > MAX_POLICY_RULES) {
+    const line = rules.range ? counter.linePos(rules.range[0]).line : 1;
+    throw new TriageError(
+      "BAD_POLICY",
+      `${source}:${line}: rules: ${rules.items.length} rules; the limit is ${MAX_POLICY_RULES}`,
+    );
+  }
+  let data: unknown;
+  try {
+    // The yaml library refuses an alias bomb (more expansions than maxAliasCount) with a ReferenceError.
+    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    throw new TriageError("BAD_POLICY", `${source}: cannot read the policy: ${describeError(error)}`);
+  }
+  const parsed = policySchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path ?? [];
@@ -64,14 +81,5 @@ export function parsePolicy(text: string, source: string): Policy {
 
 export function loadPolicy(path: string): Policy {
   if (!existsSync(path)) throw new TriageError("BAD_POLICY", `policy file ${path} not found`);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new TriageError(
-      "BAD_POLICY",
-      `cannot read policy file ${path}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  return parsePolicy(text, path);
+  return parsePolicy(readLimitedFile(path, "policy file", "BAD_POLICY"), path);
 }

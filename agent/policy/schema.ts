@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { actionTypeSchema, dispositionSchema, policyDecisionValueSchema } from "../../tools/types.ts";
+import { MAX_POLICY_RULES } from "../file-limits.ts";
 
 const confidence = z.number().min(0).max(1);
 const tags = z.array(z.string().min(1)).min(1);
@@ -66,7 +67,7 @@ export const policySchema = z
     /** Named groups of people; "*" in a group means anyone. */
     approvers: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
     rate_limits: z.array(rateLimitSchema).default([]),
-    rules: z.array(policyRuleSchema).default([]),
+    rules: z.array(policyRuleSchema).max(MAX_POLICY_RULES).default([]),
   })
   .strict()
   .superRefine((policy, ctx) => {

@@ -7,13 +7,18 @@ import { App, LogLevel, type Logger, type Receiver } from "@slack/bolt";
 import type { OpenedRuntime } from "../../agent/setup.ts";
 import { describeError, TriageError } from "../../tools/errors.ts";
 import type { SlackCardStore } from "./card-store.ts";
+import { GuardedHttpReceiver } from "./http-receiver.ts";
 import { createSerializer, createTracker, type BotContext } from "./context.ts";
 import { registerDecisionActions } from "./decision-action.ts";
 import type { SlackSettings } from "./settings.ts";
 import { registerTriageCommand } from "./triage-command.ts";
 import { slackFailure, webClientOptions } from "./web-client.ts";
 
-export type StartedBot = { mode: "socket" } | { mode: "http"; port: number } | { mode: "custom" };
+export type StartedBot =
+  | { mode: "socket" }
+  /** `address` is what the server is bound to, as the OS reports it. */
+  | { mode: "http"; host: string; address: string; port: number }
+  | { mode: "custom" };
 
 export interface SlackBot {
   app: App;
@@ -51,7 +56,17 @@ function buildApp(settings: SlackSettings, options: SlackBotOptions): App {
       // it must not inherit the few quick retries meant for chat calls.
       installerOptions: { clientOptions: settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {} },
     });
-  return new App({ ...common, signingSecret: settings.mode.signingSecret });
+  const { signingSecret, host, port } = settings.mode;
+  return new App({
+    ...common,
+    receiver: new GuardedHttpReceiver({
+      signingSecret,
+      host,
+      port,
+      logLevel: common.logLevel,
+      ...(options.logger ? { logger: options.logger } : {}),
+    }),
+  });
 }
 
 export function createSlackBot(
@@ -96,17 +111,19 @@ export function createSlackBot(
       }
       let server;
       try {
-        server = await app.start(settings.mode.port);
+        server = await app.start();
       } catch (error) {
         throw new TriageError(
           "BAD_INPUT",
-          `cannot listen on port ${settings.mode.port}: ${describeError(error)}`,
+          `cannot listen on ${settings.mode.host} port ${settings.mode.port}: ${describeError(error)}`,
         );
       }
       running = true;
       const address = server.address();
       return {
         mode: "http",
+        host: settings.mode.host,
+        address: typeof address === "object" && address ? address.address : settings.mode.host,
         port: typeof address === "object" && address ? address.port : settings.mode.port,
       };
     },

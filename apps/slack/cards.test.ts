@@ -162,6 +162,19 @@ describe("verdictCard", () => {
     expect(mrkdwn.every((m) => m.includes('"verbatim":true'))).toBe(true);
   });
 
+  it("carries no credential, even one quoted in a verdict or an evidence summary", () => {
+    const leaked =
+      "vendor said: authorization: Bearer unregistered-token-777 and eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abcdefghijk";
+    const card = verdictCard({
+      ...REPORT,
+      verdict: { ...REPORT.verdict, summary: leaked, rationale: [leaked] },
+      evidence: [{ id: "ev-intel", tool: "intel_lookup", args: {}, summary: leaked, cited: true }],
+    });
+    const text = JSON.stringify(card);
+    expect(text).toContain("vendor said");
+    expect(text).not.toMatch(/unregistered-token-777|eyJhbGciOiJIUzI1NiJ9/);
+  });
+
   it("stays within 50 blocks and Slack's text limits however large the report", () => {
     const huge = "x&<>".repeat(5_000);
     const { blocks, text } = verdictCard({

@@ -59,7 +59,7 @@ describe("triage slack", () => {
     const port = await new Promise<number>((resolve, reject) => {
       child.stdout.on("data", (c: Buffer) => {
         stdout += c.toString("utf8");
-        const match = /listening \(HTTP events on port (\d+)\)/.exec(stdout);
+        const match = /listening \(HTTP events on 127\.0\.0\.1 port (\d+)\)/.exec(stdout);
         if (match) resolve(Number(match[1]));
       });
       void exited.then(() => reject(new Error(`triage slack exited early: ${stderr}`)));

@@ -1,7 +1,8 @@
 /**
  * The HTTP events receiver over real HTTP on 127.0.0.1: requests signed as Slack signs them (HMAC-SHA256
  * of `v0:<timestamp>:<raw body>` with the signing secret, VENDORS.md §11) are served; a forged signature, a
- * body changed after signing and a timestamp older than five minutes are refused before any handler runs.
+ * body changed after signing and a timestamp more than five minutes old or ahead are refused before any
+ * handler runs. The server listens on 127.0.0.1 unless told otherwise.
  */
 import { createHmac } from "node:crypto";
 import { LogLevel } from "@slack/bolt";
@@ -25,6 +26,7 @@ import {
 let h: Harness;
 let bot: SlackBot;
 let url: string;
+let listening: string;
 
 beforeAll(async () => {
   h = await startHarness("slack-http");
@@ -32,6 +34,7 @@ beforeAll(async () => {
   const started = await bot.start();
   if (started.mode !== "http") throw new Error(`expected HTTP mode, got ${started.mode}`);
   url = `http://127.0.0.1:${started.port}/slack/events`;
+  listening = started.address;
 });
 afterAll(async () => {
   await bot.stop();
@@ -107,6 +110,23 @@ describe("HTTP events", () => {
     await h.fake.waitFor("chat.postMessage", 2);
     expect(caseCount()).toBe(cases + 1);
     expect(h.fake.calls.slice(calls).map((c) => c.method)).toEqual(["chat.postMessage"]);
+  });
+
+  it("refuses a correctly signed request stamped more than five minutes in the future", async () => {
+    const cases = caseCount();
+    const posts = h.fake.calls.filter((c) => c.method === "chat.postMessage").length;
+    const body = commandBody(PAUSING_ALERT);
+    const future = await send(body, { timestamp: nowSeconds() + 10 * 60 });
+    const justAhead = await send(body, { timestamp: nowSeconds() + 5 * 60 + 10 });
+    expect([future.status, justAhead.status]).toEqual([401, 401]);
+    const slightlyAhead = await send(body, { timestamp: nowSeconds() + 60 });
+    expect(slightlyAhead.status).toBe(200);
+    await h.fake.waitFor("chat.postMessage", posts + 1);
+    expect(caseCount()).toBe(cases + 1);
+  });
+
+  it("listens on 127.0.0.1 by default", () => {
+    expect(listening).toBe("127.0.0.1");
   });
 
   it("stops listening when stopped", async () => {

@@ -3,7 +3,9 @@
  * Slack reads `<…>` as links and mentions (`<!channel>`, `<@U1>`, `<https://x|label>`) and `&` as the start
  * of an entity, so escaping these three characters is what stops a subject from pinging a channel or forging
  * a link. https://api.slack.com/reference/surfaces/formatting#escaping
+ * Every piece of a card passes through here, so this is also where secrets are scrubbed before Slack.
  */
+import { redact } from "../../tools/redact.ts";
 
 /** Escapes &, < and > so Slack shows the text as written. */
 export function escapeMrkdwn(text: string): string {
@@ -22,11 +24,12 @@ export function clip(escaped: string, max: number): string {
 
 /** Escapes, then clips: the usual way to put untrusted text into a block. */
 export function safeText(text: string, max: number): string {
-  return clip(escapeMrkdwn(text), max);
+  return clip(escapeMrkdwn(redact(text)), max);
 }
 
 /** Plain text (headers, buttons) is not parsed as mrkdwn; it only needs its length limit. */
-export function clipPlain(text: string, max: number): string {
+export function clipPlain(raw: string, max: number): string {
+  const text = redact(raw);
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 

@@ -28,12 +28,29 @@ describe("loadSlackSettings", () => {
       { execute: true },
       { ...bot, SLACK_SIGNING_SECRET: "s3cret-s3cret", SLACK_APP_TOKEN: "" },
     );
-    expect(http.mode).toEqual({ kind: "http", signingSecret: "s3cret-s3cret", port: 3000 });
+    expect(http.mode).toEqual({
+      kind: "http",
+      signingSecret: "s3cret-s3cret",
+      port: 3000,
+      host: "127.0.0.1",
+    });
     expect(http.dryRun).toBe(false);
     expect(http.apiUrl).toBeNull();
     expect(
       loadSlackSettings({ port: "0" }, { ...bot, SLACK_SIGNING_SECRET: "s3cret-s3cret" }).mode,
     ).toMatchObject({ port: 0 });
+  });
+
+  it("listens on 127.0.0.1 unless --host names another interface", () => {
+    const env = { ...bot, SLACK_SIGNING_SECRET: "s3cret-s3cret" };
+    expect(loadSlackSettings({}, env).mode).toMatchObject({ host: "127.0.0.1" });
+    expect(loadSlackSettings({ host: "0.0.0.0" }, env).mode).toMatchObject({ host: "0.0.0.0" });
+    expect(loadSlackSettings({ host: "::" }, env).mode).toMatchObject({ host: "::" });
+    expect(loadSlackSettings({ host: "bot.internal" }, env).mode).toMatchObject({ host: "bot.internal" });
+    expect(refusal(() => loadSlackSettings({ host: "a b" }, env))).toMatch(/^--host must be an IP address/);
+    expect(
+      refusal(() => loadSlackSettings({ host: "0.0.0.0" }, { ...bot, SLACK_APP_TOKEN: "xapp-1" })),
+    ).toMatch(/^--host is for HTTP events, but SLACK_APP_TOKEN selects Socket Mode/);
   });
 
   it("reads the Web API URL and the approver map", () => {

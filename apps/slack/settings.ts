@@ -5,9 +5,10 @@
  */
 import { z } from "zod";
 import { TriageError } from "../../tools/errors.ts";
+import { secrets } from "../../tools/redact.ts";
 
 export type SlackMode =
-  { kind: "socket"; appToken: string } | { kind: "http"; signingSecret: string; port: number };
+  { kind: "socket"; appToken: string } | { kind: "http"; signingSecret: string; port: number; host: string };
 
 export interface SlackSettings {
   botToken: string;
@@ -20,6 +21,8 @@ export interface SlackSettings {
 }
 
 export const DEFAULT_PORT = 3000;
+/** Loopback unless told otherwise: a reverse proxy or tunnel in front is the usual way Slack reaches it. */
+export const DEFAULT_HOST = "127.0.0.1";
 
 const envSchema = z.object({
   SLACK_BOT_TOKEN: z
@@ -66,9 +69,25 @@ function parsePort(text: string): number {
   return Number(text);
 }
 
+const hostSchema = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:.]{2,45})$/, {
+    error: "an IP address or host name such as 127.0.0.1, 0.0.0.0 or ::",
+  });
+
+function parseHost(text: string): string {
+  const parsed = hostSchema.safeParse(text);
+  if (!parsed.success)
+    throw new TriageError(
+      "BAD_INPUT",
+      `--host must be ${parsed.error.issues[0]?.message ?? "a host"}, got ${text}`,
+    );
+  return parsed.data;
+}
+
 /** Resolves the bot's settings from its flags and the environment (empty variables count as unset). */
 export function loadSlackSettings(
-  flags: { port?: string | undefined; execute?: boolean | undefined },
+  flags: { port?: string | undefined; host?: string | undefined; execute?: boolean | undefined },
   rawEnv: NodeJS.ProcessEnv = process.env,
 ): SlackSettings {
   const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ""));
@@ -77,19 +96,22 @@ export function loadSlackSettings(
     throw new TriageError("BAD_INPUT", parsed.error.issues[0]?.message ?? "bad Slack settings");
   const { SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL, SLACK_APPROVERS } =
     parsed.data;
+  secrets.add(SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET);
   let mode: SlackMode;
   if (SLACK_APP_TOKEN) {
-    if (flags.port !== undefined)
-      throw new TriageError(
-        "BAD_INPUT",
-        "--port is for HTTP events, but SLACK_APP_TOKEN selects Socket Mode: drop --port or unset SLACK_APP_TOKEN",
-      );
+    for (const flag of ["port", "host"] as const)
+      if (flags[flag] !== undefined)
+        throw new TriageError(
+          "BAD_INPUT",
+          `--${flag} is for HTTP events, but SLACK_APP_TOKEN selects Socket Mode: drop --${flag} or unset SLACK_APP_TOKEN`,
+        );
     mode = { kind: "socket", appToken: SLACK_APP_TOKEN };
   } else if (SLACK_SIGNING_SECRET) {
     mode = {
       kind: "http",
       signingSecret: SLACK_SIGNING_SECRET,
       port: flags.port === undefined ? DEFAULT_PORT : parsePort(flags.port),
+      host: flags.host === undefined ? DEFAULT_HOST : parseHost(flags.host),
     };
   } else {
     throw new TriageError(

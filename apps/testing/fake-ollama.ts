@@ -4,13 +4,14 @@
  * for requests carrying a `format` schema.
  */
 import { createServer } from "node:http";
-import { readJsonBody } from "./http.ts";
+import { isFailureReply, readJsonBody, sendFailure, type FailureReply } from "./http.ts";
 
 export type OllamaReply =
   | { kind: "tool_calls"; calls: Array<{ name: string; arguments: Record<string, unknown> }> }
   | { kind: "json"; value: unknown }
   | { kind: "text"; content: string }
-  | { kind: "error"; status: number };
+  | { kind: "error"; status: number }
+  | FailureReply;
 
 export interface FakeOllama {
   host: string;
@@ -32,6 +33,7 @@ export async function startFakeOllama(script: {
         kind: "text",
         content: "done",
       };
+      if (isFailureReply(reply)) return sendFailure(req, res, reply);
       if (reply.kind === "error") {
         res.writeHead(reply.status, { "content-type": "application/json" });
         res.end(JSON.stringify({ error: `scripted ${reply.status}` }));

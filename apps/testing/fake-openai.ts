@@ -4,14 +4,15 @@
  * request, so tests can assert both what the model was sent and what the engine did with the answer.
  */
 import { createServer, type Server } from "node:http";
-import { readJsonBody } from "./http.ts";
+import { isFailureReply, readJsonBody, sendFailure, type FailureReply } from "./http.ts";
 import type { AddressInfo } from "node:net";
 
 export type ScriptedReply =
   | { kind: "tool_calls"; calls: Array<{ name: string; arguments: Record<string, unknown> }> }
   | { kind: "json"; value: unknown }
   | { kind: "text"; content: string }
-  | { kind: "error"; status: number; retryAfter?: number };
+  | { kind: "error"; status: number; retryAfter?: number }
+  | FailureReply;
 
 export interface RecordedRequest {
   body: Record<string, unknown>;
@@ -44,6 +45,7 @@ export async function startFakeOpenAi(script: {
         kind: "text",
         content: "done",
       };
+      if (isFailureReply(reply)) return sendFailure(req, res, reply);
       if (reply.kind === "error") {
         res.writeHead(reply.status, {
           "content-type": "application/json",

@@ -35,8 +35,11 @@ export interface FakeRoute {
 export interface FakeServer {
   url: string;
   requests: FakeRequest[];
-  /** Answer the next N requests matching the predicate with this reply instead (throttling, outages). */
-  inject(reply: FakeReply, options?: { times?: number; when?: (request: FakeRequest) => boolean }): void;
+  /** Answer the next N requests matching the predicate with this reply instead (throttling, outages, echoes). */
+  inject(
+    reply: FakeReply | FakeHandler,
+    options?: { times?: number; when?: (request: FakeRequest) => boolean },
+  ): void;
   close(): Promise<void>;
 }
 
@@ -92,7 +95,11 @@ function send(response: ServerResponse, reply: FakeReply): void {
 /** Starts a fake server; unmatched requests get 404 with a JSON error so adapters see a vendor-like miss. */
 export async function startFakeServer(routes: FakeRoute[]): Promise<FakeServer> {
   const requests: FakeRequest[] = [];
-  const injected: Array<{ reply: FakeReply; times: number; when: (request: FakeRequest) => boolean }> = [];
+  const injected: Array<{
+    reply: FakeReply | FakeHandler;
+    times: number;
+    when: (request: FakeRequest) => boolean;
+  }> = [];
   const server = createServer((incoming, response) => {
     void (async () => {
       const url = new URL(incoming.url ?? "/", "http://127.0.0.1");
@@ -113,7 +120,8 @@ export async function startFakeServer(routes: FakeRoute[]): Promise<FakeServer> 
       const override = injected.find((i) => i.times > 0 && i.when(request));
       if (override) {
         override.times--;
-        return send(response, override.reply);
+        const { reply } = override;
+        return send(response, typeof reply === "function" ? await reply(request) : reply);
       }
       for (const route of routes) {
         const params = matchRoute(route, request.method, request.path);
@@ -142,6 +150,31 @@ export async function startFakeServer(routes: FakeRoute[]): Promise<FakeServer> 
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * A misbehaving vendor or proxy that echoes the request (headers, query, form body) in an error body, in
+ * every shape adapters read error text from, so a test can prove no credential survives into a message.
+ */
+export function echoRequest(status: number): FakeHandler {
+  return (request) => {
+    const headers = Object.entries(request.headers)
+      .map(([name, value]) => `${name}: ${value}`)
+      .join("; ");
+    const said = `request rejected; you sent ${request.method} ${request.path}?${request.query.toString()} with ${headers} and body ${request.body}`;
+    return {
+      status,
+      body: {
+        error: { code: "Echo", message: said, headers: request.headers },
+        error_description: said,
+        message: said,
+        messages: [{ type: "ERROR", text: said }],
+        errors: [{ code: 400, message: said, detail: said }],
+        query: Object.fromEntries(request.query),
+        body: request.body,
+      },
+    };
   };
 }
 

@@ -18,7 +18,8 @@ import type { Runnable } from "@langchain/core/runnables";
 import { z } from "zod";
 import { fenceData, injectionAttempts, loadPrompt } from "../../../prompts/index.ts";
 import { toolInputSchemas, toolNames, type ToolCall } from "../../../tools/catalog.ts";
-import { describeError } from "../../../tools/errors.ts";
+import { clip, describeError } from "../../../tools/errors.ts";
+import { redact } from "../../../tools/redact.ts";
 import { verdictCategorySchema, type Finding, type Verdict } from "../../../tools/types.ts";
 import type { Assessment, Reasoner, ReasonerContext } from "../types.ts";
 
@@ -70,8 +71,14 @@ export function redactPersonalData(text: string): string {
   );
 }
 
-function untrustedContext(ctx: ReasonerContext, findings: readonly Finding[], redact: boolean): string {
-  const clean = (t: string) => (redact ? redactPersonalData(t) : t);
+/** One short line naming a model failure: an error body can be a 5 KB JSON error or a proxy's HTML page. */
+function failureNote(error: unknown): string {
+  return clip(describeError(error), 160);
+}
+
+function untrustedContext(ctx: ReasonerContext, findings: readonly Finding[], personal: boolean): string {
+  // Secrets never leave for a model, whatever the personal-data setting.
+  const clean = (t: string) => redact(personal ? redactPersonalData(t) : t);
   const evidence = ctx.evidence.map(
     (e) =>
       `### evidence ${e.id} (${e.tool})\n${fenceData(`tool:${e.tool}`, clean(`${e.summary}\n${JSON.stringify(e.data)}`), 6000)}`,
@@ -118,7 +125,7 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
   const assessPrompt = loadPrompt("assess");
   const assessor = options.assessor ?? options.planner;
   const name = options.name ?? "llm";
-  const redact = options.redact ?? false;
+  const personal = options.redact ?? false;
   // Model use per alert across planning rounds, handed to the verdict at assessment.
   const usage = new Map<string, Usage>();
   const count = (alertId: string, message: unknown) => {
@@ -145,7 +152,7 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
     const messages = [
       new SystemMessage(assessPrompt.text),
       new HumanMessage(
-        `${untrustedContext(ctx, offline.findings, redact)}${retryNote ? `\n\n${retryNote}` : ""}\n\nDecide now.`,
+        `${untrustedContext(ctx, offline.findings, personal)}${retryNote ? `\n\n${retryNote}` : ""}\n\nDecide now.`,
       ),
     ];
     const answer = await structured.invoke(messages);
@@ -173,7 +180,7 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
         const reply = await respond(bound, [
           new SystemMessage(investigate.text),
           new HumanMessage(
-            `${untrustedContext(ctx, [], redact)}\n\nRound ${ctx.round + 1}; at most ${ctx.remainingToolCalls} more tool calls.`,
+            `${untrustedContext(ctx, [], personal)}\n\nRound ${ctx.round + 1}; at most ${ctx.remainingToolCalls} more tool calls.`,
           ),
         ]);
         count(ctx.alert.id, reply);
@@ -186,7 +193,7 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
       } catch (error) {
         return {
           ...baseline,
-          note: `model planning failed (${describeError(error)}); the offline playbook planned this round`,
+          note: `model planning failed (${failureNote(error)}); the offline playbook planned this round`,
         };
       }
     },
@@ -225,7 +232,7 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
           verdict: {
             ...offline.verdict,
             rationale: [
-              `model assessment unavailable (${describeError(error)}); offline verdict used`,
+              `model assessment unavailable (${failureNote(error)}); offline verdict used`,
               ...offline.verdict.rationale,
             ].slice(0, 20),
           },

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { createTokenAuth, requireSecret, type TokenAuth } from "../../auth.ts";
 import { ToolError } from "../../errors.ts";
 import type { HttpAuth } from "../../http.ts";
+import { secrets } from "../../redact.ts";
 import type { VendorContext } from "../types.ts";
 import { VENDOR } from "./client.ts";
 
@@ -56,6 +57,7 @@ export function loadServiceAccountKey(envName: string, env: VendorContext["env"]
     throw authFailed(
       `the service account key in ${envName} lacks ${key.error.issues[0]?.path.join(".") ?? "fields"}`,
     );
+  secrets.add(key.data.private_key);
   return key.data;
 }
 

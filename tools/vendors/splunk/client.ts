@@ -8,6 +8,7 @@ import { z } from "zod";
 import { requireSecret } from "../../auth.ts";
 import { ToolError, type ToolErrorCode } from "../../errors.ts";
 import { createHttpClient, type HttpAuth, type HttpClient } from "../../http.ts";
+import { secrets } from "../../redact.ts";
 import type { VendorContext } from "../types.ts";
 import type { SplunkConfig } from "./config.ts";
 
@@ -75,6 +76,7 @@ function sessionAuth(config: SplunkConfig, username: string, context: VendorCont
       });
       const found = sessionKeyOf(body);
       if (!found) throw new ToolError("BAD_RESPONSE", `${VENDOR}: login answered without a session key`);
+      secrets.addFetched(found);
       return (key = found);
     } catch (error) {
       // A wrong password is 401 (or 400 on old versions): the credentials either way.
