@@ -11,6 +11,7 @@ import { z } from "zod";
 import { TriageError, describeError } from "../tools/errors.ts";
 import { organizationProfileSchema, type OrganizationProfile } from "./organization.ts";
 import { defaultBudget, type TriageBudget } from "./deps.ts";
+import { DEFAULT_LEASE_MS } from "../memory/case-leases.ts";
 import { integrationsSchema, type Integrations } from "../tools/registry.ts";
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -36,6 +37,18 @@ export const configFileSchema = z
     policy: z.string().optional().describe("Policy file (YAML or JSON)"),
     organization: organizationProfileSchema.partial().strict().optional(),
     budget: budgetSchema.optional(),
+    batch: z
+      .object({
+        leaseSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(86_400)
+          .optional()
+          .describe("How long a worker holds an alert or case without renewing it (default 600)"),
+      })
+      .strict()
+      .optional(),
     llm: z
       .object({
         provider: z.enum(["offline", "openai", "ollama"]).optional(),
@@ -76,6 +89,8 @@ export interface TriageConfig {
   policyPath: string;
   organization: OrganizationProfile;
   budget: TriageBudget;
+  /** Claim and case lease: a worker renews it every third while it works; past it, others take over. */
+  leaseMs: number;
   llm: LlmConfig;
   integrations: Integrations;
   /** The environment as read once at start-up; vendor secrets are looked up here by name, on first use. */
@@ -90,6 +105,8 @@ export interface ConfigOverrides {
   policy?: string | undefined;
   /** The alert source for this run, overriding integrations.alerts. */
   source?: string | undefined;
+  /** Lease in seconds (--lease), overriding batch.leaseSeconds. */
+  leaseSeconds?: number | undefined;
 }
 
 function dataHome(env: NodeJS.ProcessEnv): string {
@@ -193,6 +210,7 @@ export function loadConfig(
     policyPath,
     organization: organizationProfileSchema.parse(file.organization ?? {}),
     budget,
+    leaseMs: (overrides.leaseSeconds ?? file.batch?.leaseSeconds ?? DEFAULT_LEASE_MS / 1000) * 1000,
     llm,
     integrations,
     env,

@@ -129,7 +129,11 @@ export async function triageAlerts(
     }
     if (claim === "took_over") summary.tookOver++;
     let finished: boolean;
+    // A live worker keeps its claim: only a dead one's lease passes.
+    const stopHeartbeat = opened.claims.heartbeat(source.name, alert.id, worker);
     try {
+      // The dead worker's case of this alert, if any, closes as superseded by the new one (runTriage),
+      // whose actions reuse its idempotency keys: what it had started is finished, not run again.
       const outcome = await runTriage(opened.runtime, alert.id, { dryRun: options.dryRun });
       summary.triaged++;
       const disposition = outcome.report.verdict.disposition;
@@ -145,6 +149,8 @@ export async function triageAlerts(
       summary.failures.push({ alertId: alert.id, error: message });
       finished = opened.claims.finish(source.name, alert.id, worker, { status: "failed", error: message });
       outcomes[index] = "failed";
+    } finally {
+      stopHeartbeat();
     }
     if (!finished) {
       summary.lostLeases++;

@@ -15,6 +15,7 @@ import { readMessageFile, reportedMessage, withReportedMessages } from "../agent
 import { registerCaseCommands } from "./cli-cases.ts";
 import { registerSlackCommand } from "./cli-slack.ts";
 import { registerDoctorCommand } from "./cli-doctor.ts";
+import { registerRecoverCommand } from "./cli-recover.ts";
 import { configView } from "./config-view.ts";
 import { print, printJson, fail, EXIT } from "./output.ts";
 import { renderReport } from "./render.ts";
@@ -86,8 +87,14 @@ async function showCommand(caseId: string, options: CommonOptions): Promise<numb
   const opened = await openRuntime(loadConfig(overrides(options)));
   try {
     const report = await caseReport(opened.runtime, caseId);
-    if (options.json) printJson(report);
-    else print(renderReport(report));
+    // A taken-over alert's old case points at its successor, which carried its actions on.
+    const { supersededBy } = opened.memory.getCase(caseId);
+    if (options.json) printJson(supersededBy ? { ...report, supersededBy } : report);
+    else {
+      print(renderReport(report));
+      if (supersededBy)
+        print(`Superseded by ${supersededBy}: its worker died and another took the alert over.`);
+    }
     return EXIT.ok;
   } finally {
     opened.close();
@@ -186,6 +193,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerSlackCommand(program, { addCommon, overrides, setExit });
   registerBatchCommands(program, { addCommon, overrides, setExit });
   registerDoctorCommand(program, { addCommon, overrides, setExit });
+  registerRecoverCommand(program, { addCommon, overrides, setExit });
   return program;
 }
 

@@ -144,6 +144,7 @@ describe("SqliteCaseMemory", () => {
       claimed: false,
       status: "started",
       detail: "",
+      caseId,
     });
     b.completeAction(caseId, {
       actionId: "act-1",
@@ -156,6 +157,7 @@ describe("SqliteCaseMemory", () => {
       claimed: false,
       status: "executed",
       detail: "done",
+      caseId,
     });
   });
 
