@@ -1,5 +1,5 @@
 /**
- * npm run bench:kill (or `tsx bench/kill-trials.ts [trials]`): randomized kill -9 trials over real child
+ * npm run bench:kill (or `tsx bench/kill-trials.ts [trials] [first-seed] [alerts-per-batch]`): randomized kill -9 trials over real child
  * processes (`triage approve`, `triage batch --execute`, `triage schedule --once`), each recovered and
  * checked against the lab's action log. Prints every trial and the totals; exits 1 on any lost or
  * duplicated action, or anything left behind.
@@ -11,15 +11,18 @@ import { prepareTrials, runTrial, type TrialKind, type TrialResult } from "../ap
 import { renderTable } from "../apps/render.ts";
 
 const trials = Number(process.argv[2] ?? "50");
+// Another first seed replays other trials (two runners can share a machine); fewer alerts, faster trials.
+const firstSeed = Number(process.argv[3] ?? "0");
+const limit = Number(process.argv[4] ?? "8");
 const kinds: readonly TrialKind[] = ["approve", "batch", "schedule"];
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-kill-"));
 const started = performance.now();
 try {
-  const setup = await prepareTrials(dir, { limit: 8 });
+  const setup = await prepareTrials(dir, { limit });
   const results: TrialResult[] = [];
   for (let index = 0; index < trials; index++) {
     const kind = kinds[index % kinds.length] ?? "approve";
-    const result = await runTrial(setup, kind, index);
+    const result = await runTrial(setup, kind, firstSeed + index);
     results.push(result);
     process.stdout.write(
       `trial ${index + 1}/${trials} ${kind}: killed ${result.killedAt}; ${result.recoveredBy}; ran ${result.ran}/${result.expected}, lost ${result.lost}, duplicated ${result.duplicated}, left behind ${result.leftBehind}, superseded ${result.superseded}\n`,

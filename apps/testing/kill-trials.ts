@@ -156,8 +156,9 @@ async function killSomewhere(
   env: Record<string, string>,
   rand: () => number,
   maxCheckpoint: number,
+  fault: Fault | undefined,
 ): Promise<string> {
-  if (rand() < 0.5) {
+  if (fault === "checkpoint" || (fault === undefined && rand() < 0.5)) {
     const at = 1 + Math.floor(rand() * maxCheckpoint);
     const done = await run(args, { ...env, TRIAGE_TEST_KILL_AFTER_CHECKPOINTS: String(at) });
     return done.code === 137 ? `checkpoint ${at}` : "finished";
@@ -186,14 +187,28 @@ function superseded(env: Record<string, string>): number {
   return count(env.TRIAGE_DB ?? "", "SELECT COUNT(*) AS n FROM cases WHERE superseded_by IS NOT NULL");
 }
 
+/** Where the first process dies: at a node boundary, or with an action in flight; random by default. */
+export type Fault = "checkpoint" | "in-action";
+
 /** One trial of `kind`, numbered `index` (its directory and its random seed). */
-export async function runTrial(setup: TrialSetup, kind: TrialKind, index: number): Promise<TrialResult> {
+export async function runTrial(
+  setup: TrialSetup,
+  kind: TrialKind,
+  index: number,
+  options: { fault?: Fault } = {},
+): Promise<TrialResult> {
   const rand = random(index * 7919 + 17);
   const env = envFor(setup.dir, setup.labTemplate, `trial-${index}-${kind}`);
   if (kind === "approve") {
     const opened = await run([setup.approveAlert, "--execute", "--json"], env);
     const caseId = caseIdOf(opened.stdout);
-    const killedAt = await killSomewhere(["approve", caseId, "--by", "alice", "--json"], env, rand, 3);
+    const killedAt = await killSomewhere(
+      ["approve", caseId, "--by", "alice", "--json"],
+      env,
+      rand,
+      3,
+      options.fault,
+    );
     const byApprove = rand() < 0.5;
     const recovery = await run(
       byApprove ? ["approve", caseId, "--by", "bob", "--json"] : ["recover", "--json"],
@@ -210,7 +225,7 @@ export async function runTrial(setup: TrialSetup, kind: TrialKind, index: number
     };
   }
   const args = batchArgs(kind, setup.limit);
-  const killedAt = await killSomewhere(args, env, rand, setup.limit * 10);
+  const killedAt = await killSomewhere(args, env, rand, setup.limit * 10, options.fault);
   // The dead worker's claims hold until their 2 s lease passes; then the next run takes them over.
   await sleep(2_300);
   const takeover = await run(args, env);
