@@ -86,9 +86,22 @@ async function approveCommand(
 async function showCommand(caseId: string, options: CommonOptions): Promise<number> {
   const opened = await openRuntime(loadConfig(overrides(options)));
   try {
-    const report = await caseReport(opened.runtime, caseId);
+    const summary = opened.memory.getCase(caseId);
     // A taken-over alert's old case points at its successor, which carried its actions on.
-    const { supersededBy } = opened.memory.getCase(caseId);
+    const { supersededBy } = summary;
+    if (summary.disposition === null) {
+      // No verdict yet (still running, or its worker died before one): there is no report to show.
+      if (options.json) printJson(summary);
+      else
+        print(
+          `Case ${caseId}  alert ${summary.alertId}  [${summary.status}]  no verdict yet` +
+            (supersededBy
+              ? `\nSuperseded by ${supersededBy}: its worker died and another took the alert over.`
+              : ""),
+        );
+      return EXIT.ok;
+    }
+    const report = await caseReport(opened.runtime, caseId);
     if (options.json) printJson(supersededBy ? { ...report, supersededBy } : report);
     else {
       print(renderReport(report));
