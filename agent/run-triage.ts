@@ -142,7 +142,8 @@ function answeredText(state: TriageStateValue): string {
  */
 async function finishAnswered(runtime: TriageRuntime, caseId: string, state: TriageStateValue) {
   const owner = newOwnerId();
-  if (!runtime.deps.memory.takeCase(caseId, owner, leaseOf(runtime), { statuses: [] }))
+  // 'closed': it died after writing its report but before its last checkpoint; finishing it is harmless.
+  if (!runtime.deps.memory.takeCase(caseId, owner, leaseOf(runtime), { statuses: ["closed"] }))
     throw new TriageError(
       "CONFLICT",
       `case ${caseId} is ${answeredText(state)} and another process is carrying it out`,
