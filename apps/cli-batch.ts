@@ -132,6 +132,8 @@ function countsText(summary: BatchSummary): string {
 function stopText(summary: BatchSummary): string[] {
   const lines: string[] = [];
   if (summary.tookOver) lines.push(`  took over ${summary.tookOver} alerts whose worker had died`);
+  if (summary.recoveredCases)
+    lines.push(`  recovered ${summary.recoveredCases} cases a crashed process had left investigating`);
   if (summary.notStarted)
     lines.push(`  stopped: ${summary.notStarted} alerts not started, left unclaimed for the next run`);
   if (summary.abandoned.length)
