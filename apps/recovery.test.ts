@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareTrials, runTrial, type TrialSetup } from "./testing/kill-trials.ts";
+import { runCliAsync } from "./testing/run-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-recovery-"));
 let setup: TrialSetup;
@@ -38,4 +39,25 @@ describe("kill -9, then recovery: every allowed or approved action ran exactly o
     expect(result).toMatchObject(exactlyOnce);
     expect(result.superseded).toBeGreaterThan(0);
   }, 180_000);
+});
+
+describe("triage recover and --lease, as a user runs them", () => {
+  const env = () => ({
+    TRIAGE_DB: join(dir, "plain", "cases.db"),
+    TRIAGE_LAB_DB: setup.labTemplate,
+    TRIAGE_POLICY: "",
+    TRIAGE_CONFIG: "",
+  });
+
+  it("recover with nothing left behind finishes nothing and exits 0", async () => {
+    const run = await runCliAsync(["recover", "--json"], env());
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ cases: [], actions: [], skipped: [] });
+  }, 60_000);
+
+  it("refuses a lease that is no whole number of seconds, with one line", async () => {
+    const run = await runCliAsync(["batch", "--lease", "0"], env());
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe("triage: --lease must be a whole number from 1 to 86400, got 0");
+  }, 60_000);
 });
