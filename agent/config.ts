@@ -11,6 +11,7 @@ import { z } from "zod";
 import { TriageError, describeError } from "../tools/errors.ts";
 import { organizationProfileSchema, type OrganizationProfile } from "./organization.ts";
 import { defaultBudget, type TriageBudget } from "./deps.ts";
+import { DEFAULT_LEASE_MS } from "../memory/case-leases.ts";
 import { integrationsSchema, type Integrations } from "../tools/registry.ts";
 import { parseAuditKey } from "../memory/audit-key.ts";
 import { auditStreamConfigSchema } from "../memory/audit-stream.ts";
@@ -41,6 +42,18 @@ export const configFileSchema = z
     policy: z.string().optional().describe("Policy file (YAML or JSON)"),
     organization: organizationProfileSchema.partial().strict().optional(),
     budget: budgetSchema.optional(),
+    batch: z
+      .object({
+        leaseSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(86_400)
+          .optional()
+          .describe("How long a worker holds an alert or case without renewing it (default 600)"),
+      })
+      .strict()
+      .optional(),
     llm: z
       .object({
         provider: z.enum(["offline", "openai", "ollama"]).optional(),
@@ -98,6 +111,8 @@ export interface TriageConfig {
   policyPath: string;
   organization: OrganizationProfile;
   budget: TriageBudget;
+  /** Claim and case lease: a worker renews it every third while it works; past it, others take over. */
+  leaseMs: number;
   llm: LlmConfig;
   integrations: Integrations;
   /** Where the audit key and signed head live (outside the database), and the optional stream. */
@@ -114,6 +129,8 @@ export interface ConfigOverrides {
   policy?: string | undefined;
   /** The alert source for this run, overriding integrations.alerts. */
   source?: string | undefined;
+  /** Lease in seconds (--lease), overriding batch.leaseSeconds. */
+  leaseSeconds?: number | undefined;
 }
 
 function dataHome(env: NodeJS.ProcessEnv): string {
@@ -253,6 +270,7 @@ export function loadConfig(
     policyPath,
     organization: organizationProfileSchema.parse(file.organization ?? {}),
     budget,
+    leaseMs: (overrides.leaseSeconds ?? file.batch?.leaseSeconds ?? DEFAULT_LEASE_MS / 1000) * 1000,
     llm,
     integrations,
     env,

@@ -41,12 +41,16 @@ export const defaultBudget: TriageBudget = {
   toolConcurrency: 8,
 };
 
-export type ClaimResult = { claimed: true } | { claimed: false; status: string; detail: string };
+export type ClaimResult =
+  { claimed: true } | { claimed: false; status: string; detail: string; caseId: string };
 
 /** The slice of case memory the graph writes and reads. */
 export interface CaseMemory {
   /** Opens a case for an alert and returns its id. */
-  createCase(alert: Alert, options: { reasoner: string }): string;
+  createCase(
+    alert: Alert,
+    options: { reasoner: string; owner?: string; leaseMs?: number; dryRun?: boolean },
+  ): string;
   saveAlert(caseId: string, alert: Alert): void;
   recall(caseId: string, alert: Alert): { related: RelatedCase[]; history: ObservableHistory[] };
   addEvidence(caseId: string, evidence: Evidence[], steps: InvestigationStep[]): void;
@@ -56,26 +60,49 @@ export interface CaseMemory {
   /** Executions of an action type (not dry runs) since a time, for policy rate limits. */
   countExecutions(type: string, since: Date): number;
   /** Exactly-once: the first caller for a key claims it; later callers see the earlier attempt. */
-  claimAction(caseId: string, actionId: string, idempotencyKey: string): ClaimResult;
-  completeAction(caseId: string, result: ActionResult): void;
+  claimAction(caseId: string, actionId: string, idempotencyKey: string, audit?: AuditEntry): ClaimResult;
+  /** Records an action's outcome; `audit` is appended in the same transaction. */
+  completeAction(caseId: string, result: ActionResult, audit?: AuditEntry): void;
+  latestApproval(caseId: string): Approval | null;
+  openedWith(caseId: string): { alert: unknown; dryRun: boolean };
+  /** Started action runs whose case nobody works on, for recovery. */
+  startedRuns(): Array<{ idempotencyKey: string; caseId: string; actionId: string; action: unknown }>;
   /** Keeps only the latest checkpoint of a closed case (its report needs no other). */
   pruneCheckpoints(caseId: string): void;
-  /** True for exactly one caller per pause: the one allowed to resume the case with its answer. */
-  claimDecision(caseId: string): boolean;
+  /**
+   * Takes a case for `owner` when its status is one of `statuses` or it is orphaned (its owner died);
+   * true for exactly one of several racing callers. `onTaken` runs in the same transaction.
+   */
+  takeCase(
+    caseId: string,
+    owner: string,
+    leaseMs: number,
+    options: { statuses: readonly string[]; onTaken?: () => void },
+  ): boolean;
+  /** Renews the owner's lease until the returned function is called. */
+  heartbeat(caseId: string, owner: string, leaseMs: number): () => void;
+  releaseCase(caseId: string, owner: string): void;
+  /** Cases left 'investigating' by a process that is gone, oldest first; optionally one alert's. */
+  orphanedCases(alertId?: string): Array<{ caseId: string; alertId: string }>;
+  /** Closes the orphaned cases among `oldCaseIds` as superseded by `successor`; returns those closed. */
+  supersedeCases(oldCaseIds: readonly string[], successor: string): string[];
   setStatus(
     caseId: string,
     status: "investigating" | "awaiting_approval" | "closed" | "failed",
     extra?: { error?: string },
   ): void;
   /** Appends a row to the keyed audit log; inside transaction() it commits with the state it describes. */
-  audit(entry: {
-    actor: string;
-    event: string;
-    caseId: string | null;
-    payload: Record<string, unknown>;
-  }): void;
+  audit(entry: AuditEntry): void;
   /** Runs `work` (synchronous) in one transaction: `transaction(() => { saveX(); audit(...) })`. */
   transaction<T>(work: () => T): T;
+}
+
+/** One audit entry. */
+export interface AuditEntry {
+  actor: string;
+  event: string;
+  caseId: string | null;
+  payload: Record<string, unknown>;
 }
 
 export interface TriageDeps {

@@ -44,6 +44,8 @@ export interface TriageReport {
     rationale: string[];
     evidenceIds: string[];
     reasoner: string;
+    /** The tools the investigation needed but could not use: the verdict rests on partial evidence. */
+    incomplete?: { failedTools: string[]; reasons: string[] };
     model?: {
       calls: number;
       promptTokens: number;
@@ -114,6 +116,7 @@ export function buildReport(state: TriageStateValue): TriageReport {
       evidenceIds: verdict.evidenceIds,
       reasoner: verdict.reasoner,
       ...(verdict.model ? { model: verdict.model } : {}),
+      ...(verdict.incomplete ? { incomplete: verdict.incomplete } : {}),
       ...(verdict.maliciousProbability === undefined
         ? {}
         : { maliciousProbability: verdict.maliciousProbability }),

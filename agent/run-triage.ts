@@ -3,6 +3,7 @@
  * read a case's report.
  */
 import { Command, type StateSnapshot } from "@langchain/langgraph";
+import { DEFAULT_LEASE_MS, newOwnerId } from "../memory/case-leases.ts";
 import { describeError, isToolError, isTriageError, TriageError } from "../tools/errors.ts";
 import { alertSchema, type Approval } from "../tools/types.ts";
 import type { TriageDeps } from "./deps.ts";
@@ -14,6 +15,8 @@ import { triageStateSchema, type TriageStateValue } from "./state.ts";
 export interface TriageRuntime {
   deps: TriageDeps;
   graph: TriageGraph;
+  /** How long a case's owner holds it without renewing (it renews every third of it while it works). */
+  leaseMs?: number;
 }
 
 export interface TriageOutcome {
@@ -21,13 +24,18 @@ export interface TriageOutcome {
   report: TriageReport;
 }
 
-const threadOf = (caseId: string) => ({ configurable: { thread_id: caseId } });
+export const threadOf = (caseId: string) => ({ configurable: { thread_id: caseId } });
+export const leaseOf = (runtime: TriageRuntime) => runtime.leaseMs ?? DEFAULT_LEASE_MS;
 
 function stateOf(snapshot: StateSnapshot): TriageStateValue {
   return triageStateSchema.parse(snapshot.values);
 }
 
-async function outcomeOf(runtime: TriageRuntime, caseId: string, last: unknown): Promise<TriageOutcome> {
+export async function outcomeOf(
+  runtime: TriageRuntime,
+  caseId: string,
+  last: unknown,
+): Promise<TriageOutcome> {
   const values = runtime.deps.interactiveApprovals
     ? stateOf(await runtime.graph.getState(threadOf(caseId)))
     : triageStateSchema.parse(last);
@@ -49,7 +57,18 @@ async function outcomeOf(runtime: TriageRuntime, caseId: string, last: unknown):
   return { status: report.status, report };
 }
 
-async function guarded<T>(runtime: TriageRuntime, caseId: string, run: () => Promise<T>): Promise<T> {
+/**
+ * Runs `run` on a case `owner` holds: the lease is renewed while it works and given up when it is done.
+ * A process killed inside leaves the lease to pass (or its pid to vanish): the case is then orphaned and
+ * recovery finishes it. Any error fails the case with one line.
+ */
+export async function owned<T>(
+  runtime: TriageRuntime,
+  caseId: string,
+  owner: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  const stop = runtime.deps.memory.heartbeat(caseId, owner, leaseOf(runtime));
   try {
     return await run();
   } catch (error) {
@@ -61,6 +80,9 @@ async function guarded<T>(runtime: TriageRuntime, caseId: string, run: () => Pro
     });
     if (isTriageError(error)) throw error;
     throw new TriageError("INTERNAL", `case ${caseId} failed: ${message}`);
+  } finally {
+    stop();
+    runtime.deps.memory.releaseCase(caseId, owner);
   }
 }
 
@@ -68,7 +90,7 @@ async function guarded<T>(runtime: TriageRuntime, caseId: string, run: () => Pro
 export async function runTriage(
   runtime: TriageRuntime,
   alertId: string,
-  options: { dryRun: boolean },
+  options: { dryRun: boolean; supersedes?: readonly string[] },
 ): Promise<TriageOutcome> {
   const { deps } = runtime;
   // Fetch before the case exists, so an unknown or malformed alert leaves nothing behind.
@@ -89,9 +111,15 @@ export async function runTriage(
       `alert ${alertId} is malformed: ${issue?.path.join(".") || "alert"}: ${issue?.message ?? "invalid"}`,
     );
   }
+  const owner = newOwnerId();
   const alert = parsed.data;
   const caseId = deps.memory.transaction(() => {
-    const id = deps.memory.createCase(alert, { reasoner: deps.reasoner.name });
+    const id = deps.memory.createCase(alert, {
+      reasoner: deps.reasoner.name,
+      owner,
+      leaseMs: leaseOf(runtime),
+      dryRun: options.dryRun,
+    });
     deps.memory.audit({
       actor: "engine",
       event: "case.created",
@@ -100,7 +128,11 @@ export async function runTriage(
     });
     return id;
   });
-  return guarded(runtime, caseId, async () => {
+  // Cases of this alert that a dead process left behind close, pointing here; this case's actions reuse
+  // their idempotency keys, so whatever they had started is finished here, not run again.
+  const orphans = options.supersedes ?? deps.memory.orphanedCases(alertId).map((o) => o.caseId);
+  if (orphans.length) deps.memory.supersedeCases(orphans, caseId);
+  return owned(runtime, caseId, owner, async () => {
     const last = await runtime.graph.invoke(
       { caseId, alertId, alert: parsed.data, dryRun: options.dryRun, startedAt: deps.now().toISOString() },
       threadOf(caseId),
@@ -109,27 +141,60 @@ export async function runTriage(
   });
 }
 
-async function pausedState(runtime: TriageRuntime, caseId: string): Promise<TriageStateValue> {
+async function snapshotOf(runtime: TriageRuntime, caseId: string): Promise<StateSnapshot> {
   const snapshot = await runtime.graph.getState(threadOf(caseId));
   if (Object.keys(snapshot.values ?? {}).length === 0)
     throw new TriageError("NOT_FOUND", `no case ${caseId}`);
-  if (!snapshot.next.includes("await-approval")) {
-    const state = stateOf(snapshot);
-    const status = state.approval
-      ? `already ${state.approval.approved ? "approved" : "denied"} by ${state.approval.by}`
-      : "not waiting for approval";
-    throw new TriageError("CONFLICT", `case ${caseId} is ${status}`);
-  }
-  return stateOf(snapshot);
+  return snapshot;
 }
 
-/** Resumes a paused case with a person's answer, from any process. */
+function answeredText(state: TriageStateValue): string {
+  return state.approval
+    ? `already ${state.approval.approved ? "approved" : "denied"} by ${state.approval.by}`
+    : "being answered by someone else";
+}
+
+/**
+ * Finishes a case whose answer was given but whose run died before carrying it out (kill -9 while the
+ * approved action was in flight): it goes on from its last checkpoint with the recorded answer, and the
+ * actions already started are retried under their keys.
+ */
+async function finishAnswered(runtime: TriageRuntime, caseId: string, state: TriageStateValue) {
+  const owner = newOwnerId();
+  // 'closed': it died after writing its report but before its last checkpoint; finishing it is harmless.
+  if (!runtime.deps.memory.takeCase(caseId, owner, leaseOf(runtime), { statuses: ["closed"] }))
+    throw new TriageError(
+      "CONFLICT",
+      `case ${caseId} is ${answeredText(state)} and another process is carrying it out`,
+    );
+  runtime.deps.memory.audit({
+    actor: "engine",
+    event: "case.recovered",
+    caseId,
+    payload: { by: "approve", from: "run-actions" },
+  });
+  return owned(runtime, caseId, owner, async () => {
+    const last = await runtime.graph.invoke(null, threadOf(caseId));
+    return outcomeOf(runtime, caseId, last);
+  });
+}
+
+/**
+ * Resumes a paused case with a person's answer, from any process. A case answered earlier whose run died
+ * before finishing is finished instead of refused.
+ */
 export async function resumeTriage(
   runtime: TriageRuntime,
   caseId: string,
   approval: Approval,
 ): Promise<TriageOutcome> {
-  const state = await pausedState(runtime, caseId);
+  const snapshot = await snapshotOf(runtime, caseId);
+  const state = stateOf(snapshot);
+  if (!snapshot.next.includes("await-approval")) {
+    if (state.approval && snapshot.next.length > 0) return finishAnswered(runtime, caseId, state);
+    const status = state.approval ? answeredText(state) : "not waiting for approval";
+    throw new TriageError("CONFLICT", `case ${caseId} is ${status}`);
+  }
   const pending = state.decisions.filter((d) => d.decision === "require_approval");
   const unknown = approval.actionIds.filter((id) => !pending.some((d) => d.actionId === id));
   if (unknown.length)
@@ -144,15 +209,28 @@ export async function resumeTriage(
       `${approval.by} may not approve ${refused.actionId} (rule ${refused.rule}); approvers: ${refused.approvers.join(", ")}`,
     );
   }
-  if (!runtime.deps.memory.claimDecision(caseId)) {
+  const { memory } = runtime.deps;
+  const owner = newOwnerId();
+  // Of two people answering at once (a Slack press and `triage approve`) exactly one takes the case; the
+  // answer and its audit row commit with the ownership, so recovery can resume with it after a crash.
+  const taken = memory.takeCase(caseId, owner, leaseOf(runtime), {
+    statuses: ["awaiting_approval"],
+    onTaken: () => {
+      memory.recordApproval(caseId, approval);
+      memory.audit({
+        actor: `person:${approval.by}`,
+        event: approval.approved ? "approval.granted" : "approval.denied",
+        caseId,
+        payload: { actionIds: approval.actionIds, comment: approval.comment },
+      });
+    },
+  });
+  if (!taken) {
     // Someone else answered between our read of the checkpoint and now; say who, from their checkpoint.
     const latest = stateOf(await runtime.graph.getState(threadOf(caseId)));
-    const by = latest.approval
-      ? `already ${latest.approval.approved ? "approved" : "denied"} by ${latest.approval.by}`
-      : "being answered by someone else";
-    throw new TriageError("CONFLICT", `case ${caseId} is ${by}`);
+    throw new TriageError("CONFLICT", `case ${caseId} is ${answeredText(latest)}`);
   }
-  return guarded(runtime, caseId, async () => {
+  return owned(runtime, caseId, owner, async () => {
     const last = await runtime.graph.invoke(new Command({ resume: approval }), threadOf(caseId));
     return outcomeOf(runtime, caseId, last);
   });
@@ -160,8 +238,5 @@ export async function resumeTriage(
 
 /** The report of a case from its checkpoint. */
 export async function caseReport(runtime: TriageRuntime, caseId: string): Promise<TriageReport> {
-  const snapshot = await runtime.graph.getState(threadOf(caseId));
-  if (Object.keys(snapshot.values ?? {}).length === 0)
-    throw new TriageError("NOT_FOUND", `no case ${caseId}`);
-  return buildReport(stateOf(snapshot));
+  return buildReport(stateOf(await snapshotOf(runtime, caseId)));
 }

@@ -3,7 +3,6 @@
  * graph and checkpointer. Opening order matters: everything that can be rejected (the policy file, the lab
  * database) is checked before the case database is touched, so bad input writes nothing.
  */
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { openCaseDatabase } from "../memory/db.ts";
 import { SqliteCaseMemory } from "../memory/case-store.ts";
 import { BatchClaims } from "../memory/batch-claims.ts";
@@ -11,6 +10,7 @@ import { createLabToolset, openLab } from "../tools/lab/index.ts";
 import type { TriageConfig } from "./config.ts";
 import type { TriageDeps } from "./deps.ts";
 import { buildTriageGraph } from "./graph.ts";
+import { checkpointerFor, testHooksFrom } from "./test-hooks.ts";
 import { loadPolicy } from "./policy/loader.ts";
 import { createOfflineReasoner } from "./reasoners/offline/index.ts";
 import { createLlmReasoner } from "./reasoners/llm/index.ts";
@@ -73,7 +73,14 @@ export async function composeTools(
   return createToolset(config.integrations, {
     lab: () => {
       const lab = openLab(config.labDatabasePath, { seed: config.labSeed });
-      return { ...createLabToolset(lab, { now: options.now }), close: () => lab.close() };
+      const { actionDelayMs } = testHooksFrom(config.env);
+      return {
+        ...createLabToolset(lab, {
+          now: options.now,
+          ...(actionDelayMs === undefined ? {} : { actionDelayMs }),
+        }),
+        close: () => lab.close(),
+      };
     },
     modules,
     knownVendors: vendorNames,
@@ -141,11 +148,13 @@ export async function openRuntime(
     interactiveApprovals: checkpointer,
   };
   // The saver shares the case database's connection: one file holds cases, audit log and checkpoints.
-  const graph = buildTriageGraph(deps, checkpointer ? { checkpointer: new SqliteSaver(db) } : {});
+  // The kill hook is for the reliability suite, over the lab only: never with a real responder.
+  const hooks = composed.usesLab && deps.tools.actions.vendor === "lab" ? testHooksFrom(config.env) : {};
+  const graph = buildTriageGraph(deps, checkpointer ? { checkpointer: checkpointerFor(db, hooks) } : {});
   return {
-    runtime: { deps, graph },
+    runtime: { deps, graph, leaseMs: config.leaseMs },
     memory,
-    claims: new BatchClaims(db, { now }),
+    claims: new BatchClaims(db, { now, leaseMs: config.leaseMs }),
     close: () => {
       db.close();
       composed.tools.close?.();

@@ -7,6 +7,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { recoverAll } from "../agent/recover.ts";
 import { runTriage } from "../agent/run-triage.ts";
 import type { OpenedRuntime } from "../agent/setup.ts";
 import { describeError } from "../tools/errors.ts";
@@ -41,6 +42,8 @@ export interface BatchSummary {
   triaged: number;
   /** Alerts whose earlier worker died mid-alert (lease passed): taken over and triaged here. */
   tookOver: number;
+  /** Cases a crashed process had left investigating (outside any batch claim), finished before the run. */
+  recoveredCases: number;
   skippedAlreadyTaken: number;
   byDisposition: Record<string, number>;
   pendingApprovals: number;
@@ -107,6 +110,7 @@ export async function triageAlerts(
     listed: alerts.length,
     triaged: 0,
     tookOver: 0,
+    recoveredCases: 0,
     skippedAlreadyTaken: 0,
     byDisposition: {},
     pendingApprovals: 0,
@@ -129,7 +133,11 @@ export async function triageAlerts(
     }
     if (claim === "took_over") summary.tookOver++;
     let finished: boolean;
+    // A live worker keeps its claim: only a dead one's lease passes.
+    const stopHeartbeat = opened.claims.heartbeat(source.name, alert.id, worker);
     try {
+      // The dead worker's case of this alert, if any, closes as superseded by the new one (runTriage),
+      // whose actions reuse its idempotency keys: what it had started is finished, not run again.
       const outcome = await runTriage(opened.runtime, alert.id, { dryRun: options.dryRun });
       summary.triaged++;
       const disposition = outcome.report.verdict.disposition;
@@ -145,6 +153,8 @@ export async function triageAlerts(
       summary.failures.push({ alertId: alert.id, error: message });
       finished = opened.claims.finish(source.name, alert.id, worker, { status: "failed", error: message });
       outcomes[index] = "failed";
+    } finally {
+      stopHeartbeat();
     }
     if (!finished) {
       summary.lostLeases++;
@@ -182,11 +192,26 @@ export async function triageAlerts(
   return { summary, outcomes };
 }
 
-/** Lists new alerts of the configured source and triages them. */
+/**
+ * Finishes the cases crashed processes left behind (a killed `triage approve`, a killed single triage),
+ * and the actions they left started. Cases of alerts a batch claim still holds are not touched: the
+ * worker that takes the claim over supersedes them.
+ */
+export async function recoverOrphans(opened: OpenedRuntime): Promise<number> {
+  const source = opened.runtime.deps.tools.alerts.name;
+  const orphans = opened.memory
+    .orphanedCases()
+    .filter((o) => opened.claims.status(source, o.alertId)?.status !== "running");
+  return (await recoverAll(opened.runtime, orphans)).cases.length;
+}
+
+/** Finishes what crashed processes left behind, then lists new alerts of the configured source and triages them. */
 export async function runBatch(opened: OpenedRuntime, options: BatchOptions): Promise<BatchSummary> {
+  const recoveredCases = await recoverOrphans(opened);
   const alerts = await opened.runtime.deps.tools.alerts.listAlerts({
     ...(options.since ? { since: options.since } : {}),
     limit: options.limit,
   });
-  return (await triageAlerts(opened, alerts, options)).summary;
+  const { summary } = await triageAlerts(opened, alerts, options);
+  return { ...summary, recoveredCases };
 }

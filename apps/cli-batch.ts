@@ -24,6 +24,7 @@ type Options = ConfigOverrides & {
   limit: string;
   concurrency: string;
   grace: string;
+  lease?: string;
   execute?: boolean;
   slackChannel?: string;
 };
@@ -33,6 +34,10 @@ function whole(name: string, text: string, min: number, max: number): number {
     throw new TriageError("BAD_INPUT", `${name} must be a whole number from ${min} to ${max}, got ${text}`);
   }
   return Number(text);
+}
+
+function leaseOverride(options: Options): { leaseSeconds?: number } {
+  return options.lease === undefined ? {} : { leaseSeconds: whole("--lease", options.lease, 1, 86_400) };
 }
 
 function common(options: Options) {
@@ -128,6 +133,8 @@ function countsText(summary: BatchSummary): string {
 function stopText(summary: BatchSummary): string[] {
   const lines: string[] = [];
   if (summary.tookOver) lines.push(`  took over ${summary.tookOver} alerts whose worker had died`);
+  if (summary.recoveredCases)
+    lines.push(`  recovered ${summary.recoveredCases} cases a crashed process had left investigating`);
   if (summary.notStarted)
     lines.push(`  stopped: ${summary.notStarted} alerts not started, left unclaimed for the next run`);
   if (summary.abandoned.length)
@@ -159,7 +166,7 @@ async function batchCommand(options: Options & { since?: string }, shared: Share
     );
   }
   const since = options.since === undefined ? undefined : new Date(options.since).toISOString();
-  const config = loadConfig(shared.overrides(options));
+  const config = loadConfig({ ...shared.overrides(options), ...leaseOverride(options) });
   const digest = digestPoster(options.slackChannel, config.env);
   const opened = await openRuntime(config);
   const signals = stopOnSignals(settings.graceMs);
@@ -208,7 +215,7 @@ async function scheduleCommand(
 ): Promise<number> {
   const settings = common(options);
   const pattern = checkCron(options.cron);
-  const config = loadConfig(shared.overrides(options));
+  const config = loadConfig({ ...shared.overrides(options), ...leaseOverride(options) });
   const digest = digestPoster(options.slackChannel, config.env);
   const opened = await openRuntime(config);
   const signals = stopOnSignals(settings.graceMs);
@@ -258,6 +265,10 @@ export function registerBatchCommands(program: Command, shared: Shared): void {
       .option("--concurrency <n>", "alerts in flight at once", "2")
       .option("--grace <seconds>", "on SIGTERM/SIGINT, how long alerts in flight may take to finish", "25")
       .option("--execute", "run the actions the policy allows (default: dry run)")
+      .option(
+        "--lease <seconds>",
+        "how long a worker holds an alert without renewing it; past it, another worker takes over (config batch.leaseSeconds, default 600)",
+      )
       .option("--slack-channel <id>", "post each run's digest to this Slack channel (env SLACK_BOT_TOKEN)");
 
   withBatchFlags(

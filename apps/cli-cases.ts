@@ -73,7 +73,9 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
             c.type,
             c.disposition ?? "-",
             c.confidence === null ? "-" : c.confidence.toFixed(2),
-            c.status,
+            c.supersededBy
+              ? `superseded by ${c.supersededBy}`
+              : `${c.status}${c.incomplete ? " (incomplete)" : ""}`,
             c.createdAt,
           ]),
         ),

@@ -152,7 +152,7 @@ describe("triage CLI", () => {
     const approved = runCli(["approve", paused.caseId, "--by", "alice", "--json"], env);
     expect(approved.code).toBe(0);
     expect(report(approved.stdout).actions.find((a) => a.type === "reset_password")?.status).toBe("executed");
-    const key = idempotencyKey(paused.caseId, proposedActionSchema.parse(reset));
+    const key = idempotencyKey(paused.alertId, proposedActionSchema.parse(reset), { dryRun: false });
     expect(labActionLog(key)).toBe(1);
 
     const again = runCli(["approve", paused.caseId, "--by", "alice"], env);
@@ -198,7 +198,7 @@ describe("triage CLI", () => {
           .stdout,
       );
       const reset = proposedActionSchema.parse(paused.actions.find((a) => a.type === "reset_password"));
-      const key = idempotencyKey(paused.caseId, reset);
+      const key = idempotencyKey(paused.alertId, reset, { dryRun: false });
       // Simulate the crash: the claim is recorded as started, and maybe the lab already acted, but nothing finished.
       const db = openCaseDatabase(env.TRIAGE_DB);
       expect(

@@ -15,6 +15,7 @@ import { readMessageFile, reportedMessage, withReportedMessages } from "../agent
 import { registerCaseCommands } from "./cli-cases.ts";
 import { registerSlackCommand } from "./cli-slack.ts";
 import { registerDoctorCommand } from "./cli-doctor.ts";
+import { registerRecoverCommand } from "./cli-recover.ts";
 import { configView } from "./config-view.ts";
 import { print, printJson, fail, EXIT } from "./output.ts";
 import { renderReport } from "./render.ts";
@@ -85,9 +86,28 @@ async function approveCommand(
 async function showCommand(caseId: string, options: CommonOptions): Promise<number> {
   const opened = await openRuntime(loadConfig(overrides(options)));
   try {
+    const summary = opened.memory.getCase(caseId);
+    // A taken-over alert's old case points at its successor, which carried its actions on.
+    const { supersededBy } = summary;
+    if (summary.disposition === null) {
+      // No verdict yet (still running, or its worker died before one): there is no report to show.
+      if (options.json) printJson(summary);
+      else
+        print(
+          `Case ${caseId}  alert ${summary.alertId}  [${summary.status}]  no verdict yet` +
+            (supersededBy
+              ? `\nSuperseded by ${supersededBy}: its worker died and another took the alert over.`
+              : ""),
+        );
+      return EXIT.ok;
+    }
     const report = await caseReport(opened.runtime, caseId);
-    if (options.json) printJson(report);
-    else print(renderReport(report));
+    if (options.json) printJson(supersededBy ? { ...report, supersededBy } : report);
+    else {
+      print(renderReport(report));
+      if (supersededBy)
+        print(`Superseded by ${supersededBy}: its worker died and another took the alert over.`);
+    }
     return EXIT.ok;
   } finally {
     opened.close();
@@ -186,6 +206,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerSlackCommand(program, { addCommon, overrides, setExit });
   registerBatchCommands(program, { addCommon, overrides, setExit });
   registerDoctorCommand(program, { addCommon, overrides, setExit });
+  registerRecoverCommand(program, { addCommon, overrides, setExit });
   return program;
 }
 

@@ -23,6 +23,10 @@ export function renderReport(report: TriageReport): string {
       (verdict.attack.length ? `  ATT&CK ${verdict.attack.join(", ")}` : ""),
   );
   lines.push(`  ${verdict.summary}`);
+  if (verdict.incomplete)
+    lines.push(
+      `  INCOMPLETE: could not use ${verdict.incomplete.failedTools.join(", ")}; do not read this as benign.`,
+    );
   if (verdict.model) {
     lines.push(
       `  Reasoner ${verdict.reasoner}: ${verdict.model.calls} model call(s), ${verdict.model.promptTokens} prompt + ${verdict.model.completionTokens} completion tokens`,

@@ -8,7 +8,7 @@ import { Cron } from "croner";
 import type { OpenedRuntime } from "../agent/setup.ts";
 import { nextWatermark } from "../memory/batch-watermarks.ts";
 import { TriageError } from "../tools/errors.ts";
-import { triageAlerts, type BatchSummary, type TriageAlertsOptions } from "./batch.ts";
+import { recoverOrphans, triageAlerts, type BatchSummary, type TriageAlertsOptions } from "./batch.ts";
 
 export interface ScheduledRun {
   summary: BatchSummary;
@@ -23,6 +23,7 @@ export async function runScheduledBatch(
 ): Promise<ScheduledRun> {
   const source = opened.runtime.deps.tools.alerts;
   const { watermarks } = opened.claims;
+  const recoveredCases = await recoverOrphans(opened);
   const before = watermarks.get(source.name);
   const alerts = await source.listAlerts({
     ...(before === null ? {} : { since: before }),
@@ -39,7 +40,7 @@ export async function runScheduledBatch(
   };
   const target = nextWatermark(alerts, handled, { current: before, complete: alerts.length < options.limit });
   const after = target === null || target === before ? before : watermarks.advance(source.name, target);
-  return { summary, watermarkBefore: before, watermarkAfter: after };
+  return { summary: { ...summary, recoveredCases }, watermarkBefore: before, watermarkAfter: after };
 }
 
 /** The pattern as croner reads it, or one BAD_INPUT line saying what is wrong with it. */

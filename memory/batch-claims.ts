@@ -8,8 +8,9 @@ import { z } from "zod";
 import type { CaseDatabase } from "./db.ts";
 import { BatchWatermarks } from "./batch-watermarks.ts";
 
-/** Ten minutes: well past the default triage wall budget (60 s) and a model's slowest retries. */
-export const DEFAULT_LEASE_MS = 10 * 60_000;
+import { DEFAULT_LEASE_MS } from "./case-leases.ts";
+
+export { DEFAULT_LEASE_MS };
 
 const statusRow = z.object({
   status: z.enum(["running", "done", "failed"]),
@@ -91,6 +92,28 @@ export class BatchClaims {
         worker,
       );
     return result.changes === 1;
+  }
+
+  /** Extends `worker`'s lease while it still owns the running claim; false once it was taken over. */
+  renew(source: string, alertId: string, worker: string): boolean {
+    const until = new Date(this.now().getTime() + this.leaseMs).toISOString();
+    return (
+      this.db
+        .prepare(
+          "UPDATE batch_claims SET lease_until = ? WHERE alert_source = ? AND alert_id = ? AND worker = ? AND status = 'running'",
+        )
+        .run(until, source, alertId, worker).changes === 1
+    );
+  }
+
+  /** Renews the lease every third of it until the returned function is called (a live worker keeps it). */
+  heartbeat(source: string, alertId: string, worker: string): () => void {
+    const timer = setInterval(
+      () => this.renew(source, alertId, worker),
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   status(source: string, alertId: string): ClaimStatus | null {

@@ -190,6 +190,7 @@ describe("SqliteCaseMemory", () => {
       claimed: false,
       status: "started",
       detail: "",
+      caseId,
     });
     b.completeAction(caseId, {
       actionId: "act-1",
@@ -202,6 +203,7 @@ describe("SqliteCaseMemory", () => {
       claimed: false,
       status: "executed",
       detail: "done",
+      caseId,
     });
   });
 

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { CaseMemory, ClaimResult } from "../agent/deps.ts";
+import type { AuditEntry, CaseMemory, ClaimResult } from "../agent/deps.ts";
 import type { InvestigationStep } from "../agent/reasoners/types.ts";
 import { TriageError } from "../tools/errors.ts";
 import { redact, redactValue } from "../tools/redact.ts";
@@ -14,6 +14,7 @@ import {
   dispositionSchema,
   type ActionResult,
   type Alert,
+  approvalSchema,
   type Approval,
   type Disposition,
   type Evidence,
@@ -22,8 +23,8 @@ import {
   type ProposedAction,
   type Verdict,
 } from "../tools/types.ts";
+import { CaseLeases } from "./case-leases.ts";
 import type { CaseDatabase } from "./db.ts";
-import type { AuditEntry } from "./audit-chain.ts";
 import type { SignedHead } from "./audit-key.ts";
 import { AuditLog, defaultAuditSettings, type AuditSettings } from "./audit.ts";
 import type { AuditVerification } from "./audit-verify.ts";
@@ -45,6 +46,10 @@ export const caseSummarySchema = z.object({
   error: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** The case that replaced this one when another worker took its alert over. */
+  supersededBy: z.string().nullable(),
+  /** Tools the investigation needed but could not use; null when it was complete. */
+  incomplete: z.array(z.string()).nullable(),
 });
 export type CaseSummary = z.infer<typeof caseSummarySchema>;
 
@@ -62,6 +67,8 @@ const caseRowSchema = z
     error: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
+    superseded_by: z.string().nullable(),
+    incomplete: z.string().nullable(),
   })
   .transform((r): CaseSummary => ({
     caseId: r.id,
@@ -76,9 +83,17 @@ const caseRowSchema = z
     error: r.error,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    supersededBy: r.superseded_by,
+    incomplete: r.incomplete === null ? null : z.array(z.string()).parse(JSON.parse(r.incomplete)),
   }));
 
-const runRowSchema = z.object({ status: z.string(), detail: z.string() });
+const runRowSchema = z.object({ status: z.string(), detail: z.string(), case_id: z.string() });
+const startedRunSchema = z.object({
+  idempotency_key: z.string(),
+  case_id: z.string(),
+  action_id: z.string(),
+  doc: z.string().nullable(),
+});
 const countRowSchema = z.object({ n: z.number() });
 const checkpointIdRowSchema = z.object({ id: z.string() });
 const relatedRowSchema = z.object({
@@ -100,6 +115,14 @@ const historyRowSchema = relatedRowSchema.pick({
   approved_by: true,
 });
 
+const approvalRowSchema = z.object({
+  approved: z.number(),
+  by: z.string(),
+  action_ids: z.string(),
+  comment: z.string(),
+  at: z.string(),
+});
+const openedRowSchema = z.object({ doc: z.string(), dry_run: z.number().nullable() });
 // Observables that name the people involved (or were only pattern-matched out of raw fields, where mailbox
 // addresses and message ids hide), not the threat: sharing them does not make cases related.
 const PERSONAL_ROLES = new Set(["reporter", "recipient", "mentioned"]);
@@ -130,11 +153,14 @@ export class SqliteCaseMemory implements CaseMemory {
   private readonly db: CaseDatabase;
   private readonly now: () => Date;
   private readonly auditLog: AuditLog;
+  /** Case ownership: who works on which case, and which cases were left behind by a dead process. */
+  readonly leases: CaseLeases;
 
   /** `audit` says where the audit key and head live; by default beside the database file. */
   constructor(db: CaseDatabase, options: { now: () => Date; audit?: AuditSettings }) {
     this.db = db;
     this.now = options.now;
+    this.leases = new CaseLeases(db, options);
     this.auditLog = new AuditLog(db, {
       now: options.now,
       settings: options.audit ?? defaultAuditSettings(db.name),
@@ -154,16 +180,37 @@ export class SqliteCaseMemory implements CaseMemory {
     return this.now().toISOString();
   }
 
-  createCase(alert: Alert, options: { reasoner: string }): string {
+  createCase(
+    alert: Alert,
+    options: { reasoner: string; owner?: string; leaseMs?: number; dryRun?: boolean },
+  ): string {
     const id = `case-${randomBytes(5).toString("hex")}`;
-    const at = this.stamp();
+    const now = this.now();
+    const at = now.toISOString();
+    const leaseUntil =
+      options.owner === undefined || options.leaseMs === undefined
+        ? null
+        : new Date(now.getTime() + options.leaseMs).toISOString();
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO cases (id, alert_id, alert_source, family, type, title, status, reasoner, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'investigating', ?, ?, ?)`,
+          `INSERT INTO cases (id, alert_id, alert_source, family, type, title, status, reasoner, created_at, updated_at, owner, lease_until, dry_run)
+           VALUES (?, ?, ?, ?, ?, ?, 'investigating', ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, alert.id, alert.source, alert.family, alert.type, alert.title, options.reasoner, at, at);
+        .run(
+          id,
+          alert.id,
+          alert.source,
+          alert.family,
+          alert.type,
+          alert.title,
+          options.reasoner,
+          at,
+          at,
+          options.owner ?? null,
+          leaseUntil,
+          options.dryRun === undefined ? null : Number(options.dryRun),
+        );
       this.writeAlert(id, alert);
     })();
     return id;
@@ -311,8 +358,16 @@ export class SqliteCaseMemory implements CaseMemory {
         )
         .run(caseId, JSON.stringify(redactValue(verdict)), JSON.stringify(redactValue(findings)), at);
       this.db
-        .prepare("UPDATE cases SET disposition = ?, confidence = ?, updated_at = ? WHERE id = ?")
-        .run(verdict.disposition, verdict.confidence, at, caseId);
+        .prepare(
+          "UPDATE cases SET disposition = ?, confidence = ?, incomplete = ?, updated_at = ? WHERE id = ?",
+        )
+        .run(
+          verdict.disposition,
+          verdict.confidence,
+          verdict.incomplete ? JSON.stringify(verdict.incomplete.failedTools) : null,
+          at,
+          caseId,
+        );
     })();
   }
 
@@ -365,25 +420,92 @@ export class SqliteCaseMemory implements CaseMemory {
     return countRowSchema.parse(row).n;
   }
 
-  claimAction(caseId: string, actionId: string, idempotencyKey: string): ClaimResult {
-    // One INSERT is atomic in SQLite: of two processes racing on a key, exactly one inserts the row.
-    const inserted = this.db
-      .prepare(
-        "INSERT INTO action_runs (idempotency_key, case_id, action_id, status, started_at) VALUES (?, ?, ?, 'started', ?) ON CONFLICT(idempotency_key) DO NOTHING",
-      )
-      .run(idempotencyKey, caseId, actionId, this.stamp());
+  claimAction(caseId: string, actionId: string, idempotencyKey: string, entry?: AuditEntry): ClaimResult {
+    // One INSERT is atomic in SQLite: of two processes racing on a key, exactly one inserts the row. The
+    // intent and its audit row commit together.
+    const inserted = this.transaction(() => {
+      const run = this.db
+        .prepare(
+          "INSERT INTO action_runs (idempotency_key, case_id, action_id, status, started_at) VALUES (?, ?, ?, 'started', ?) ON CONFLICT(idempotency_key) DO NOTHING",
+        )
+        .run(idempotencyKey, caseId, actionId, this.stamp());
+      if (run.changes === 1 && entry) this.audit(entry);
+      return run;
+    });
     if (inserted.changes === 1) return { claimed: true };
     const row = runRowSchema.parse(
-      this.db.prepare("SELECT status, detail FROM action_runs WHERE idempotency_key = ?").get(idempotencyKey),
+      this.db
+        .prepare("SELECT status, detail, case_id FROM action_runs WHERE idempotency_key = ?")
+        .get(idempotencyKey),
     );
-    return { claimed: false, status: row.status, detail: row.detail };
+    return { claimed: false, status: row.status, detail: row.detail, caseId: row.case_id };
   }
 
-  completeAction(caseId: string, result: ActionResult): void {
+  /**
+   * Action runs left at 'started' (intent recorded, outcome never written) whose case nobody is working
+   * on, with the action as proposed: recovery finishes them under the same idempotency key.
+   */
+  startedRuns(): Array<{ idempotencyKey: string; caseId: string; actionId: string; action: unknown }> {
+    return this.db
+      .prepare(
+        `SELECT r.idempotency_key, r.case_id, r.action_id, a.doc FROM action_runs r
+         JOIN cases c ON c.id = r.case_id
+         LEFT JOIN actions a ON a.case_id = r.case_id AND a.action_id = r.action_id
+         WHERE r.status = 'started' AND c.status <> 'investigating' ORDER BY r.started_at`,
+      )
+      .all()
+      .map((raw) => startedRunSchema.parse(raw))
+      .map((r) => ({
+        idempotencyKey: r.idempotency_key,
+        caseId: r.case_id,
+        actionId: r.action_id,
+        action: r.doc === null ? null : JSON.parse(r.doc),
+      }));
+  }
+
+  completeAction(caseId: string, result: ActionResult, entry?: AuditEntry): void {
+    // The outcome and its audit row commit together: neither exists without the other.
+    this.transaction(() => {
+      this.writeRun(caseId, result);
+      if (entry) this.audit(entry);
+    });
+  }
+
+  /** The latest answer recorded for a case, for recovery of a resume that died before finishing. */
+  latestApproval(caseId: string): Approval | null {
+    const row = this.db
+      .prepare(
+        "SELECT approved, by, action_ids, comment, at FROM approvals WHERE case_id = ? ORDER BY seq DESC LIMIT 1",
+      )
+      .get(caseId);
+    if (row === undefined) return null;
+    const r = approvalRowSchema.parse(row);
+    return approvalSchema.parse({
+      approved: r.approved === 1,
+      by: r.by,
+      actionIds: JSON.parse(r.action_ids),
+      comment: r.comment,
+      at: r.at,
+    });
+  }
+
+  /** The alert and mode a case was opened with, to start it again when it died before its first step. */
+  openedWith(caseId: string): { alert: unknown; dryRun: boolean } {
+    const row = openedRowSchema.parse(
+      this.db
+        .prepare("SELECT a.doc, c.dry_run FROM cases c JOIN alerts a ON a.case_id = c.id WHERE c.id = ?")
+        .get(caseId),
+    );
+    // Cases from before the mode was recorded are started again as dry runs: never act on a guess.
+    return { alert: JSON.parse(row.doc), dryRun: row.dry_run !== 0 };
+  }
+
+  private writeRun(caseId: string, result: ActionResult): void {
     this.db
       .prepare(
         `INSERT INTO action_runs (idempotency_key, case_id, action_id, status, detail, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(idempotency_key) DO UPDATE SET status = excluded.status, detail = excluded.detail, finished_at = excluded.finished_at`,
+         ON CONFLICT(idempotency_key) DO UPDATE SET status = excluded.status, detail = excluded.detail, finished_at = excluded.finished_at,
+           case_id = excluded.case_id, action_id = excluded.action_id`,
       )
       .run(
         result.idempotencyKey,
@@ -423,17 +545,30 @@ export class SqliteCaseMemory implements CaseMemory {
       .immediate();
   }
 
-  /**
-   * Takes the right to answer a paused case: one conditional UPDATE, so of two people answering at once
-   * (a Slack press and `triage approve`, in different processes) exactly one resumes it.
-   */
-  claimDecision(caseId: string): boolean {
-    return (
-      this.db
-        .prepare(
-          "UPDATE cases SET status = 'investigating', updated_at = ? WHERE id = ? AND status = 'awaiting_approval'",
-        )
-        .run(this.stamp(), caseId).changes === 1
+  takeCase(
+    caseId: string,
+    owner: string,
+    leaseMs: number,
+    options: { statuses: readonly string[]; onTaken?: () => void },
+  ): boolean {
+    return this.leases.take(caseId, owner, leaseMs, options);
+  }
+
+  heartbeat(caseId: string, owner: string, leaseMs: number): () => void {
+    return this.leases.heartbeat(caseId, owner, leaseMs);
+  }
+
+  releaseCase(caseId: string, owner: string): void {
+    this.leases.release(caseId, owner);
+  }
+
+  orphanedCases(alertId?: string): Array<{ caseId: string; alertId: string }> {
+    return this.leases.orphans(alertId === undefined ? {} : { alertId });
+  }
+
+  supersedeCases(oldCaseIds: readonly string[], successor: string): string[] {
+    return this.leases.supersede(oldCaseIds, successor, (caseId) =>
+      this.audit({ actor: "engine", event: "case.superseded", caseId, payload: { supersededBy: successor } }),
     );
   }
 

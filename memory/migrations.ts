@@ -200,6 +200,24 @@ CREATE TABLE intel_cache (
 ALTER TABLE audit_log ADD COLUMN scheme TEXT NOT NULL DEFAULT 'sha256' CHECK (scheme IN ('sha256', 'hmac-sha256'));
 `,
   },
+  {
+    version: 7,
+    name: "case ownership, superseded cases, incomplete investigations, action-run recovery",
+    sql: `
+-- The process working on a case and until when: a case left 'investigating' by a dead owner is orphaned,
+-- and \`triage recover\`, a later approve or a batch takeover finishes it.
+ALTER TABLE cases ADD COLUMN owner TEXT;
+ALTER TABLE cases ADD COLUMN lease_until TEXT;
+-- A taken-over alert's old case points at the case that replaced it.
+ALTER TABLE cases ADD COLUMN superseded_by TEXT REFERENCES cases(id);
+-- Recovery re-runs a case that died before its first checkpoint, in the mode it was started in.
+ALTER TABLE cases ADD COLUMN dry_run INTEGER;
+-- JSON list of the tools that failed when the investigation could not reach them; NULL when complete.
+ALTER TABLE cases ADD COLUMN incomplete TEXT;
+CREATE INDEX cases_status ON cases(status);
+CREATE INDEX action_runs_status ON action_runs(status);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -2,7 +2,7 @@
  * createToolset(integrations): explicit composition of the ports from configuration. Each port names the
  * lab or a vendor; every vendor named is built once from its block under `vendors`, so a vendor serving two
  * ports shares one token cache. Intel may name several vendors (their verdicts are combined and cached);
- * response actions go to the first chosen vendor that supports each action type.
+ * response actions go to the first chosen vendor that supports each action type, the lab only when none does.
  */
 import { z } from "zod";
 import { TriageError } from "./errors.ts";
@@ -150,9 +150,12 @@ export function createToolset(integrations: Integrations, options: ToolsetOption
 
   const single = (key: PortName) => choices[key][0] ?? LAB;
   // Chosen explicitly, every actions vendor must act; by default, only those of the acting ports that can.
-  const actors = integrations.actions
+  const chosenActors = integrations.actions
     ? choices.actions
     : choices.actions.filter((n) => n === LAB || vendor(n).actions);
+  // The lab goes last: an action type a configured vendor supports must reach that vendor (a quarantine
+  // to Graph), never the lab's copy of the world, whatever order the ports were listed in.
+  const actors = [...chosenActors.filter((n) => n !== LAB), ...chosenActors.filter((n) => n === LAB)];
   const intelPorts = choices.intel.map((name) => {
     const port = pick("intel", name);
     return name === LAB || !options.intelCache

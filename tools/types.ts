@@ -151,6 +151,11 @@ export const verdictSchema = z.object({
   /** Probability the alert is malicious, from the scoring model; confidence is derived from it. */
   maliciousProbability: z.number().min(0).max(1).optional(),
   reasoner: z.string().describe("Which reasoner produced it"),
+  /**
+   * Set by the engine, never by a reasoner: the tools the investigation needed but could not use (a mail
+   * system refusing our token, an EDR timing out). Such a verdict rests on partial evidence.
+   */
+  incomplete: z.object({ failedTools: z.array(z.string()).min(1), reasons: z.array(z.string()) }).optional(),
   /** Model use for this case, from the responses' usage, and the hashes of the prompts that shaped it. */
   model: z
     .object({

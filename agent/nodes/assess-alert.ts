@@ -1,7 +1,8 @@
 import { reasonerContext } from "../context.ts";
 import type { TriageDeps } from "../deps.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
-import { verdictSchema } from "../../tools/types.ts";
+import { verdictSchema, type Verdict } from "../../tools/types.ts";
+import { investigationGaps, markIncomplete } from "../incomplete.ts";
 import { ALERT_EVIDENCE_ID } from "./load-alert.ts";
 
 /**
@@ -12,7 +13,11 @@ export const assessAlert =
   (deps: TriageDeps) =>
   async (state: TriageStateValue): Promise<TriageStateUpdate> => {
     const { verdict: proposed, findings } = await deps.reasoner.assess(reasonerContext(deps, state));
-    const verdict = verdictSchema.parse(proposed);
+    const gaps = investigationGaps(state.steps, state.evidence);
+    const parsed = verdictSchema.parse(proposed);
+    // The engine, not the reasoner, says whether the investigation was complete.
+    const { incomplete: _claimed, ...claimed } = parsed;
+    const verdict: Verdict = gaps ? markIncomplete(claimed, gaps) : claimed;
     const known = new Set(state.evidence.map((e) => e.id));
     const grounded = verdict.evidenceIds.filter((id) => known.has(id));
     const ungrounded = verdict.evidenceIds.filter((id) => !known.has(id));
@@ -33,6 +38,7 @@ export const assessAlert =
           severity: final.severity,
           reasoner: final.reasoner,
           evidenceIds: final.evidenceIds,
+          ...(final.incomplete ? { incomplete: final.incomplete.failedTools } : {}),
           // Which prompts (by hash) shaped the verdict, so an auditor can tie it to a prompt version.
           ...(final.model ? { model: { calls: final.model.calls, prompts: final.model.prompts } } : {}),
         },

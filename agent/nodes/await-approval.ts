@@ -12,11 +12,12 @@ export interface ApprovalRequest {
 
 /**
  * Waits for a person. interrupt() parks the thread in the checkpointer; `triage approve` or a Slack button
- * resumes it, from any process. This node re-runs from its start on resume, so it has no side effect
- * before the interrupt; the approval is recorded after it.
+ * resumes it, from any process. The answer is recorded and audited by resumeTriage, in the transaction
+ * that takes the case, before the graph resumes: a crash after that point leaves a durable answer that
+ * recovery resumes with. This node re-runs from its start on resume, so it has no side effect at all.
  */
 export const awaitApproval =
-  (deps: TriageDeps) =>
+  (_deps: TriageDeps) =>
   async (state: TriageStateValue): Promise<TriageStateUpdate> => {
     const pending = state.decisions.filter((d) => d.decision === "require_approval");
     const request: ApprovalRequest = {
@@ -34,14 +35,5 @@ export const awaitApproval =
       }),
     };
     const answer: Approval = approvalSchema.parse(interrupt<ApprovalRequest, unknown>(request));
-    deps.memory.transaction(() => {
-      deps.memory.recordApproval(state.caseId, answer);
-      deps.memory.audit({
-        actor: `person:${answer.by}`,
-        event: answer.approved ? "approval.granted" : "approval.denied",
-        caseId: state.caseId,
-        payload: { actionIds: answer.actionIds, comment: answer.comment },
-      });
-    });
     return { approval: answer };
   };

@@ -11,15 +11,26 @@ import type { TriageDeps } from "../deps.ts";
 import { mayExecute, resolveStatus } from "../policy/gate.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
 
-/** Same case, same action type, same target: same key, so nothing runs twice however often we retry. */
-export function idempotencyKey(caseId: string, action: ProposedAction): string {
+/**
+ * Same alert, same action type, same target: same key, whichever case or worker runs it. A case that
+ * replaces a dead worker's case for the alert reuses its keys, so the vendor sees the action once. A dry
+ * run has its own keys: rehearsing an action must not count as having done it.
+ */
+export function idempotencyKey(
+  alertId: string,
+  action: ProposedAction,
+  options: { dryRun: boolean },
+): string {
   return createHash("sha256")
-    .update(`${caseId}\n${action.type}\n${action.target}`)
+    .update(`${options.dryRun ? "dry-run\n" : ""}${alertId}\n${action.type}\n${action.target}`)
     .digest("hex")
     .slice(0, 32);
 }
 
-const terminal = new Set<string>(["executed", "dry_run", "failed", "denied"]);
+/** Outcomes any later case of the alert reports instead of acting again. */
+const settled = new Set<string>(["executed", "dry_run"]);
+/** Outcomes final within their own case; a later case of the alert tries again. */
+const finalInCase = new Set<string>(["failed", "denied"]);
 
 async function runOne(
   deps: TriageDeps,
@@ -27,7 +38,7 @@ async function runOne(
   action: ProposedAction,
   decision: PolicyDecision | undefined,
 ): Promise<ActionResult & { audited?: true }> {
-  const key = idempotencyKey(state.caseId, action);
+  const key = idempotencyKey(state.alertId, action, { dryRun: state.dryRun });
   const at = () => deps.now().toISOString();
   const result = (status: ActionStatus, detail: string): ActionResult => ({
     actionId: action.id,
@@ -48,27 +59,24 @@ async function runOne(
   // The one gate every side effect passes: policy allow, or a person's approval of this action.
   if (!mayExecute(decision, state.approval ?? undefined)) return result("denied", "not allowed by policy");
 
-  const audited = (event: string, detail: string) =>
-    deps.memory.audit({
-      actor: "engine",
-      event,
-      caseId: state.caseId,
-      payload: { actionId: action.id, type: action.type, target: action.target, idempotencyKey: key, detail },
-    });
-  // The claim and its "started" row commit together, before any vendor call: the log shows the intent
-  // even when the process dies during the call.
-  const claim = deps.memory.transaction(() => {
-    const taken = deps.memory.claimAction(state.caseId, action.id, key);
-    if (taken.claimed) audited("action.started", planned === "dry_run" ? "dry run" : "");
-    else if (taken.status === "started")
-      audited("action.resumed", "an earlier attempt stopped after its claim");
-    return taken;
+  // The intent is durable before the vendor hears of it: a crash from here on leaves the run 'started',
+  // and whoever finishes the case (recover, a later approve, a batch takeover) comes back here.
+  const describe = { actionId: action.id, type: action.type, target: action.target, idempotencyKey: key };
+  const claim = deps.memory.claimAction(state.caseId, action.id, key, {
+    actor: "engine",
+    event: "action.started",
+    caseId: state.caseId,
+    payload: describe,
   });
   if (!claim.claimed) {
-    // An earlier attempt finished: report it. One left at "started" (a crash) runs again below, safely,
-    // because the responder is idempotent on the key.
     const earlier = actionStatusSchema.safeParse(claim.status);
-    if (earlier.success && terminal.has(earlier.data)) return result(earlier.data, claim.detail);
+    if (earlier.success) {
+      if (settled.has(earlier.data)) return result(earlier.data, claim.detail);
+      if (finalInCase.has(earlier.data) && claim.caseId === state.caseId)
+        return result(earlier.data, claim.detail);
+    }
+    // Left at 'started' by a crash: it runs again below under the same key, and the responder answers
+    // already_done if the first attempt reached it.
   }
   let outcome: ActionResult;
   if (planned === "dry_run") {
@@ -87,10 +95,11 @@ async function runOne(
       outcome = result("failed", describeError(error));
     }
   }
-  // The run's final state and its audit row commit together.
-  deps.memory.transaction(() => {
-    deps.memory.completeAction(state.caseId, outcome);
-    audited(`action.${outcome.status}`, outcome.detail);
+  deps.memory.completeAction(state.caseId, outcome, {
+    actor: "engine",
+    event: `action.${outcome.status}`,
+    caseId: state.caseId,
+    payload: { ...describe, detail: outcome.detail },
   });
   return { ...outcome, audited: true };
 }
@@ -113,7 +122,6 @@ export const runActions =
       const decision = state.decisions.find((d) => d.actionId === action.id);
       const { audited, ...outcome } = await runOne(deps, state, action, decision);
       results.push(outcome);
-      // Completed runs were audited with their state; the rest (denied, waiting) have no state but this row.
       if (audited || earlier?.status === outcome.status) continue;
       deps.memory.audit({
         actor: "engine",

@@ -226,6 +226,7 @@ describe("batchDigest", () => {
     skippedAlreadyTaken: 1,
     tookOver: 2,
     lostLeases: 1,
+    recoveredCases: 0,
     stopped: false,
     notStarted: 0,
     abandoned: [],

@@ -15,6 +15,7 @@ const summary: BatchSummary = {
   pendingApprovals: 1,
   failures: [{ alertId: "FX-BAD", error: "alert FX-BAD is malformed: severity: Invalid option" }],
   lostLeases: 0,
+  recoveredCases: 0,
   stopped: false,
   notStarted: 0,
   abandoned: [],

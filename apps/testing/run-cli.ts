@@ -21,19 +21,31 @@ export function runCli(args: string[], env: Record<string, string>): CliRun {
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The same, without blocking the event loop: for tests whose fake servers live in this process. */
-export function runCliAsync(args: string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(projectRoot, "bin", "triage.js"), ...args], {
-      cwd: projectRoot,
-      env: { ...process.env, ...env, NO_COLOR: "1" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+/** A started `triage` child: its result once it exits, and a way to kill it like kill -9. */
+export interface StartedCli {
+  done: Promise<CliRun>;
+  kill: () => void;
+}
+
+/** Starts the binary without waiting for it; a child killed by a signal exits 137, as in a shell. */
+export function startCli(args: string[], env: Record<string, string>): StartedCli {
+  const child = spawn(process.execPath, [join(projectRoot, "bin", "triage.js"), ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env, NO_COLOR: "1" },
   });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
+  const done = new Promise<CliRun>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 137 : -1), stdout, stderr })),
+  );
+  return { done, kill: () => void child.kill("SIGKILL") };
+}
+
+/** The same as runCli, without blocking the event loop: for tests whose fake servers live in this process. */
+export function runCliAsync(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return startCli(args, env).done;
 }
 
 /** A temp directory and an environment that keeps every database in it and ignores the user's config. */

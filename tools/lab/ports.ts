@@ -150,7 +150,10 @@ const listRowSchema = z.object({
   doc: z.string(),
 });
 
-export function createLabToolset(db: Database.Database, options: { now?: () => Date } = {}): Toolset {
+export function createLabToolset(
+  db: Database.Database,
+  options: { now?: () => Date; actionDelayMs?: number } = {},
+): Toolset {
   const now = options.now ?? (() => new Date());
 
   const alerts: AlertSource = {
@@ -392,7 +395,10 @@ export function createLabToolset(db: Database.Database, options: { now?: () => D
     mail,
     identity,
     intel,
-    actions: createLabResponder(db, { now }),
+    actions: createLabResponder(db, {
+      now,
+      ...(options.actionDelayMs === undefined ? {} : { actionDelayMs: options.actionDelayMs }),
+    }),
     close() {
       // Deliberately nothing: the database belongs to the caller (see above).
     },

@@ -4,6 +4,7 @@
  * on one key exactly one inserts the row and acts, and the other sees the row and reports already_done.
  * A failed effect rolls the claim back with it, so a retry can still run.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type Database from "better-sqlite3";
 import { z } from "zod";
 import { ToolError } from "../errors.ts";
@@ -36,7 +37,16 @@ function rowOf<S extends z.ZodType>(schema: S, row: unknown, what: string): z.ou
   return parsed.data;
 }
 
-export function createLabResponder(db: Database.Database, options: { now: () => Date }): ResponseActions {
+/**
+ * `actionDelayMs` (tests only, TRIAGE_TEST_ACTION_DELAY_MS): the lab waits that long before acting and
+ * again after, like a slow or locked vendor, so a reliability test can kill a process with the action in
+ * flight on either side of the effect. Real vendors never see it.
+ */
+export function createLabResponder(
+  db: Database.Database,
+  options: { now: () => Date; actionDelayMs?: number },
+): ResponseActions {
+  const delayMs = options.actionDelayMs ?? 0;
   const userExists = (upn: string) =>
     db.prepare("SELECT 1 FROM users WHERE upn = ? COLLATE NOCASE").get(upn) !== undefined;
 
@@ -203,7 +213,10 @@ export function createLabResponder(db: Database.Database, options: { now: () => 
         throw new ToolError("UNSUPPORTED", `the lab does not automate ${action.type}`, {
           vendor: LAB_VENDOR,
         });
-      return run.immediate(action, context.idempotencyKey);
+      if (delayMs > 0) await sleep(delayMs, undefined, context.signal ? { signal: context.signal } : {});
+      const outcome = run.immediate(action, context.idempotencyKey);
+      if (delayMs > 0) await sleep(delayMs, undefined, context.signal ? { signal: context.signal } : {});
+      return outcome;
     },
   };
 }

@@ -1,0 +1,182 @@
+/**
+ * Who is working on a case, and until when. A process that runs a case (triage, approve, batch, recover)
+ * owns it under a lease it renews while it works; a case left 'investigating' whose owner is gone (lease
+ * passed, or the owning process on this host no longer exists) is orphaned, and recovery may take it.
+ */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { z } from "zod";
+import type { CaseDatabase } from "./db.ts";
+
+/** Ten minutes: well past the default triage wall budget (60 s) and a model's slowest retries. */
+export const DEFAULT_LEASE_MS = 10 * 60_000;
+
+/** `host:pid:random`, so liveness can be checked on the same host without waiting for the lease. */
+export function newOwnerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * False only when the owner ran on this host and its process is gone (kill -9, crash): then there is no
+ * need to wait for its lease. Another host's owner, or one we cannot tell, counts as alive.
+ */
+export function ownerAlive(owner: string | null): boolean {
+  if (owner === null) return false;
+  const match = /^(.*):(\d+):[0-9a-f]+$/.exec(owner);
+  if (!match || match[1] !== hostname()) return true;
+  const pid = Number(match[2]);
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists under another user. Only ESRCH proves it is gone.
+    return !(error instanceof Error && "code" in error && error.code === "ESRCH");
+  }
+}
+
+const leaseRowSchema = z.object({
+  id: z.string(),
+  alert_id: z.string(),
+  status: z.string(),
+  owner: z.string().nullable(),
+  lease_until: z.string().nullable(),
+  updated_at: z.string(),
+  superseded_by: z.string().nullable(),
+});
+type LeaseRow = z.infer<typeof leaseRowSchema>;
+
+/** An investigating case whose owner is gone. Cases from before leases count from their last update. */
+function orphaned(row: LeaseRow, now: Date): boolean {
+  if (row.status !== "investigating" || row.superseded_by !== null) return false;
+  const at = now.toISOString();
+  const leasePassed =
+    row.lease_until !== null
+      ? row.lease_until < at
+      : row.updated_at < new Date(now.getTime() - DEFAULT_LEASE_MS).toISOString();
+  return leasePassed || (row.owner !== null && !ownerAlive(row.owner));
+}
+
+export class CaseLeases {
+  private readonly db: CaseDatabase;
+  private readonly now: () => Date;
+
+  constructor(db: CaseDatabase, options: { now: () => Date }) {
+    this.db = db;
+    this.now = options.now;
+  }
+
+  private row(caseId: string): LeaseRow | null {
+    const raw = this.db
+      .prepare(
+        "SELECT id, alert_id, status, owner, lease_until, updated_at, superseded_by FROM cases WHERE id = ?",
+      )
+      .get(caseId);
+    return raw === undefined ? null : leaseRowSchema.parse(raw);
+  }
+
+  /**
+   * Takes the case for `owner` when it is in one of `statuses`, or orphaned. Read and write in one
+   * IMMEDIATE transaction, so of two processes taking the same case exactly one succeeds. `onTaken` runs
+   * inside it (the audit row and any state that must commit with the ownership).
+   */
+  take(
+    caseId: string,
+    owner: string,
+    leaseMs: number,
+    options: { statuses: readonly string[]; onTaken?: () => void },
+  ): boolean {
+    return this.db
+      .transaction(() => {
+        const row = this.row(caseId);
+        if (row === null || row.superseded_by !== null) return false;
+        const now = this.now();
+        if (!options.statuses.includes(row.status) && !orphaned(row, now)) return false;
+        this.db
+          .prepare(
+            "UPDATE cases SET status = 'investigating', owner = ?, lease_until = ?, updated_at = ? WHERE id = ?",
+          )
+          .run(owner, new Date(now.getTime() + leaseMs).toISOString(), now.toISOString(), caseId);
+        options.onTaken?.();
+        return true;
+      })
+      .immediate();
+  }
+
+  /** Extends the lease while `owner` still holds it; false once someone else took the case. */
+  renew(caseId: string, owner: string, leaseMs: number): boolean {
+    const until = new Date(this.now().getTime() + leaseMs).toISOString();
+    return (
+      this.db.prepare("UPDATE cases SET lease_until = ? WHERE id = ? AND owner = ?").run(until, caseId, owner)
+        .changes === 1
+    );
+  }
+
+  /** Gives the case up (it closed, paused or failed): nobody owns a case that is not being worked on. */
+  release(caseId: string, owner: string): void {
+    this.db
+      .prepare("UPDATE cases SET owner = NULL, lease_until = NULL WHERE id = ? AND owner = ?")
+      .run(caseId, owner);
+  }
+
+  /** Every orphaned case, oldest first; `alertId` narrows to one alert's. */
+  orphans(options: { alertId?: string } = {}): Array<{ caseId: string; alertId: string }> {
+    const rows = (
+      options.alertId === undefined
+        ? this.db
+            .prepare(
+              "SELECT id, alert_id, status, owner, lease_until, updated_at, superseded_by FROM cases WHERE status = 'investigating' ORDER BY created_at, rowid",
+            )
+            .all()
+        : this.db
+            .prepare(
+              "SELECT id, alert_id, status, owner, lease_until, updated_at, superseded_by FROM cases WHERE status = 'investigating' AND alert_id = ? ORDER BY created_at, rowid",
+            )
+            .all(options.alertId)
+    ).map((r) => leaseRowSchema.parse(r));
+    const now = this.now();
+    return rows.filter((r) => orphaned(r, now)).map((r) => ({ caseId: r.id, alertId: r.alert_id }));
+  }
+
+  /**
+   * Closes orphaned `oldCaseIds` as superseded by `successor`, each only if still orphaned (recovery may
+   * have finished it meanwhile); `onSuperseded` writes the audit row in the same transaction.
+   */
+  supersede(
+    oldCaseIds: readonly string[],
+    successor: string,
+    onSuperseded: (caseId: string) => void,
+  ): string[] {
+    return this.db
+      .transaction(() => {
+        const now = this.now();
+        const closed: string[] = [];
+        for (const id of oldCaseIds) {
+          const row = this.row(id);
+          if (row === null || !orphaned(row, now)) continue;
+          this.db
+            .prepare(
+              "UPDATE cases SET status = 'closed', superseded_by = ?, owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+            )
+            .run(successor, now.toISOString(), id);
+          onSuperseded(id);
+          closed.push(id);
+        }
+        return closed;
+      })
+      .immediate();
+  }
+
+  /**
+   * Renews the lease every third of it until the returned function is called, so a live owner's case is
+   * never taken from it. The timer does not keep the process alive.
+   */
+  heartbeat(caseId: string, owner: string, leaseMs: number): () => void {
+    const timer = setInterval(
+      () => this.renew(caseId, owner, leaseMs),
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+}
