@@ -15,7 +15,7 @@ import { DEFAULT_LEASE_MS } from "../memory/case-leases.ts";
 import { integrationsSchema, type Integrations } from "../tools/registry.ts";
 import { parseAuditKey } from "../memory/audit-key.ts";
 import { auditStreamConfigSchema } from "../memory/audit-stream.ts";
-import type { AuditSettings } from "../memory/audit.ts";
+import { defaultAuditSettings, type AuditSettings } from "../memory/audit.ts";
 import { secrets } from "../tools/redact.ts";
 import { MAX_YAML_ALIASES, readLimitedFile } from "./file-limits.ts";
 
@@ -179,6 +179,25 @@ function auditSettings(
     key: envKey !== undefined ? { kind: "env", text: envKey } : { kind: "file", path: keyFile },
     headFile,
     ...(file.stream ? { stream: { ...file.stream, ...(jsonl ? { jsonl: resolve(jsonl) } : {}) } } : {}),
+  };
+}
+
+/**
+ * The configuration with its case memory moved to a scratch directory (evaluations): the database, its
+ * audit key and head go there, and no audit stream is fed, so an evaluation never touches the deployment's
+ * case memory, its audit head or its SIEM stream.
+ */
+export function scratchConfig(
+  config: TriageConfig,
+  dir: string,
+  options: { lab?: boolean } = {},
+): TriageConfig {
+  const databasePath = join(dir, "cases.db");
+  return {
+    ...config,
+    databasePath,
+    ...(options.lab ? { labDatabasePath: join(dir, "lab.db") } : {}),
+    audit: defaultAuditSettings(databasePath),
   };
 }
 

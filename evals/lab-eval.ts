@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TriageConfig } from "../agent/config.ts";
+import { scratchConfig, type TriageConfig } from "../agent/config.ts";
 import { runTriage } from "../agent/run-triage.ts";
 import { openRuntime } from "../agent/setup.ts";
 import { readGroundTruth } from "../tools/lab/ground-truth.ts";
@@ -46,10 +46,7 @@ export async function evaluateLab(config: TriageConfig): Promise<LabEvalResult> 
   const lab = openLab(config.labDatabasePath, { seed: config.labSeed });
   const truth = new Map(readGroundTruth(lab).map((t) => [t.alertId, t]));
   lab.close();
-  const opened = await openRuntime(
-    { ...config, databasePath: join(scratch, "cases.db") },
-    { checkpointer: false },
-  );
+  const opened = await openRuntime(scratchConfig(config, scratch), { checkpointer: false });
   const alerts = await opened.runtime.deps.tools.alerts.listAlerts({ limit: 100_000 });
   const byFamily = new Map<string, FamilyScore>();
   const errors: LabEvalResult["errors"] = [];

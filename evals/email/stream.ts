@@ -4,8 +4,7 @@
  * lean on the cases before it, so comparing this view with the independent one shows what case memory
  * feeds back: an observable seen in earlier malicious cases pushes later mail the same way, right or wrong.
  */
-import { join } from "node:path";
-import type { TriageConfig } from "../../agent/config.ts";
+import { scratchConfig, type TriageConfig } from "../../agent/config.ts";
 import { reportedMessage, withReportedMessages } from "../../agent/email-file.ts";
 import { runTriage } from "../../agent/run-triage.ts";
 import { openRuntime } from "../../agent/setup.ts";
@@ -58,11 +57,7 @@ export async function streamCorpus(
   const reported = await Promise.all(
     messages.map((m, index) => reportedMessage(streamView(m.raw), { file: m.file, index, now })),
   );
-  const config: TriageConfig = {
-    ...options.config,
-    databasePath: join(options.scratchDir, "cases.db"),
-    labDatabasePath: join(options.scratchDir, "lab.db"),
-  };
+  const config: TriageConfig = scratchConfig(options.config, options.scratchDir, { lab: true });
   const opened = await openRuntime(config, {
     checkpointer: false,
     wrapTools: (tools) => withReportedMessages(tools, reported),
