@@ -1,8 +1,14 @@
-/** The CLI's output layer: the only place that writes to stdout/stderr. */
+/**
+ * The CLI's output layer: the only place that writes to stdout/stderr. Text output is escaped here as a
+ * last line of defence (renderers escape each untrusted value first, newlines included); JSON is escaped by
+ * JSON.stringify.
+ */
+import { escapeControl } from "./terminal-text.ts";
+
 export const EXIT = { ok: 0, internal: 1, badInput: 2, waiting: 3 } as const;
 
 export function print(text: string): void {
-  process.stdout.write(`${text}\n`);
+  process.stdout.write(`${escapeControl(text, { keepNewlines: true })}\n`);
 }
 
 export function printJson(value: unknown): void {
@@ -11,6 +17,6 @@ export function printJson(value: unknown): void {
 
 /** One line on stderr, never a stack trace. */
 export function fail(code: number, message: string): number {
-  process.stderr.write(`triage: ${message}\n`);
+  process.stderr.write(`triage: ${escapeControl(message)}\n`);
   return code;
 }

@@ -1,7 +1,7 @@
 /**
  * npm run bench: offline triage of every lab alert, per-alert latency (median, p99), with the SQLite
- * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email, slow-tools and batch benchmarks
- * (bench/batch.ts runs alone too).
+ * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email, slow-tools, batch and
+ * hostile-mail benchmarks (bench/batch.ts and bench/hostile.ts run alone too).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { loadConfig, projectRoot } from "../agent/config.ts";
 import { benchBatch } from "./batch.ts";
 import { benchEmail } from "./email.ts";
+import { benchHostile } from "./hostile.ts";
 import { quantile } from "../evals/stats.ts";
 import { benchLlm } from "./llm.ts";
 import { benchLabTools, renderToolBench } from "./tools.ts";
@@ -69,6 +70,8 @@ try {
   ];
   for (const line of renderToolBench(toolRows, 150)) console.log(line);
   for (const line of await benchBatch(scratch, { alerts: 1000, memoryAlerts: 10_000 })) console.log(line);
+  // Last: its peak RSS is the process's, so the figure includes everything above.
+  for (const line of await benchHostile(scratch)) console.log(line);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -3,11 +3,17 @@
  * Slack reads `<…>` as links and mentions (`<!channel>`, `<@U1>`, `<https://x|label>`) and `&` as the start
  * of an entity, so escaping these three characters is what stops a subject from pinging a channel or forging
  * a link. https://api.slack.com/reference/surfaces/formatting#escaping
+ * Control characters and bidi overrides become visible escapes too (terminal-text.ts), so a subject cannot
+ * reorder what a reviewer reads.
  */
+import { escapeControl } from "../terminal-text.ts";
 
-/** Escapes &, < and > so Slack shows the text as written. */
+/** Escapes &, < and > (and control characters) so Slack shows the text as written. */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return escapeControl(text, { keepNewlines: true })
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
 }
 
 /**
