@@ -41,6 +41,9 @@ export async function benchHostile(scratch: string, count = 1008, seed = 12): Pr
       if (r.error) failures.push(`${r.name}: exit ${r.code}: ${r.error}`);
       if (!r.reports.length || r.reports.some((report) => !report.verdict.disposition)) withoutVerdict += 1;
       if (r.reports.some((report) => hasControl(renderReport(report)))) controlLeaks += 1;
+      // A long run shows where it is (stderr, so the summary on stdout stays clean).
+      if (times.length % 100 === 0)
+        console.error(`hostile: ${times.length}/${count}, max ${(Math.max(...times) / 1000).toFixed(1)} s`);
     },
   });
   times.sort((a, b) => a - b);

@@ -4,6 +4,9 @@
  * (the `npm test` subset); `"full"` reaches the sizes seen in the wild (20 MB one-line HTML, 1 MB data:
  * URLs, 100,000 `%41` RFC 2231 filenames).
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface HostileCase {
   name: string;
@@ -230,4 +233,17 @@ export function* generateHostile(options: {
     if (!build) throw new RangeError(`no family ${family}`);
     yield { name: `${String(i).padStart(4, "0")}-${family}`, family, raw: build(tools) };
   }
+}
+
+/** `tsx evals/hostile/generate.ts DIR [count] [seed]`: the full set as files and a manifest, for `triage eval --corpus`. */
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [dir, count = "1008", seed = "12"] = process.argv.slice(2);
+  if (!dir) throw new Error("usage: generate.ts DIR [count] [seed]");
+  mkdirSync(dir, { recursive: true });
+  const manifest: string[] = [];
+  for (const c of generateHostile({ seed: Number(seed), count: Number(count), scale: "full" })) {
+    writeFileSync(join(dir, `${c.name}.eml`), c.raw, "latin1");
+    manifest.push(JSON.stringify({ file: `${c.name}.eml`, label: "malicious", class: c.family }));
+  }
+  writeFileSync(join(dir, "manifest.jsonl"), `${manifest.join("\n")}\n`);
 }

@@ -21,7 +21,7 @@ export const LIMITS = {
   links: 200,
   attachments: 100,
   /** html-to-text (and the parser under it) is quadratic in nesting; beyond this many tags a plain strip is used. */
-  htmlToTextTags: 10_000,
+  htmlToTextTags: 20_000,
   /** RFC 5321 allows 254 characters in a path; 320 is the longest address anything real sends. */
   senderAddressChars: 320,
   senderNameChars: 1_000,
@@ -57,12 +57,14 @@ export function stripDataUrls(value: string): Bounded {
 
 /**
  * Makes HTML safe for the tag-stripping regexes downstream (`<[^>]*>`, `<style[\s\S]*?<\/style>`): a `<`
- * with no `>` before the next `<` becomes `&lt;`, and a `<style` or `<script` opener after the last closer
- * is dropped. Both would otherwise make each regex scan to the end of the HTML from every such position.
- * The lookahead stops at the next `<` or `>`, so the scans do not overlap and the pass is linear.
+ * with no `>` before the next `<` becomes `&lt;` (beyond the first hundred), and a `<style` or `<script`
+ * opener after the last closer is dropped. Both would otherwise make each regex scan on from every such
+ * position. The lookahead stops at the next `<` or `>`, so the scans do not overlap and the pass is linear.
  */
 export function defuseHtml(html: string): string {
-  let out = html.replace(/<(?=[^<>]*(?:<|$))/g, "&lt;");
+  // A few stray `<` (a "<3", "a < b") cost little and are left alone, so ordinary mail reads as it always did.
+  const dangling = /<(?=[^<>]*(?:<|$))/g;
+  let out = (html.match(dangling)?.length ?? 0) > 100 ? html.replace(dangling, "&lt;") : html;
   for (const tag of ["style", "script"]) {
     const lower = out.toLowerCase();
     if (!lower.includes(`<${tag}`)) continue;

@@ -30,9 +30,6 @@ export const decodeEntities = (s: string) =>
     .replace(/&#39;/g, "'")
     .replace(/&nbsp;/g, " ");
 
-/** Anchor text longer than this is cut before its tags are stripped: no one reads a 1 MB link label. */
-const MAX_ANCHOR_SCAN = 10_000;
-
 export interface ExtractedLinks {
   links: EmailLink[];
   /** Links seen past the count bound, or cut to the length bound. */
@@ -64,7 +61,7 @@ export function extractLinks(html: string, text: string): ExtractedLinks {
     links.push({ href: cleaned, text: anchor, domain: domainOfUrl(cleaned) });
   };
   const lower = html.toLowerCase();
-  const opener = /<a\b[^<>]*>/gi;
+  const opener = /<a\b[^>]*>/gi;
   let close = -2;
   for (let match = opener.exec(html); match; match = opener.exec(html)) {
     const tagEnd = match.index + match[0].length;
@@ -72,8 +69,9 @@ export function extractLinks(html: string, text: string): ExtractedLinks {
     if (close < 0) break;
     const attribute = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(match[0]);
     if (!attribute) continue;
-    const inner = html.slice(tagEnd, Math.min(close, tagEnd + MAX_ANCHOR_SCAN));
-    const anchor = decodeEntities(inner.replace(/<[^<>]*>/g, ""))
+    // Anchors do not overlap (the scan resumes after this one's `</a>`), so reading each whole stays linear.
+    const inner = html.slice(tagEnd, close);
+    const anchor = decodeEntities(inner.replace(/<[^>]*>/g, ""))
       .replace(/\s+/g, " ")
       .trim();
     add(attribute[1] ?? attribute[2] ?? attribute[3] ?? "", anchor);
