@@ -3,6 +3,7 @@
  * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email, slow-tools, batch and
  * hostile-mail benchmarks (bench/batch.ts and bench/hostile.ts run alone too).
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +11,6 @@ import { existsSync } from "node:fs";
 import { loadConfig, projectRoot } from "../agent/config.ts";
 import { benchBatch } from "./batch.ts";
 import { benchEmail } from "./email.ts";
-import { benchHostile } from "./hostile.ts";
 import { quantile } from "../evals/stats.ts";
 import { benchLlm } from "./llm.ts";
 import { benchLabTools, renderToolBench } from "./tools.ts";
@@ -70,8 +70,11 @@ try {
   ];
   for (const line of renderToolBench(toolRows, 150)) console.log(line);
   for (const line of await benchBatch(scratch, { alerts: 1000, memoryAlerts: 10_000 })) console.log(line);
-  // Last: its peak RSS is the process's, so the figure includes everything above.
-  for (const line of await benchHostile(scratch)) console.log(line);
+  // A process of its own, so its peak RSS is the hostile set's alone.
+  spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "bench", "hostile.ts")], {
+    cwd: projectRoot,
+    stdio: "inherit",
+  });
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -2,6 +2,7 @@
  * User-reported email: read the reported copy, find every copy, ask intel about the sender, links and
  * attachments, check the sender's history at the gateway and who clicked.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import {
   isFreeMailDomain,
@@ -94,15 +95,17 @@ function reportedOf(ctx: ReasonerContext): Reported | null {
   return { located, messageId, reporter, search };
 }
 
-// Parsing is the costliest step; plan and assess both need it, so keep the last few parses.
+// Parsing is the costliest step; plan and assess both need it, so keep the last few parses. Keyed by a
+// digest of the whole message: a key of length, head and tail let a crafted message (same length, start
+// and end) be assessed as an earlier one. Few entries: each holds up to ~5 MB of HTML and text.
 const parsedCache = new Map<string, Promise<EmailFacts>>();
 function parseCached(raw: string): Promise<EmailFacts> {
-  const key = raw.length > 256 ? `${raw.length}:${raw.slice(0, 128)}:${raw.slice(-128)}` : raw;
+  const key = createHash("sha256").update(raw).digest("hex");
   let parsed = parsedCache.get(key);
   if (!parsed) {
     parsed = parseEmail(raw);
     parsedCache.set(key, parsed);
-    if (parsedCache.size > 64) parsedCache.delete(parsedCache.keys().next().value ?? "");
+    if (parsedCache.size > 16) parsedCache.delete(parsedCache.keys().next().value ?? "");
   }
   return parsed;
 }
