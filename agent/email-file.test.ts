@@ -49,7 +49,7 @@ describe("triage email FILE", () => {
       mbox,
       [a, b].map((m) => `From desk@facilities-notice.test Tue Nov 10 09:00:00 2026\n${m}\n`).join(""),
     );
-    const raws = readMessageFile(mbox);
+    const raws = readMessageFile(mbox).messages;
     expect(raws).toHaveLength(2);
     expect(raws[0]?.length).toBe(raws[1]?.length);
     const together = await triageMessages(raws, { dir, caseDb: freshDb() });

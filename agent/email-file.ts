@@ -4,11 +4,12 @@
  * message is served by an overlay on the mail port, so the playbook reads it exactly as it reads a mailbox.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import { basename } from "node:path";
 import { ToolError, TriageError } from "../tools/errors.ts";
 import { parseEmail } from "../tools/analyzers/email/parse.ts";
-import type { Alert, Observable, Toolset } from "../tools/types.ts";
+import { servedSource } from "../tools/analyzers/email/source.ts";
+import { observableSchema, type Alert, type Observable, type Toolset } from "../tools/types.ts";
 
 export const REPORTED_MAILBOX = "reported-message@soc-triage.local";
 const MAX_FILE_BYTES = 50_000_000;
@@ -18,15 +19,60 @@ export interface ReportedMessage {
   raw: string;
 }
 
+export interface MessageFile {
+  messages: string[];
+  /** Set when the file was longer than the bound: its last message was cut, and a finding says so. */
+  cut: string | null;
+}
+
+function kind(stats: Stats): string {
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a FIFO";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+
+/**
+ * At most `MAX_FILE_BYTES` + 1 bytes of a regular file, as latin1 (every byte kept, so 8-bit bodies reach the
+ * MIME parser unchanged). Devices, FIFOs and sockets are refused before they are opened: /dev/zero or a FIFO
+ * would otherwise be read forever, and opening a FIFO blocks. O_NONBLOCK and the second stat cover a path
+ * swapped between the two.
+ */
+function readBounded(path: string): { text: string; size: number } {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    throw new TriageError("BAD_INPUT", `message file ${path} not found`);
+  }
+  if (!stats.isFile()) throw new TriageError("BAD_INPUT", `${path} is ${kind(stats)}, not a message file`);
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const opened = fstatSync(fd);
+    if (!opened.isFile())
+      throw new TriageError("BAD_INPUT", `${path} is ${kind(opened)}, not a message file`);
+    // Chunks, not the stated size: a file may grow while read, and /proc files state 0.
+    const chunks: Buffer[] = [];
+    let length = 0;
+    while (length <= MAX_FILE_BYTES) {
+      const chunk = Buffer.alloc(Math.min(1 << 20, MAX_FILE_BYTES + 1 - length));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      length += n;
+    }
+    const text = Buffer.concat(chunks).toString("latin1", 0, Math.min(length, MAX_FILE_BYTES));
+    return { text, size: Math.max(length, opened.size) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The messages in a file: one for .eml, every `From ` -separated message for mbox. */
-export function readMessageFile(path: string): string[] {
-  if (!existsSync(path)) throw new TriageError("BAD_INPUT", `message file ${path} not found`);
-  if (statSync(path).isDirectory())
-    throw new TriageError("BAD_INPUT", `${path} is a directory, not a message file`);
-  if (statSync(path).size > MAX_FILE_BYTES)
-    throw new TriageError("BAD_INPUT", `${path} is larger than ${MAX_FILE_BYTES} bytes`);
-  // latin1 keeps every byte, so 8-bit bodies reach the MIME parser unchanged.
-  const text = readFileSync(path, "latin1");
+export function readMessageFile(path: string): MessageFile {
+  const { text, size } = readBounded(path);
+  const cut = size > MAX_FILE_BYTES ? `the file was cut to ${MAX_FILE_BYTES} bytes of ${size}` : null;
   if (!text.trim()) throw new TriageError("BAD_INPUT", `${path} is empty`);
   const mbox = /^From \S+/.test(text) && (text.match(/^From \S+.*$/gm) ?? []).length > 1;
   const messages = mbox ? text.split(/^(?=From \S+.*$)/m).filter((m) => m.trim()) : [text];
@@ -38,14 +84,26 @@ export function readMessageFile(path: string): string[] {
       );
     }
   }
-  return messages;
+  return { messages, cut };
+}
+
+/**
+ * An observable the alert schema accepts and a lookup can use. A hostile message's overlong address or
+ * domain is dropped here rather than failing the alert: its length is itself a finding (email.limits.*).
+ */
+function usableObservable(observable: Observable): boolean {
+  const max = observable.type === "email" ? 320 : observable.type === "domain" ? 253 : 2048;
+  return observable.value.length <= max && observableSchema.safeParse(observable).success;
 }
 
 export async function reportedMessage(
   raw: string,
-  options: { file: string; index: number; reporter?: string; now: Date },
+  options: { file: string; index: number; reporter?: string; now: Date; cut?: string | null },
 ): Promise<ReportedMessage> {
-  const facts = await parseEmail(raw);
+  // The playbook reads the bounded source, not the file: a 20 MB message would otherwise sit in every
+  // checkpoint of the case; the marker line carries what was cut.
+  const served = servedSource(raw, options.cut);
+  const facts = await parseEmail(served);
   const digest = createHash("sha256").update(raw, "latin1").digest("hex");
   const id = `EML-${digest.slice(0, 12)}`;
   const observables: Observable[] = [
@@ -68,7 +126,7 @@ export async function reportedMessage(
     ...facts.attachments
       .slice(0, 20)
       .map((a) => ({ type: "file_hash" as const, value: a.sha256, role: "attachment" })),
-  ].filter((o) => o.value.length > 0);
+  ].filter(usableObservable);
   const subject = facts.subject || "(no subject)";
   const alert: Alert = {
     id,
@@ -76,7 +134,7 @@ export async function reportedMessage(
     family: "email",
     type: "user_reported_phish",
     title: `Reported message: "${subject.slice(0, 200)}"`,
-    description: `${basename(options.file)}${options.index ? ` message ${options.index + 1}` : ""}, from ${facts.from?.address ?? "an unknown sender"}`,
+    description: `${basename(options.file).slice(0, 255)}${options.index ? ` message ${options.index + 1}` : ""}, from ${facts.from?.address ?? "an unknown sender"}`,
     severity: "medium",
     createdAt: options.now.toISOString(),
     observables,
@@ -89,15 +147,18 @@ export async function reportedMessage(
       subject,
     },
   };
-  return { alert, raw };
+  return { alert, raw: served };
 }
 
-/** The configured tools, plus the reported message as an alert and as a message in a mailbox. */
+/**
+ * The configured tools, plus the reported message as an alert and as a message in a mailbox. The list is
+ * read at each call, so a long run (the hostile benchmark) can hold one message at a time.
+ */
 export function withReportedMessages(tools: Toolset, messages: readonly ReportedMessage[]): Toolset {
-  const byId = new Map(messages.map((m) => [m.alert.id, m]));
+  const find = (id: string) => messages.find((m) => m.alert.id === id);
   // A message from a file is the user's own, not the lab's fictional company's: the lab's logs are no
   // history of its sender. A deployment's SIEM is, so it keeps speaking for these messages.
-  const foreign = (alert: Alert) => byId.has(alert.id) && tools.siem.simulated === true;
+  const foreign = (alert: Alert) => find(alert.id) !== undefined && tools.siem.simulated === true;
   return {
     ...tools,
     siem: {
@@ -109,7 +170,7 @@ export function withReportedMessages(tools: Toolset, messages: readonly Reported
     alerts: {
       name: "file",
       async getAlert(id, options) {
-        const found = byId.get(id);
+        const found = find(id);
         if (found) return found.alert;
         return tools.alerts.getAlert(id, options);
       },
@@ -138,7 +199,7 @@ export function withReportedMessages(tools: Toolset, messages: readonly Reported
         }
       },
       async getRawMessage(mailbox, id, options) {
-        const found = byId.get(id);
+        const found = find(id);
         if (found && mailbox === REPORTED_MAILBOX) return found.raw;
         return tools.mail.getRawMessage(mailbox, id, options);
       },

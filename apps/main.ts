@@ -11,7 +11,12 @@ import { describeError, isTriageError } from "../tools/errors.ts";
 import { dispositionSchema } from "../tools/types.ts";
 import { registerLabCommands } from "./cli-lab.ts";
 import { registerBatchCommands } from "./cli-batch.ts";
-import { readMessageFile, reportedMessage, withReportedMessages } from "../agent/email-file.ts";
+import {
+  readMessageFile,
+  reportedMessage,
+  withReportedMessages,
+  type ReportedMessage,
+} from "../agent/email-file.ts";
 import { registerCaseCommands } from "./cli-cases.ts";
 import { registerSlackCommand } from "./cli-slack.ts";
 import { registerDoctorCommand } from "./cli-doctor.ts";
@@ -120,12 +125,21 @@ async function emailCommand(
 ): Promise<number> {
   const config = loadConfig(overrides(options));
   const now = new Date();
-  const raws = readMessageFile(file);
-  const reported = await Promise.all(
-    raws.map((raw, index) =>
-      reportedMessage(raw, { file, index, now, ...(options.reporter ? { reporter: options.reporter } : {}) }),
-    ),
-  );
+  const { messages, cut } = readMessageFile(file);
+  // One at a time: each parse is bounded, and in parallel an mbox of large messages would hold them all.
+  const reported: ReportedMessage[] = [];
+  for (const [index, raw] of messages.entries()) {
+    const last = index === messages.length - 1;
+    reported.push(
+      await reportedMessage(raw, {
+        file,
+        index,
+        now,
+        cut: last ? cut : null,
+        ...(options.reporter ? { reporter: options.reporter } : {}),
+      }),
+    );
+  }
   const opened = await openRuntime(config, { wrapTools: (tools) => withReportedMessages(tools, reported) });
   let code: number = EXIT.ok;
   try {

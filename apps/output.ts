@@ -1,10 +1,15 @@
-/** The CLI's output layer: the only place that writes to stdout/stderr, so the last place secrets are scrubbed. */
+/**
+ * The CLI's output layer: the only place that writes to stdout/stderr, so the last place secrets are
+ * scrubbed and control characters escaped (renderers escape each untrusted value first, newlines included);
+ * JSON is escaped by JSON.stringify.
+ */
 import { redact, redactValue } from "../tools/redact.ts";
+import { escapeControl } from "./terminal-text.ts";
 
 export const EXIT = { ok: 0, internal: 1, badInput: 2, waiting: 3 } as const;
 
 export function print(text: string): void {
-  process.stdout.write(`${redact(text)}\n`);
+  process.stdout.write(`${escapeControl(redact(text), { keepNewlines: true })}\n`);
 }
 
 export function printJson(value: unknown): void {
@@ -13,6 +18,6 @@ export function printJson(value: unknown): void {
 
 /** One line on stderr, never a stack trace. */
 export function fail(code: number, message: string): number {
-  process.stderr.write(`triage: ${redact(message)}\n`);
+  process.stderr.write(`triage: ${escapeControl(redact(message))}\n`);
   return code;
 }

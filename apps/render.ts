@@ -1,5 +1,6 @@
 /** Human-readable output of the CLI. */
 import type { TriageReport } from "../agent/report.ts";
+import { escapeControl } from "./terminal-text.ts";
 
 function args(value: Record<string, unknown>): string {
   const text = Object.entries(value)
@@ -75,11 +76,15 @@ export function renderReport(report: TriageReport): string {
     lines.push("", "Notes:");
     for (const note of report.notes) lines.push(`  - ${note}`);
   }
-  return lines.join("\n");
+  // Every line holds untrusted text (titles, subjects, URLs, summaries): escaped whole, a value's own CR or
+  // LF cannot start a line that looks like ours.
+  return lines.map((line) => escapeControl(line)).join("\n");
 }
 
 /** A plain text table. */
-export function renderTable(headers: string[], rows: string[][]): string {
+export function renderTable(rawHeaders: string[], rawRows: string[][]): string {
+  const headers = rawHeaders.map((h) => escapeControl(h));
+  const rows = rawRows.map((r) => r.map((c) => escapeControl(c)));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells

@@ -1,8 +1,9 @@
 /**
  * npm run bench: offline triage of every lab alert, per-alert latency (median, p99), with the SQLite
- * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email, slow-tools and batch benchmarks
- * (bench/batch.ts runs alone too).
+ * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email, slow-tools, batch and
+ * hostile-mail benchmarks (bench/batch.ts and bench/hostile.ts run alone too).
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,6 +70,11 @@ try {
   ];
   for (const line of renderToolBench(toolRows, 150)) console.log(line);
   for (const line of await benchBatch(scratch, { alerts: 1000, memoryAlerts: 10_000 })) console.log(line);
+  // A process of its own, so its peak RSS is the hostile set's alone.
+  spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "bench", "hostile.ts")], {
+    cwd: projectRoot,
+    stdio: "inherit",
+  });
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -4,12 +4,18 @@
  * of an entity, so escaping these three characters is what stops a subject from pinging a channel or forging
  * a link. https://api.slack.com/reference/surfaces/formatting#escaping
  * Every piece of a card passes through here, so this is also where secrets are scrubbed before Slack.
+ * Control characters and bidi overrides become visible escapes too (terminal-text.ts), so a subject cannot
+ * reorder what a reviewer reads.
  */
 import { redact } from "../../tools/redact.ts";
+import { escapeControl } from "../terminal-text.ts";
 
-/** Escapes &, < and > so Slack shows the text as written. */
+/** Escapes &, < and > (and control characters) so Slack shows the text as written. */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return escapeControl(text, { keepNewlines: true })
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
 }
 
 /**

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { servedSource } from "../../tools/analyzers/email/source.ts";
 import { TriageError } from "../../tools/errors.ts";
 
 export const manifestLineSchema = z
@@ -61,13 +62,16 @@ export function readCorpus(dir: string): CorpusMessage[] {
     if (!existsSync(path))
       throw new TriageError("BAD_INPUT", `${manifest}:${index + 1}: file ${parsed.data.file} not found`);
     // latin1 keeps every byte: 8-bit messages without a charset survive to the MIME parser unchanged.
+    // Bounded as `triage email` serves it (unchanged unless a bound is hit): a corpus of hostile 20 MB
+    // messages would otherwise be held whole in memory.
+    const raw = servedSource(readFileSync(path, "latin1"));
     out.push({
       file: parsed.data.file,
       label: parsed.data.label,
       source: parsed.data.source ?? null,
       class: parsed.data.class ?? null,
       date: parsed.data.date ?? null,
-      raw: readFileSync(path, "latin1"),
+      raw,
     });
   });
   if (!out.length) throw new TriageError("BAD_INPUT", `${manifest} lists no messages`);

@@ -86,7 +86,9 @@ export function scoreVerdict(input: {
     .filter((s) => Math.sign(s.weight) === -direction)
     .slice(-2)
     .reverse();
-  const fmt = (s: Signal) => `${s.title} (${s.weight > 0 ? "+" : ""}${s.weight.toFixed(1)})`;
+  // A title can quote a hostile 2,048-character URL; the verdict schema holds 1,000 per reason, 2,000 per summary.
+  const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+  const fmt = (s: Signal) => `${clip(s.title, 900)} (${s.weight > 0 ? "+" : ""}${s.weight.toFixed(1)})`;
   const rationale = [
     ...supporting.map(fmt),
     ...opposing.map((s) => `against: ${fmt(s)}`),
@@ -106,8 +108,8 @@ export function scoreVerdict(input: {
   const top = supporting[0];
   const summary =
     disposition === "suspicious"
-      ? `Suspicious, needs an analyst: leaning ${p >= 0.5 ? "malicious" : "benign"} (${label(category)}), P(malicious) ${p.toFixed(2)}.${top ? ` Strongest sign: ${top.title}.` : ""}`
-      : `${disposition === "malicious" ? "Malicious" : "Benign"}: ${label(category)} (${Math.round(confidence * 100)}% confidence).${top ? ` ${top.title}.` : " No finding stood out."}`;
+      ? `Suspicious, needs an analyst: leaning ${p >= 0.5 ? "malicious" : "benign"} (${label(category)}), P(malicious) ${p.toFixed(2)}.${top ? ` Strongest sign: ${clip(top.title, 1500)}.` : ""}`
+      : `${disposition === "malicious" ? "Malicious" : "Benign"}: ${label(category)} (${Math.round(confidence * 100)}% confidence).${top ? ` ${clip(top.title, 1500)}.` : " No finding stood out."}`;
   return {
     verdict: {
       disposition,

@@ -1,26 +1,22 @@
 /**
- * Turns an RFC 5322 message into the facts the email analyzers read. Parsing is bounded: a message larger
- * than the limit is cut before parsing, and the cut is reported, so a hostile message cannot hang triage.
+ * Turns an RFC 5322 message into the facts the email analyzers read. Parsing is bounded (bounds.ts): the
+ * message, its header block, header values, names, links, data: URLs, HTML and text are cut before any
+ * regex reads them, and every cut is reported, so a hostile message costs bounded time and still gets a
+ * verdict.
  */
 import { createHash } from "node:crypto";
 import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
-import { domainOfAddress, normalizeDomain } from "../domains.ts";
+import { domainOfAddress } from "../domains.ts";
 import { attachmentHtmlTraits, type HtmlTrait } from "./html-traits.ts";
+import { cap, defuseHtml, LIMITS, renderableHtml, stripDataUrls, stripTags } from "./bounds.ts";
+import { boundSource, minimalMessage } from "./source.ts";
+import { extractLinks, type EmailLink } from "./links.ts";
 
-export const MAX_MESSAGE_BYTES = 5_000_000;
-const MAX_LINKS = 200;
-const MAX_HTML_SCAN = 1_000_000;
+export type { EmailLink } from "./links.ts";
 
 export interface EmailAddress {
   address: string;
   name: string;
-  domain: string;
-}
-
-export interface EmailLink {
-  href: string;
-  /** Visible anchor text, when the link came from HTML. */
-  text: string;
   domain: string;
 }
 
@@ -73,17 +69,48 @@ export interface EmailFacts {
   attachments: EmailAttachment[];
   /** Limits hit while parsing, reported as findings. */
   truncated: string[];
+  /** Why the sender's address or display name is longer than any real one (they are cut in `from`). */
+  overlongSender: string | null;
+}
+
+/** An address over the bound keeps its domain and the start of its local part, so it stays recognisable. */
+function boundAddress(address: string): string {
+  if (address.length <= LIMITS.senderAddressChars) return address;
+  const at = address.lastIndexOf("@");
+  const domain = at >= 0 ? address.slice(at + 1, at + 1 + 253) : "";
+  return `${address.slice(0, Math.min(64, at < 0 ? 64 : at))}…@${domain}`;
 }
 
 function addresses(value: AddressObject | AddressObject[] | undefined): EmailAddress[] {
   const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
-  return objects.flatMap((o) =>
-    o.value.flatMap((a) =>
-      a.address
-        ? [{ address: a.address.toLowerCase(), name: a.name ?? "", domain: domainOfAddress(a.address) }]
-        : [],
-    ),
-  );
+  return objects
+    .flatMap((o) =>
+      o.value.flatMap((a) =>
+        a.address
+          ? [
+              {
+                address: boundAddress(a.address.toLowerCase()),
+                name: (a.name ?? "").slice(0, LIMITS.senderNameChars),
+                domain: domainOfAddress(boundAddress(a.address)),
+              },
+            ]
+          : [],
+      ),
+    )
+    .slice(0, 100);
+}
+
+/** The reason a sender is longer than any real one; mailparser's own values, before they are cut. */
+function overlongSender(value: AddressObject | AddressObject[] | undefined): string | null {
+  const first = (Array.isArray(value) ? value[0] : value)?.value[0];
+  if (!first) return null;
+  const address = first.address?.length ?? 0;
+  const name = first.name.length;
+  if (address > LIMITS.senderAddressChars)
+    return `the sender address is ${address} characters long (RFC 5321 allows 254)`;
+  if (name > LIMITS.senderNameChars)
+    return `the sender display name is ${name} characters long (over ${LIMITS.senderNameChars})`;
+  return null;
 }
 
 /** mailparser types header values loosely; an address header is an object with a `value` array. */
@@ -99,15 +126,20 @@ function asAddressObject(value: unknown): AddressObject | undefined {
   return { value: entries, html: "", text: "" };
 }
 
-function headerMap(parsed: ParsedMail): Map<string, string[]> {
+function headerMap(parsed: ParsedMail, notes: string[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
+  let cut = 0;
   for (const { key, line } of parsed.headerLines) {
     const value = line
-      .slice(line.indexOf(":") + 1)
+      .slice(line.indexOf(":") + 1, line.indexOf(":") + 1 + LIMITS.headerValueChars * 2)
       .replace(/\r?\n[ \t]+/g, " ")
       .trim();
-    map.set(key.toLowerCase(), [...(map.get(key.toLowerCase()) ?? []), value]);
+    if (value.length > LIMITS.headerValueChars || line.length > LIMITS.headerValueChars * 2) cut += 1;
+    const values = map.get(key.toLowerCase()) ?? [];
+    values.push(value.slice(0, LIMITS.headerValueChars));
+    map.set(key.toLowerCase(), values);
   }
+  if (cut) notes.push(`${cut} header value(s) cut to ${LIMITS.headerValueChars} characters`);
   return map;
 }
 
@@ -117,50 +149,6 @@ export function parseAuthenticationResults(value: string | undefined): Authentic
   const method = (name: string) =>
     new RegExp(`\\b${name}=([a-z]+)`, "i").exec(value)?.[1]?.toLowerCase() ?? null;
   return { spf: method("spf"), dkim: method("dkim"), dmarc: method("dmarc"), compauth: method("compauth") };
-}
-
-function domainOfUrl(href: string): string {
-  try {
-    return normalizeDomain(new URL(href).hostname.replace(/^\[|\]$/g, ""));
-  } catch {
-    return "";
-  }
-}
-
-const decodeEntities = (s: string) =>
-  s
-    .replace(/&amp;/g, "&")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&nbsp;/g, " ");
-
-/** Links from HTML anchors (with their visible text) and bare URLs in the text part. */
-export function extractLinks(html: string, text: string): EmailLink[] {
-  const links: EmailLink[] = [];
-  const seen = new Set<string>();
-  const add = (href: string, anchor: string) => {
-    const cleaned = decodeEntities(href.trim());
-    const key = `${cleaned}\u0000${anchor}`;
-    if (!cleaned || seen.has(key) || links.length >= MAX_LINKS) return;
-    seen.add(key);
-    links.push({ href: cleaned, text: anchor, domain: domainOfUrl(cleaned) });
-  };
-  const scanned = html.slice(0, MAX_HTML_SCAN);
-  for (const match of scanned.matchAll(
-    /<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>([\s\S]*?)<\/a>/gi,
-  )) {
-    const href = match[1] ?? match[2] ?? match[3] ?? "";
-    const anchor = decodeEntities((match[4] ?? "").replace(/<[^>]*>/g, ""))
-      .replace(/\s+/g, " ")
-      .trim();
-    add(href, anchor);
-  }
-  for (const match of text.slice(0, MAX_HTML_SCAN).matchAll(/\bhttps?:\/\/[^\s<>"')\]]+/gi)) {
-    if (!links.some((l) => l.href === match[0])) add(match[0], "");
-  }
-  return links;
 }
 
 const MAGIC: Array<{ type: string; bytes: string; extensions: RegExp }> = [
@@ -214,60 +202,78 @@ function describeAttachment(filename: string, contentType: string, content: Buff
   };
 }
 
-const MAX_HEADER_BYTES = 256_000;
+const PARSE_OPTIONS = { skipImageLinks: true, skipTextToHtml: true } as const;
 
-/** Keeps header lines until the block reaches the bound; the body is untouched. */
-function boundHeaders(source: string): string {
-  const end = source.search(/\r?\n\r?\n/);
-  const headEnd = end < 0 ? source.length : end;
-  if (headEnd <= MAX_HEADER_BYTES) return source;
-  const head = source.slice(0, MAX_HEADER_BYTES);
-  const lastLine = head.lastIndexOf("\n");
-  return `${head.slice(0, lastLine > 0 ? lastLine : MAX_HEADER_BYTES)}${source.slice(headEnd)}`;
-}
-
-/** From, To, Subject and the first 100 kB of body as plain text: what is left when MIME parsing fails. */
-function minimalMessage(source: string): string {
-  const end = source.search(/\r?\n\r?\n/);
-  const head = end < 0 ? source : source.slice(0, end);
-  const keep = head.split(/\r?\n/).filter((l) => /^(from|to|subject|reply-to|message-id):/i.test(l));
-  const body = end < 0 ? "" : source.slice(end).slice(0, 100_000);
-  return `${keep.join("\r\n")}\r\nContent-Type: text/plain\r\n${body}`;
-}
-
-export async function parseEmail(raw: string): Promise<EmailFacts> {
-  const truncated: string[] = [];
-  let source = raw;
-  if (source.length > MAX_MESSAGE_BYTES) {
-    truncated.push(`message cut to ${MAX_MESSAGE_BYTES} bytes of ${source.length}`);
-    source = source.slice(0, MAX_MESSAGE_BYTES);
+/**
+ * mailparser without its HTML-to-text step, which is quadratic in tag nesting (a 500 kB one-line HTML body
+ * took over a minute). When the HTML is of a reasonable size the message is parsed again with it, so the
+ * text is exactly what mailparser gives; otherwise `text` is null and the caller strips the tags.
+ */
+async function parseBounded(
+  source: string,
+  notes: string[],
+): Promise<{ parsed: ParsedMail; text: string | null }> {
+  const parsed = await simpleParser(source, { ...PARSE_OPTIONS, skipHtmlToText: true });
+  const html = typeof parsed.html === "string" ? parsed.html : "";
+  if (!html) return { parsed, text: parsed.text ?? "" };
+  if (renderableHtml(html)) {
+    try {
+      return { parsed, text: (await simpleParser(source, PARSE_OPTIONS)).text ?? "" };
+    } catch {
+      notes.push("the HTML could not be rendered as text; its tags were stripped");
+    }
+  } else {
+    notes.push(`the HTML is over ${LIMITS.htmlToTextTags} tags; its text was read with a plain tag strip`);
   }
-  const bounded = boundHeaders(source);
-  if (bounded !== source) truncated.push(`header block cut to ${MAX_HEADER_BYTES} bytes`);
-  let parsed: ParsedMail;
+  return { parsed, text: null };
+}
+
+/**
+ * The facts of a message. `raw` may be the output of `boundSource` (what `triage email` serves the
+ * playbook): the bounds it applied are read back from its marker line and reported again.
+ */
+export async function parseEmail(raw: string): Promise<EmailFacts> {
+  const { source: stripped, notes: truncated } = boundSource(raw);
+  const note = (bounded: { value: string; note: string | null }) => {
+    if (bounded.note) truncated.push(bounded.note);
+    return bounded.value;
+  };
+  let result: { parsed: ParsedMail; text: string | null };
   try {
-    parsed = await simpleParser(bounded, { skipImageLinks: true, skipTextToHtml: true });
+    result = await parseBounded(stripped, truncated);
   } catch (error) {
     // A message the parser rejects is still evidence: keep what a minimal reading gets, and say so.
     truncated.push(
-      `the MIME parser rejected the message (${error instanceof Error ? error.message : String(error)})`,
+      `the MIME parser rejected the message (${(error instanceof Error ? error.message : String(error)).slice(0, 200)})`,
     );
-    parsed = await simpleParser(minimalMessage(bounded), { skipImageLinks: true, skipTextToHtml: true });
+    result = await parseBounded(minimalMessage(stripped), truncated);
   }
-  const headers = headerMap(parsed);
+  const { parsed } = result;
+  const headers = headerMap(parsed, truncated);
   const from = addresses(parsed.from)[0] ?? null;
-  const html = typeof parsed.html === "string" ? parsed.html : "";
-  const text = parsed.text ?? "";
-  const links = extractLinks(html, text);
-  if (links.length >= MAX_LINKS) truncated.push(`only the first ${MAX_LINKS} links were read`);
-  const returnPath = headers.get("return-path")?.[0]?.replace(/[<>]/g, "").trim().toLowerCase() || null;
+  const rawHtml = typeof parsed.html === "string" ? parsed.html : "";
+  const html = defuseHtml(note(cap(stripDataUrls(rawHtml).value, LIMITS.htmlChars, "HTML")));
+  const plain = parsed.text?.trim() ? `${parsed.text}\n` : "";
+  const text = note(cap(result.text ?? `${plain}${stripTags(html)}`, LIMITS.textChars, "text"));
+  const extracted = extractLinks(html, text);
+  if (extracted.dropped) truncated.push(`only the first ${LIMITS.links} links were read`);
+  if (extracted.cut) truncated.push(`${extracted.cut} link(s) cut to ${LIMITS.urlChars} characters`);
+  if (parsed.attachments.length > LIMITS.attachments)
+    truncated.push(
+      `only the first ${LIMITS.attachments} of ${parsed.attachments.length} attachments were read`,
+    );
+  const filenames = parsed.attachments.filter((a) => (a.filename ?? "").length > LIMITS.filenameChars).length;
+  if (filenames) truncated.push(`${filenames} attachment name(s) cut to ${LIMITS.filenameChars} characters`);
+  const returnPath =
+    headers.get("return-path")?.[0]?.replace(/[<>]/g, "").trim().toLowerCase().slice(0, LIMITS.urlChars) ||
+    null;
   return {
     from,
     replyTo: addresses(parsed.replyTo),
     returnPath,
     to: addresses(parsed.to),
-    subject: parsed.subject ?? "",
-    messageId: parsed.messageId ?? null,
+    subject: note(cap(parsed.subject ?? "", LIMITS.subjectChars, "subject")),
+    messageId: parsed.messageId?.slice(0, LIMITS.urlChars) ?? null,
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : null,
     headers,
     // Our server's stamp first; a forwarded message may only carry the ARC copy of it.
@@ -279,11 +285,14 @@ export async function parseEmail(raw: string): Promise<EmailFacts> {
     listUnsubscribe: headers.has("list-unsubscribe"),
     text,
     html,
-    hasPlainPart: /^content-type:\s*text\/plain/im.test(source) || !/^content-type:/im.test(source),
-    links,
-    attachments: parsed.attachments.map((a) =>
-      describeAttachment(a.filename ?? "", a.contentType, a.content),
-    ),
+    hasPlainPart: /^content-type:\s*text\/plain/im.test(stripped) || !/^content-type:/im.test(stripped),
+    links: extracted.links,
+    attachments: parsed.attachments
+      .slice(0, LIMITS.attachments)
+      .map((a) =>
+        describeAttachment((a.filename ?? "").slice(0, LIMITS.filenameChars), a.contentType, a.content),
+      ),
     truncated,
+    overlongSender: overlongSender(parsed.from),
   };
 }

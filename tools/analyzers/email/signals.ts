@@ -515,11 +515,32 @@ function dedupe(signals: Signal[]): Signal[] {
   return [...byId.values()];
 }
 
+// ---- limits: what a bound cut, and a sender built to break parsers ----
+
+/**
+ * Each bound the parser hit, and a sender address or display name longer than any real one: that length
+ * serves only to break parsers, hide the real domain or overflow a reviewer's screen, so it weighs like a
+ * strong finding.
+ */
+function limitSignals(ctx: EmailContext, ev: string[]): Signal[] {
+  return [
+    ...ctx.facts.truncated.map((t) => signal("email.parse.limited", `Parsing was bounded: ${t}`, 0.3, ev)),
+    ...(ctx.facts.overlongSender
+      ? [
+          signal(
+            "email.limits.overlong_sender",
+            `Sender built to break parsers: ${ctx.facts.overlongSender}`,
+            2,
+            ev,
+          ),
+        ]
+      : []),
+  ];
+}
+
 export function analyzeEmail(ctx: EmailContext): Signal[] {
   const ev = [ctx.messageEvidenceId];
-  const limits = ctx.facts.truncated.map((t) =>
-    signal("email.parse.limited", `Parsing was bounded: ${t}`, 0.3, ev),
-  );
+  const limits = limitSignals(ctx, ev);
   const cues = new Set(languageCues(messageText(ctx)));
   const identity = [
     ...authenticationSignals(ctx, ev),
