@@ -169,7 +169,9 @@ async function killSomewhere(
   void child.done.then(() => (exited = true));
   const started = "SELECT COUNT(*) AS n FROM action_runs WHERE status = 'started'";
   while (!exited && count(env.TRIAGE_DB ?? "", started) === 0) await sleep(25);
-  const extra = Math.floor(rand() * delay * 2.5);
+  // The responder waits `delay` before and after acting, so a kill within 1.8 × delay of the intent lands
+  // while that action is in flight (before or after the vendor call), however many actions the case has.
+  const extra = Math.floor(rand() * delay * 1.8);
   await sleep(extra);
   child.kill();
   return (await child.done).code === 137 ? `in action +${extra}ms` : "finished";

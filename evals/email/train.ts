@@ -73,8 +73,14 @@ export function scoreWith(model: LogisticModel, row: SpecRow): number {
   return emailProbability(model, row.prepared.vector, row.prepared.signals);
 }
 
-/** Out-of-fold scores: each row scored by a model that never saw it. */
-export function outOfFold(rows: readonly SpecRow[], k: number, seed: number): Scored[] {
+/** Out-of-fold scores under any fit: each row scored by a model that never saw it. */
+function crossScore<R extends { y: 0 | 1 }>(
+  rows: readonly R[],
+  k: number,
+  seed: number,
+  fit: (train: R[]) => LogisticModel,
+  score: (model: LogisticModel, row: R) => number,
+): Scored[] {
   const folds = stratifiedFolds(
     rows.map((r) => r.y),
     k,
@@ -82,12 +88,17 @@ export function outOfFold(rows: readonly SpecRow[], k: number, seed: number): Sc
   );
   const scored: Scored[] = new Array<Scored>(rows.length);
   for (let f = 0; f < k; f++) {
-    const model = fitEmailModel(rows.filter((_, i) => folds[i] !== f));
+    const model = fit(rows.filter((_, i) => folds[i] !== f));
     rows.forEach((r, i) => {
-      if (folds[i] === f) scored[i] = { label: r.y, p: scoreWith(model, r) };
+      if (folds[i] === f) scored[i] = { label: r.y, p: score(model, r) };
     });
   }
   return scored;
+}
+
+/** Out-of-fold scores of the shipped model's kind (the thresholds are chosen from these). */
+export function outOfFold(rows: readonly SpecRow[], k: number, seed: number): Scored[] {
+  return crossScore(rows, k, seed, fitEmailModel, scoreWith);
 }
 
 /**
@@ -103,19 +114,13 @@ export function outOfFoldPlain(
     y: r.y,
     x: Object.fromEntries(Object.entries(r.x).filter(([name]) => !name.startsWith("word."))),
   }));
-  const folds = stratifiedFolds(
-    rows.map((r) => r.y),
+  return crossScore(
+    rows,
     k,
     seed,
+    (train) => trainLogistic(train),
+    (model, row) => predict(model, row.x),
   );
-  const scored: Scored[] = new Array<Scored>(rows.length);
-  for (let f = 0; f < k; f++) {
-    const model = trainLogistic(rows.filter((_, i) => folds[i] !== f));
-    rows.forEach((r, i) => {
-      if (folds[i] === f) scored[i] = { label: r.y, p: predict(model, r.x) };
-    });
-  }
-  return scored;
 }
 
 /** The benign threshold: the highest score below which at most (1 − recall) of the malicious fall. */
