@@ -61,17 +61,18 @@ export function readCorpus(dir: string): CorpusMessage[] {
     const path = resolve(dir, parsed.data.file);
     if (!existsSync(path))
       throw new TriageError("BAD_INPUT", `${manifest}:${index + 1}: file ${parsed.data.file} not found`);
-    // latin1 keeps every byte: 8-bit messages without a charset survive to the MIME parser unchanged.
-    // Bounded as `triage email` serves it (unchanged unless a bound is hit): a corpus of hostile 20 MB
-    // messages would otherwise be held whole in memory.
-    const raw = servedSource(readFileSync(path, "latin1"));
     out.push({
       file: parsed.data.file,
       label: parsed.data.label,
       source: parsed.data.source ?? null,
       class: parsed.data.class ?? null,
       date: parsed.data.date ?? null,
-      raw,
+      // Read when asked, not held: a corpus of a thousand hostile 20 MB messages must not sit in memory.
+      // latin1 keeps every byte (8-bit messages without a charset reach the MIME parser unchanged), and
+      // the bound is the one `triage email` serves (unchanged unless a bound is hit).
+      get raw() {
+        return servedSource(readFileSync(path, "latin1"));
+      },
     });
   });
   if (!out.length) throw new TriageError("BAD_INPUT", `${manifest} lists no messages`);

@@ -154,16 +154,17 @@ export async function evaluateEmailCorpus(
   const heldOutMessages: CorpusMessage[] = [];
   for (const m of corpus) {
     const y = m.label === "malicious" ? 1 : 0;
-    const heldOut = !trained.has(sha256(m.raw));
+    const source = m.raw;
+    const heldOut = !trained.has(sha256(source));
     if (heldOut) heldOutMessages.push(m);
     const started = performance.now();
-    const headline = await prepareMessage(m.raw, "headline", organization);
+    const headline = await prepareMessage(source, "headline", organization);
     const scored = deploymentScore(shipped.model, headline);
     if (heldOut) times.push(performance.now() - started);
     rows.push({
       y,
       headline: headline.vector,
-      raw: (await prepareMessage(m.raw, "raw", organization)).vector,
+      raw: (await prepareMessage(source, "raw", organization)).vector,
       outcome: heldOut
         ? {
             file: m.file,

@@ -45,14 +45,16 @@ export interface Row extends SpecRow {
 export async function prepareCorpora(dirs: readonly string[]): Promise<Row[]> {
   const rows: Row[] = [];
   for (const dir of dirs)
-    for (const m of readCorpus(dir))
+    for (const m of readCorpus(dir)) {
+      const raw = m.raw;
       rows.push({
-        prepared: await prepareMessage(m.raw, "headline"),
+        prepared: await prepareMessage(raw, "headline"),
         y: m.label === "malicious" ? 1 : 0,
         source: m.source ?? dir,
-        hash: sha256(m.raw),
+        hash: sha256(raw),
         ...(m.date ? { date: m.date } : {}),
       });
+    }
   return rows;
 }
 
