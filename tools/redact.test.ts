@@ -73,6 +73,21 @@ describe("redact", () => {
     ).toEqual({ a: [`x ${REDACTED}`, 3, null], b: { c: REDACTED }, d: true });
   });
 
+  it("redacts a string under a credential's name, whatever its shape, and keeps ordinary key fields", () => {
+    const data = {
+      password: "hunter2hunter2",
+      Authorization: "Token abcdefghijkl",
+      key: "HKLM\\Run",
+      token: "t-1",
+    };
+    expect(redactValue(data, { registry: fresh() })).toEqual({
+      password: REDACTED,
+      Authorization: REDACTED,
+      key: "HKLM\\Run",
+      token: "t-1",
+    });
+  });
+
   it("registers what a request sends to authenticate, and the token after its scheme", () => {
     const registry = fresh();
     registerRequestSecrets(

@@ -157,11 +157,16 @@ function walk(value: unknown, options: RedactOptions, depth: number): unknown {
   if (Array.isArray(value)) return value.map((item) => walk(item, options, depth + 1));
   if (value instanceof Date) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = walk(item, options, depth + 1);
+  // A value under a credential's name is one, whatever its shape ("password": "hunter2hunter2").
+  for (const [key, item] of Object.entries(value))
+    out[key] =
+      typeof item === "string" && CREDENTIAL_KEY.test(key) ? REDACTED : walk(item, options, depth + 1);
   return out;
 }
 
 const CREDENTIAL_NAME = new RegExp(`^(?:${STRICT_NAMES})$`, "i");
+/** Object keys whose string value is a credential; not bare `key`/`token`, which are ordinary data fields. */
+const CREDENTIAL_KEY = new RegExp(`^(?:${CREDENTIAL_NAMES})$`, "i");
 
 /** Header names whose value is a credential, to register what a request actually sends. */
 export function isCredentialName(name: string): boolean {
