@@ -2,6 +2,7 @@
  * What the graph's nodes are given. Nodes do I/O only through these; tests and apps build them with
  * createTriageDeps (agent/setup.ts) or by hand.
  */
+import type { AuditEntry } from "../memory/audit-chain.ts";
 import type {
   Toolset,
   Alert,
@@ -97,13 +98,8 @@ export interface CaseMemory {
   transaction<T>(work: () => T): T;
 }
 
-/** One audit entry. */
-export interface AuditEntry {
-  actor: string;
-  event: string;
-  caseId: string | null;
-  payload: Record<string, unknown>;
-}
+/** One audit entry (defined with the chain that stores it). */
+export type { AuditEntry };
 
 export interface TriageDeps {
   tools: Toolset;

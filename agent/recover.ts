@@ -73,8 +73,17 @@ export async function recoverCase(
   alertId: string,
 ): Promise<RecoveredCase | null> {
   const owner = newOwnerId();
-  if (!runtime.deps.memory.takeCase(caseId, owner, leaseOf(runtime), { statuses: [] })) return null;
-  runtime.deps.memory.audit({ actor: "engine", event: "case.recovered", caseId, payload: { by: "recover" } });
+  const taken = runtime.deps.memory.takeCase(caseId, owner, leaseOf(runtime), {
+    statuses: [],
+    onTaken: () =>
+      runtime.deps.memory.audit({
+        actor: "engine",
+        event: "case.recovered",
+        caseId,
+        payload: { by: "recover" },
+      }),
+  });
+  if (!taken) return null;
   let from = "?";
   try {
     const done = await owned(runtime, caseId, owner, async () => {

@@ -90,7 +90,7 @@ export async function owned<T>(
 export async function runTriage(
   runtime: TriageRuntime,
   alertId: string,
-  options: { dryRun: boolean; supersedes?: readonly string[] },
+  options: { dryRun: boolean },
 ): Promise<TriageOutcome> {
   const { deps } = runtime;
   // Fetch before the case exists, so an unknown or malformed alert leaves nothing behind.
@@ -130,7 +130,7 @@ export async function runTriage(
   });
   // Cases of this alert that a dead process left behind close, pointing here; this case's actions reuse
   // their idempotency keys, so whatever they had started is finished here, not run again.
-  const orphans = options.supersedes ?? deps.memory.orphanedCases(alertId).map((o) => o.caseId);
+  const orphans = deps.memory.orphanedCases(alertId).map((o) => o.caseId);
   if (orphans.length) deps.memory.supersedeCases(orphans, caseId);
   return owned(runtime, caseId, owner, async () => {
     const last = await runtime.graph.invoke(
@@ -162,17 +162,21 @@ function answeredText(state: TriageStateValue): string {
 async function finishAnswered(runtime: TriageRuntime, caseId: string, state: TriageStateValue) {
   const owner = newOwnerId();
   // 'closed': it died after writing its report but before its last checkpoint; finishing it is harmless.
-  if (!runtime.deps.memory.takeCase(caseId, owner, leaseOf(runtime), { statuses: ["closed"] }))
+  const taken = runtime.deps.memory.takeCase(caseId, owner, leaseOf(runtime), {
+    statuses: ["closed"],
+    onTaken: () =>
+      runtime.deps.memory.audit({
+        actor: "engine",
+        event: "case.recovered",
+        caseId,
+        payload: { by: "approve", from: "run-actions" },
+      }),
+  });
+  if (!taken)
     throw new TriageError(
       "CONFLICT",
       `case ${caseId} is ${answeredText(state)} and another process is carrying it out`,
     );
-  runtime.deps.memory.audit({
-    actor: "engine",
-    event: "case.recovered",
-    caseId,
-    payload: { by: "approve", from: "run-actions" },
-  });
   return owned(runtime, caseId, owner, async () => {
     const last = await runtime.graph.invoke(null, threadOf(caseId));
     return outcomeOf(runtime, caseId, last);

@@ -551,7 +551,8 @@ export class SqliteCaseMemory implements CaseMemory {
     leaseMs: number,
     options: { statuses: readonly string[]; onTaken?: () => void },
   ): boolean {
-    return this.leases.take(caseId, owner, leaseMs, options);
+    // Through the audit log's transaction: an onTaken audit row reaches the head file and stream at commit.
+    return this.transaction(() => this.leases.take(caseId, owner, leaseMs, options));
   }
 
   heartbeat(caseId: string, owner: string, leaseMs: number): () => void {
@@ -567,8 +568,15 @@ export class SqliteCaseMemory implements CaseMemory {
   }
 
   supersedeCases(oldCaseIds: readonly string[], successor: string): string[] {
-    return this.leases.supersede(oldCaseIds, successor, (caseId) =>
-      this.audit({ actor: "engine", event: "case.superseded", caseId, payload: { supersededBy: successor } }),
+    return this.transaction(() =>
+      this.leases.supersede(oldCaseIds, successor, (caseId) =>
+        this.audit({
+          actor: "engine",
+          event: "case.superseded",
+          caseId,
+          payload: { supersededBy: successor },
+        }),
+      ),
     );
   }
 
