@@ -9,7 +9,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { auc, brier, confusion, thresholdForFpr, type Scored } from "./metrics.ts";
+import { dispositionOf } from "../../agent/reasoners/offline/score.ts";
+import { auc, brier, recallAtFpr, type Scored } from "./metrics.ts";
 import { stratifiedFolds } from "./split.ts";
 import { chooseThresholds, fitEmailModel, outOfFold, prepareCorpora, scoreWith, type Row } from "./train.ts";
 
@@ -37,23 +38,25 @@ const SEED = 20261207;
 function figures(scored: ReadonlyArray<Scored & { source: string }>, t: LosoRun["thresholds"]) {
   const sources = [...new Set(scored.map((s) => s.source))].map((source): SourceFigures => {
     const of = scored.filter((s) => s.source === source);
+    const called = of.map((s) => dispositionOf(s.p, t));
     return {
       source,
       label: of[0]?.label === 1 ? "malicious" : "benign",
       n: of.length,
-      flagged: of.filter((s) => s.p > t.benign).length,
-      malicious: of.filter((s) => s.p >= t.malicious).length,
-      benign: of.filter((s) => s.p <= t.benign).length,
+      flagged: called.filter((d) => d !== "benign").length,
+      malicious: called.filter((d) => d === "malicious").length,
+      benign: called.filter((d) => d === "benign").length,
     };
   });
-  const c = confusion(scored, thresholdForFpr(scored, 0.01));
-  return { sources, recallAtFpr1: c.tp / (c.tp + c.fn || 1), auc: auc(scored), brier: brier(scored) };
+  return { sources, recallAtFpr1: recallAtFpr(scored, 0.01), auc: auc(scored), brier: brier(scored) };
 }
 
-function fitAndScore(train: readonly Row[], test: readonly Row[]) {
-  const thresholds = chooseThresholds(outOfFold(train, 5, SEED));
+/** Thresholds a training set chooses for itself, from its own out-of-fold scores. */
+const thresholdsOf = (train: readonly Row[]) => chooseThresholds(outOfFold(train, 5, SEED));
+
+function scoreAll(train: readonly Row[], test: readonly Row[]) {
   const model = fitEmailModel(train);
-  return { thresholds, scored: test.map((r) => ({ label: r.y, p: scoreWith(model, r), source: r.source })) };
+  return test.map((r) => ({ label: r.y, p: scoreWith(model, r), source: r.source }));
 }
 
 /** Year of a phishing message's own Date header, for the era split (metadata, never a feature). */
@@ -63,49 +66,43 @@ export function leaveOneSourceOut(rows: readonly Row[], eraOf?: EraOf): LosoRun[
   const runs: LosoRun[] = [];
   const attacks = rows.filter((r) => r.y === 1);
   const legitimateSources = [...new Set(rows.filter((r) => r.y === 0).map((r) => r.source))];
+  const folds = stratifiedFolds(
+    attacks.map(() => 1 as const),
+    5,
+    SEED,
+  );
   for (const leftOut of legitimateSources) {
     const rest = rows.filter((r) => r.y === 0 && r.source !== leftOut);
-    const folds = stratifiedFolds(
-      attacks.map(() => 1 as const),
-      5,
-      SEED,
-    );
     const scored: Array<Scored & { source: string }> = [];
-    let thresholds = { malicious: 0.5, benign: 0.5 };
+    // The run's thresholds are those of its first fold's training set (the other folds only score).
+    const thresholds = thresholdsOf([...attacks.filter((_, i) => folds[i] !== 0), ...rest]);
     for (let f = 0; f < 5; f++) {
       const train = [...attacks.filter((_, i) => folds[i] !== f), ...rest];
       const test = [
         ...attacks.filter((_, i) => folds[i] === f),
         ...(f === 0 ? rows.filter((r) => r.source === leftOut) : []),
       ];
-      const run = fitAndScore(train, test);
-      if (f === 0) thresholds = run.thresholds;
-      scored.push(...run.scored);
+      scored.push(...scoreAll(train, test));
     }
     runs.push({ leftOut, thresholds, ...figures(scored, thresholds) });
   }
   if (eraOf) {
     const legitimate = rows.filter((r) => r.y === 0);
-    const folds = stratifiedFolds(
+    const legitimateFolds = stratifiedFolds(
       legitimate.map(() => 0 as const),
       5,
       SEED,
     );
-    const testLegitimate = legitimate.filter((_, i) => folds[i] === 0);
-    const trainLegitimate = legitimate.filter((_, i) => folds[i] !== 0);
+    const testLegitimate = legitimate.filter((_, i) => legitimateFolds[i] === 0);
+    const trainLegitimate = legitimate.filter((_, i) => legitimateFolds[i] !== 0);
     for (const era of [...new Set(attacks.map(eraOf))].sort()) {
-      const run = fitAndScore(
-        [...attacks.filter((r) => eraOf(r) !== era), ...trainLegitimate],
-        [
-          ...attacks.filter((r) => eraOf(r) === era).map((r) => ({ ...r, source: `${r.source} ${era}` })),
-          ...testLegitimate,
-        ],
-      );
-      runs.push({
-        leftOut: `attacks of ${era}`,
-        thresholds: run.thresholds,
-        ...figures(run.scored, run.thresholds),
-      });
+      const train = [...attacks.filter((r) => eraOf(r) !== era), ...trainLegitimate];
+      const thresholds = thresholdsOf(train);
+      const scored = scoreAll(train, [
+        ...attacks.filter((r) => eraOf(r) === era).map((r) => ({ ...r, source: `${r.source} ${era}` })),
+        ...testLegitimate,
+      ]);
+      runs.push({ leftOut: `attacks of ${era}`, thresholds, ...figures(scored, thresholds) });
     }
   }
   return runs;

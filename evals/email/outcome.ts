@@ -5,8 +5,8 @@
  * content measurements' pushes); the stream view reads it from the graph's verdict.
  */
 import { contributions, type LogisticModel } from "../../agent/reasoners/offline/model/logistic.ts";
-import type { Thresholds } from "../../agent/reasoners/offline/score.ts";
-import { modelSignals } from "../../tools/analyzers/email/model-signals.ts";
+import { dispositionOf, type Thresholds } from "../../agent/reasoners/offline/score.ts";
+import { emailProbability, modelSignals } from "../../tools/analyzers/email/model-signals.ts";
 import type { Disposition } from "../../tools/types.ts";
 import type { PreparedMessage } from "./pipeline.ts";
 
@@ -26,10 +26,7 @@ export interface Outcome {
   findings: FindingPush[];
 }
 
-/** The verdict's three-way split, as the offline scorer draws it. */
-export function dispositionOf(p: number, thresholds: Thresholds): Disposition {
-  return p >= thresholds.malicious ? "malicious" : p <= thresholds.benign ? "benign" : "suspicious";
-}
+export { dispositionOf };
 
 const CONTENT = "content.";
 
@@ -48,9 +45,10 @@ export function deploymentScore(
   const content = contributions(model, prepared.vector)
     .filter((c) => c.feature.startsWith(CONTENT))
     .map((c) => ({ id: `email.${c.feature}`, weight: c.value }));
-  const findings = [...analyzers, ...content];
-  const logit = findings.reduce((sum, f) => sum + f.weight, model.bias);
-  return { p: 1 / (1 + Math.exp(-logit)), findings };
+  return {
+    p: emailProbability(model, prepared.vector, prepared.signals),
+    findings: [...analyzers, ...content],
+  };
 }
 
 /**

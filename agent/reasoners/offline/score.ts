@@ -4,7 +4,14 @@
  * comes from the signals it lists.
  */
 import type { Signal } from "../../../tools/analyzers/signal.ts";
-import type { Alert, Finding, Severity, Verdict, VerdictCategory } from "../../../tools/types.ts";
+import type {
+  Alert,
+  Disposition,
+  Finding,
+  Severity,
+  Verdict,
+  VerdictCategory,
+} from "../../../tools/types.ts";
 import { ALERT_EVIDENCE_ID } from "../../nodes/load-alert.ts";
 
 export interface Thresholds {
@@ -56,6 +63,11 @@ export function toFinding(s: Signal): Finding {
   };
 }
 
+/** The three-way split of P(malicious) by the thresholds (the evaluation draws it the same way). */
+export function dispositionOf(p: number, thresholds: Thresholds): Disposition {
+  return p >= thresholds.malicious ? "malicious" : p <= thresholds.benign ? "benign" : "suspicious";
+}
+
 export function scoreVerdict(input: {
   alert: Alert;
   signals: Signal[];
@@ -68,8 +80,7 @@ export function scoreVerdict(input: {
   const thresholds = input.thresholds ?? defaultThresholds;
   const logit = prior + signals.reduce((sum, s) => sum + s.weight, 0);
   const p = sigmoid(logit);
-  const disposition =
-    p >= thresholds.malicious ? "malicious" : p <= thresholds.benign ? "benign" : "suspicious";
+  const disposition = dispositionOf(p, thresholds);
   const direction: 1 | -1 = disposition === "benign" || (disposition === "suspicious" && p < 0.5) ? -1 : 1;
   const category = categoryOf(
     signals,

@@ -7,7 +7,7 @@
  * corpora lack (authentication, intel, history, our own domains). Content measurements become findings of
  * their own so the verdict lists everything that moved it; the wording model's many small pushes are one.
  */
-import type { LogisticModel } from "../../../agent/reasoners/offline/model/logistic.ts";
+import { sigmoid, type LogisticModel } from "../../../agent/reasoners/offline/model/logistic.ts";
 import { signal, type Signal } from "../signal.ts";
 import type { FeatureVector } from "./features.ts";
 
@@ -67,30 +67,26 @@ export function modelSignals(
   const content: Signal[] = [];
   let small = 0;
   let smallCount = 0;
-  for (const [name, value] of Object.entries(vector)) {
-    if (!name.startsWith("content.") || value === 0) continue;
-    const push = (model.weights[name] ?? 0) * value;
-    if (push === 0) continue;
-    if (Math.abs(push) < SMALL) {
-      small += push;
-      smallCount++;
-      continue;
-    }
-    const title = name.startsWith("content.lexicon_") ? lexiconTitle(name) : (CONTENT_TITLES[name] ?? name);
-    content.push(
-      signal(`email.${name}`, title, push, [messageEvidenceId], {
-        detail: `feature value ${value.toFixed(2)}`,
-      }),
-    );
-  }
   let wording = 0;
   let words = 0;
   for (const [name, value] of Object.entries(vector)) {
-    if (!name.startsWith("word.") || value === 0) continue;
     const push = (model.weights[name] ?? 0) * value;
     if (push === 0) continue;
-    wording += push;
-    words++;
+    if (name.startsWith("word.")) {
+      wording += push;
+      words++;
+    } else if (!name.startsWith("content.")) continue;
+    else if (Math.abs(push) < SMALL) {
+      small += push;
+      smallCount++;
+    } else {
+      const title = name.startsWith("content.lexicon_") ? lexiconTitle(name) : (CONTENT_TITLES[name] ?? name);
+      content.push(
+        signal(`email.${name}`, title, push, [messageEvidenceId], {
+          detail: `feature value ${value.toFixed(2)}`,
+        }),
+      );
+    }
   }
   if (words)
     content.push(
@@ -115,6 +111,5 @@ export function emailProbability(
   vector: FeatureVector,
   signals: readonly Signal[],
 ): number {
-  const logit = modelSignals(model, vector, signals, "-").reduce((sum, s) => sum + s.weight, model.bias);
-  return 1 / (1 + Math.exp(-Math.max(-40, Math.min(40, logit))));
+  return sigmoid(modelSignals(model, vector, signals, "-").reduce((sum, s) => sum + s.weight, model.bias));
 }

@@ -48,7 +48,8 @@ export interface TrainingRow {
 
 export const defaultTrainOptions: TrainOptions = { l2: 0.01, iterations: 1500, learningRate: 0.5 };
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-Math.max(-40, Math.min(40, x))));
+/** The logistic function, clamped so extreme log-odds stay finite. */
+export const sigmoid = (x: number) => 1 / (1 + Math.exp(-Math.max(-40, Math.min(40, x))));
 
 export function logit(model: LogisticModel, x: Features): number {
   let sum = model.bias;
