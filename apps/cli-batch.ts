@@ -11,7 +11,6 @@ import { runBatch, type BatchProgress, type BatchSummary } from "./batch.ts";
 import { EXIT, fail, print, printJson } from "./output.ts";
 import { createProgressReporter } from "./progress.ts";
 import { checkCron, runScheduledBatch, startSchedule, type ScheduledRun } from "./schedule.ts";
-import { redact } from "../tools/redact.ts";
 
 interface Shared {
   addCommon: (command: Command) => Command;
@@ -117,7 +116,7 @@ function progressFor(json: boolean | undefined, label: string) {
     columns: process.stderr.columns ?? 80,
     label,
     // Progress is redrawn in place, which output.ts's line helpers cannot do.
-    write: (text) => process.stderr.write(redact(text)),
+    write: (text) => process.stderr.write(text),
   });
   return { onProgress: (p: BatchProgress) => reporter.update(p), end: () => reporter.end() };
 }

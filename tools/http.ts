@@ -4,7 +4,7 @@
  * Everything that goes wrong becomes a ToolError with a code; a user sees one line naming the vendor.
  */
 import type { z } from "zod";
-import { ToolError, type ToolErrorCode } from "./errors.ts";
+import { clip, ToolError, type ToolErrorCode } from "./errors.ts";
 import { redact, registerRequestSecrets } from "./redact.ts";
 
 /** Headers that authenticate a request; `invalidate` drops a cached token after a 401. */
@@ -128,11 +128,6 @@ function stoppedBy(signal: AbortSignal): string {
     : "cancelled";
 }
 
-function oneLine(text: string, max = 240): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
-
 /** Common error-body shapes: {error:{message}}, {error:"x",error_description}, {message}, {errors:[{message|detail}]}. */
 export function genericErrorText(body: string): string | undefined {
   let data: unknown;
@@ -201,7 +196,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const { vendor } = options;
 
   const fail = (code: ToolErrorCode, what: string, detail: string, extra: ToolError["details"] = {}) =>
-    new ToolError(code, oneLine(`${vendor}: ${what}: ${detail}`, 300), { vendor, ...extra });
+    new ToolError(code, clip(`${vendor}: ${what}: ${detail}`, 300), { vendor, ...extra });
 
   async function attempt<T>(
     request: HttpRequest<T>,

@@ -7,7 +7,7 @@ import type { TriageReport } from "../../agent/report.ts";
 import { describeError, isTriageError } from "../../tools/errors.ts";
 import type { SlackCardStore } from "./card-store.ts";
 import { verdictCard } from "./cards.ts";
-import { clip, escapeMrkdwn, LIMITS } from "./mrkdwn.ts";
+import { LIMITS, safeText } from "./mrkdwn.ts";
 
 type WebClient = webApi.WebClient;
 
@@ -26,7 +26,7 @@ export async function tellUser(
   where: { channel: string; user: string },
   text: string,
 ): Promise<void> {
-  const safe = clip(escapeMrkdwn(text), LIMITS.sectionText);
+  const safe = safeText(text, LIMITS.sectionText);
   try {
     await target.client.chat.postEphemeral({ channel: where.channel, user: where.user, text: safe });
   } catch (error) {

@@ -59,8 +59,7 @@ function hasThreadHistory(text: string): boolean {
 /** An identifier-like token in a subject ("ID-rnfMK79Ucd1l2o", "#A7F9K2X1"): mass mailers personalise this way. */
 const SUBJECT_TOKEN = /(?:^|[\s:#-])(?=[A-Za-z0-9]{8,}\b)(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{8,}\b/;
 
-export function contentFeatures(facts: EmailFacts): FeatureVector {
-  const text = visibleText(facts);
+export function contentFeatures(facts: EmailFacts, text: string = visibleText(facts)): FeatureVector {
   const html = facts.html.slice(0, 500_000);
   const subject = facts.subject;
   const fromDomain = facts.from?.domain ?? "";
@@ -157,14 +156,15 @@ export function contentFeatures(facts: EmailFacts): FeatureVector {
 }
 
 /** Words the message uses (subject and the first 20,000 characters a reader sees), once each. */
-export function wordFeatures(facts: EmailFacts): FeatureVector {
-  const text = `${facts.subject}\n${visibleText(facts).slice(0, 20_000)}`.toLowerCase();
+export function wordFeatures(facts: EmailFacts, visible: string = visibleText(facts)): FeatureVector {
+  const text = `${facts.subject}\n${visible.slice(0, 20_000)}`.toLowerCase();
   return Object.fromEntries([...new Set(text.match(/[a-z]{3,20}/g) ?? [])].map((w) => [`word.${w}`, 1]));
 }
 
 /** The full vector: findings present (1), the content measurements and the words. */
 export function emailFeatureVector(facts: EmailFacts, signals: readonly Signal[]): FeatureVector {
-  const vector = { ...contentFeatures(facts), ...wordFeatures(facts) };
+  const text = visibleText(facts);
+  const vector = { ...contentFeatures(facts, text), ...wordFeatures(facts, text) };
   for (const s of signals) vector[`finding.${s.id}`] = 1;
   return vector;
 }
