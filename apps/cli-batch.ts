@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
 import { openRuntime } from "../agent/setup.ts";
-import { describeError, TriageError } from "../tools/errors.ts";
+import { describeError, TriageError } from "../core/errors.ts";
 import { runBatch, type BatchProgress, type BatchSummary } from "./batch.ts";
 import { EXIT, fail, print, printJson } from "./output.ts";
 import { createProgressReporter } from "./progress.ts";

@@ -7,10 +7,9 @@ import type { Command } from "commander";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
 import { composeTools } from "../agent/setup.ts";
 import { ALL_PORTS, portChoices } from "../tools/registry.ts";
-import { describeError } from "../tools/errors.ts";
-import { redact } from "../tools/redact.ts";
-import type { PortName, ProbeResult } from "../tools/vendors/types.ts";
-import type { VendorContext, VendorModule } from "../tools/vendors/types.ts";
+import { describeError } from "../core/errors.ts";
+import { redact } from "../core/redact.ts";
+import type { PortName, ProbeResult, VendorContext, VendorModule } from "../tools/vendors/types.ts";
 import { auditChecks } from "./audit-doctor.ts";
 import { EXIT, print, printJson } from "./output.ts";
 

@@ -1,12 +1,11 @@
 /** `triage lab …` and `triage eval`: the embedded lab and the engine's accuracy on it. */
 import { existsSync, rmSync } from "node:fs";
 import type { Command } from "commander";
-import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
+import { loadConfig, type ConfigOverrides, projectRoot } from "../agent/config.ts";
 import { join } from "node:path";
-import { projectRoot } from "../agent/config.ts";
 import { evaluateLab } from "../evals/lab-eval.ts";
-import { TriageError } from "../tools/errors.ts";
-import { alertFamilySchema } from "../tools/types.ts";
+import { TriageError } from "../core/errors.ts";
+import { alertFamilySchema } from "../core/domain.ts";
 import { createLabToolset, openLab } from "../tools/lab/index.ts";
 import { EXIT, print, printJson } from "./output.ts";
 import { renderTable } from "./render.ts";

@@ -7,8 +7,8 @@ import { Command, CommanderError, Option } from "commander";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
 import { caseReport, resumeTriage, runTriage } from "../agent/run-triage.ts";
 import { openRuntime } from "../agent/setup.ts";
-import { describeError, isTriageError } from "../tools/errors.ts";
-import { dispositionSchema } from "../tools/types.ts";
+import { describeError, isTriageError } from "../core/errors.ts";
+import { dispositionSchema } from "../core/domain.ts";
 import { registerLabCommands } from "./cli-lab.ts";
 import { registerBatchCommands } from "./cli-batch.ts";
 import {

@@ -4,10 +4,9 @@
  * hostile-mail benchmarks (bench/batch.ts and bench/hostile.ts run alone too).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { existsSync } from "node:fs";
 import { loadConfig, projectRoot } from "../agent/config.ts";
 import { benchBatch } from "./batch.ts";
 import { benchEmail } from "./email.ts";
