@@ -3,7 +3,7 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "evals/results/**", "bin/**", "coverage/**"] },
+  { ignores: ["node_modules/**", "evals/results/**", "coverage/**", "dist/**", ".dist-*/**"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["apps/**/*.ts", "bench/**/*.ts", "evals/**/*.ts"],
+    files: ["apps/**/*.ts", "bench/**/*.ts", "evals/**/*.ts", "scripts/**/*.ts"],
     rules: { "no-console": "off" },
   },
 );
