@@ -1,6 +1,7 @@
 // @ts-check
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { layersPlugin } from "./eslint-layers.js";
 
 export default tseslint.config(
   { ignores: ["node_modules/**", "evals/results/**", "coverage/**", "dist/**", ".dist-*/**"] },
@@ -18,6 +19,11 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "no-console": "error",
     },
+  },
+  {
+    files: ["**/*.ts"],
+    plugins: { layers: layersPlugin },
+    rules: { "layers/imports": "error" },
   },
   {
     files: ["apps/**/*.ts", "bench/**/*.ts", "evals/**/*.ts", "scripts/**/*.ts"],

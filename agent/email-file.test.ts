@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openLab } from "../tools/lab/index.ts";
 import { createLabToolset } from "../tools/lab/ports.ts";
-import type { SiemSearch } from "../tools/types.ts";
+import type { SiemSearch } from "../core/ports.ts";
 import { readMessageFile, reportedMessage, withReportedMessages } from "./email-file.ts";
 import { triageMessages } from "./testing/email-runs.ts";
 

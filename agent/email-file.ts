@@ -6,10 +6,11 @@
 import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import { basename } from "node:path";
-import { ToolError, TriageError } from "../tools/errors.ts";
+import { ToolError, TriageError } from "../core/errors.ts";
 import { parseEmail } from "../tools/analyzers/email/parse.ts";
 import { servedSource } from "../tools/analyzers/email/source.ts";
-import { observableSchema, type Alert, type Observable, type Toolset } from "../tools/types.ts";
+import { observableSchema, type Alert, type Observable } from "../core/domain.ts";
+import { type Toolset } from "../core/ports.ts";
 
 export const REPORTED_MAILBOX = "reported-message@soc-triage.local";
 const MAX_FILE_BYTES = 50_000_000;

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import type { ConfigOverrides } from "../agent/config.ts";
-import { describeError, TriageError } from "../tools/errors.ts";
+import { describeError, TriageError } from "../core/errors.ts";
 import type { BatchProgress, BatchSummary } from "./batch.ts";
 import { EXIT, fail, print, printJson } from "./output.ts";
 import { createProgressReporter } from "./progress.ts";

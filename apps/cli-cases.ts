@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import type { ConfigOverrides } from "../agent/config.ts";
 import type { SqliteCaseMemory } from "../memory/case-store.ts";
 import type { AuditVerification } from "../memory/audit-verify.ts";
-import { TriageError } from "../tools/errors.ts";
+import { TriageError } from "../core/errors.ts";
 import { userInfo } from "node:os";
 import { EXIT, print, printJson } from "./output.ts";
 import { renderTable } from "./render.ts";
@@ -93,7 +93,7 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       .option("--comment <text>", "why"),
   ).action(
     async (caseId: string, dispositionText: string, options: Options & { by?: string; comment?: string }) => {
-      const { dispositionSchema } = await import("../tools/types.ts");
+      const { dispositionSchema } = await import("../core/domain.ts");
       const parsed = dispositionSchema.safeParse(dispositionText);
       if (!parsed.success)
         throw new TriageError(

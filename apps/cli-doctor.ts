@@ -5,10 +5,9 @@
  */
 import type { Command } from "commander";
 import type { ConfigOverrides } from "../agent/config.ts";
-import { describeError } from "../tools/errors.ts";
-import { redact } from "../tools/redact.ts";
-import type { PortName, ProbeResult } from "../tools/vendors/types.ts";
-import type { VendorContext, VendorModule } from "../tools/vendors/types.ts";
+import { describeError } from "../core/errors.ts";
+import { redact } from "../core/redact.ts";
+import type { PortName, ProbeResult, VendorContext, VendorModule } from "../tools/vendors/types.ts";
 import { EXIT, print, printJson } from "./output.ts";
 
 interface Shared {

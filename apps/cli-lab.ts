@@ -4,13 +4,13 @@ import type { Command } from "commander";
 import type { ConfigOverrides } from "../agent/config.ts";
 import { join } from "node:path";
 import { projectRoot } from "../agent/project-root.ts";
-import { TriageError } from "../tools/errors.ts";
+import { TriageError } from "../core/errors.ts";
 import { EXIT, print, printJson } from "./output.ts";
 import { renderTable } from "./render.ts";
 
 /** What the lab commands run, loaded when one runs. */
 const load = () =>
-  Promise.all([import("../agent/config.ts"), import("../tools/lab/index.ts"), import("../tools/types.ts")]);
+  Promise.all([import("../agent/config.ts"), import("../tools/lab/index.ts"), import("../core/domain.ts")]);
 
 interface Shared {
   addCommon: (command: Command) => Command;

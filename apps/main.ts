@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import type { ConfigOverrides } from "../agent/config.ts";
-import { describeError, isTriageError } from "../tools/errors.ts";
+import { describeError, isTriageError } from "../core/errors.ts";
 import { registerLabCommands } from "./cli-lab.ts";
 import { registerBatchCommands } from "./cli-batch.ts";
 import { registerCaseCommands } from "./cli-cases.ts";

@@ -5,10 +5,9 @@
  * alone too).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { existsSync } from "node:fs";
 import { loadConfig, projectRoot } from "../agent/config.ts";
 import { benchBatch } from "./batch.ts";
 import { benchEmail } from "./email.ts";

@@ -3,9 +3,9 @@
  * shortly before they expire, and shared by concurrent requests (one token request at a time).
  */
 import { z } from "zod";
-import { ToolError } from "./errors.ts";
+import { ToolError } from "../core/errors.ts";
 import { createHttpClient, type HttpAuth, type HttpClientOptions } from "./http.ts";
-import { secrets } from "./redact.ts";
+import { secrets } from "../core/redact.ts";
 
 /** Headers that never change, e.g. `x-apikey`. */
 export function staticAuth(headers: Record<string, string>): HttpAuth {

@@ -1,10 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTokenAuth, staticAuth } from "./auth.ts";
-import { isToolError, ToolError } from "./errors.ts";
+import { isToolError, ToolError } from "../core/errors.ts";
 import { createHttpClient, orNull, type HttpClientOptions } from "./http.ts";
-import { formOf, recordingSleep, startFakeServer, type FakeServer } from "./testing/fake-http.ts";
-import { toolErrorOf as failure } from "./testing/fake-http.ts";
+import {
+  formOf,
+  recordingSleep,
+  startFakeServer,
+  type FakeServer,
+  toolErrorOf as failure,
+} from "./testing/fake-http.ts";
 
 let server: FakeServer;
 afterEach(async () => server?.close());

@@ -4,8 +4,8 @@
  * Everything that goes wrong becomes a ToolError with a code; a user sees one line naming the vendor.
  */
 import type { z } from "zod";
-import { clip, ToolError, type ToolErrorCode } from "./errors.ts";
-import { redact, registerRequestSecrets } from "./redact.ts";
+import { clip, ToolError, type ToolErrorCode } from "../core/errors.ts";
+import { redact, registerRequestSecrets } from "../core/redact.ts";
 
 /** Headers that authenticate a request; `invalidate` drops a cached token after a 401. */
 export interface HttpAuth {

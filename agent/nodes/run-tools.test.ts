@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { createLabToolset } from "../../tools/lab/index.ts";
 import { createFixtureLab } from "../../tools/lab/testing/fixture.ts";
-import type { ThreatIntel } from "../../tools/types.ts";
+import type { ThreatIntel } from "../../core/ports.ts";
 import { SqliteCaseMemory } from "../../memory/case-store.ts";
 import { openCaseDatabase } from "../../memory/db.ts";
 import { defaultPolicyPath } from "../config.ts";
 import { defaultBudget, type TriageDeps } from "../deps.ts";
-import { defaultOrganization } from "../organization.ts";
+import { defaultOrganization } from "../../core/organization.ts";
 import { loadPolicy } from "../policy/loader.ts";
 import { createOfflineReasoner } from "../reasoners/offline/index.ts";
 import { triageStateSchema } from "../state.ts";

@@ -1,9 +1,8 @@
 import { evidenceIdFor, runToolCall, type ToolCall, type ToolOutput } from "../../tools/catalog.ts";
-import { describeError, isToolError } from "../../tools/errors.ts";
-import { redact, redactValue } from "../../tools/redact.ts";
-import type { Evidence } from "../../tools/types.ts";
+import { describeError, isToolError } from "../../core/errors.ts";
+import { redact, redactValue } from "../../core/redact.ts";
+import type { Evidence, InvestigationStep } from "../../core/domain.ts";
 import type { TriageDeps } from "../deps.ts";
-import type { InvestigationStep } from "../reasoners/types.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
 
 const retryable = new Set(["RATE_LIMITED", "TIMEOUT", "UPSTREAM_ERROR"]);

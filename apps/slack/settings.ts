@@ -4,8 +4,8 @@
  * (TriageError BAD_INPUT), raised before anything is opened or written.
  */
 import { z } from "zod";
-import { TriageError } from "../../tools/errors.ts";
-import { secrets } from "../../tools/redact.ts";
+import { TriageError } from "../../core/errors.ts";
+import { secrets } from "../../core/redact.ts";
 import { DEFAULT_HOST, DEFAULT_PORT } from "./defaults.ts";
 
 export type SlackMode =

@@ -2,12 +2,12 @@
  * Opens the embedded lab: creates and seeds it on first use, and refuses a file that is not a lab
  * database with one line that says what to do, before any port reads a table that is not there.
  */
-import { enableWal } from "../sqlite.ts";
+import { enableWal } from "../../core/sqlite.ts";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
-import { describeError, TriageError } from "../errors.ts";
+import { describeError, TriageError } from "../../core/errors.ts";
 import { generateLab } from "./generate.ts";
 import { LAB_DDL, LAB_SCHEMA_VERSION } from "./schema.ts";
 

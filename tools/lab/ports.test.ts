@@ -14,15 +14,15 @@ import { describeMailContract } from "../contracts/mail.contract.ts";
 import { describeResponseActionsContract } from "../contracts/response-actions.contract.ts";
 import { describeSiemContract } from "../contracts/siem.contract.ts";
 import type { ContractSetup } from "../contracts/types.ts";
-import { isToolError, isTriageError } from "../errors.ts";
+import { isToolError, isTriageError } from "../../core/errors.ts";
 import {
   directoryUserSchema,
   hostSchema,
   proposedActionSchema,
   responseOutcomeSchema,
   type ProposedActionInput,
-  type Toolset,
-} from "../types.ts";
+} from "../../core/domain.ts";
+import { type Toolset } from "../../core/ports.ts";
 import { readGroundTruth } from "./ground-truth.ts";
 import { createLabToolset, openLab } from "./index.ts";
 import { matchesFilter } from "./ports.ts";

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { describeIntelContract } from "../../contracts/intel.contract.ts";
-import { isToolError, type ToolError } from "../../errors.ts";
+import { isToolError, type ToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
-import { intelVerdictSchema } from "../../types.ts";
+import { intelVerdictSchema } from "../../../core/domain.ts";
 import { ABUSEIPDB_COVERS } from "./intel.ts";
 import { abuseIpdbAdapter } from "./testing/adapter.ts";
 import { dailyLimitExceeded, startAbuseIpdbFake, type AbuseIpdbFake } from "./testing/fake.ts";

@@ -6,9 +6,10 @@
  */
 import { isIP } from "node:net";
 import type { z } from "zod";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import type { HttpClient, HttpResponse } from "../../http.ts";
-import type { CallOptions, IntelVerdict, Observable, ObservableType, ThreatIntel } from "../../types.ts";
+import type { CallOptions, ThreatIntel } from "../../../core/ports.ts";
+import type { IntelVerdict, Observable, ObservableType } from "../../../core/domain.ts";
 import { VENDOR } from "./client.ts";
 import { checkResponseSchema, toIntelVerdict, type AbuseBands } from "./verdict.ts";
 import { unknownVerdict } from "../../intel.ts";

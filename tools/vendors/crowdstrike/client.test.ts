@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { formOf } from "../../testing/fake-http.ts";
+import { formOf, toolErrorOf as failure } from "../../testing/fake-http.ts";
 import { falconErrorText, falconRetryAfterMs } from "./client.ts";
 import type { FalconFake } from "./testing/fake.ts";
 import { FAKE_ENV, falconUnderTest } from "./testing/harness.ts";
-import { toolErrorOf as failure } from "../../testing/fake-http.ts";
 
 let fake: FalconFake | undefined;
 afterEach(async () => fake?.close());

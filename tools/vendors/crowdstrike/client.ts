@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { createTokenAuth, requireSecret, type TokenAuth } from "../../auth.ts";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import { createHttpClient, type HttpAuth, type HttpClient, type HttpRequest } from "../../http.ts";
 import type { VendorContext } from "../types.ts";
 

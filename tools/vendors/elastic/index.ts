@@ -3,7 +3,7 @@
  * alerts port over Kibana's detection alerts. Either URL may be left out to serve only the other port.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
 import {
   probeStep,

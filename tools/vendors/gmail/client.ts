@@ -5,7 +5,7 @@
  * mailbox, each with that mailbox's own delegated token.
  */
 import { z } from "zod";
-import type { ToolErrorCode } from "../../errors.ts";
+import type { ToolErrorCode } from "../../../core/errors.ts";
 import { createHttpClient, type HttpAuth, type HttpClient } from "../../http.ts";
 import type { VendorContext } from "../types.ts";
 

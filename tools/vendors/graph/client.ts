@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { microsoftTokenAuth, requireSecret } from "../../auth.ts";
-import { isToolError, ToolError } from "../../errors.ts";
+import { isToolError, ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
 import { microsoftClient, type MicrosoftCredentials } from "../microsoft/common.ts";
 import type { VendorContext } from "../types.ts";

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { formOf } from "../../testing/fake-http.ts";
-import { mailSearchQuerySchema, type MailSearchQueryInput } from "../../types.ts";
+import { mailSearchQuerySchema, type MailSearchQueryInput } from "../../../core/domain.ts";
 import { FAKE_CLIENT_ID, FAKE_SECRET, FAKE_TENANT } from "./testing/fake-server.ts";
 import {
   emptyMailbox,

@@ -6,9 +6,9 @@
  */
 import { z } from "zod";
 import { requireSecret } from "../../auth.ts";
-import { ToolError, type ToolErrorCode } from "../../errors.ts";
+import { ToolError, type ToolErrorCode } from "../../../core/errors.ts";
 import { createHttpClient, type HttpAuth, type HttpClient } from "../../http.ts";
-import { secrets } from "../../redact.ts";
+import { secrets } from "../../../core/redact.ts";
 import type { VendorContext } from "../types.ts";
 import type { SplunkConfig } from "./config.ts";
 

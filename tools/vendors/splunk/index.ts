@@ -3,7 +3,7 @@
  * Probes: who the credentials are (authentication/current-context), then one tiny oneshot search per port.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import { probeStep, type VendorModule } from "../types.ts";
 import { splunkAlerts } from "./alerts.ts";
 import { splunkClient, VENDOR } from "./client.ts";

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { describeIntelContract } from "../../contracts/intel.contract.ts";
-import { isToolError, type ToolError } from "../../errors.ts";
+import { isToolError, type ToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { formOf, recordingSleep } from "../../testing/fake-http.ts";
-import { intelVerdictSchema, type ThreatIntel } from "../../types.ts";
+import { intelVerdictSchema } from "../../../core/domain.ts";
+import { type ThreatIntel } from "../../../core/ports.ts";
 import { urlhausVendor } from "./index.ts";
 import { URLHAUS_COVERS } from "./intel.ts";
 import { startUrlhausFake, type UrlhausFake } from "./testing/fake.ts";

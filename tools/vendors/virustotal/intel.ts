@@ -9,9 +9,10 @@
  * combined intel port names the failure and its cache does not keep a verdict that was never given.
  */
 import { isIP } from "node:net";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
-import type { CallOptions, IntelVerdict, Observable, ObservableType, ThreatIntel } from "../../types.ts";
+import type { CallOptions, ThreatIntel } from "../../../core/ports.ts";
+import type { IntelVerdict, Observable, ObservableType } from "../../../core/domain.ts";
 import { VENDOR } from "./client.ts";
 import { toIntelVerdict, vtObjectSchema, type VtScoring } from "./verdict.ts";
 import { lookupDomain, unknownVerdict } from "../../intel.ts";

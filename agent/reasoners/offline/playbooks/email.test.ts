@@ -12,7 +12,8 @@ import { runTriage } from "../../../run-triage.ts";
 import { openRuntime } from "../../../setup.ts";
 import { readGroundTruth } from "../../../../tools/lab/ground-truth.ts";
 import { openLab } from "../../../../tools/lab/index.ts";
-import type { Alert, Toolset } from "../../../../tools/types.ts";
+import type { Alert } from "../../../../core/domain.ts";
+import type { Toolset } from "../../../../core/ports.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "email-playbook-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

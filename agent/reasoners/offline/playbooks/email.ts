@@ -24,7 +24,7 @@ import {
   type Alert,
   type MailboxMessage,
   type ProposedActionInput,
-} from "../../../../tools/types.ts";
+} from "../../../../core/domain.ts";
 import type { Assessment, ReasonerContext } from "../../types.ts";
 import { call, DAY, HOUR, resultOf, shiftIso } from "../evidence.ts";
 import type { Playbook } from "../playbook.ts";
