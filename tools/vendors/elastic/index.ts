@@ -41,7 +41,7 @@ async function withPermission<T>(what: string, run: () => Promise<T>): Promise<T
       throw new ToolError(
         "FORBIDDEN",
         `${VENDOR}: the API key lacks ${what} (${error.message})`,
-        error.details,
+        error,
       );
     throw error;
   }
