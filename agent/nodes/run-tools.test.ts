@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { investigationStepSchema } from "../../core/domain.ts";
 import { createLabToolset } from "../../tools/lab/index.ts";
 import { createFixtureLab } from "../../tools/lab/testing/fixture.ts";
 import type { ThreatIntel } from "../../core/ports.ts";
@@ -63,8 +65,10 @@ describe("run-tools", () => {
     const wide = await runRound(8);
     expect([sequential.peak, bounded.peak, wide.peak]).toEqual([1, 2, 5]);
     for (const run of [sequential, bounded, wide]) {
-      expect(run.update.steps?.map((s) => s.args.value)).toEqual(run.ips);
-      expect(run.update.steps?.every((s) => s.ok)).toBe(true);
+      // Only this round's steps: the reducer appends them to the state's.
+      const steps = z.array(investigationStepSchema).parse(run.update.steps);
+      expect(steps.map((s) => s.args.value)).toEqual(run.ips);
+      expect(steps.every((s) => s.ok)).toBe(true);
       expect(run.saved).toHaveLength(5);
     }
   });
