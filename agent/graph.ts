@@ -36,9 +36,10 @@ import { TriageState } from "./state.ts";
  * implementation that ignores its abort signal, so it never cuts short a run that would have finished.
  */
 export function nodePolicies(budget: TriageBudget) {
-  // A round runs its calls toolConcurrency at a time, each attempt bounded by toolTimeoutMs.
+  // A round runs its calls toolConcurrency at a time, each attempt bounded by toolTimeoutMs; one more
+  // such limit is the slack for the round's own work.
   const waves = Math.ceil(budget.maxToolCalls / Math.max(1, budget.toolConcurrency));
-  const toolRoundMs = waves * budget.toolTimeoutMs * (budget.toolRetries + 1) + 5_000;
+  const toolRoundMs = (waves * (budget.toolRetries + 1) + 1) * budget.toolTimeoutMs;
   return {
     /** Writes the alert's evidence and audit row: not repeated. Local work only: no timeout. */
     "load-alert": {},
