@@ -14,8 +14,7 @@ export function enableWal(db: Database.Database, timeoutMs = 5000): void {
       db.pragma("journal_mode = WAL");
       return;
     } catch (error) {
-      const busy = error instanceof Database.SqliteError && error.code === "SQLITE_BUSY";
-      if (!busy || Date.now() > deadline) throw error;
+      if (!isSqliteBusy(error) || Date.now() > deadline) throw error;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
     }
   }
@@ -51,4 +50,9 @@ export function requireSqliteModule(opening: string, nativeBinding?: string): vo
       `cannot open ${opening}: the SQLite module (better-sqlite3) did not load: ${describeError(error)}; reinstall it with \`npm rebuild better-sqlite3\``,
     );
   }
+}
+
+/** Another connection held the database past the busy timeout: worth trying again later, unlike other errors. */
+export function isSqliteBusy(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code === "SQLITE_BUSY";
 }

@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { recordingSleep } from "../../tools/testing/fake-http.ts";
 import { startAbuseIpdbFake } from "../../tools/vendors/abuseipdb/testing/fake.ts";
+import { z } from "zod";
+import { evidenceSchema, investigationStepSchema } from "../../core/domain.ts";
 import { createLabToolset } from "../../tools/lab/index.ts";
 import { createFixtureLab } from "../../tools/lab/testing/fixture.ts";
 import type { ThreatIntel } from "../../core/ports.ts";
@@ -70,8 +72,10 @@ describe("run-tools", () => {
     const wide = await runRound(8);
     expect([sequential.peak, bounded.peak, wide.peak]).toEqual([1, 2, 5]);
     for (const run of [sequential, bounded, wide]) {
-      expect(run.update.steps?.map((s) => s.args.value)).toEqual(run.ips);
-      expect(run.update.steps?.every((s) => s.ok)).toBe(true);
+      // Only this round's steps: the reducer appends them to the state's.
+      const steps = z.array(investigationStepSchema).parse(run.update.steps);
+      expect(steps.map((s) => s.args.value)).toEqual(run.ips);
+      expect(steps.every((s) => s.ok)).toBe(true);
       expect(run.saved).toHaveLength(5);
     }
   });
@@ -116,8 +120,11 @@ describe("run-tools", () => {
       composed.tools.close?.();
       expect(fake.requests).toHaveLength(3);
       expect(waits).toHaveLength(2);
-      expect(update.steps?.map((s) => [s.ok, s.summary.includes("HTTP 429")])).toEqual([[false, true]]);
-      expect(update.evidence?.[0]?.data).toMatchObject({ error: { code: "RATE_LIMITED" } });
+      const steps = z.array(investigationStepSchema).parse(update.steps);
+      expect(steps.map((s) => [s.ok, s.summary.includes("HTTP 429")])).toEqual([[false, true]]);
+      expect(z.array(evidenceSchema).parse(update.evidence)[0]?.data).toMatchObject({
+        error: { code: "RATE_LIMITED" },
+      });
     } finally {
       await fake.close();
       rmSync(dir, { recursive: true, force: true });

@@ -79,12 +79,10 @@ export const runTools =
     deps.memory.addEvidence(state.caseId, evidence, steps);
     const failed = steps.filter((s) => !s.ok);
     return {
-      evidence: [...state.evidence, ...evidence],
-      steps: [...state.steps, ...steps],
+      evidence,
+      steps,
       round,
       pendingCalls: [],
-      notes: failed.length
-        ? [...state.notes, ...failed.map((s) => `tool ${s.tool} ${s.summary}`)]
-        : state.notes,
+      notes: failed.map((s) => `tool ${s.tool} ${s.summary}`),
     };
   };
