@@ -53,7 +53,7 @@ export async function outcomeOf(
         },
       });
     });
-  else if (runtime.deps.interactiveApprovals) runtime.deps.memory.pruneCheckpoints(caseId);
+  else if (runtime.deps.interactiveApprovals) await runtime.deps.memory.pruneCheckpoints(caseId);
   return { status: report.status, report };
 }
 

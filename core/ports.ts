@@ -162,7 +162,7 @@ export interface CaseMemory {
   /** Started action runs whose case nobody works on, for recovery. */
   startedRuns(): Array<{ idempotencyKey: string; caseId: string; actionId: string; action: unknown }>;
   /** Keeps only the latest checkpoint of a closed case (its report needs no other). */
-  pruneCheckpoints(caseId: string): void;
+  pruneCheckpoints(caseId: string): Promise<void>;
   /**
    * Takes a case for `owner` when its status is one of `statuses` or it is orphaned (its owner died);
    * true for exactly one of several racing callers. `onTaken` runs in the same transaction.

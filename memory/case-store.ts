@@ -27,7 +27,7 @@ import type { AuditVerification } from "./audit-verify.ts";
 import { CaseLeases } from "./case-leases.ts";
 import { CaseRecords } from "./case-records.ts";
 import { Cases, type CaseSummary } from "./cases.ts";
-import { pruneCheckpoints } from "./checkpoints.ts";
+import { pruneCaseCheckpoints } from "./checkpoints.ts";
 import type { CaseDatabase } from "./db.ts";
 import { insertFeedback, type Feedback } from "./feedback.ts";
 import { recall } from "./recall.ts";
@@ -132,8 +132,8 @@ export class SqliteCaseMemory implements CaseMemory {
     return this.cases.openedWith(caseId);
   }
 
-  pruneCheckpoints(caseId: string): void {
-    pruneCheckpoints(this.db, caseId);
+  async pruneCheckpoints(caseId: string): Promise<void> {
+    await pruneCaseCheckpoints(this.db, caseId);
   }
 
   takeCase(
