@@ -42,7 +42,7 @@ async function continueCase(
   const snapshot = await runtime.graph.getState(threadOf(caseId));
   if (Object.keys(snapshot.values ?? {}).length === 0) {
     // Died before its first checkpoint: start again from the alert it was opened with, in its mode.
-    const opened = memory.openedWith(caseId);
+    const opened = await memory.openedWith(caseId);
     const alert = alertSchema.parse(opened.alert);
     const last = await runtime.graph.invoke(
       { caseId, alertId: alert.id, alert, dryRun: opened.dryRun, startedAt: now().toISOString() },
@@ -54,7 +54,7 @@ async function continueCase(
   if (snapshot.next.includes("await-approval")) {
     // An answer was recorded (it commits with taking the case) but the resume died: resume with it. No
     // answer: it died just as it paused, and it waits again.
-    const answer = memory.latestApproval(caseId);
+    const answer = await memory.latestApproval(caseId);
     const last = answer
       ? await runtime.graph.invoke(new Command({ resume: answer }), threadOf(caseId))
       : snapshot.values;
@@ -73,15 +73,9 @@ export async function recoverCase(
   alertId: string,
 ): Promise<RecoveredCase | null> {
   const owner = newOwnerId();
-  const taken = runtime.deps.memory.takeCase(caseId, owner, leaseOf(runtime), {
+  const taken = await runtime.deps.memory.takeCase(caseId, owner, leaseOf(runtime), {
     statuses: [],
-    onTaken: () =>
-      runtime.deps.memory.audit({
-        actor: "engine",
-        event: "case.recovered",
-        caseId,
-        payload: { by: "recover" },
-      }),
+    audit: { actor: "engine", event: "case.recovered", caseId, payload: { by: "recover" } },
   });
   if (!taken) return null;
   let from = "?";
@@ -129,7 +123,7 @@ async function finishRun(
       };
     }
   }
-  deps.memory.completeAction(run.caseId, result, {
+  await deps.memory.completeAction(run.caseId, result, {
     actor: "engine",
     event: `action.${result.status}`,
     caseId: run.caseId,
@@ -156,7 +150,7 @@ export async function recoverAll(
     if (recovered) report.cases.push(recovered);
     else report.skipped.push(orphan.caseId);
   }
-  for (const run of runtime.deps.memory.startedRuns()) {
+  for (const run of await runtime.deps.memory.startedRuns()) {
     const result = await finishRun(runtime, run);
     report.actions.push({
       caseId: run.caseId,

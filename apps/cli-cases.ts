@@ -25,15 +25,15 @@ interface Shared {
 type Options = ConfigOverrides & { json?: boolean };
 type Disposition = z.infer<typeof DispositionSchema>;
 
-function withMemory<T>(
+async function withMemory<T>(
   options: Options,
   overrides: Shared["overrides"],
-  run: (memory: SqliteCaseMemory) => T,
-): T {
+  run: (memory: SqliteCaseMemory) => T | Promise<T>,
+): Promise<T> {
   const config = loadConfig(overrides(options));
   const db = openCaseDatabase(config.databasePath);
   try {
-    return run(new SqliteCaseMemory(db, { now: () => new Date(), audit: config.audit }));
+    return await run(new SqliteCaseMemory(db, { now: () => new Date(), audit: config.audit }));
   } finally {
     db.close();
   }
@@ -49,7 +49,7 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       .description("cases, newest first")
       .option("--limit <n>", "most cases to list", "50")
       .option("--status <status>", `only this status (${CASE_STATUSES.join(", ")})`),
-  ).action((options: Options & { limit: string; status?: string }) => {
+  ).action(async (options: Options & { limit: string; status?: string }) => {
     if (!/^\d+$/.test(options.limit))
       throw new TriageError("BAD_INPUT", `--limit must be a whole number, got ${options.limit}`);
     const status = CASE_STATUSES.find((s) => s === options.status);
@@ -59,7 +59,7 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
         `unknown status ${options.status}; expected ${CASE_STATUSES.join(", ")}`,
       );
     }
-    const list = withMemory(options, overrides, (memory) =>
+    const list = await withMemory(options, overrides, (memory) =>
       memory.listCases({ limit: Number(options.limit), ...(status ? { status } : {}) }),
     );
     if (options.json) printJson(list);
@@ -92,7 +92,7 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       .option("--by <name>", "who says so (default: your user name)")
       .option("--comment <text>", "why"),
   ).action(
-    (caseId: string, dispositionText: string, options: Options & { by?: string; comment?: string }) => {
+    async (caseId: string, dispositionText: string, options: Options & { by?: string; comment?: string }) => {
       const parsed = dispositionSchema.safeParse(dispositionText);
       if (!parsed.success)
         throw new TriageError(
@@ -100,7 +100,7 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
           `unknown disposition ${dispositionText}; expected ${dispositionSchema.options.join(", ")}`,
         );
       const disposition: Disposition = parsed.data;
-      withMemory(options, overrides, (memory) =>
+      await withMemory(options, overrides, (memory) =>
         memory.recordFeedback(caseId, {
           disposition,
           by: options.by ?? userInfo().username,
@@ -121,11 +121,13 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       .command("verify")
       .description("recompute the keyed chain and check its head; exit 1 at the first bad entry")
       .option("--anchor <file>", "also check an anchor exported by `triage audit anchor`"),
-  ).action((options: Options & { anchor?: string }) => {
+  ).action(async (options: Options & { anchor?: string }) => {
     const anchor = options.anchor === undefined ? null : readSignedHead(options.anchor, "anchor file");
     if (options.anchor !== undefined && !anchor)
       throw new TriageError("BAD_INPUT", `no anchor file ${options.anchor}`);
-    const result = withMemory(options, overrides, (memory) => memory.verifyAudit(anchor ? { anchor } : {}));
+    const result = await withMemory(options, overrides, (memory) =>
+      memory.verifyAudit(anchor ? { anchor } : {}),
+    );
     if (options.json) printJson(result);
     else print(verificationLine(result));
     setExit(result.ok ? EXIT.ok : EXIT.internal);
@@ -136,8 +138,8 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       .command("anchor")
       .description("export the signed head of the audit log (keep it where this host cannot write)")
       .option("--out <file>", "write the anchor to this file"),
-  ).action((options: Options & { out?: string }) => {
-    const anchor = withMemory(options, overrides, (memory) => memory.auditAnchor());
+  ).action(async (options: Options & { out?: string }) => {
+    const anchor = await withMemory(options, overrides, (memory) => memory.auditAnchor());
     if (options.out !== undefined) writeSignedHead(options.out, anchor);
     if (options.json) printJson(anchor);
     else

@@ -91,7 +91,7 @@ async function approveCommand(
 async function showCommand(caseId: string, options: CommonOptions): Promise<number> {
   const opened = await openRuntime(loadConfig(overrides(options)));
   try {
-    const summary = opened.memory.getCase(caseId);
+    const summary = await opened.memory.getCase(caseId);
     // A taken-over alert's old case points at its successor, which carried its actions on.
     const { supersededBy } = summary;
     if (summary.disposition === null) {

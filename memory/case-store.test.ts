@@ -50,7 +50,7 @@ const verdict = (disposition: "malicious" | "suspicious"): Verdict => ({
 });
 
 describe("case database", () => {
-  it("migrates once and reopens cleanly", () => {
+  it("migrates once and reopens cleanly", async () => {
     const path = join(tempDir(), "cases.db");
     openCaseDatabase(path).close();
     const db = openCaseDatabase(path);
@@ -58,7 +58,7 @@ describe("case database", () => {
     db.close();
   });
 
-  it("refuses a file that is not a database with one line", () => {
+  it("refuses a file that is not a database with one line", async () => {
     const path = join(tempDir(), "garbage.db");
     writeFileSync(path, "this is not sqlite ".repeat(100));
     try {
@@ -72,10 +72,10 @@ describe("case database", () => {
 });
 
 describe("SqliteCaseMemory", () => {
-  it("records a case's life: verdict, status, list and feedback", () => {
+  it("records a case's life: verdict, status, list and feedback", async () => {
     const memory = new SqliteCaseMemory(openCaseDatabase(":memory:"), { now });
-    const caseId = memory.createCase(alert("A-1", []), { reasoner: "offline" });
-    memory.saveVerdict(
+    const caseId = await memory.createCase(alert("A-1", []), { reasoner: "offline" });
+    await memory.saveVerdict(
       caseId,
       {
         disposition: "malicious",
@@ -91,8 +91,8 @@ describe("SqliteCaseMemory", () => {
       },
       [],
     );
-    memory.setStatus(caseId, "closed");
-    expect(memory.listCases()).toEqual([
+    await memory.setStatus(caseId, "closed");
+    expect(await memory.listCases()).toEqual([
       expect.objectContaining({
         caseId,
         alertId: "A-1",
@@ -101,31 +101,31 @@ describe("SqliteCaseMemory", () => {
         status: "closed",
       }),
     ]);
-    memory.recordFeedback(caseId, { disposition: "benign", by: "ana", comment: "simulation" });
-    expect(() =>
+    await memory.recordFeedback(caseId, { disposition: "benign", by: "ana", comment: "simulation" });
+    await expect(
       memory.recordFeedback("case-nope", { disposition: "benign", by: "ana", comment: "" }),
-    ).toThrow(/no case/);
+    ).rejects.toThrow(/no case/);
   });
 
-  it("recalls related cases by shared threat observables, not by the people involved", () => {
+  it("recalls related cases by shared threat observables, not by the people involved", async () => {
     const memory = new SqliteCaseMemory(openCaseDatabase(":memory:"), { now });
-    const first = memory.createCase(
+    const first = await memory.createCase(
       alert("A-1", [
         { type: "domain", value: "evil.test", role: "sender" },
         { type: "email", value: "ann@corp.test", role: "reporter" },
       ]),
       { reasoner: "offline" },
     );
-    memory.saveVerdict(first, verdict("malicious"), []);
-    memory.createCase(alert("A-2", [{ type: "email", value: "ann@corp.test", role: "reporter" }]), {
+    await memory.saveVerdict(first, verdict("malicious"), []);
+    await memory.createCase(alert("A-2", [{ type: "email", value: "ann@corp.test", role: "reporter" }]), {
       reasoner: "offline",
     });
     const third = alert("A-3", [
       { type: "domain", value: "EVIL.test", role: "sender" },
       { type: "email", value: "ann@corp.test", role: "reporter" },
     ]);
-    const thirdId = memory.createCase(third, { reasoner: "offline" });
-    const { related, history } = memory.recall(thirdId, third);
+    const thirdId = await memory.createCase(third, { reasoner: "offline" });
+    const { related, history } = await memory.recall(thirdId, third);
     expect(related.map((r) => r.alertId)).toEqual(["A-1"]);
     expect(history).toEqual([
       expect.objectContaining({
@@ -139,29 +139,30 @@ describe("SqliteCaseMemory", () => {
     expect(related[0]).toMatchObject({ disposition: "malicious", confirmedBy: null });
   });
 
-  it("tells a person's word (feedback, an approval) from the engine's own verdicts", () => {
+  it("tells a person's word (feedback, an approval) from the engine's own verdicts", async () => {
     const memory = new SqliteCaseMemory(openCaseDatabase(":memory:"), { now });
     const url = { type: "url" as const, value: "https://evil.test/login", role: "url" };
     const open = (id: string) => memory.createCase(alert(id, [url]), { reasoner: "offline" });
     const [approved, corrected, unconfirmed, suspicious] = [
-      open("A-1"),
-      open("A-2"),
-      open("A-3"),
-      open("A-4"),
+      await open("A-1"),
+      await open("A-2"),
+      await open("A-3"),
+      await open("A-4"),
     ];
-    for (const id of [approved, corrected, unconfirmed]) memory.saveVerdict(id, verdict("malicious"), []);
-    memory.saveVerdict(suspicious, verdict("suspicious"), []);
-    memory.recordApproval(approved, {
+    for (const id of [approved, corrected, unconfirmed])
+      await memory.saveVerdict(id, verdict("malicious"), []);
+    await memory.saveVerdict(suspicious, verdict("suspicious"), []);
+    await memory.recordApproval(approved, {
       approved: true,
       by: "bob",
       actionIds: ["a"],
       comment: "",
       at: now().toISOString(),
     });
-    memory.recordFeedback(corrected, { disposition: "benign", by: "alice", comment: "newsletter" });
+    await memory.recordFeedback(corrected, { disposition: "benign", by: "alice", comment: "newsletter" });
     const next = alert("A-5", [url]);
-    const nextId = memory.createCase(next, { reasoner: "offline" });
-    const { related, history } = memory.recall(nextId, next);
+    const nextId = await memory.createCase(next, { reasoner: "offline" });
+    const { related, history } = await memory.recall(nextId, next);
     expect(history).toEqual([
       {
         type: "url",
@@ -180,26 +181,26 @@ describe("SqliteCaseMemory", () => {
     expect(byAlert.get("A-3")).toMatchObject({ analystDisposition: null, confirmedBy: null });
   });
 
-  it("claims an action exactly once, across two connections to one file", () => {
+  it("claims an action exactly once, across two connections to one file", async () => {
     const path = join(tempDir(), "cases.db");
     const a = new SqliteCaseMemory(openCaseDatabase(path), { now });
     const b = new SqliteCaseMemory(openCaseDatabase(path), { now });
-    const caseId = a.createCase(alert("A-1", []), { reasoner: "offline" });
-    expect(a.claimAction(caseId, "act-1", "key-1")).toEqual({ claimed: true });
-    expect(b.claimAction(caseId, "act-1", "key-1")).toEqual({
+    const caseId = await a.createCase(alert("A-1", []), { reasoner: "offline" });
+    expect(await a.claimAction(caseId, "act-1", "key-1")).toEqual({ claimed: true });
+    expect(await b.claimAction(caseId, "act-1", "key-1")).toEqual({
       claimed: false,
       status: "started",
       detail: "",
       caseId,
     });
-    b.completeAction(caseId, {
+    await b.completeAction(caseId, {
       actionId: "act-1",
       status: "executed",
       idempotencyKey: "key-1",
       detail: "done",
       at: now().toISOString(),
     });
-    expect(a.claimAction(caseId, "act-1", "key-1")).toEqual({
+    expect(await a.claimAction(caseId, "act-1", "key-1")).toEqual({
       claimed: false,
       status: "executed",
       detail: "done",
@@ -207,9 +208,9 @@ describe("SqliteCaseMemory", () => {
     });
   });
 
-  it("counts executions of a type inside the window only", () => {
+  it("counts executions of a type inside the window only", async () => {
     const memory = new SqliteCaseMemory(openCaseDatabase(":memory:"), { now });
-    const caseId = memory.createCase(alert("A-1", []), { reasoner: "offline" });
+    const caseId = await memory.createCase(alert("A-1", []), { reasoner: "offline" });
     const action = {
       id: "act-1",
       type: "isolate_host" as const,
@@ -221,28 +222,28 @@ describe("SqliteCaseMemory", () => {
       params: {},
       evidenceIds: [],
     };
-    memory.saveActions(caseId, [action], []);
-    memory.claimAction(caseId, "act-1", "k");
-    memory.completeAction(caseId, {
+    await memory.saveActions(caseId, [action], []);
+    await memory.claimAction(caseId, "act-1", "k");
+    await memory.completeAction(caseId, {
       actionId: "act-1",
       status: "executed",
       idempotencyKey: "k",
       detail: "",
       at: now().toISOString(),
     });
-    expect(memory.countExecutions("isolate_host", new Date(clock - 60_000))).toBe(1);
-    expect(memory.countExecutions("isolate_host", new Date(clock + 60_000))).toBe(0);
-    expect(memory.countExecutions("disable_user", new Date(0))).toBe(0);
+    expect(await memory.countExecutions("isolate_host", new Date(clock - 60_000))).toBe(1);
+    expect(await memory.countExecutions("isolate_host", new Date(clock + 60_000))).toBe(0);
+    expect(await memory.countExecutions("disable_user", new Date(0))).toBe(0);
   });
 });
 
 describe("audit log", () => {
-  it("chains entries, refuses updates and deletes, and detects tampering", () => {
+  it("chains entries, refuses updates and deletes, and detects tampering", async () => {
     const db = openCaseDatabase(":memory:");
     const memory = new SqliteCaseMemory(db, { now });
     for (let i = 0; i < 5; i++) {
       clock += 1000;
-      memory.audit({ actor: "engine", event: `e${i}`, caseId: null, payload: { i } });
+      await memory.audit({ actor: "engine", event: `e${i}`, caseId: null, payload: { i } });
     }
     expect(memory.verifyAudit()).toMatchObject({ ok: true, entries: 5, keyed: 5, legacy: 0 });
     expect(() => db.prepare("UPDATE audit_log SET event = 'x' WHERE seq = 2").run()).toThrow(/append-only/);

@@ -2,14 +2,17 @@
  * Case memory over SQLite: SqliteCaseMemory implements the CaseMemory port by composing one module per
  * job: cases (lifecycle and reads), recall, case records (evidence, verdicts, actions, approvals), action
  * runs (exactly-once claims), feedback, leases, the audit log and checkpoint pruning. It owns the
- * transactions: a change and the audit row that describes it commit together.
+ * transactions: better-sqlite3 is synchronous, so each method does its work in one synchronous
+ * transaction, with the audit rows it was given, and answers with a settled Promise.
  */
 import type {
   ActionResult,
   Alert,
   Approval,
   AuditEntry,
+  CaseFeedback,
   CaseStatus,
+  CaseSummary,
   Evidence,
   Finding,
   InvestigationStep,
@@ -19,20 +22,20 @@ import type {
   RelatedCase,
   Verdict,
 } from "../core/domain.ts";
-import type { CaseMemory, ClaimResult } from "../core/ports.ts";
+import type { AuditEntries, CaseMemory, ClaimResult } from "../core/ports.ts";
 import { ActionRuns } from "./action-runs.ts";
 import { AuditLog, defaultAuditSettings, type AuditSettings } from "./audit.ts";
 import type { SignedHead } from "./audit-key.ts";
 import type { AuditVerification } from "./audit-verify.ts";
 import { CaseLeases } from "./case-leases.ts";
 import { CaseRecords } from "./case-records.ts";
-import { Cases, type CaseSummary } from "./cases.ts";
+import { Cases } from "./cases.ts";
 import { pruneCaseCheckpoints } from "./checkpoints.ts";
 import type { CaseDatabase } from "./db.ts";
-import { insertFeedback, type Feedback } from "./feedback.ts";
+import { insertFeedback } from "./feedback.ts";
 import { recall } from "./recall.ts";
 
-export { caseSummarySchema, type CaseSummary } from "./cases.ts";
+type StartedRun = { idempotencyKey: string; caseId: string; actionId: string; action: unknown };
 
 export class SqliteCaseMemory implements CaseMemory {
   private readonly db: CaseDatabase;
@@ -59,76 +62,109 @@ export class SqliteCaseMemory implements CaseMemory {
   }
 
   /**
-   * Runs `work` in one immediate transaction, so a state change and its audit row commit together or not
-   * at all: `memory.transaction(() => { memory.saveVerdict(...); memory.audit(...) })`. Nests as a
-   * savepoint inside another transaction.
+   * Runs `work` and appends `audit` in one immediate transaction, so a change and the rows that describe it
+   * commit together or not at all. Through the audit log's transaction, so the rows reach the head file
+   * and stream at commit.
    */
-  transaction<T>(work: () => T): T {
-    return this.auditLog.transaction(work);
+  private write<T>(work: () => T, audit?: AuditEntries): T {
+    return this.auditLog.transaction(() => {
+      const result = work();
+      this.append(audit);
+      return result;
+    });
   }
 
-  createCase(
+  private append(audit: AuditEntries | undefined): void {
+    if (audit === undefined) return;
+    for (const entry of Array.isArray(audit) ? audit : [audit]) this.auditLog.append(entry);
+  }
+
+  async createCase(
     alert: Alert,
     options: { reasoner: string; owner?: string; leaseMs?: number; dryRun?: boolean },
-  ): string {
-    return this.cases.create(alert, options);
+    audit?: (caseId: string) => AuditEntries,
+  ): Promise<string> {
+    return this.write(() => {
+      const caseId = this.cases.create(alert, options);
+      this.append(audit?.(caseId));
+      return caseId;
+    });
   }
 
-  saveAlert(caseId: string, alert: Alert): void {
-    this.cases.saveAlert(caseId, alert);
+  async saveAlert(caseId: string, alert: Alert, audit?: AuditEntries): Promise<void> {
+    this.write(() => this.cases.saveAlert(caseId, alert), audit);
   }
 
-  recall(caseId: string, alert: Alert): { related: RelatedCase[]; history: ObservableHistory[] } {
+  async recall(
+    caseId: string,
+    alert: Alert,
+  ): Promise<{ related: RelatedCase[]; history: ObservableHistory[] }> {
     return recall(this.db, this.now(), caseId, alert);
   }
 
-  addEvidence(caseId: string, evidence: Evidence[], steps: InvestigationStep[]): void {
-    this.records.addEvidence(caseId, evidence, steps);
+  async addEvidence(
+    caseId: string,
+    evidence: Evidence[],
+    steps: InvestigationStep[],
+    audit?: AuditEntries,
+  ): Promise<void> {
+    this.write(() => this.records.addEvidence(caseId, evidence, steps), audit);
   }
 
-  saveVerdict(caseId: string, verdict: Verdict, findings: Finding[]): void {
-    this.records.saveVerdict(caseId, verdict, findings);
+  async saveVerdict(
+    caseId: string,
+    verdict: Verdict,
+    findings: Finding[],
+    audit?: AuditEntries,
+  ): Promise<void> {
+    this.write(() => this.records.saveVerdict(caseId, verdict, findings), audit);
   }
 
-  saveActions(caseId: string, actions: ProposedAction[], decisions: PolicyDecision[]): void {
-    this.records.saveActions(caseId, actions, decisions);
+  async saveActions(
+    caseId: string,
+    actions: ProposedAction[],
+    decisions: PolicyDecision[],
+    audit?: AuditEntries,
+  ): Promise<void> {
+    this.write(() => this.records.saveActions(caseId, actions, decisions), audit);
   }
 
-  recordApproval(caseId: string, approval: Approval): void {
-    this.records.recordApproval(caseId, approval);
+  async recordApproval(caseId: string, approval: Approval, audit?: AuditEntries): Promise<void> {
+    this.write(() => this.records.recordApproval(caseId, approval), audit);
   }
 
-  countExecutions(type: string, since: Date): number {
+  async countExecutions(type: string, since: Date): Promise<number> {
     return this.runs.countExecutions(type, since);
   }
 
-  claimAction(caseId: string, actionId: string, idempotencyKey: string, entry?: AuditEntry): ClaimResult {
-    // The intent and its audit row commit together.
-    const claimed = this.transaction(() => {
+  async claimAction(
+    caseId: string,
+    actionId: string,
+    idempotencyKey: string,
+    audit?: AuditEntries,
+  ): Promise<ClaimResult> {
+    // The intent and its audit row commit together; only the caller that inserted it writes the row.
+    const claimed = this.write(() => {
       const inserted = this.runs.claim(caseId, actionId, idempotencyKey);
-      if (inserted && entry) this.audit(entry);
+      if (inserted) this.append(audit);
       return inserted;
     });
     return claimed ? { claimed: true } : this.runs.existing(idempotencyKey);
   }
 
-  startedRuns(): Array<{ idempotencyKey: string; caseId: string; actionId: string; action: unknown }> {
+  async startedRuns(): Promise<StartedRun[]> {
     return this.runs.started();
   }
 
-  completeAction(caseId: string, result: ActionResult, entry?: AuditEntry): void {
-    // The outcome and its audit row commit together: neither exists without the other.
-    this.transaction(() => {
-      this.runs.complete(caseId, result);
-      if (entry) this.audit(entry);
-    });
+  async completeAction(caseId: string, result: ActionResult, audit?: AuditEntries): Promise<void> {
+    this.write(() => this.runs.complete(caseId, result), audit);
   }
 
-  latestApproval(caseId: string): Approval | null {
+  async latestApproval(caseId: string): Promise<Approval | null> {
     return this.records.latestApproval(caseId);
   }
 
-  openedWith(caseId: string): { alert: unknown; dryRun: boolean } {
+  async openedWith(caseId: string): Promise<{ alert: unknown; dryRun: boolean }> {
     return this.cases.openedWith(caseId);
   }
 
@@ -136,32 +172,39 @@ export class SqliteCaseMemory implements CaseMemory {
     await pruneCaseCheckpoints(this.db, caseId);
   }
 
-  takeCase(
+  async takeCase(
     caseId: string,
     owner: string,
     leaseMs: number,
-    options: { statuses: readonly string[]; onTaken?: () => void },
-  ): boolean {
-    // Through the audit log's transaction: an onTaken audit row reaches the head file and stream at commit.
-    return this.transaction(() => this.leases.take(caseId, owner, leaseMs, options));
+    options: { statuses: readonly string[]; approval?: Approval; audit?: AuditEntries },
+  ): Promise<boolean> {
+    return this.write(() =>
+      this.leases.take(caseId, owner, leaseMs, {
+        statuses: options.statuses,
+        onTaken: () => {
+          if (options.approval) this.records.recordApproval(caseId, options.approval);
+          this.append(options.audit);
+        },
+      }),
+    );
   }
 
   heartbeat(caseId: string, owner: string, leaseMs: number): () => void {
     return this.leases.heartbeat(caseId, owner, leaseMs);
   }
 
-  releaseCase(caseId: string, owner: string): void {
+  async releaseCase(caseId: string, owner: string): Promise<void> {
     this.leases.release(caseId, owner);
   }
 
-  orphanedCases(alertId?: string): Array<{ caseId: string; alertId: string }> {
+  async orphanedCases(alertId?: string): Promise<Array<{ caseId: string; alertId: string }>> {
     return this.leases.orphans(alertId === undefined ? {} : { alertId });
   }
 
-  supersedeCases(oldCaseIds: readonly string[], successor: string): string[] {
-    return this.transaction(() =>
+  async supersedeCases(oldCaseIds: readonly string[], successor: string): Promise<string[]> {
+    return this.write(() =>
       this.leases.supersede(oldCaseIds, successor, (caseId) =>
-        this.audit({
+        this.append({
           actor: "engine",
           event: "case.superseded",
           caseId,
@@ -171,15 +214,20 @@ export class SqliteCaseMemory implements CaseMemory {
     );
   }
 
-  setStatus(caseId: string, status: CaseStatus, extra: { error?: string } = {}): void {
-    this.cases.setStatus(caseId, status, extra);
+  async setStatus(
+    caseId: string,
+    status: CaseStatus,
+    extra: { error?: string } = {},
+    audit?: AuditEntries,
+  ): Promise<void> {
+    this.write(() => this.cases.setStatus(caseId, status, extra), audit);
   }
 
-  /** Appends one keyed audit row; inside an outer transaction it commits (or rolls back) with it. */
-  audit(entry: AuditEntry): void {
+  async audit(entry: AuditEntry): Promise<void> {
     this.auditLog.append(entry);
   }
 
+  /** Recomputes the audit chain and checks its head file and, when given, an exported anchor. */
   verifyAudit(options: { anchor?: SignedHead } = {}): AuditVerification {
     return this.auditLog.verify(options);
   }
@@ -189,29 +237,26 @@ export class SqliteCaseMemory implements CaseMemory {
     return this.auditLog.anchor();
   }
 
-  listCases(options: { limit?: number; status?: CaseStatus } = {}): CaseSummary[] {
+  async listCases(options: { limit?: number; status?: CaseStatus } = {}): Promise<CaseSummary[]> {
     return this.cases.list(options);
   }
 
-  getCase(caseId: string): CaseSummary {
+  async getCase(caseId: string): Promise<CaseSummary> {
     return this.cases.get(caseId);
   }
 
-  recordFeedback(caseId: string, feedback: Feedback): void {
-    this.getCase(caseId);
-    this.transaction(() => {
-      insertFeedback(this.db, caseId, feedback, this.now());
-      this.audit({
-        actor: `analyst:${feedback.by}`,
-        event: "case.feedback",
-        caseId,
-        payload: { disposition: feedback.disposition, comment: feedback.comment },
-      });
+  async recordFeedback(caseId: string, feedback: CaseFeedback): Promise<void> {
+    this.cases.get(caseId);
+    this.write(() => insertFeedback(this.db, caseId, feedback, this.now()), {
+      actor: `analyst:${feedback.by}`,
+      event: "case.feedback",
+      caseId,
+      payload: { disposition: feedback.disposition, comment: feedback.comment },
     });
   }
 
   /** Status of each action run of a case, by action id. */
-  actionRuns(caseId: string): Array<{ actionId: string; status: string; detail: string }> {
+  async actionRuns(caseId: string): Promise<Array<{ actionId: string; status: string; detail: string }>> {
     return this.runs.ofCase(caseId);
   }
 }

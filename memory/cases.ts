@@ -6,33 +6,14 @@ import { z } from "zod";
 import { newCaseId } from "../core/ids.ts";
 import {
   type Alert,
-  alertFamilySchema,
-  dispositionSchema,
-  caseStatusSchema,
   type CaseStatus,
+  type CaseSummary,
+  alertFamilySchema,
+  caseStatusSchema,
+  dispositionSchema,
 } from "../core/domain.ts";
 import { TriageError } from "../core/errors.ts";
 import type { CaseDatabase } from "./db.ts";
-
-export const caseSummarySchema = z.object({
-  caseId: z.string(),
-  alertId: z.string(),
-  family: alertFamilySchema,
-  type: z.string(),
-  title: z.string(),
-  disposition: dispositionSchema.nullable(),
-  confidence: z.number().nullable(),
-  status: caseStatusSchema,
-  reasoner: z.string(),
-  error: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  /** The case that replaced this one when another worker took its alert over. */
-  supersededBy: z.string().nullable(),
-  /** Tools the investigation needed but could not use; null when it was complete. */
-  incomplete: z.array(z.string()).nullable(),
-});
-export type CaseSummary = z.infer<typeof caseSummarySchema>;
 
 const caseRowSchema = z
   .object({

@@ -29,15 +29,14 @@ export const loadAlert =
       data: alert,
       collectedAt: deps.now().toISOString(),
     };
-    deps.memory.transaction(() => {
-      deps.memory.saveAlert(state.caseId, alert);
-      deps.memory.addEvidence(state.caseId, [evidence], []);
-      deps.memory.audit({
-        actor: "engine",
-        event: "alert.loaded",
-        caseId: state.caseId,
-        payload: { alertId: alert.id, type: alert.type, observables: alert.observables.length },
-      });
+    // Two writes: a crash between them leaves the alert saved, and the node runs again on recovery
+    // (both upsert); the audit row commits with the second, once both are done.
+    await deps.memory.saveAlert(state.caseId, alert);
+    await deps.memory.addEvidence(state.caseId, [evidence], [], {
+      actor: "engine",
+      event: "alert.loaded",
+      caseId: state.caseId,
+      payload: { alertId: alert.id, type: alert.type, observables: alert.observables.length },
     });
     return { alert, evidence: [evidence], startedAt: state.startedAt || deps.now().toISOString() };
   };

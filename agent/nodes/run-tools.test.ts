@@ -35,7 +35,7 @@ async function runRound(toolConcurrency: number) {
   const gated = gatedIntel();
   const saved: string[] = [];
   const memory = new SqliteCaseMemory(openCaseDatabase(":memory:"), { now: () => new Date() });
-  memory.addEvidence = (_caseId, evidence) => void saved.push(...evidence.map((e) => e.id));
+  memory.addEvidence = async (_caseId, evidence) => void saved.push(...evidence.map((e) => e.id));
   const deps: TriageDeps = {
     tools: gated.tools,
     reasoner: createOfflineReasoner(),

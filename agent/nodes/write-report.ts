@@ -5,9 +5,11 @@ import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
 export const writeReport =
   (deps: TriageDeps) =>
   async (state: TriageStateValue): Promise<TriageStateUpdate> => {
-    deps.memory.transaction(() => {
-      deps.memory.setStatus(state.caseId, "closed");
-      deps.memory.audit({
+    await deps.memory.setStatus(
+      state.caseId,
+      "closed",
+      {},
+      {
         actor: "engine",
         event: "case.closed",
         caseId: state.caseId,
@@ -16,7 +18,7 @@ export const writeReport =
           confidence: state.verdict?.confidence,
           actions: state.results.map((r) => ({ id: r.actionId, status: r.status })),
         },
-      });
-    });
+      },
+    );
     return {};
   };
