@@ -62,13 +62,15 @@ describe("an investigation that could not reach its tools", () => {
       expect(verdict.disposition).not.toBe("benign");
       expect(verdict.confidence).toBeLessThanOrEqual(0.5);
       expect(renderReport(report)).toMatch(/INCOMPLETE: could not use mail_/);
-      expect(opened.memory.getCase(report.caseId).incomplete).toEqual(verdict.incomplete?.failedTools);
+      expect((await opened.memory.getCase(report.caseId)).incomplete).toEqual(
+        verdict.incomplete?.failedTools,
+      );
     } finally {
       opened.close();
     }
   });
 
-  it("counts neither intel enrichment nor a NOT_FOUND answer, and forgives a failure a later call made up for", () => {
+  it("counts neither intel enrichment nor a NOT_FOUND answer, and forgives a failure a later call made up for", async () => {
     const step = (tool: string, evidenceId: string, ok: boolean) => ({
       round: 1,
       tool,

@@ -22,7 +22,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isTriageError } from "../core/errors.ts";
 import { GENESIS_HASH, auditRowSchema, legacyHash, rowMac, type AuditRow } from "./audit-chain.ts";
 import { parseAuditKey, readSignedHead, signHead, writeSignedHead } from "./audit-key.ts";
-import type { AuditSettings } from "./audit.ts";
+import { AuditLog, defaultAuditSettings, type AuditSettings } from "./audit.ts";
 import { SqliteCaseMemory } from "./case-store.ts";
 import { openCaseDatabase } from "./db.ts";
 import { migrations } from "./migrations.ts";
@@ -40,27 +40,18 @@ function logWith(rows: number, settings?: (dir: string) => Partial<AuditSettings
   const dir = mkdtempSync(join(tmpdir(), "soc-triage-audit-"));
   scratch.push(dir);
   const path = join(dir, "cases.db");
+  const audit: AuditSettings = settings
+    ? { key: { kind: "file", path: `${path}.audit-key` }, headFile: `${path}.audit-head`, ...settings(dir) }
+    : defaultAuditSettings(path);
   const open = () => {
     const db = openCaseDatabase(path);
-    return {
-      db,
-      memory: new SqliteCaseMemory(db, {
-        now,
-        ...(settings
-          ? {
-              audit: {
-                key: { kind: "file", path: `${path}.audit-key` },
-                headFile: `${path}.audit-head`,
-                ...settings(dir),
-              },
-            }
-          : {}),
-      }),
-    };
+    return { db, memory: new SqliteCaseMemory(db, { now, audit }) };
   };
-  const { db, memory } = open();
+  // Written through the audit log itself: synchronous, so every test can set its log up in one line.
+  const db = openCaseDatabase(path);
+  const writer = new AuditLog(db, { now, settings: audit });
   for (let i = 1; i <= rows; i++)
-    memory.audit({
+    writer.append({
       actor: "engine",
       event: i === 4 ? "approval.denied" : `event.${i}`,
       caseId: "case-1",
@@ -136,32 +127,32 @@ function rechain(
 const attackerKey = parseAuditKey(randomBytes(32).toString("hex"), "attacker");
 
 describe("audit log: keyed chain", () => {
-  it("an untouched log verifies, checking its head file", () => {
+  it("an untouched log verifies, checking its head file", async () => {
     const log = logWith(6);
     expect(log.verify()).toMatchObject({ ok: true, entries: 6, keyed: 6, legacy: 0, checked: ["head file"] });
     expect(statSync(log.keyFile).mode & 0o777).toBe(0o600);
     expect(readSignedHead(log.headFile, "head")).toMatchObject({ kind: "head", seq: 6, count: 6 });
   });
 
-  it("an edited payload is caught at its seq", () => {
+  it("an edited payload is caught at its seq", async () => {
     const log = logWith(6);
     log.tamper((db) => db.prepare(`UPDATE audit_log SET payload = '{"i":99}' WHERE seq = 3`).run());
     expect(log.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 3 });
   });
 
-  it("a deleted middle row is caught at the missing seq", () => {
+  it("a deleted middle row is caught at the missing seq", async () => {
     const log = logWith(6);
     log.tamper((db) => db.prepare("DELETE FROM audit_log WHERE seq = 3").run());
     expect(log.verify()).toMatchObject({ ok: false, problem: "MISSING_SEQ", firstBadSeq: 3 });
   });
 
-  it("deleted last rows are caught by the head file", () => {
+  it("deleted last rows are caught by the head file", async () => {
     const log = logWith(6);
     log.tamper((db) => db.prepare("DELETE FROM audit_log WHERE seq >= 5").run());
     expect(log.verify()).toMatchObject({ ok: false, problem: "TRUNCATED", firstBadSeq: 5 });
   });
 
-  it("deleted last rows stay visible after new rows are appended (the head does not move past a cut)", () => {
+  it("deleted last rows stay visible after new rows are appended (the head does not move past a cut)", async () => {
     const log = logWith(6);
     log.tamper((db) => db.prepare("DELETE FROM audit_log WHERE seq >= 5").run());
     const db = openCaseDatabase(log.path);
@@ -174,15 +165,15 @@ describe("audit log: keyed chain", () => {
         report: (l) => lines.push(l),
       },
     });
-    memory.audit({ actor: "engine", event: "after.cut", caseId: null, payload: {} });
-    memory.audit({ actor: "engine", event: "after.cut", caseId: null, payload: {} });
-    memory.audit({ actor: "engine", event: "after.cut", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "after.cut", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "after.cut", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "after.cut", caseId: null, payload: {} });
     db.close();
     expect(lines).toEqual([expect.stringMatching(/no longer extends its head file \(seq 6\)/)]);
     expect(log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISMATCH", firstBadSeq: 6 });
   });
 
-  it("a truncated table is caught, with or without its head file", () => {
+  it("a truncated table is caught, with or without its head file", async () => {
     const log = logWith(6);
     log.tamper((db) => db.prepare("DELETE FROM audit_log").run());
     expect(log.verify()).toMatchObject({ ok: false, problem: "TRUNCATED", firstBadSeq: 1 });
@@ -190,7 +181,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISSING" });
   });
 
-  it("a chain recomputed with another key is caught at its first row", () => {
+  it("a chain recomputed with another key is caught at its first row", async () => {
     const log = logWith(6);
     log.tamper((db) =>
       rechain(db, 1, (prev, row) => ({ hash: rowMac(attackerKey, prev, row), scheme: "hmac-sha256" })),
@@ -198,7 +189,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 1 });
   });
 
-  it("a chain recomputed as unkeyed SHA-256 is caught, from an edit on or for the whole log", () => {
+  it("a chain recomputed as unkeyed SHA-256 is caught, from an edit on or for the whole log", async () => {
     const log = logWith(6);
     log.tamper((db) => {
       db.prepare(`UPDATE audit_log SET payload = '{"i":99}' WHERE seq = 3`).run();
@@ -211,7 +202,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISSING" });
   });
 
-  it("a forged approval.granted is caught, appended or in place of a denial", () => {
+  it("a forged approval.granted is caught, appended or in place of a denial", async () => {
     const log = logWith(6);
     const last = log.rows().at(-1);
     log.tamper((db) => {
@@ -242,7 +233,7 @@ describe("audit log: keyed chain", () => {
     expect(other.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 4 });
   });
 
-  it("reordered rows are caught, whether contents or seqs are swapped", () => {
+  it("reordered rows are caught, whether contents or seqs are swapped", async () => {
     const log = logWith(6);
     log.tamper((db) => {
       db.prepare("UPDATE audit_log SET seq = 100 WHERE seq = 2").run();
@@ -252,7 +243,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify()).toMatchObject({ ok: false, problem: "UNLINKED", firstBadSeq: 2 });
   });
 
-  it("a swapped key file is caught at the first row, and a full re-chain under it by an anchor", () => {
+  it("a swapped key file is caught at the first row, and a full re-chain under it by an anchor", async () => {
     const log = logWith(6);
     const anchor = log.anchor();
     writeFileSync(log.keyFile, `${randomBytes(32).toString("hex")}\n`);
@@ -272,13 +263,13 @@ describe("audit log: keyed chain", () => {
     expect(log.verify({ anchor })).toMatchObject({ ok: false, problem: "WRONG_KEY" });
   });
 
-  it("a head file rolled back to an older copy still loses to an anchor", () => {
+  it("a head file rolled back to an older copy still loses to an anchor", async () => {
     const log = logWith(4);
     copyFileSync(log.headFile, join(log.dir, "old-head"));
     const db = openCaseDatabase(log.path);
     const memory = new SqliteCaseMemory(db, { now });
-    memory.audit({ actor: "engine", event: "event.5", caseId: null, payload: {} });
-    memory.audit({ actor: "engine", event: "event.6", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "event.5", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "event.6", caseId: null, payload: {} });
     const anchor = memory.auditAnchor();
     db.close();
     log.tamper((raw) => raw.prepare("DELETE FROM audit_log WHERE seq >= 5").run());
@@ -287,7 +278,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify({ anchor })).toMatchObject({ ok: false, problem: "TRUNCATED", firstBadSeq: 5 });
   });
 
-  it("a forged head file is refused", () => {
+  it("a forged head file is refused", async () => {
     const log = logWith(3);
     writeSignedHead(
       log.headFile,
@@ -296,7 +287,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify()).toMatchObject({ ok: false, problem: "WRONG_KEY" });
   });
 
-  it("keyed rows without their key are a configuration error, not a pass", () => {
+  it("keyed rows without their key are a configuration error, not a pass", async () => {
     const log = logWith(2);
     unlinkSync(log.keyFile);
     try {
@@ -309,23 +300,53 @@ describe("audit log: keyed chain", () => {
 });
 
 describe("audit log: transactions", () => {
-  it("a row written inside an outer transaction commits with it, or not at all", () => {
+  it("a change's audit rows commit with it, or not at all", async () => {
     const log = logWith(2);
     const db = openCaseDatabase(log.path);
     const memory = new SqliteCaseMemory(db, { now });
-    expect(() =>
-      db.transaction(() => {
-        memory.audit({ actor: "engine", event: "rolled.back", caseId: null, payload: {} });
-        throw new Error("vendor said no");
-      })(),
-    ).toThrow("vendor said no");
-    memory.transaction(() => memory.audit({ actor: "engine", event: "kept", caseId: null, payload: {} }));
-    db.transaction(() => memory.audit({ actor: "engine", event: "kept.too", caseId: null, payload: {} }))();
-    memory.audit({ actor: "engine", event: "after", caseId: null, payload: {} });
+    const row = (event: string, payload: Record<string, unknown> = {}) => ({
+      actor: "engine",
+      event,
+      caseId: null,
+      payload,
+    });
+    const alert = {
+      id: "A-1",
+      source: "lab",
+      family: "email" as const,
+      type: "user_reported_phish",
+      title: "t",
+      description: "",
+      severity: "medium" as const,
+      createdAt: now().toISOString(),
+      observables: [],
+      raw: {},
+    };
+    const caseId = await memory.createCase(alert, { reasoner: "offline" }, (id) => ({
+      ...row("created"),
+      caseId: id,
+    }));
+    // The last row cannot be written (a BigInt has no JSON): the status change and the first row roll back.
+    await expect(
+      memory.setStatus(caseId, "failed", {}, [row("rolled.back"), row("unwritable", { n: 1n })]),
+    ).rejects.toThrow();
+    expect(await memory.getCase(caseId)).toMatchObject({ status: "investigating" });
+    expect(
+      await memory.takeCase(caseId, "nobody", 60_000, { statuses: ["closed"], audit: row("not.taken") }),
+    ).toBe(false);
+    await memory.setStatus(caseId, "closed", {}, [row("kept"), row("kept.too")]);
+    await memory.audit(row("after"));
     db.close();
-    expect(log.rows().map((r) => r.event)).toEqual(["event.1", "event.2", "kept", "kept.too", "after"]);
-    expect(log.verify()).toMatchObject({ ok: true, entries: 5 });
-    expect(readSignedHead(log.headFile, "head")).toMatchObject({ seq: 5 });
+    expect(log.rows().map((r) => r.event)).toEqual([
+      "event.1",
+      "event.2",
+      "created",
+      "kept",
+      "kept.too",
+      "after",
+    ]);
+    expect(log.verify()).toMatchObject({ ok: true, entries: 6 });
+    expect(readSignedHead(log.headFile, "head")).toMatchObject({ seq: 6 });
   });
 });
 
@@ -361,7 +382,7 @@ describe("audit log: legacy rows", () => {
     db.close();
   }
 
-  it("verifies old rows as an unkeyed segment that the first keyed row seals", () => {
+  it("verifies old rows as an unkeyed segment that the first keyed row seals", async () => {
     const dir = mkdtempSync(join(tmpdir(), "soc-triage-audit-"));
     scratch.push(dir);
     const path = join(dir, "cases.db");
@@ -373,8 +394,8 @@ describe("audit log: legacy rows", () => {
     // The first anchor makes the key and a head over the legacy rows, which verify then checks.
     expect(memory.auditAnchor()).toMatchObject({ kind: "anchor", seq: 3, count: 3 });
     expect(memory.verifyAudit()).toMatchObject({ ok: true, legacy: 3, checked: ["head file"] });
-    memory.audit({ actor: "engine", event: "new.1", caseId: null, payload: {} });
-    memory.audit({ actor: "engine", event: "new.2", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "new.1", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "new.2", caseId: null, payload: {} });
     expect(memory.verifyAudit()).toMatchObject({
       ok: true,
       entries: 5,
@@ -441,7 +462,7 @@ describe("audit log: stream", () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it("a key from TRIAGE_AUDIT_KEY needs no key file; another key fails the first row", () => {
+  it("a key from TRIAGE_AUDIT_KEY needs no key file; another key fails the first row", async () => {
     const key = randomBytes(32).toString("base64");
     const log = logWith(3, () => ({ key: { kind: "env", text: key } }));
     expect(existsSync(log.keyFile)).toBe(false);
@@ -455,7 +476,7 @@ describe("audit log: stream", () => {
     db.close();
   });
 
-  it("a failing stream never fails the audit: it reports one line", () => {
+  it("a failing stream never fails the audit: it reports one line", async () => {
     const lines: string[] = [];
     const log = logWith(2, (dir) => ({
       stream: { jsonl: join(dir, "missing", "audit.jsonl") },
