@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isTriageError } from "../core/errors.ts";
-import type { Alert, Verdict } from "../core/domain.ts";
 import { SqliteCaseMemory } from "./case-store.ts";
 import { openCaseDatabase } from "./db.ts";
 import { migrations } from "./migrations.ts";
@@ -21,36 +20,8 @@ afterEach(() => {
 let clock = Date.parse("2026-11-10T12:00:00Z");
 const now = () => new Date(clock);
 
-function alert(id: string, observables: Alert["observables"]): Alert {
-  return {
-    id,
-    source: "lab",
-    family: "email",
-    type: "user_reported_phish",
-    title: `alert ${id}`,
-    description: "",
-    severity: "medium",
-    createdAt: now().toISOString(),
-    observables,
-    raw: {},
-  };
-}
-
-const verdict = (disposition: "malicious" | "suspicious"): Verdict => ({
-  disposition,
-  confidence: 0.9,
-  severity: "high",
-  category: "credential_phishing",
-  attack: [],
-  summary: "x",
-  rationale: [],
-  evidenceIds: [],
-  findingIds: [],
-  reasoner: "offline",
-});
-
 describe("case database", () => {
-  it("migrates once and reopens cleanly", async () => {
+  it("migrates once and reopens cleanly", () => {
     const path = join(tempDir(), "cases.db");
     openCaseDatabase(path).close();
     const db = openCaseDatabase(path);
@@ -58,7 +29,7 @@ describe("case database", () => {
     db.close();
   });
 
-  it("refuses a file that is not a database with one line", async () => {
+  it("refuses a file that is not a database with one line", () => {
     const path = join(tempDir(), "garbage.db");
     writeFileSync(path, "this is not sqlite ".repeat(100));
     try {
