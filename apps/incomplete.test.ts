@@ -70,7 +70,7 @@ describe("an investigation that could not reach its tools", () => {
     }
   });
 
-  it("counts neither intel enrichment nor a NOT_FOUND answer, and forgives a failure a later call made up for", async () => {
+  it("counts neither intel enrichment nor a NOT_FOUND answer, and forgives a failure a later call made up for", () => {
     const step = (tool: string, evidenceId: string, ok: boolean) => ({
       round: 1,
       tool,

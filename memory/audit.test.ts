@@ -127,26 +127,26 @@ function rechain(
 const attackerKey = parseAuditKey(randomBytes(32).toString("hex"), "attacker");
 
 describe("audit log: keyed chain", () => {
-  it("an untouched log verifies, checking its head file", async () => {
+  it("an untouched log verifies, checking its head file", () => {
     const log = logWith(6);
     expect(log.verify()).toMatchObject({ ok: true, entries: 6, keyed: 6, legacy: 0, checked: ["head file"] });
     expect(statSync(log.keyFile).mode & 0o777).toBe(0o600);
     expect(readSignedHead(log.headFile, "head")).toMatchObject({ kind: "head", seq: 6, count: 6 });
   });
 
-  it("an edited payload is caught at its seq", async () => {
+  it("an edited payload is caught at its seq", () => {
     const log = logWith(6);
     log.tamper((db) => db.prepare(`UPDATE audit_log SET payload = '{"i":99}' WHERE seq = 3`).run());
     expect(log.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 3 });
   });
 
-  it("a deleted middle row is caught at the missing seq", async () => {
+  it("a deleted middle row is caught at the missing seq", () => {
     const log = logWith(6);
     log.tamper((db) => db.prepare("DELETE FROM audit_log WHERE seq = 3").run());
     expect(log.verify()).toMatchObject({ ok: false, problem: "MISSING_SEQ", firstBadSeq: 3 });
   });
 
-  it("deleted last rows are caught by the head file", async () => {
+  it("deleted last rows are caught by the head file", () => {
     const log = logWith(6);
     log.tamper((db) => db.prepare("DELETE FROM audit_log WHERE seq >= 5").run());
     expect(log.verify()).toMatchObject({ ok: false, problem: "TRUNCATED", firstBadSeq: 5 });
@@ -173,7 +173,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISMATCH", firstBadSeq: 6 });
   });
 
-  it("a truncated table is caught, with or without its head file", async () => {
+  it("a truncated table is caught, with or without its head file", () => {
     const log = logWith(6);
     log.tamper((db) => db.prepare("DELETE FROM audit_log").run());
     expect(log.verify()).toMatchObject({ ok: false, problem: "TRUNCATED", firstBadSeq: 1 });
@@ -181,7 +181,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISSING" });
   });
 
-  it("a chain recomputed with another key is caught at its first row", async () => {
+  it("a chain recomputed with another key is caught at its first row", () => {
     const log = logWith(6);
     log.tamper((db) =>
       rechain(db, 1, (prev, row) => ({ hash: rowMac(attackerKey, prev, row), scheme: "hmac-sha256" })),
@@ -189,7 +189,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 1 });
   });
 
-  it("a chain recomputed as unkeyed SHA-256 is caught, from an edit on or for the whole log", async () => {
+  it("a chain recomputed as unkeyed SHA-256 is caught, from an edit on or for the whole log", () => {
     const log = logWith(6);
     log.tamper((db) => {
       db.prepare(`UPDATE audit_log SET payload = '{"i":99}' WHERE seq = 3`).run();
@@ -202,7 +202,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISSING" });
   });
 
-  it("a forged approval.granted is caught, appended or in place of a denial", async () => {
+  it("a forged approval.granted is caught, appended or in place of a denial", () => {
     const log = logWith(6);
     const last = log.rows().at(-1);
     log.tamper((db) => {
@@ -233,7 +233,7 @@ describe("audit log: keyed chain", () => {
     expect(other.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 4 });
   });
 
-  it("reordered rows are caught, whether contents or seqs are swapped", async () => {
+  it("reordered rows are caught, whether contents or seqs are swapped", () => {
     const log = logWith(6);
     log.tamper((db) => {
       db.prepare("UPDATE audit_log SET seq = 100 WHERE seq = 2").run();
@@ -243,7 +243,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify()).toMatchObject({ ok: false, problem: "UNLINKED", firstBadSeq: 2 });
   });
 
-  it("a swapped key file is caught at the first row, and a full re-chain under it by an anchor", async () => {
+  it("a swapped key file is caught at the first row, and a full re-chain under it by an anchor", () => {
     const log = logWith(6);
     const anchor = log.anchor();
     writeFileSync(log.keyFile, `${randomBytes(32).toString("hex")}\n`);
@@ -278,7 +278,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify({ anchor })).toMatchObject({ ok: false, problem: "TRUNCATED", firstBadSeq: 5 });
   });
 
-  it("a forged head file is refused", async () => {
+  it("a forged head file is refused", () => {
     const log = logWith(3);
     writeSignedHead(
       log.headFile,
@@ -287,7 +287,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify()).toMatchObject({ ok: false, problem: "WRONG_KEY" });
   });
 
-  it("keyed rows without their key are a configuration error, not a pass", async () => {
+  it("keyed rows without their key are a configuration error, not a pass", () => {
     const log = logWith(2);
     unlinkSync(log.keyFile);
     try {
@@ -462,7 +462,7 @@ describe("audit log: stream", () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it("a key from TRIAGE_AUDIT_KEY needs no key file; another key fails the first row", async () => {
+  it("a key from TRIAGE_AUDIT_KEY needs no key file; another key fails the first row", () => {
     const key = randomBytes(32).toString("base64");
     const log = logWith(3, () => ({ key: { kind: "env", text: key } }));
     expect(existsSync(log.keyFile)).toBe(false);
@@ -476,7 +476,7 @@ describe("audit log: stream", () => {
     db.close();
   });
 
-  it("a failing stream never fails the audit: it reports one line", async () => {
+  it("a failing stream never fails the audit: it reports one line", () => {
     const lines: string[] = [];
     const log = logWith(2, (dir) => ({
       stream: { jsonl: join(dir, "missing", "audit.jsonl") },

@@ -41,7 +41,7 @@ function memory(path = ":memory:") {
 }
 
 describe("case leases", () => {
-  it("tells a dead local owner from a live one, and trusts another host's", async () => {
+  it("tells a dead local owner from a live one, and trusts another host's", () => {
     expect(ownerAlive(newOwnerId())).toBe(true);
     expect(ownerAlive(deadOwner())).toBe(false);
     expect(ownerAlive("elsewhere.example:1:abc123")).toBe(true);

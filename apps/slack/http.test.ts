@@ -125,7 +125,7 @@ describe("HTTP events", () => {
     expect(await caseCount()).toBe(cases + 1);
   });
 
-  it("listens on 127.0.0.1 by default", async () => {
+  it("listens on 127.0.0.1 by default", () => {
     expect(listening).toBe("127.0.0.1");
   });
 
