@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 import { ToolError } from "../core/errors.ts";
-import { createHttpClient, restate, type HttpAuth, type HttpClientOptions } from "./http.ts";
+import { createHttpClient, type HttpAuth, type HttpClientOptions } from "./http.ts";
+import { restate } from "./http-failure.ts";
 import { secrets } from "../core/redact.ts";
 
 /** Headers that never change, e.g. `x-apikey`. */

@@ -7,7 +7,8 @@
 import { isIP } from "node:net";
 import type { z } from "zod";
 import { isToolError } from "../../../core/errors.ts";
-import { answerOf, type HttpClient, type HttpResponse } from "../../http.ts";
+import type { HttpClient, HttpResponse } from "../../http.ts";
+import { answerOf } from "../../http-failure.ts";
 import type { CallOptions, ThreatIntel } from "../../../core/ports.ts";
 import type { IntelVerdict, Observable, ObservableType } from "../../../core/domain.ts";
 import { VENDOR } from "./client.ts";

@@ -7,14 +7,8 @@
 import { z } from "zod";
 import { createTokenAuth, requireSecret, type TokenAuth } from "../../auth.ts";
 import { ToolError } from "../../../core/errors.ts";
-import {
-  answerOf,
-  createHttpClient,
-  restate,
-  type HttpAuth,
-  type HttpClient,
-  type HttpRequest,
-} from "../../http.ts";
+import { createHttpClient, type HttpAuth, type HttpClient, type HttpRequest } from "../../http.ts";
+import { answerOf, restate } from "../../http-failure.ts";
 import type { VendorContext } from "../types.ts";
 
 export const VENDOR = "crowdstrike";

@@ -5,7 +5,8 @@
  * mailbox, each with that mailbox's own delegated token.
  */
 import { z } from "zod";
-import { createHttpClient, type Classification, type HttpAuth, type HttpClient } from "../../http.ts";
+import { createHttpClient, type HttpAuth, type HttpClient } from "../../http.ts";
+import type { Classification } from "../../http-failure.ts";
 import type { VendorContext } from "../types.ts";
 
 export const VENDOR = "gmail";

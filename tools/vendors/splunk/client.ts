@@ -7,13 +7,8 @@
 import { z } from "zod";
 import { requireSecret } from "../../auth.ts";
 import { ToolError } from "../../../core/errors.ts";
-import {
-  createHttpClient,
-  restate,
-  type Classification,
-  type HttpAuth,
-  type HttpClient,
-} from "../../http.ts";
+import { createHttpClient, type HttpAuth, type HttpClient } from "../../http.ts";
+import { restate, type Classification } from "../../http-failure.ts";
 import { secrets } from "../../../core/redact.ts";
 import type { VendorContext } from "../types.ts";
 import type { SplunkConfig } from "./config.ts";

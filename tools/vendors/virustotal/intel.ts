@@ -10,7 +10,8 @@
  */
 import { isIP } from "node:net";
 import { isToolError } from "../../../core/errors.ts";
-import { answerOf, type HttpClient } from "../../http.ts";
+import type { HttpClient } from "../../http.ts";
+import { answerOf } from "../../http-failure.ts";
 import type { CallOptions, ThreatIntel } from "../../../core/ports.ts";
 import type { IntelVerdict, Observable, ObservableType } from "../../../core/domain.ts";
 import { VENDOR } from "./client.ts";
