@@ -18,7 +18,20 @@ import { runTools } from "./nodes/run-tools.ts";
 import { writeReport } from "./nodes/write-report.ts";
 import { TriageState } from "./state.ts";
 
-export function buildTriageGraph(deps: TriageDeps, options: { checkpointer?: BaseCheckpointSaver } = {}) {
+export interface GraphOptions {
+  checkpointer?: BaseCheckpointSaver;
+  /**
+   * When checkpoints are written (default "exit"): only where a run stops, at the approval interrupt and at
+   * the end. A case paused for approval resumes from the interrupt's checkpoint in any process; a process
+   * that dies mid-run leaves none, and recovery starts the case again from its alert, its actions keyed by
+   * alert, type and target so that nothing runs twice. A checkpoint per node (LangGraph's default) cost
+   * about a third of a closed case's time and most of its bytes. "sync" keeps one per node boundary, for
+   * the kill trials that die at one.
+   */
+  durability?: "exit" | "async" | "sync";
+}
+
+export function buildTriageGraph(deps: TriageDeps, options: GraphOptions = {}) {
   const graph = new StateGraph(TriageState)
     .addNode("load-alert", loadAlert(deps))
     .addNode("recall-cases", recallCases(deps))
@@ -41,7 +54,9 @@ export function buildTriageGraph(deps: TriageDeps, options: { checkpointer?: Bas
     .addConditionalEdges("run-actions", routeAfterActions(deps), ["await-approval", "write-report"])
     .addEdge("await-approval", "run-actions")
     .addEdge("write-report", END);
-  return graph.compile(options.checkpointer ? { checkpointer: options.checkpointer } : {});
+  return graph
+    .compile(options.checkpointer ? { checkpointer: options.checkpointer } : {})
+    .withConfig({ durability: options.durability ?? "exit" });
 }
 
 export type TriageGraph = ReturnType<typeof buildTriageGraph>;

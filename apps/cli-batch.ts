@@ -3,11 +3,13 @@
  * SIGTERM or SIGINT stops either cleanly: no new alert is taken, alerts in flight finish within the grace
  * period and record their claims, the summary is printed, and the exit code says how it ended.
  */
+import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
 import { openRuntime } from "../agent/setup.ts";
 import { describeError, TriageError } from "../core/errors.ts";
-import { runBatch, type BatchProgress, type BatchSummary } from "./batch.ts";
+import { runBatch, type BatchProgress, type BatchRunner, type BatchSummary } from "./batch.ts";
+import { startWorkerPool } from "./batch-workers.ts";
 import { EXIT, fail, print, printJson } from "./output.ts";
 import { createProgressReporter } from "./progress.ts";
 import { checkCron, runScheduledBatch, startSchedule, type ScheduledRun } from "./schedule.ts";
@@ -156,8 +158,36 @@ function exitNowIfAbandoned(summary: BatchSummary): void {
   if (summary.abandoned.length) process.exit(exitFor(summary));
 }
 
-async function batchCommand(options: Options & { since?: string }, shared: Shared): Promise<number> {
+/**
+ * With more than one worker and more than one alert, the alerts run in worker processes (at most one per
+ * alert); otherwise in this process, as before --workers existed.
+ */
+function workerPool(
+  workers: number,
+  settings: { concurrency: number; dryRun: boolean },
+  overrides: ConfigOverrides,
+): ((listed: number) => Promise<BatchRunner | null>) | undefined {
+  const entry = process.argv[1];
+  if (workers <= 1 || entry === undefined) return undefined;
+  return async (listed) => {
+    const count = Math.min(workers, listed);
+    if (count <= 1) return null;
+    return startWorkerPool({
+      entry,
+      count,
+      concurrency: settings.concurrency,
+      overrides,
+      dryRun: settings.dryRun,
+    });
+  };
+}
+
+async function batchCommand(
+  options: Options & { since?: string; workers: string },
+  shared: Shared,
+): Promise<number> {
   const settings = common(options);
+  const workers = whole("--workers", options.workers, 1, 64);
   if (options.since !== undefined && Number.isNaN(Date.parse(options.since))) {
     throw new TriageError(
       "BAD_INPUT",
@@ -165,15 +195,18 @@ async function batchCommand(options: Options & { since?: string }, shared: Share
     );
   }
   const since = options.since === undefined ? undefined : new Date(options.since).toISOString();
-  const config = loadConfig({ ...shared.overrides(options), ...leaseOverride(options) });
+  const overrides = { ...shared.overrides(options), ...leaseOverride(options) };
+  const config = loadConfig(overrides);
   const digest = digestPoster(options.slackChannel, config.env);
   const opened = await openRuntime(config);
   const signals = stopOnSignals(settings.graceMs);
   const progress = progressFor(options.json, "triage batch");
+  const startRunner = workerPool(workers, settings, overrides);
   try {
     const summary = await runBatch(opened, {
       ...settings,
       ...(since ? { since } : {}),
+      ...(startRunner ? { startRunner } : {}),
       stop: signals.stop,
       abandon: signals.abandon,
       ...(progress ? { onProgress: progress.onProgress } : {}),
@@ -276,8 +309,15 @@ export function registerBatchCommands(program: Command, shared: Shared): void {
       .description(
         "triage new alerts from the alert source, oldest first; each alert once, even across processes",
       )
-      .option("--since <time>", "only alerts created after this ISO time"),
-  ).action(async (options: Options & { since?: string }) => setExit(await batchCommand(options, shared)));
+      .option("--since <time>", "only alerts created after this ISO time")
+      .option(
+        "--workers <n>",
+        "worker processes, each triaging --concurrency alerts at a time (1: all in this process)",
+        String(availableParallelism()),
+      ),
+  ).action(async (options: Options & { since?: string; workers: string }) =>
+    setExit(await batchCommand(options, shared)),
+  );
 
   withBatchFlags(
     program

@@ -11,6 +11,8 @@ import { describeError, isTriageError } from "../core/errors.ts";
 import { dispositionSchema } from "../core/domain.ts";
 import { registerLabCommands } from "./cli-lab.ts";
 import { registerBatchCommands } from "./cli-batch.ts";
+import { runBatchWorker } from "./batch-worker.ts";
+import { WORKER_COMMAND } from "./batch-workers.ts";
 import {
   readMessageFile,
   reportedMessage,
@@ -216,6 +218,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     async (caseId: string, options: CommonOptions) => setExit(await showCommand(caseId, options)),
   );
   registerCaseCommands(cases, program, { addCommon, overrides, setExit, dispositionSchema });
+  // A worker process of `triage batch --workers N`; its settings come from the batch over IPC.
+  program.command(WORKER_COMMAND, { hidden: true }).action(async () => setExit(await runBatchWorker()));
   registerLabCommands(program, { addCommon, overrides, setExit });
   registerSlackCommand(program, { addCommon, overrides, setExit });
   registerBatchCommands(program, { addCommon, overrides, setExit });
