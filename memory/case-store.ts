@@ -245,12 +245,16 @@ export class SqliteCaseMemory implements CaseMemory {
         ]),
       ).values(),
     ];
+    // Counted only up to one past the bound: a background value is in thousands of cases, and counting
+    // them all made recall's p99 80 ms at 100,000 cases.
     const caseCount = this.db.prepare(
-      "SELECT COUNT(DISTINCT case_id) AS n FROM observables WHERE type = ? AND value = ? AND case_id <> ?",
+      "SELECT COUNT(*) AS n FROM (SELECT DISTINCT case_id FROM observables WHERE type = ? AND value = ? AND case_id <> ? LIMIT ?)",
     );
     const common = new Set(
       keys
-        .filter((k) => countRowSchema.parse(caseCount.get(k.type, k.value, caseId)).n > TOO_COMMON)
+        .filter(
+          (k) => countRowSchema.parse(caseCount.get(k.type, k.value, caseId, TOO_COMMON + 1)).n > TOO_COMMON,
+        )
         .map((k) => `${k.type}\u0000${k.value}`),
     );
     const useful = keys.filter((k) => !common.has(`${k.type}\u0000${k.value}`));
