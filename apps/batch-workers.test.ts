@@ -4,7 +4,7 @@
  * worker killed mid-run fails only the alerts it held.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { projectRoot } from "../agent/config.ts";
 import { openLab } from "../tools/lab/index.ts";
-import { createFixtureLab, FIXTURE } from "../tools/lab/testing/fixture.ts";
 import { runCliAsync, type CliRun } from "./testing/run-cli.ts";
+import { labCopyEnv, poisonedLab } from "./testing/batch-labs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-workers-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,17 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const seededLab = join(dir, "seed-1337-lab.db");
 beforeAll(() => openLab(seededLab, { seed: 1337 }).close());
 
-/** Its own copy of the seeded lab with only the oldest `alerts`. */
-function labEnv(name: string, alerts: number): { TRIAGE_DB: string; TRIAGE_LAB_DB: string } {
-  const env = { TRIAGE_DB: join(dir, `${name}-cases.db`), TRIAGE_LAB_DB: join(dir, `${name}-lab.db`) };
-  copyFileSync(seededLab, env.TRIAGE_LAB_DB);
-  const lab = new Database(env.TRIAGE_LAB_DB);
-  const kept = "SELECT id FROM alerts ORDER BY created_at, id LIMIT ?";
-  lab.prepare(`DELETE FROM ground_truth WHERE alert_id NOT IN (${kept})`).run(alerts);
-  lab.prepare(`DELETE FROM alerts WHERE id NOT IN (${kept})`).run(alerts);
-  lab.close();
-  return env;
-}
+const labEnv = (name: string, alerts: number) => labCopyEnv(dir, seededLab, name, alerts);
 
 function query<T>(path: string, sql: string, schema: z.ZodType<T>): T[] {
   const db = new Database(path, { readonly: true });
@@ -141,17 +131,7 @@ describe("triage batch --workers", () => {
 
   it("records a poisoned alert as failed in its worker and triages the rest", async () => {
     const labPath = join(dir, "poisoned-lab.db");
-    const lab = createFixtureLab(labPath);
-    const bad = {
-      ...FIXTURE.alerts[0],
-      id: "FX-BAD",
-      severity: "apocalyptic",
-      createdAt: "2026-11-03T10:10:00.000Z",
-    };
-    lab
-      .prepare("INSERT INTO alerts (id, created_at, family, type, doc) VALUES (?, ?, ?, ?, ?)")
-      .run(bad.id, bad.createdAt, "email", "user_reported_phish", JSON.stringify(bad));
-    lab.close();
+    poisonedLab(labPath);
     const env = { TRIAGE_DB: join(dir, "poisoned-cases.db"), TRIAGE_LAB_DB: labPath };
     const run = await runCliAsync(["batch", "--json", "--workers", "2"], env);
     expect(run.code).toBe(1);

@@ -17,21 +17,11 @@ import type { Alert, Observable } from "../core/domain.ts";
 import { openCaseDatabase, type CaseDatabase } from "../memory/db.ts";
 import { SqliteCaseMemory } from "../memory/case-store.ts";
 import { quantile } from "../evals/stats.ts";
+import { random } from "../apps/testing/kill-trials.ts";
 
 const SEED_VERSION = 1;
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-12-07T00:00:00.000Z");
-
-/** A deterministic generator, so every run seeds and queries the same cases. */
-function xorshift(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
-}
 
 /**
  * Observables of case `i`: a sender and its domain, a source IP, two URLs and a file hash. Pools scale
@@ -61,7 +51,7 @@ function observablesOf(i: number, cases: number, rand: () => number): Observable
 const countSchema = z.object({ n: z.number() });
 
 function seed(db: CaseDatabase, cases: number): void {
-  const rand = xorshift(1337);
+  const rand = random(1337);
   const insertCase = db.prepare(
     `INSERT INTO cases (id, alert_id, alert_source, family, type, title, status, reasoner, disposition, confidence, created_at, updated_at, dry_run)
      VALUES (?, ?, 'lab', 'email', 'user_reported_phish', ?, 'closed', 'offline', ?, 0.9, ?, ?, 1)`,
@@ -125,7 +115,7 @@ export function benchRecall(cases: number, queries: number): RecallFigures {
       audit: { key: { kind: "ephemeral" }, headFile: null },
     });
     const stored = countSchema.parse(db.prepare("SELECT COUNT(*) AS n FROM cases").get()).n;
-    const rand = xorshift(4242);
+    const rand = random(4242);
     const times: number[] = [];
     for (let q = 0; q < queries + 50; q++) {
       // The observables of an existing case, as a new alert about the same campaign would carry them.

@@ -75,7 +75,7 @@ try {
   for (const line of renderToolBench(toolRows, 150)) console.log(line);
   for (const line of await benchBatch(scratch, { alerts: 1000, memoryAlerts: 10_000 })) console.log(line);
   const throughput = { alerts: 1000, messages: 800, workers: availableParallelism() };
-  for (const line of await benchThroughput(scratch, throughput)) console.log(line);
+  await benchThroughput(scratch, throughput, (line) => console.log(line));
   // Seeded once into the temp directory and reused: the first run writes a million cases (minutes).
   for (const cases of [100_000, 1_000_000]) console.log(recallLine(benchRecall(cases, 2000)));
   // A process of its own, so its peak RSS is the hostile set's alone.

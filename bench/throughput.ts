@@ -117,16 +117,22 @@ function caseBytes(path: string): { used: number; closed: number; tables: Array<
   }
 }
 
-function batchThroughput(scratch: string, alerts: number, workers: number[]): string[] {
+function batchThroughput(
+  scratch: string,
+  alerts: number,
+  workers: number[],
+  print: (line: string) => void,
+): void {
   const seedLab = join(scratch, "seed-lab.db");
   openLab(seedLab, { seed: 1337 }).close();
   const lab = join(scratch, "batch-lab.db");
   const listed = scaledLab(seedLab, lab, alerts);
-  const lines = [
-    `Batch: ${listed} lab alerts, dry run, offline, SQLite; ${availableParallelism()} CPUs, load average ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(" ")}`,
-  ];
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+  print(
+    `Batch: ${listed} lab alerts, dry run, offline, SQLite; ${availableParallelism()} CPUs, load average ${load}`,
+  );
   let first: string | null = null;
   for (const w of workers) {
     const db = join(scratch, `batch-w${w}.db`);
@@ -135,7 +141,7 @@ function batchThroughput(scratch: string, alerts: number, workers: number[]): st
       TRIAGE_LAB_DB: lab,
     });
     const s = summarySchema.parse(JSON.parse(run.stdout));
-    lines.push(
+    print(
       `  --workers ${w}: ${s.triaged}/${s.listed} in ${(s.durationMs / 1000).toFixed(1)} s = ${s.alertsPerSecond.toFixed(1)} alerts/s (${(s.triaged / run.seconds).toFixed(1)}/s counting start-up, ${run.seconds.toFixed(1)} s wall) (target ≥ 300: ${s.alertsPerSecond >= 300 ? "met" : "NOT met"})`,
     );
     first ??= db;
@@ -143,22 +149,23 @@ function batchThroughput(scratch: string, alerts: number, workers: number[]): st
   if (first) {
     const { used, closed, tables } = caseBytes(first);
     const per = used / Math.max(1, closed) / KB;
-    lines.push(
+    print(
       `Case memory: ${(used / KB / KB).toFixed(1)} MB in use for ${closed} cases = ${per.toFixed(1)} kB per case (target ≤ 10 kB: ${per <= 10 ? "met" : "NOT met"}); largest: ${tables.map(([t, b]) => `${t} ${(b / Math.max(1, closed) / KB).toFixed(1)} kB`).join(", ")}`,
     );
   }
-  return lines;
 }
 
+/** Prints each figure as it is measured: a run that fails late keeps what it had. */
 export async function benchThroughput(
   scratch: string,
   options: { alerts: number; messages: number; workers: number },
-): Promise<string[]> {
+  print: (line: string) => void,
+): Promise<void> {
   const corpus = join(projectRoot, "..", "shared", "datasets", "email");
-  const lines = existsSync(join(corpus, "manifest.jsonl"))
-    ? await emailRatio(scratch, corpus, options.messages)
-    : [`email ratio skipped: ${corpus} not present`];
-  return [...lines, ...batchThroughput(scratch, options.alerts, [...new Set([1, options.workers])])];
+  if (existsSync(join(corpus, "manifest.jsonl")))
+    for (const line of await emailRatio(scratch, corpus, options.messages)) print(line);
+  else print(`email ratio skipped: ${corpus} not present`);
+  batchThroughput(scratch, options.alerts, [...new Set([1, options.workers])], print);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -182,7 +189,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   } else {
     const scratch = mkdtempSync(join(tmpdir(), "soc-triage-bench-throughput-"));
     try {
-      for (const line of await benchThroughput(scratch, flags.data)) console.log(line);
+      await benchThroughput(scratch, flags.data, (line) => console.log(line));
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
