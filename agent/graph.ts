@@ -26,6 +26,19 @@ import { runTools } from "./nodes/run-tools.ts";
 import { routeAfterReport, writeReport } from "./nodes/write-report.ts";
 import { TriageState } from "./state.ts";
 
+export interface GraphOptions {
+  checkpointer?: BaseCheckpointSaver;
+  /**
+   * When checkpoints are written (default "exit"): only where a run stops, at the approval interrupt and at
+   * the end. A case paused for approval resumes from the interrupt's checkpoint in any process; a process
+   * that dies mid-run leaves none, and recovery starts the case again from its alert, its actions keyed by
+   * alert, type and target so that nothing runs twice. A checkpoint per node (LangGraph's default) cost
+   * about a third of a closed case's time and most of its bytes. "sync" keeps one per node boundary, for
+   * the kill trials that die at one.
+   */
+  durability?: "exit" | "async" | "sync";
+}
+
 /**
  * Retries and time limits, node by node. A node-level retry runs the whole node again, so only a node
  * that is safe to repeat gets one, and never for a vendor failure: tool calls are retried in one place
@@ -66,7 +79,7 @@ export function nodePolicies(budget: TriageBudget) {
   } satisfies Record<string, NodePolicyOptions>;
 }
 
-export function buildTriageGraph(deps: TriageDeps, options: { checkpointer?: BaseCheckpointSaver } = {}) {
+export function buildTriageGraph(deps: TriageDeps, options: GraphOptions = {}) {
   const policy = nodePolicies(deps.budget);
   const graph = new StateGraph(TriageState)
     .addNode("load-alert", loadAlert(deps), policy["load-alert"])
@@ -90,7 +103,9 @@ export function buildTriageGraph(deps: TriageDeps, options: { checkpointer?: Bas
     .addEdge("run-actions", "write-report")
     .addConditionalEdges("write-report", routeAfterReport(deps), ["await-approval", END])
     .addEdge("await-approval", "run-actions");
-  return graph.compile(options.checkpointer ? { checkpointer: options.checkpointer } : {});
+  return graph
+    .compile(options.checkpointer ? { checkpointer: options.checkpointer } : {})
+    .withConfig({ durability: options.durability ?? "exit" });
 }
 
 export type TriageGraph = ReturnType<typeof buildTriageGraph>;

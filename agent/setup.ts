@@ -162,7 +162,16 @@ export async function openRuntime(
   // The saver shares the case database's connection: one file holds cases, audit log and checkpoints.
   // The kill hook is for the reliability suite, over the lab only: never with a real responder.
   const hooks = composed.usesLab && deps.tools.actions.vendor === "lab" ? testHooksFrom(config.env) : {};
-  const graph = buildTriageGraph(deps, checkpointer ? { checkpointer: checkpointerFor(db, hooks) } : {});
+  const graph = buildTriageGraph(
+    deps,
+    checkpointer
+      ? {
+          checkpointer: checkpointerFor(db, hooks),
+          // The kill trials die right after a node boundary's checkpoint: there must be some to die at.
+          ...(hooks.killAfterCheckpoints === undefined ? {} : { durability: "sync" as const }),
+        }
+      : {},
+  );
   return {
     runtime: { deps, graph, leaseMs: config.leaseMs },
     memory,

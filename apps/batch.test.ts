@@ -3,16 +3,17 @@
  * SIGTERM and kill -9 mid-batch then a restart, and scheduled runs from the watermark.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { projectRoot } from "../agent/config.ts";
-import { createFixtureLab, FIXTURE } from "../tools/lab/testing/fixture.ts";
 import { openLab } from "../tools/lab/index.ts";
 import { runCliAsync, type CliRun } from "./testing/run-cli.ts";
+import { labCopyEnv, poisonedLab } from "./testing/batch-labs.ts";
+import { createFixtureLab } from "../tools/lab/testing/fixture.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-batch-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,16 +23,7 @@ const seededLab = join(dir, "seed-1337-lab.db");
 beforeAll(() => openLab(seededLab, { seed: 1337 }).close());
 
 /** Its own copy of the seeded lab; `alerts` keeps only the oldest ones, for tests that restart a lot. */
-function freshEnv(name: string, alerts = 209): { TRIAGE_DB: string; TRIAGE_LAB_DB: string } {
-  const env = { TRIAGE_DB: join(dir, `${name}-cases.db`), TRIAGE_LAB_DB: join(dir, `${name}-lab.db`) };
-  copyFileSync(seededLab, env.TRIAGE_LAB_DB);
-  const lab = new Database(env.TRIAGE_LAB_DB);
-  const kept = "SELECT id FROM alerts ORDER BY created_at, id LIMIT ?";
-  lab.prepare(`DELETE FROM ground_truth WHERE alert_id NOT IN (${kept})`).run(alerts);
-  lab.prepare(`DELETE FROM alerts WHERE id NOT IN (${kept})`).run(alerts);
-  lab.close();
-  return env;
-}
+const freshEnv = (name: string, alerts = 209) => labCopyEnv(dir, seededLab, name, alerts);
 
 /** Runs the CLI and sends `signal` once its output satisfies `when` (e.g. its first progress line). */
 function runCliSignalled(
@@ -134,17 +126,7 @@ describe("triage batch", () => {
 
   it("records a poisoned alert as failed with its reason and triages the rest", async () => {
     const labPath = join(dir, "poisoned-lab.db");
-    const lab = createFixtureLab(labPath);
-    const bad = {
-      ...FIXTURE.alerts[0],
-      id: "FX-BAD",
-      severity: "apocalyptic",
-      createdAt: "2026-11-03T10:10:00.000Z",
-    };
-    lab
-      .prepare("INSERT INTO alerts (id, created_at, family, type, doc) VALUES (?, ?, ?, ?, ?)")
-      .run(bad.id, bad.createdAt, "email", "user_reported_phish", JSON.stringify(bad));
-    lab.close();
+    poisonedLab(labPath);
     const run = await runCliAsync(["batch", "--json"], {
       TRIAGE_DB: join(dir, "poisoned-cases.db"),
       TRIAGE_LAB_DB: labPath,

@@ -11,6 +11,7 @@ import { runTriage } from "../agent/run-triage.ts";
 import type { OpenedRuntime } from "../agent/setup.ts";
 import { describeError } from "../core/errors.ts";
 import type { AlertSummary } from "../core/domain.ts";
+import { z } from "zod";
 
 export interface BatchProgress {
   /** Alerts handled so far: triaged, failed or skipped as already taken. */
@@ -20,8 +21,36 @@ export interface BatchProgress {
   elapsedMs: number;
 }
 
+/** What triaging one alert came to; plain data, so a worker process can send it to the batch. */
+export type AlertResult = z.infer<typeof alertResultSchema>;
+
+export const alertResultSchema = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("skipped"), claim: z.literal("taken"), lostLease: z.literal(false) }),
+  z.object({
+    status: z.literal("triaged"),
+    claim: z.enum(["claimed", "took_over"]),
+    disposition: z.string(),
+    awaitingApproval: z.boolean(),
+    lostLease: z.boolean(),
+  }),
+  z.object({
+    status: z.enum(["failed", "lost"]),
+    claim: z.enum(["claimed", "took_over"]),
+    error: z.string(),
+    lostLease: z.boolean(),
+  }),
+]);
+
+/** Runs one alert somewhere (here, or in a worker process) with up to `slots` alerts in flight. */
+export interface AlertRunner {
+  slots: number;
+  run: (alert: AlertSummary) => Promise<AlertResult>;
+}
+
 export interface TriageAlertsOptions {
   concurrency: number;
+  /** Where alerts run; default: in this process, `concurrency` at a time. */
+  runner?: AlertRunner;
   dryRun: boolean;
   /** Once aborted, no new alert is taken; alerts in flight finish and record their claims. */
   stop?: AbortSignal;
@@ -30,9 +59,17 @@ export interface TriageAlertsOptions {
   onProgress?: (progress: BatchProgress) => void;
 }
 
+/** Alerts run elsewhere (worker processes) for one batch: closed when it ends, killed when abandoned. */
+export interface BatchRunner extends AlertRunner {
+  close: () => Promise<void>;
+  kill: () => void;
+}
+
 export interface BatchOptions extends TriageAlertsOptions {
   since?: string;
   limit: number;
+  /** Starts a runner for this many listed alerts, or null to run them in this process. */
+  startRunner?: (listed: number) => Promise<BatchRunner | null>;
 }
 
 export interface BatchSummary {
@@ -92,6 +129,66 @@ async function abandoned(work: Promise<unknown>, abandon: AbortSignal | undefine
   }
 }
 
+/**
+ * Claims one alert for `worker`, triages it and records the claim's outcome. Never throws: a failing
+ * alert is a result, so one bad alert fails alone (and, run in a worker process, crosses IPC as data).
+ */
+export async function triageOne(
+  opened: OpenedRuntime,
+  alert: Pick<AlertSummary, "id">,
+  options: { worker: string; dryRun: boolean },
+): Promise<AlertResult> {
+  const source = opened.runtime.deps.tools.alerts.name;
+  const { worker } = options;
+  const claim = opened.claims.claim(source, alert.id, worker);
+  if (claim === "taken") return { claim, status: "skipped", lostLease: false };
+  // A live worker keeps its claim: only a dead one's lease passes.
+  const stopHeartbeat = opened.claims.heartbeat(source, alert.id, worker);
+  try {
+    // The dead worker's case of this alert, if any, closes as superseded by the new one (runTriage),
+    // whose actions reuse its idempotency keys: what it had started is finished, not run again.
+    const outcome = await runTriage(opened.runtime, alert.id, { dryRun: options.dryRun });
+    const finished = opened.claims.finish(source, alert.id, worker, {
+      status: "done",
+      caseId: outcome.report.caseId,
+    });
+    return {
+      claim,
+      status: "triaged",
+      disposition: outcome.report.verdict.disposition,
+      awaitingApproval: outcome.status === "awaiting_approval",
+      lostLease: !finished,
+    };
+  } catch (error) {
+    const message = describeError(error);
+    const finished = opened.claims.finish(source, alert.id, worker, { status: "failed", error: message });
+    return { claim, status: "failed", error: message, lostLease: !finished };
+  } finally {
+    stopHeartbeat();
+  }
+}
+
+/** Adds one alert's result to the summary; what became of the alert. */
+export function tally(summary: BatchSummary, alertId: string, result: AlertResult): AlertOutcome {
+  if (result.status === "skipped") {
+    summary.skippedAlreadyTaken++;
+    return "taken";
+  }
+  if (result.claim === "took_over") summary.tookOver++;
+  if (result.status === "triaged") {
+    summary.triaged++;
+    summary.byDisposition[result.disposition] = (summary.byDisposition[result.disposition] ?? 0) + 1;
+    if (result.awaitingApproval) summary.pendingApprovals++;
+  } else summary.failures.push({ alertId, error: result.error });
+  // A worker process that died mid-alert left its claim running: the alert is open until the lease passes.
+  if (result.status === "lost") return "open";
+  if (result.lostLease) {
+    summary.lostLeases++;
+    return "taken";
+  }
+  return result.status === "triaged" ? "done" : "failed";
+}
+
 /** Triages the given alerts (oldest first) under claims; the caller lists them. */
 export async function triageAlerts(
   opened: OpenedRuntime,
@@ -100,7 +197,6 @@ export async function triageAlerts(
 ): Promise<BatchResult> {
   const started = performance.now();
   const worker = newWorkerId();
-  const source = opened.runtime.deps.tools.alerts;
   const outcomes: AlertOutcome[] = alerts.map(() => "open");
   const summary: BatchSummary = {
     worker,
@@ -120,43 +216,12 @@ export async function triageAlerts(
     alertsPerSecond: 0,
   };
   const inFlight = new Set<string>();
-
+  const runner = options.runner ?? {
+    slots: Math.max(1, options.concurrency),
+    run: (alert: AlertSummary) => triageOne(opened, alert, { worker, dryRun: options.dryRun }),
+  };
   const handle = async (index: number, alert: AlertSummary): Promise<void> => {
-    const claim = opened.claims.claim(source.name, alert.id, worker);
-    if (claim === "taken") {
-      summary.skippedAlreadyTaken++;
-      outcomes[index] = "taken";
-      return;
-    }
-    if (claim === "took_over") summary.tookOver++;
-    let finished: boolean;
-    // A live worker keeps its claim: only a dead one's lease passes.
-    const stopHeartbeat = opened.claims.heartbeat(source.name, alert.id, worker);
-    try {
-      // The dead worker's case of this alert, if any, closes as superseded by the new one (runTriage),
-      // whose actions reuse its idempotency keys: what it had started is finished, not run again.
-      const outcome = await runTriage(opened.runtime, alert.id, { dryRun: options.dryRun });
-      summary.triaged++;
-      const disposition = outcome.report.verdict.disposition;
-      summary.byDisposition[disposition] = (summary.byDisposition[disposition] ?? 0) + 1;
-      if (outcome.status === "awaiting_approval") summary.pendingApprovals++;
-      finished = opened.claims.finish(source.name, alert.id, worker, {
-        status: "done",
-        caseId: outcome.report.caseId,
-      });
-      outcomes[index] = "done";
-    } catch (error) {
-      const message = describeError(error);
-      summary.failures.push({ alertId: alert.id, error: message });
-      finished = opened.claims.finish(source.name, alert.id, worker, { status: "failed", error: message });
-      outcomes[index] = "failed";
-    } finally {
-      stopHeartbeat();
-    }
-    if (!finished) {
-      summary.lostLeases++;
-      outcomes[index] = "taken";
-    }
+    outcomes[index] = tally(summary, alert.id, await runner.run(alert));
   };
 
   let next = 0;
@@ -179,7 +244,7 @@ export async function triageAlerts(
       await yieldToEventLoop();
     }
   };
-  const workers = Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, work));
+  const workers = Promise.all(Array.from({ length: runner.slots }, work));
   if (await abandoned(workers, options.abandon)) summary.abandoned = [...inFlight];
   const taken = Math.min(next, alerts.length);
   summary.notStarted = alerts.length - taken;
@@ -209,6 +274,16 @@ export async function runBatch(opened: OpenedRuntime, options: BatchOptions): Pr
     ...(options.since ? { since: options.since } : {}),
     limit: options.limit,
   });
-  const { summary } = await triageAlerts(opened, alerts, options);
+  const runner = (await options.startRunner?.(alerts.length)) ?? null;
+  let summary: BatchSummary;
+  try {
+    ({ summary } = await triageAlerts(opened, alerts, { ...options, ...(runner ? { runner } : {}) }));
+  } catch (error) {
+    runner?.kill();
+    throw error;
+  }
+  // Abandoned alerts die with their workers, as they would with this process: their claims' leases pass.
+  if (summary.abandoned.length) runner?.kill();
+  else await runner?.close();
   return { ...summary, recoveredCases };
 }

@@ -3,10 +3,11 @@
  * SIGTERM or SIGINT stops either cleanly: no new alert is taken, alerts in flight finish within the grace
  * period and record their claims, the summary is printed, and the exit code says how it ended.
  */
+import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import type { ConfigOverrides } from "../agent/config.ts";
 import { describeError, TriageError } from "../core/errors.ts";
-import type { BatchProgress, BatchSummary } from "./batch.ts";
+import type { BatchProgress, BatchRunner, BatchSummary } from "./batch.ts";
 import { EXIT, fail, print, printJson } from "./output.ts";
 import { createProgressReporter } from "./progress.ts";
 import type { ScheduledRun } from "./schedule.ts";
@@ -158,8 +159,37 @@ function exitNowIfAbandoned(summary: BatchSummary): void {
   if (summary.abandoned.length) process.exit(exitFor(summary));
 }
 
-async function batchCommand(options: Options & { since?: string }, shared: Shared): Promise<number> {
+/**
+ * With more than one worker and more than one alert, the alerts run in worker processes (at most one per
+ * alert); otherwise in this process, as before --workers existed.
+ */
+function workerPool(
+  workers: number,
+  settings: { concurrency: number; dryRun: boolean },
+  overrides: ConfigOverrides,
+): ((listed: number) => Promise<BatchRunner | null>) | undefined {
+  const entry = process.argv[1];
+  if (workers <= 1 || entry === undefined) return undefined;
+  return async (listed) => {
+    const count = Math.min(workers, listed);
+    if (count <= 1) return null;
+    const { startWorkerPool } = await import("./batch-workers.ts");
+    return startWorkerPool({
+      entry,
+      count,
+      concurrency: settings.concurrency,
+      overrides,
+      dryRun: settings.dryRun,
+    });
+  };
+}
+
+async function batchCommand(
+  options: Options & { since?: string; workers: string },
+  shared: Shared,
+): Promise<number> {
   const settings = common(options);
+  const workers = whole("--workers", options.workers, 1, 64);
   if (options.since !== undefined && Number.isNaN(Date.parse(options.since))) {
     throw new TriageError(
       "BAD_INPUT",
@@ -171,15 +201,18 @@ async function batchCommand(options: Options & { since?: string }, shared: Share
     runtimeModules(),
     import("./batch.ts"),
   ]);
-  const config = loadConfig({ ...shared.overrides(options), ...leaseOverride(options) });
+  const overrides = { ...shared.overrides(options), ...leaseOverride(options) };
+  const config = loadConfig(overrides);
   const digest = digestPoster(options.slackChannel, config.env);
   const opened = await openRuntime(config);
   const signals = stopOnSignals(settings.graceMs);
   const progress = progressFor(options.json, "triage batch");
+  const startRunner = workerPool(workers, settings, overrides);
   try {
     const summary = await runBatch(opened, {
       ...settings,
       ...(since ? { since } : {}),
+      ...(startRunner ? { startRunner } : {}),
       stop: signals.stop,
       abandon: signals.abandon,
       ...(progress ? { onProgress: progress.onProgress } : {}),
@@ -284,8 +317,15 @@ export function registerBatchCommands(program: Command, shared: Shared): void {
       .description(
         "triage new alerts from the alert source, oldest first; each alert once, even across processes",
       )
-      .option("--since <time>", "only alerts created after this ISO time"),
-  ).action(async (options: Options & { since?: string }) => setExit(await batchCommand(options, shared)));
+      .option("--since <time>", "only alerts created after this ISO time")
+      .option(
+        "--workers <n>",
+        "worker processes, each triaging --concurrency alerts at a time (1: all in this process)",
+        String(availableParallelism()),
+      ),
+  ).action(async (options: Options & { since?: string; workers: string }) =>
+    setExit(await batchCommand(options, shared)),
+  );
 
   withBatchFlags(
     program

@@ -118,7 +118,7 @@ describe("triage CLI", () => {
     });
   });
 
-  it("keeps one checkpoint of a closed case, all of a paused one until it closes, and shows both", () => {
+  it("keeps one checkpoint of a closed case, and of a paused one the interrupt's, and shows both", () => {
     const checkpoints = (caseId: string) => {
       const db = new Database(env.TRIAGE_DB, { readonly: true });
       const row = db.prepare("SELECT COUNT(*) AS n FROM checkpoints WHERE thread_id = ?").get(caseId);
@@ -130,7 +130,9 @@ describe("triage CLI", () => {
     expect(report(runCli(["cases", "show", closed.caseId, "--json"], env).stdout)).toEqual(closed);
 
     const paused = report(runCli([alertOf("impossible_travel_attacker", 3), "--json"], env).stdout);
-    expect(checkpoints(paused.caseId)).toBeGreaterThan(1);
+    // Checkpoints are written where a run stops (durability "exit"), not after every node: the interrupt's
+    // is all a paused case needs to resume in another process.
+    expect(checkpoints(paused.caseId)).toBe(1);
     const resumed = report(runCli(["approve", paused.caseId, "--by", "alice", "--json"], env).stdout);
     expect(resumed.status).toBe("closed");
     expect(checkpoints(paused.caseId)).toBe(1);

@@ -7,6 +7,7 @@ import type { ConfigOverrides } from "../agent/config.ts";
 import { describeError, isTriageError } from "../core/errors.ts";
 import { registerLabCommands } from "./cli-lab.ts";
 import { registerBatchCommands } from "./cli-batch.ts";
+import { WORKER_COMMAND } from "./worker-command.ts";
 import { registerCaseCommands } from "./cli-cases.ts";
 import { registerSlackCommand } from "./cli-slack.ts";
 import { registerDoctorCommand } from "./cli-doctor.ts";
@@ -100,6 +101,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(await (await commands()).showCommand(caseId, overrides(options), options)),
   );
   registerCaseCommands(cases, program, { addCommon, overrides, setExit });
+  // A worker process of `triage batch --workers N`; its settings come from the batch over IPC.
+  program
+    .command(WORKER_COMMAND, { hidden: true })
+    .action(async () => setExit(await (await import("./batch-worker.ts")).runBatchWorker()));
   registerLabCommands(program, { addCommon, overrides, setExit });
   registerSlackCommand(program, { addCommon, overrides, setExit });
   registerBatchCommands(program, { addCommon, overrides, setExit });

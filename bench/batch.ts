@@ -37,7 +37,7 @@ function collector(): () => void {
 }
 
 /** A copy of the seed lab with exactly `total` alerts: the seed's own, then numbered copies of them. */
-function scaledLab(seedLab: string, path: string, total: number): number {
+export function scaledLab(seedLab: string, path: string, total: number): number {
   copyFileSync(seedLab, path);
   const db = new Database(path);
   try {

@@ -1,8 +1,9 @@
 /**
  * npm run bench: offline triage of every lab alert, per-alert latency (median, p99), with the SQLite
- * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email, slow-tools, batch and
- * hostile-mail benchmarks, and the CLI's start-up (bench/batch.ts, bench/hostile.ts and bench/startup.ts run
- * alone too).
+ * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email, slow-tools, batch,
+ * throughput (CLI email vs bare parse, batch --workers, bytes per case), related-case recall at 100,000 and
+ * 1,000,000 cases, hostile-mail benchmarks and the CLI's start-up (bench/batch.ts, throughput.ts, recall.ts,
+ * hostile.ts and startup.ts run alone too).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
@@ -10,6 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, projectRoot } from "../agent/config.ts";
 import { benchBatch } from "./batch.ts";
+import { benchRecall, recallLine } from "./recall.ts";
+import { benchThroughput } from "./throughput.ts";
+import { availableParallelism } from "node:os";
 import { benchEmail } from "./email.ts";
 import { quantile } from "../evals/stats.ts";
 import { benchLlm } from "./llm.ts";
@@ -72,6 +76,10 @@ try {
   ];
   for (const line of renderToolBench(toolRows, 150)) console.log(line);
   for (const line of await benchBatch(scratch, { alerts: 1000, memoryAlerts: 10_000 })) console.log(line);
+  const throughput = { alerts: 1000, messages: 800, workers: availableParallelism() };
+  await benchThroughput(scratch, throughput, (line) => console.log(line));
+  // Seeded once into the temp directory and reused: the first run writes a million cases (minutes).
+  for (const cases of [100_000, 1_000_000]) console.log(recallLine(await benchRecall(cases, 2000)));
   // A process of its own, so its peak RSS is the hostile set's alone.
   spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "bench", "hostile.ts")], {
     cwd: projectRoot,

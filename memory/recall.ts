@@ -74,9 +74,13 @@ function usefulKeys(db: CaseDatabase, caseId: string, alert: Alert): Key[] {
     ).values(),
   ];
   const caseCount = db.prepare(
-    "SELECT COUNT(DISTINCT case_id) AS n FROM observables WHERE type = ? AND value = ? AND case_id <> ?",
+    "SELECT COUNT(*) AS n FROM (SELECT DISTINCT case_id FROM observables WHERE type = ? AND value = ? AND case_id <> ? LIMIT ?)",
   );
-  return keys.filter((k) => countRowSchema.parse(caseCount.get(k.type, k.value, caseId)).n <= TOO_COMMON);
+  // Counted only up to one past the bound: a background value is in thousands of cases, and counting
+  // them all made recall's p99 80 ms at 100,000 cases.
+  return keys.filter(
+    (k) => countRowSchema.parse(caseCount.get(k.type, k.value, caseId, TOO_COMMON + 1)).n <= TOO_COMMON,
+  );
 }
 
 function relatedCases(

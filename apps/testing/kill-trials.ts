@@ -133,7 +133,10 @@ export async function prepareTrials(dir: string, options: { limit: number }): Pr
 
 function batchArgs(kind: "batch" | "schedule", limit: number): string[] {
   const common = ["--execute", "--concurrency", "4", "--limit", String(limit), "--lease", "2", "--json"];
-  return kind === "batch" ? ["batch", ...common] : ["schedule", "--once", "--cron", "* * * * *", ...common];
+  // One batch process: the trials kill it; worker processes (--workers) have tests of their own.
+  return kind === "batch"
+    ? ["batch", "--workers", "1", ...common]
+    : ["schedule", "--once", "--cron", "* * * * *", ...common];
 }
 
 /** A seeded generator, so a failing trial can be replayed. */

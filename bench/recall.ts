@@ -1,0 +1,173 @@
+/**
+ * Related-case recall at scale: case memory seeded directly in SQL with `cases` synthetic closed cases
+ * (six observables each, drawn so that some values recur across a handful of cases and a few are
+ * background seen in thousands), then `recall` timed for new alerts that share observables with them.
+ * A seeded database is kept in the temp directory and reused by later runs: a million cases take minutes
+ * to write.
+ *
+ * Alone: npx tsx bench/recall.ts [--cases 100000,1000000] [--queries 2000]
+ */
+import { existsSync, renameSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import type { Alert, Observable } from "../core/domain.ts";
+import { openCaseDatabase, type CaseDatabase } from "../memory/db.ts";
+import { SqliteCaseMemory } from "../memory/case-store.ts";
+import { quantile } from "../evals/stats.ts";
+import { random } from "../apps/testing/kill-trials.ts";
+
+const SEED_VERSION = 1;
+const DAY = 86_400_000;
+const NOW = Date.parse("2026-12-07T00:00:00.000Z");
+
+/**
+ * Observables of case `i`: a sender and its domain, a source IP, two URLs and a file hash. Pools scale
+ * with the case count so a value recurs in ~2-10 cases; a few domains and IPs are background (thousands).
+ */
+function observablesOf(i: number, cases: number, rand: () => number): Observable[] {
+  const pick = (pool: number) => Math.floor(rand() * Math.max(1, pool));
+  const domain = rand() < 0.05 ? `common${pick(20)}.example` : `d${pick(cases / 4)}.example`;
+  const ip =
+    rand() < 0.05 ? `10.0.0.${pick(20)}` : `198.${pick(256)}.${pick(256)}.${pick(cases / 256 / 128 + 1)}`;
+  return [
+    { type: "email", value: `user${pick(cases / 3)}@${domain}`, role: "sender" },
+    { type: "domain", value: domain, role: "sender" },
+    { type: "ip", value: ip, role: "source" },
+    { type: "url", value: `https://${domain}/p/${pick(cases / 3)}`, role: "url" },
+    { type: "url", value: `https://l${pick(cases / 5)}.example/x`, role: "url" },
+    {
+      type: "file_hash",
+      value: `${pick(cases / 2)
+        .toString(16)
+        .padStart(64, "0")}`,
+      role: "attachment",
+    },
+  ];
+}
+
+const countSchema = z.object({ n: z.number() });
+
+function seed(db: CaseDatabase, cases: number): void {
+  const rand = random(1337);
+  const insertCase = db.prepare(
+    `INSERT INTO cases (id, alert_id, alert_source, family, type, title, status, reasoner, disposition, confidence, created_at, updated_at, dry_run)
+     VALUES (?, ?, 'lab', 'email', 'user_reported_phish', ?, 'closed', 'offline', ?, 0.9, ?, ?, 1)`,
+  );
+  const insertObservable = db.prepare(
+    "INSERT OR IGNORE INTO observables (case_id, type, value, role) VALUES (?, ?, ?, ?)",
+  );
+  const chunk = 20_000;
+  for (let start = 0; start < cases; start += chunk) {
+    db.transaction(() => {
+      for (let i = start; i < Math.min(cases, start + chunk); i++) {
+        const id = `case-${i.toString(16).padStart(10, "0")}`;
+        // Spread over the last 60 days: recall looks back 30.
+        const at = new Date(NOW - Math.floor(rand() * 60 * DAY)).toISOString();
+        const disposition = rand() < 0.4 ? "malicious" : rand() < 0.5 ? "suspicious" : "benign";
+        insertCase.run(id, `SYN-${i}`, `synthetic case ${i}`, disposition, at, at);
+        for (const o of observablesOf(i, cases, rand))
+          insertObservable.run(id, o.type, o.value, o.role ?? "");
+      }
+    })();
+  }
+}
+
+/** The seeded database for `cases`, made once (into a temporary name, renamed when complete). */
+function seededDatabase(cases: number): string {
+  const path = join(tmpdir(), `soc-triage-recall-v${SEED_VERSION}-${cases}.db`);
+  if (existsSync(path)) return path;
+  const building = `${path}.building`;
+  for (const f of [building, `${building}-wal`, `${building}-shm`]) rmSync(f, { force: true });
+  const db = openCaseDatabase(building);
+  try {
+    seed(db, cases);
+    db.pragma("wal_checkpoint(TRUNCATE)");
+  } finally {
+    db.close();
+  }
+  renameSync(building, path);
+  return path;
+}
+
+export interface RecallFigures {
+  cases: number;
+  queries: number;
+  medianMs: number;
+  p99Ms: number;
+  maxMs: number;
+  seedSeconds: number | null;
+  databaseMb: number;
+}
+
+/** Times `queries` recalls against `cases` seeded cases; each query shares observables with some. */
+export async function benchRecall(cases: number, queries: number): Promise<RecallFigures> {
+  const made = performance.now();
+  const existed = existsSync(join(tmpdir(), `soc-triage-recall-v${SEED_VERSION}-${cases}.db`));
+  const path = seededDatabase(cases);
+  const seedSeconds = existed ? null : (performance.now() - made) / 1000;
+  const db = openCaseDatabase(path);
+  try {
+    const memory = new SqliteCaseMemory(db, {
+      now: () => new Date(NOW),
+      audit: { key: { kind: "ephemeral" }, headFile: null },
+    });
+    const stored = countSchema.parse(db.prepare("SELECT COUNT(*) AS n FROM cases").get()).n;
+    const rand = random(4242);
+    const times: number[] = [];
+    for (let q = 0; q < queries + 50; q++) {
+      // The observables of an existing case, as a new alert about the same campaign would carry them.
+      const alert: Alert = {
+        id: `Q-${q}`,
+        source: "lab",
+        family: "email",
+        type: "user_reported_phish",
+        title: "query",
+        description: "a new alert sharing observables with stored cases",
+        severity: "medium",
+        createdAt: new Date(NOW).toISOString(),
+        observables: observablesOf(Math.floor(rand() * stored), stored, rand),
+        raw: {},
+      };
+      const started = performance.now();
+      await memory.recall("case-query", alert);
+      if (q >= 50) times.push(performance.now() - started); // the first 50 warm the page cache
+    }
+    times.sort((a, b) => a - b);
+    return {
+      cases: stored,
+      queries,
+      medianMs: quantile(times, 0.5),
+      p99Ms: quantile(times, 0.99),
+      maxMs: times[times.length - 1] ?? 0,
+      seedSeconds,
+      databaseMb: statSync(path).size / 1024 / 1024,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+export function recallLine(f: RecallFigures): string {
+  const seeded = f.seedSeconds === null ? "reused" : `seeded in ${f.seedSeconds.toFixed(0)} s`;
+  return `Related-case recall over ${f.cases.toLocaleString("en")} cases (${f.databaseMb.toFixed(0)} MB, ${seeded}): ${f.queries} recalls, median ${f.medianMs.toFixed(2)} ms, p99 ${f.p99Ms.toFixed(2)} ms, max ${f.maxMs.toFixed(1)} ms (target p99 < 5 ms at 1,000,000: ${f.cases >= 1_000_000 ? (f.p99Ms < 5 ? "met" : "NOT met") : "n/a"})`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      cases: { type: "string", default: "100000,1000000" },
+      queries: { type: "string", default: "2000" },
+    },
+  });
+  const sizes = z.array(z.coerce.number().int().min(100).max(10_000_000)).safeParse(values.cases.split(","));
+  const queries = z.coerce.number().int().min(100).max(1_000_000).safeParse(values.queries);
+  if (!sizes.success || !queries.success) {
+    console.error(
+      "bench/recall.ts: --cases takes sizes from 100 to 10000000 separated by commas, --queries 100 to 1000000",
+    );
+    process.exitCode = 2;
+  } else for (const n of sizes.data) console.log(recallLine(await benchRecall(n, queries.data)));
+}
