@@ -58,7 +58,20 @@ export async function keepLatestCheckpoint(saver: PrunableSaver, threadId: strin
  * only wait on the saver's serializer (no I/O), but any other write this process makes on the connection
  * meanwhile joins this transaction. No-op when the database never held checkpoints.
  */
-export async function pruneCaseCheckpoints(db: CaseDatabase, caseId: string): Promise<void> {
+export function pruneCaseCheckpoints(db: CaseDatabase, caseId: string): Promise<void> {
+  // One prune at a time per connection: a second BEGIN inside the first's open transaction would fail
+  // (a batch closes several cases at once in one process).
+  const next = (queues.get(db) ?? Promise.resolve()).then(() => pruneNow(db, caseId));
+  queues.set(
+    db,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
+const queues = new WeakMap<CaseDatabase, Promise<void>>();
+
+async function pruneNow(db: CaseDatabase, caseId: string): Promise<void> {
   const tables = db
     .prepare(
       "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('checkpoints', 'writes')",
