@@ -49,10 +49,10 @@ export interface GraphOptions {
  * implementation that ignores its abort signal, so it never cuts short a run that would have finished.
  */
 export function nodePolicies(budget: TriageBudget) {
-  // A round runs its calls toolConcurrency at a time, each attempt bounded by toolTimeoutMs; one more
-  // such limit is the slack for the round's own work.
+  // A round runs its calls toolConcurrency at a time, each bounded by toolTimeoutMs (the tool layer's
+  // retries included); one more such limit is the slack for the round's own work.
   const waves = Math.ceil(budget.maxToolCalls / Math.max(1, budget.toolConcurrency));
-  const toolRoundMs = (waves * (budget.toolRetries + 1) + 1) * budget.toolTimeoutMs;
+  const toolRoundMs = (waves + 1) * budget.toolTimeoutMs;
   return {
     /** Writes the alert's evidence and audit row: not repeated. Local work only: no timeout. */
     "load-alert": {},
