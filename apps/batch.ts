@@ -74,7 +74,7 @@ export interface BatchResult {
 export const newWorkerId = instanceId;
 
 /** Resolves true if `abandon` aborts before `work` settles. */
-async function abandoned(work: Promise<unknown>, abandon: AbortSignal | undefined): Promise<boolean> {
+export async function abandoned(work: Promise<unknown>, abandon: AbortSignal | undefined): Promise<boolean> {
   if (!abandon) {
     await work;
     return false;
@@ -92,6 +92,60 @@ async function abandoned(work: Promise<unknown>, abandon: AbortSignal | undefine
   }
 }
 
+/** What became of one alert triaged under a claim (triageUnderClaim). */
+export type ClaimedTriage =
+  | { kind: "taken" }
+  | {
+      kind: "done";
+      tookOver: boolean;
+      caseId: string;
+      disposition: string;
+      awaitingApproval: boolean;
+      /** The lease had passed and another worker took the alert over meanwhile. */
+      lostLease: boolean;
+    }
+  | { kind: "failed"; tookOver: boolean; error: string; lostLease: boolean };
+
+/**
+ * Claims the alert for `worker` in case memory, triages it while the claim's heartbeat runs, and records the
+ * outcome on the claim; `taken` when another worker owns it or has finished it. Batches and queue workers
+ * both go through here, so each alert is triaged once whichever of them gets it.
+ */
+export async function triageUnderClaim(
+  opened: OpenedRuntime,
+  worker: string,
+  alertId: string,
+  dryRun: boolean,
+): Promise<ClaimedTriage> {
+  const source = opened.runtime.deps.tools.alerts;
+  const claim = opened.claims.claim(source.name, alertId, worker);
+  if (claim === "taken") return { kind: "taken" };
+  const tookOver = claim === "took_over";
+  // A live worker keeps its claim: only a dead one's lease passes.
+  const stopHeartbeat = opened.claims.heartbeat(source.name, alertId, worker);
+  try {
+    // The dead worker's case of this alert, if any, closes as superseded by the new one (runTriage),
+    // whose actions reuse its idempotency keys: what it had started is finished, not run again.
+    const outcome = await runTriage(opened.runtime, alertId, { dryRun });
+    const caseId = outcome.report.caseId;
+    const finished = opened.claims.finish(source.name, alertId, worker, { status: "done", caseId });
+    return {
+      kind: "done",
+      tookOver,
+      caseId,
+      disposition: outcome.report.verdict.disposition,
+      awaitingApproval: outcome.status === "awaiting_approval",
+      lostLease: !finished,
+    };
+  } catch (error) {
+    const message = describeError(error);
+    const finished = opened.claims.finish(source.name, alertId, worker, { status: "failed", error: message });
+    return { kind: "failed", tookOver, error: message, lostLease: !finished };
+  } finally {
+    stopHeartbeat();
+  }
+}
+
 /** Triages the given alerts (oldest first) under claims; the caller lists them. */
 export async function triageAlerts(
   opened: OpenedRuntime,
@@ -100,7 +154,6 @@ export async function triageAlerts(
 ): Promise<BatchResult> {
   const started = performance.now();
   const worker = newWorkerId();
-  const source = opened.runtime.deps.tools.alerts;
   const outcomes: AlertOutcome[] = alerts.map(() => "open");
   const summary: BatchSummary = {
     worker,
@@ -122,38 +175,20 @@ export async function triageAlerts(
   const inFlight = new Set<string>();
 
   const handle = async (index: number, alert: AlertSummary): Promise<void> => {
-    const claim = opened.claims.claim(source.name, alert.id, worker);
-    if (claim === "taken") {
+    const result = await triageUnderClaim(opened, worker, alert.id, options.dryRun);
+    if (result.kind === "taken") {
       summary.skippedAlreadyTaken++;
       outcomes[index] = "taken";
       return;
     }
-    if (claim === "took_over") summary.tookOver++;
-    let finished: boolean;
-    // A live worker keeps its claim: only a dead one's lease passes.
-    const stopHeartbeat = opened.claims.heartbeat(source.name, alert.id, worker);
-    try {
-      // The dead worker's case of this alert, if any, closes as superseded by the new one (runTriage),
-      // whose actions reuse its idempotency keys: what it had started is finished, not run again.
-      const outcome = await runTriage(opened.runtime, alert.id, { dryRun: options.dryRun });
+    if (result.tookOver) summary.tookOver++;
+    if (result.kind === "done") {
       summary.triaged++;
-      const disposition = outcome.report.verdict.disposition;
-      summary.byDisposition[disposition] = (summary.byDisposition[disposition] ?? 0) + 1;
-      if (outcome.status === "awaiting_approval") summary.pendingApprovals++;
-      finished = opened.claims.finish(source.name, alert.id, worker, {
-        status: "done",
-        caseId: outcome.report.caseId,
-      });
-      outcomes[index] = "done";
-    } catch (error) {
-      const message = describeError(error);
-      summary.failures.push({ alertId: alert.id, error: message });
-      finished = opened.claims.finish(source.name, alert.id, worker, { status: "failed", error: message });
-      outcomes[index] = "failed";
-    } finally {
-      stopHeartbeat();
-    }
-    if (!finished) {
+      summary.byDisposition[result.disposition] = (summary.byDisposition[result.disposition] ?? 0) + 1;
+      if (result.awaitingApproval) summary.pendingApprovals++;
+    } else summary.failures.push({ alertId: alert.id, error: result.error });
+    outcomes[index] = result.kind;
+    if (result.lostLease) {
       summary.lostLeases++;
       outcomes[index] = "taken";
     }

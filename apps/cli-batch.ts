@@ -4,7 +4,7 @@
  * period and record their claims, the summary is printed, and the exit code says how it ended.
  */
 import type { Command } from "commander";
-import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
+import { loadConfig, type ConfigOverrides, type TriageConfig } from "../agent/config.ts";
 import { openRuntime } from "../agent/setup.ts";
 import { describeError, TriageError } from "../core/errors.ts";
 import { runBatch, type BatchProgress, type BatchSummary } from "./batch.ts";
@@ -26,17 +26,22 @@ type Options = ConfigOverrides & {
   lease?: string;
   execute?: boolean;
   slackChannel?: string;
+  enqueue?: boolean;
+  queue?: string;
 };
 
-function whole(name: string, text: string, min: number, max: number): number {
+export function whole(name: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
     throw new TriageError("BAD_INPUT", `${name} must be a whole number from ${min} to ${max}, got ${text}`);
   }
   return Number(text);
 }
 
-function leaseOverride(options: Options): { leaseSeconds?: number } {
-  return options.lease === undefined ? {} : { leaseSeconds: whole("--lease", options.lease, 1, 86_400) };
+function leaseOverride(options: Options): { leaseSeconds?: number; queue?: string } {
+  return {
+    ...(options.lease === undefined ? {} : { leaseSeconds: whole("--lease", options.lease, 1, 86_400) }),
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
+  };
 }
 
 function common(options: Options) {
@@ -86,7 +91,7 @@ interface Stopper {
  * The first SIGTERM/SIGINT stops taking alerts and starts the grace period; when it runs out, or on a
  * second signal, the batch stops waiting for the alerts still in flight.
  */
-function stopOnSignals(graceMs: number): Stopper {
+export function stopOnSignals(graceMs: number): Stopper {
   const stop = new AbortController();
   const abandon = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -156,6 +161,25 @@ function exitNowIfAbandoned(summary: BatchSummary): void {
   if (summary.abandoned.length) process.exit(exitFor(summary));
 }
 
+/** `--enqueue`: the listed alerts go to the queue for `triage worker`s instead of being triaged here. */
+async function enqueueInstead(
+  config: TriageConfig,
+  options: { since?: string; limit: number; json?: boolean | undefined },
+): Promise<number> {
+  const { enqueueCommand, requireQueue } = await import("./cli-queue.ts");
+  requireQueue(config);
+  const opened = await openRuntime(config);
+  try {
+    return await enqueueCommand(config, opened, {
+      limit: options.limit,
+      ...(options.since ? { since: options.since } : {}),
+      ...(options.json ? { json: true } : {}),
+    });
+  } finally {
+    opened.close();
+  }
+}
+
 async function batchCommand(options: Options & { since?: string }, shared: Shared): Promise<number> {
   const settings = common(options);
   if (options.since !== undefined && Number.isNaN(Date.parse(options.since))) {
@@ -166,6 +190,8 @@ async function batchCommand(options: Options & { since?: string }, shared: Share
   }
   const since = options.since === undefined ? undefined : new Date(options.since).toISOString();
   const config = loadConfig({ ...shared.overrides(options), ...leaseOverride(options) });
+  if (options.enqueue)
+    return enqueueInstead(config, { ...settings, ...(since ? { since } : {}), json: options.json });
   const digest = digestPoster(options.slackChannel, config.env);
   const opened = await openRuntime(config);
   const signals = stopOnSignals(settings.graceMs);
@@ -216,11 +242,22 @@ async function scheduleCommand(
   const pattern = checkCron(options.cron);
   const config = loadConfig({ ...shared.overrides(options), ...leaseOverride(options) });
   const digest = digestPoster(options.slackChannel, config.env);
+  const queueing = options.enqueue ? await import("./cli-queue.ts") : null;
+  queueing?.requireQueue(config);
   const opened = await openRuntime(config);
+  const enqueuer = queueing
+    ? await queueing
+        .scheduledEnqueuer(config, opened, { limit: settings.limit, ...(options.json ? { json: true } : {}) })
+        .catch((error: unknown) => {
+          opened.close();
+          throw error;
+        })
+    : null;
   const signals = stopOnSignals(settings.graceMs);
   const runs: { count: number; last: ScheduledRun | null } = { count: 0, last: null };
   const runOnce = async () => {
     const index = ++runs.count;
+    if (enqueuer) return enqueuer.run(index);
     const progress = progressFor(options.json, `triage schedule run ${index}`);
     const run = await runScheduledBatch(opened, {
       ...settings,
@@ -251,6 +288,7 @@ async function scheduleCommand(
     return options.once || final.summary.abandoned.length ? exitFor(final.summary) : EXIT.ok;
   } finally {
     signals.dispose();
+    await enqueuer?.close();
     opened.close();
   }
 }
@@ -268,7 +306,9 @@ export function registerBatchCommands(program: Command, shared: Shared): void {
         "--lease <seconds>",
         "how long a worker holds an alert without renewing it; past it, another worker takes over (config batch.leaseSeconds, default 600)",
       )
-      .option("--slack-channel <id>", "post each run's digest to this Slack channel (env SLACK_BOT_TOKEN)");
+      .option("--slack-channel <id>", "post each run's digest to this Slack channel (env SLACK_BOT_TOKEN)")
+      .option("--enqueue", "put the alerts on the queue for `triage worker`s instead of triaging them here")
+      .option("--queue <url>", "the alert queue for --enqueue, a postgres:// URL (env TRIAGE_QUEUE)");
 
   withBatchFlags(
     program

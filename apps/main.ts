@@ -11,6 +11,7 @@ import { describeError, isTriageError } from "../core/errors.ts";
 import { dispositionSchema } from "../core/domain.ts";
 import { registerLabCommands } from "./cli-lab.ts";
 import { registerBatchCommands } from "./cli-batch.ts";
+import { registerWorkerCommand } from "./cli-queue.ts";
 import {
   readMessageFile,
   reportedMessage,
@@ -219,6 +220,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerLabCommands(program, { addCommon, overrides, setExit });
   registerSlackCommand(program, { addCommon, overrides, setExit });
   registerBatchCommands(program, { addCommon, overrides, setExit });
+  registerWorkerCommand(program, { addCommon, overrides, setExit });
   registerDoctorCommand(program, { addCommon, overrides, setExit });
   registerRecoverCommand(program, { addCommon, overrides, setExit });
   return program;
