@@ -2,6 +2,8 @@
  * The alert queue on PostgreSQL, with pg-boss: jobs are rows taken with SELECT … FOR UPDATE SKIP LOCKED, so
  * any number of workers on any number of machines share one queue with no other server to run. The queue
  * lives in its own schema (`pgboss`) of the database it is given, which may be the case memory's own.
+ * It sits in memory/, not tools/: tools/ reach the SOC's systems the agent investigates and acts on, while
+ * the queue, like case memory, is the deployment's own state, kept on the same database server.
  *
  * Workers poll with their own loop rather than pg-boss's work(): each slot takes one job, settles it
  * (complete or fail) and only then takes the next, and a stop signal ends the loop between jobs, so a
