@@ -4,7 +4,7 @@
  * them.
  */
 import type { Command } from "commander";
-import { loadConfig, type ConfigOverrides, type TriageConfig } from "../agent/config.ts";
+import type { ConfigOverrides, TriageConfig } from "../agent/config.ts";
 import type { OpenedRuntime } from "../agent/setup.ts";
 import { TriageError } from "../core/errors.ts";
 // Signal handling and number flags are batch's: a worker stops the way a batch does.
@@ -104,6 +104,7 @@ async function workerCommand(options: WorkerOptions, shared: Shared): Promise<nu
   const concurrency = whole("--concurrency", options.concurrency, 1, 64);
   const graceMs = whole("--grace", options.grace, 0, 3600) * 1000;
   const pollMs = whole("--poll", options.poll, 10, 60_000);
+  const { loadConfig } = await import("../agent/config.ts");
   const config = loadConfig({
     ...shared.overrides(options),
     queue: options.queue,
