@@ -151,6 +151,42 @@ describe.skipIf(!server.ok)(`pg-boss alert queue${server.ok ? "" : ` (skipped: $
     await queue.close();
   });
 
+  it("hands a job out again once the worker that took it dies and it expires", async () => {
+    const { url } = await openQueue("expiry");
+    const producer = await PgBossAlertQueue.open(url, {
+      expireInSeconds: 1,
+      retryLimit: 1,
+      retryDelaySeconds: 1,
+      supervise: false,
+    });
+    await producer.enqueue(alerts(1));
+    await producer.close();
+    // The dying worker: takes the job and is never heard from again.
+    const PgBoss = (await import("pg-boss")).default;
+    const dead = new PgBoss({ connectionString: url, supervise: false, schedule: false });
+    await dead.start();
+    expect(await dead.fetch("triage-alerts")).toHaveLength(1);
+    await dead.stop({ graceful: false });
+    const survivor = await PgBossAlertQueue.open(url, {
+      expireInSeconds: 60,
+      supervise: true,
+      maintenanceIntervalSeconds: 1,
+    });
+    const seen: string[] = [];
+    await workUntil(
+      [survivor],
+      async (alert) => {
+        seen.push(alert.alertId);
+        return { status: "skipped", reason: "test" };
+      },
+      () => seen.length >= 1,
+      1,
+    );
+    expect(seen).toEqual(["A-1"]);
+    expect((await survivor.jobs()).map((j) => j.state)).toEqual(["completed"]);
+    await survivor.close();
+  }, 30_000);
+
   it("retries a failed job up to the retry limit", async () => {
     const { open } = await openQueue("retry", { retryLimit: 1 });
     const queue = await open();

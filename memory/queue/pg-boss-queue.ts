@@ -28,6 +28,8 @@ export interface PgBossQueueOptions {
   retryDelaySeconds?: number;
   /** Workers run pg-boss's maintenance (expiring jobs of dead workers); producers need not. */
   supervise: boolean;
+  /** How often maintenance runs (pg-boss's default: 120 s). */
+  maintenanceIntervalSeconds?: number;
   /** Connections in the pool (default 4). */
   maxConnections?: number;
   /** Problems outside any one job (the database went away, maintenance failed): one line each. */
@@ -61,6 +63,9 @@ export class PgBossAlertQueue implements AlertQueue {
       application_name: "soc-triage",
       max: options.maxConnections ?? 4,
       supervise: options.supervise,
+      ...(options.maintenanceIntervalSeconds === undefined
+        ? {}
+        : { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds }),
       // Cron scheduling is `triage schedule`'s job; pg-boss's own scheduler stays off.
       schedule: false,
     });
