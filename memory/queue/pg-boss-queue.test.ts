@@ -56,6 +56,17 @@ async function workUntil(
   clearTimeout(timer);
 }
 
+/** Works one job on `queue` with one slot (completing it as skipped); returns the alert ids it saw. */
+async function firstAlertSeen(queue: PgBossAlertQueue): Promise<string[]> {
+  const seen: string[] = [];
+  const handler = async (alert: QueuedAlert): Promise<QueuedOutcome> => {
+    seen.push(alert.alertId);
+    return { status: "skipped", reason: "test" };
+  };
+  await workUntil([queue], handler, () => seen.length >= 1, 1);
+  return seen;
+}
+
 describe.skipIf(!server.ok)(`pg-boss alert queue${server.ok ? "" : ` (skipped: ${server.reason})`}`, () => {
   it("enqueues each alert once, however often it is listed", async () => {
     const { open } = await openQueue("enqueue");
@@ -133,17 +144,7 @@ describe.skipIf(!server.ok)(`pg-boss alert queue${server.ok ? "" : ` (skipped: $
     await raw.send("triage-alerts", { alert: "not ours" });
     await raw.stop({ graceful: false });
     await queue.enqueue(alerts(1));
-    const seen: string[] = [];
-    await workUntil(
-      [queue],
-      async (alert) => {
-        seen.push(alert.alertId);
-        return { status: "skipped", reason: "test" };
-      },
-      () => seen.length >= 1,
-      1,
-    );
-    expect(seen).toEqual(["A-1"]);
+    expect(await firstAlertSeen(queue)).toEqual(["A-1"]);
     expect((await queue.jobs()).map((j) => [j.data, j.state, j.output])).toEqual([
       [{ alert: "not ours" }, "failed", { error: expect.stringMatching(/^malformed job: /) }],
       [{ source: "lab", alertId: "A-1" }, "completed", { status: "skipped", reason: "test" }],
@@ -172,17 +173,7 @@ describe.skipIf(!server.ok)(`pg-boss alert queue${server.ok ? "" : ` (skipped: $
       supervise: true,
       maintenanceIntervalSeconds: 1,
     });
-    const seen: string[] = [];
-    await workUntil(
-      [survivor],
-      async (alert) => {
-        seen.push(alert.alertId);
-        return { status: "skipped", reason: "test" };
-      },
-      () => seen.length >= 1,
-      1,
-    );
-    expect(seen).toEqual(["A-1"]);
+    expect(await firstAlertSeen(survivor)).toEqual(["A-1"]);
     expect((await survivor.jobs()).map((j) => j.state)).toEqual(["completed"]);
     await survivor.close();
   }, 30_000);
