@@ -138,6 +138,20 @@ export const verdictCategorySchema = z
   .describe("What the alert turned out to be");
 export type VerdictCategory = z.infer<typeof verdictCategorySchema>;
 
+/** Model calls and tokens, from the responses' usage metadata. */
+export const modelUsageSchema = z.object({
+  calls: z.number().int().min(0),
+  promptTokens: z.number().int().min(0),
+  completionTokens: z.number().int().min(0),
+});
+export type ModelUsage = z.infer<typeof modelUsageSchema>;
+export const noModelUsage: ModelUsage = { calls: 0, promptTokens: 0, completionTokens: 0 };
+export const addModelUsage = (a: ModelUsage, b: ModelUsage): ModelUsage => ({
+  calls: a.calls + b.calls,
+  promptTokens: a.promptTokens + b.promptTokens,
+  completionTokens: a.completionTokens + b.completionTokens,
+});
+
 export const verdictSchema = z.object({
   disposition: dispositionSchema,
   confidence: z.number().min(0).max(1).describe("Calibrated confidence in the disposition, 0 to 1"),
@@ -157,14 +171,7 @@ export const verdictSchema = z.object({
    */
   incomplete: z.object({ failedTools: z.array(z.string()).min(1), reasons: z.array(z.string()) }).optional(),
   /** Model use for this case, from the responses' usage, and the hashes of the prompts that shaped it. */
-  model: z
-    .object({
-      calls: z.number().int().min(0),
-      promptTokens: z.number().int().min(0),
-      completionTokens: z.number().int().min(0),
-      prompts: z.record(z.string(), z.string()),
-    })
-    .optional(),
+  model: modelUsageSchema.extend({ prompts: z.record(z.string(), z.string()) }).optional(),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 
@@ -503,6 +510,33 @@ export function isPersonalRole(role: string | null | undefined): boolean {
 
 export const caseStatusSchema = z.enum(["investigating", "awaiting_approval", "closed", "failed"]);
 export type CaseStatus = z.infer<typeof caseStatusSchema>;
+/** A case as analysts list it. */
+export const caseSummarySchema = z.object({
+  caseId: z.string(),
+  alertId: z.string(),
+  family: alertFamilySchema,
+  type: z.string(),
+  title: z.string(),
+  disposition: dispositionSchema.nullable(),
+  confidence: z.number().nullable(),
+  status: caseStatusSchema,
+  reasoner: z.string(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** The case that replaced this one when another worker took its alert over. */
+  supersededBy: z.string().nullable(),
+  /** Tools the investigation needed but could not use; null when it was complete. */
+  incomplete: z.array(z.string()).nullable(),
+});
+export type CaseSummary = z.infer<typeof caseSummarySchema>;
+
+/** An analyst's disposition of a case; the latest one counts, and recall ranks it above the engine's. */
+export interface CaseFeedback {
+  disposition: Disposition;
+  by: string;
+  comment: string;
+}
 /** The statuses a finished run reports: it either waits for a person or is closed. */
 export type ReportStatus = Extract<CaseStatus, "awaiting_approval" | "closed">;
 

@@ -4,7 +4,8 @@
  * Everything that goes wrong becomes a ToolError with a code; a user sees one line naming the vendor.
  */
 import type { z } from "zod";
-import { clip, ToolError, type ToolErrorCode } from "../core/errors.ts";
+import { clip, ToolError, type ToolErrorCode, type ToolErrorFacts } from "../core/errors.ts";
+import { classifyStatus, failureLine, genericErrorText, type Classification } from "./http-failure.ts";
 import { redact, registerRequestSecrets } from "../core/redact.ts";
 
 /** Headers that authenticate a request; `invalidate` drops a cached token after a 401. */
@@ -14,7 +15,7 @@ export interface HttpAuth {
 }
 
 export interface RetryOptions {
-  /** Extra attempts after the first. */
+  /** Extra attempts after the first, for a failure whose ToolError is `retryable`. */
   retries: number;
   baseDelayMs: number;
   maxDelayMs: number;
@@ -33,8 +34,11 @@ export const defaultRetry: RetryOptions = {
 export interface VendorQuirks {
   /** A throttle hint in ms (Retry-After, CrowdStrike's epoch reset…); undefined when none. */
   retryAfterMs?(response: Response, body: string, now: number): number | undefined;
-  /** A code other than the status's default, e.g. Gmail's 403 rateLimitExceeded, Splunk's 503 quota. */
-  classify?(status: number, body: string): ToolErrorCode | undefined;
+  /**
+   * A code and retryability other than the status's (classifyStatus), read from the error body: Gmail's 403
+   * rateLimitExceeded and Splunk's 503 quota are throttles worth waiting for; undefined keeps the status's.
+   */
+  classify?(status: number, body: string): Classification | undefined;
   /** The vendor's own error text from an error body, for the one-line message. */
   errorText?(body: string): string | undefined;
 }
@@ -83,19 +87,6 @@ export interface HttpClient {
   json<T>(request: HttpRequest<T>): Promise<T>;
 }
 
-const RETRYABLE = new Set<ToolErrorCode>(["RATE_LIMITED", "TIMEOUT", "UPSTREAM_ERROR"]);
-
-/** The default code of an HTTP status; retryability is decided once, from the code. */
-export function codeOfStatus(status: number): ToolErrorCode {
-  if (status === 401) return "AUTH_FAILED";
-  if (status === 403) return "FORBIDDEN";
-  if (status === 404 || status === 410) return "NOT_FOUND";
-  if (status === 408) return "TIMEOUT";
-  if (status === 429) return "RATE_LIMITED";
-  if (status === 409 || status >= 500) return "UPSTREAM_ERROR";
-  return "BAD_INPUT";
-}
-
 /** Retry-After in seconds or as an HTTP date, in ms from now. */
 export function retryAfterHeaderMs(response: Response, now: number): number | undefined {
   const value = response.headers.get("retry-after");
@@ -126,33 +117,6 @@ function stoppedBy(signal: AbortSignal): string {
   return reason instanceof DOMException && reason.name === "TimeoutError"
     ? "the caller's time limit passed"
     : "cancelled";
-}
-
-/** Common error-body shapes: {error:{message}}, {error:"x",error_description}, {message}, {errors:[{message|detail}]}. */
-export function genericErrorText(body: string): string | undefined {
-  let data: unknown;
-  try {
-    data = JSON.parse(body);
-  } catch {
-    return body && !body.trimStart().startsWith("<") ? body : undefined;
-  }
-  const pick = (value: unknown, key: string): unknown =>
-    typeof value === "object" && value !== null
-      ? Object.getOwnPropertyDescriptor(value, key)?.value
-      : undefined;
-  const text = (value: unknown) => (typeof value === "string" && value ? value : undefined);
-  const error = pick(data, "error");
-  const firstOf = (list: unknown) => (Array.isArray(list) ? list[0] : undefined);
-  return (
-    text(pick(error, "message")) ??
-    text(pick(data, "error_description")) ??
-    // Kibana sends {"error":"Bad Request","message":"…"}: the message is the useful part.
-    text(pick(data, "message")) ??
-    text(error) ??
-    text(pick(firstOf(pick(data, "errors")), "message")) ??
-    text(pick(firstOf(pick(data, "errors")), "detail")) ??
-    text(pick(firstOf(pick(data, "messages")), "text"))
-  );
 }
 
 function buildUrl(baseUrl: string, path: string, query: HttpRequest<unknown>["query"]): URL {
@@ -195,8 +159,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const { vendor } = options;
 
-  const fail = (code: ToolErrorCode, what: string, detail: string, extra: ToolError["details"] = {}) =>
-    new ToolError(code, clip(`${vendor}: ${what}: ${detail}`, 300), { vendor, ...extra });
+  const fail = (code: ToolErrorCode, what: string, detail: string, facts: ToolErrorFacts = {}) =>
+    new ToolError(code, failureLine(vendor, what, detail), { vendor, operation: what, ...facts });
 
   async function attempt<T>(
     request: HttpRequest<T>,
@@ -243,7 +207,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       // A reset connection's reason can quote what the peer sent.
       if (request.signal?.aborted) throw fail("TIMEOUT", what, stoppedBy(request.signal));
       if (timeout.aborted)
-        return { error: fail("TIMEOUT", what, `no answer within ${timeoutMs} ms`), waitMs: undefined };
+        return {
+          error: fail("TIMEOUT", what, `no answer within ${timeoutMs} ms`, { retryable: true }),
+          waitMs: undefined,
+        };
       const reason =
         error instanceof Error
           ? error.cause instanceof Error
@@ -251,7 +218,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             : error.message
           : String(error);
       return {
-        error: fail("UPSTREAM_ERROR", what, `cannot reach ${url.origin} (${redact(reason)})`),
+        error: fail("UPSTREAM_ERROR", what, `cannot reach ${url.origin} (${redact(reason)})`, {
+          retryable: true,
+        }),
         waitMs: undefined,
       };
     }
@@ -275,13 +244,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
     // A proxy or vendor that echoes the request puts our credentials in its error body: scrub it first.
     text = redact(text, { strict: true });
-    const code = options.classify?.(response.status, text) ?? codeOfStatus(response.status);
+    const { code, retryable } = options.classify?.(response.status, text) ?? classifyStatus(response.status);
     const waitMs = options.retryAfterMs?.(response, text, now()) ?? retryAfterHeaderMs(response, now());
     const vendorText = options.errorText?.(text) ?? genericErrorText(text) ?? response.statusText;
     return {
       error: fail(code, what, `HTTP ${response.status} ${vendorText}`, {
+        retryable,
         status: response.status,
-        ...(waitMs === undefined ? {} : { retryAfterMs: waitMs }),
+        vendorMessage: clip(vendorText, 300),
+        retryAfterMs: waitMs,
       }),
       waitMs,
     };
@@ -306,7 +277,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         refreshedAuth = true;
         continue;
       }
-      if (!RETRYABLE.has(error.code) || request.retry === false || attemptNo >= retry.retries) throw error;
+      if (!error.retryable || request.retry === false || attemptNo >= retry.retries) throw error;
       const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attemptNo);
       const delay = Math.max(result.waitMs ?? 0, backoff * (0.75 + Math.random() * 0.5));
       if (waited + delay > retry.budgetMs) throw error;

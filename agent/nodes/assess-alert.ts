@@ -12,7 +12,7 @@ import { ALERT_EVIDENCE_ID } from "../../core/ids.ts";
 export const assessAlert =
   (deps: TriageDeps) =>
   async (state: TriageStateValue): Promise<TriageStateUpdate> => {
-    const { verdict: proposed, findings } = await deps.reasoner.assess(reasonerContext(deps, state));
+    const { verdict: proposed, findings, usage } = await deps.reasoner.assess(reasonerContext(deps, state));
     const gaps = investigationGaps(state.steps, state.evidence);
     const parsed = verdictSchema.parse(proposed);
     // The engine, not the reasoner, says whether the investigation was complete.
@@ -22,27 +22,24 @@ export const assessAlert =
     const grounded = verdict.evidenceIds.filter((id) => known.has(id));
     const ungrounded = verdict.evidenceIds.filter((id) => !known.has(id));
     const notes = ungrounded.length
-      ? [...state.notes, `verdict cited unknown evidence ${ungrounded.join(", ")}; dropped`]
-      : state.notes;
+      ? [`verdict cited unknown evidence ${ungrounded.join(", ")}; dropped`]
+      : [];
     const final = { ...verdict, evidenceIds: grounded.length ? [...new Set(grounded)] : [ALERT_EVIDENCE_ID] };
-    deps.memory.transaction(() => {
-      deps.memory.saveVerdict(state.caseId, final, findings);
-      deps.memory.audit({
-        actor: `reasoner:${deps.reasoner.name}`,
-        event: "verdict.assessed",
-        caseId: state.caseId,
-        payload: {
-          disposition: final.disposition,
-          confidence: final.confidence,
-          category: final.category,
-          severity: final.severity,
-          reasoner: final.reasoner,
-          evidenceIds: final.evidenceIds,
-          ...(final.incomplete ? { incomplete: final.incomplete.failedTools } : {}),
-          // Which prompts (by hash) shaped the verdict, so an auditor can tie it to a prompt version.
-          ...(final.model ? { model: { calls: final.model.calls, prompts: final.model.prompts } } : {}),
-        },
-      });
+    await deps.memory.saveVerdict(state.caseId, final, findings, {
+      actor: `reasoner:${deps.reasoner.name}`,
+      event: "verdict.assessed",
+      caseId: state.caseId,
+      payload: {
+        disposition: final.disposition,
+        confidence: final.confidence,
+        category: final.category,
+        severity: final.severity,
+        reasoner: final.reasoner,
+        evidenceIds: final.evidenceIds,
+        ...(final.incomplete ? { incomplete: final.incomplete.failedTools } : {}),
+        // Which prompts (by hash) shaped the verdict, so an auditor can tie it to a prompt version.
+        ...(final.model ? { model: { calls: final.model.calls, prompts: final.model.prompts } } : {}),
+      },
     });
-    return { verdict: final, findings, notes };
+    return { verdict: final, findings, notes, ...(usage ? { usage } : {}) };
   };
