@@ -95,12 +95,8 @@ describe("queue workers", () => {
         reason: expect.stringMatching(/^already triaged by /),
       });
       expect(again.jobs[1]?.output).toEqual(errors[0]);
-      expect(
-        opened.memory
-          .listCases({ limit: 100 })
-          .map((c) => c.alertId)
-          .sort(),
-      ).toEqual(["FX-1", "FX-2"]);
+      const cases = await opened.memory.listCases({ limit: 100 });
+      expect(cases.map((c) => c.alertId).sort()).toEqual(["FX-1", "FX-2"]);
     } finally {
       opened.close();
     }
