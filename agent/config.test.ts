@@ -69,3 +69,24 @@ describe("audit configuration", () => {
     }
   });
 });
+
+describe("queue configuration", () => {
+  const base = { TRIAGE_DB: "/tmp/x/cases.db" };
+  it("has no queue unless one is named, and --queue outranks TRIAGE_QUEUE", () => {
+    expect(loadConfig({}, base).queueUrl).toBeNull();
+    expect(loadConfig({}, { ...base, TRIAGE_QUEUE: "postgres://soc@db/triage" }).queueUrl).toBe(
+      "postgres://soc@db/triage",
+    );
+    expect(
+      loadConfig({ queue: "postgresql://soc@other/q" }, { ...base, TRIAGE_QUEUE: "postgres://soc@db/triage" })
+        .queueUrl,
+    ).toBe("postgresql://soc@other/q");
+  });
+
+  it("turns a Redis queue away with one line naming where it came from", () => {
+    expect(() => loadConfig({}, { ...base, TRIAGE_QUEUE: "redis://127.0.0.1:6379" })).toThrow(
+      "TRIAGE_QUEUE: a Redis queue is not supported; use postgres://user@host:5432/db (pg-boss on PostgreSQL)",
+    );
+    expect(() => loadConfig({ queue: "redis://cache:6379" }, base)).toThrow(/^--queue: a Redis queue/);
+  });
+});

@@ -13,6 +13,7 @@ import { defaultBudget, type TriageBudget } from "./deps.ts";
 import { DEFAULT_LEASE_MS } from "../memory/case-leases.ts";
 import { integrationsSchema, type Integrations } from "../tools/registry.ts";
 import { parseAuditKey } from "../memory/audit-key.ts";
+import { checkQueueUrl } from "../memory/queue/queue-url.ts";
 import { auditStreamConfigSchema } from "../memory/audit-stream.ts";
 import { defaultAuditSettings, type AuditSettings } from "../memory/audit.ts";
 import { secrets } from "../core/redact.ts";
@@ -37,6 +38,7 @@ const budgetSchema = z
 export const configFileSchema = z
   .object({
     database: z.string().optional().describe("Case memory SQLite file"),
+    queue: z.string().optional().describe("Alert queue for batch --enqueue and worker: a postgres:// URL"),
     labDatabase: z.string().optional().describe("Embedded lab SQLite file"),
     labSeed: z.number().int().optional(),
     policy: z.string().optional().describe("Policy file (YAML or JSON)"),
@@ -106,6 +108,8 @@ export interface LlmConfig {
 
 export interface TriageConfig {
   databasePath: string;
+  /** The alert queue (`triage batch --enqueue`, `triage worker`): a postgres:// URL, or null when none is set. */
+  queueUrl: string | null;
   labDatabasePath: string;
   labSeed: number;
   policyPath: string;
@@ -131,6 +135,8 @@ export interface ConfigOverrides {
   source?: string | undefined;
   /** Lease in seconds (--lease), overriding batch.leaseSeconds. */
   leaseSeconds?: number | undefined;
+  /** The alert queue's URL (--queue), overriding TRIAGE_QUEUE and the config file's queue. */
+  queue?: string | undefined;
 }
 
 function dataHome(env: NodeJS.ProcessEnv): string {
@@ -281,9 +287,17 @@ export function loadConfig(
   const integrations = chosen.data;
   // Every secret this process can use is known from here on, so every sink can scrub it.
   secrets.addFromEnv(env, secretEnvNames(integrations.vendors));
+  const queueText = overrides.queue ?? env.TRIAGE_QUEUE ?? file.queue;
+  const queueFrom =
+    overrides.queue !== undefined
+      ? "--queue"
+      : env.TRIAGE_QUEUE !== undefined
+        ? "TRIAGE_QUEUE"
+        : "config queue";
   return {
     audit: auditSettings(databasePath, file.audit ?? {}, env.TRIAGE_AUDIT_KEY, relative),
     databasePath,
+    queueUrl: queueText === undefined ? null : checkQueueUrl(queueText, queueFrom),
     labDatabasePath,
     labSeed,
     policyPath,

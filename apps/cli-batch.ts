@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
-import type { ConfigOverrides } from "../agent/config.ts";
+import type { ConfigOverrides, TriageConfig } from "../agent/config.ts";
 import { describeError, TriageError } from "../core/errors.ts";
 import type { BatchProgress, BatchRunner, BatchSummary } from "./batch.ts";
 import { EXIT, fail, print, printJson } from "./output.ts";
@@ -29,17 +29,22 @@ type Options = ConfigOverrides & {
   lease?: string;
   execute?: boolean;
   slackChannel?: string;
+  enqueue?: boolean;
+  queue?: string;
 };
 
-function whole(name: string, text: string, min: number, max: number): number {
+export function whole(name: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
     throw new TriageError("BAD_INPUT", `${name} must be a whole number from ${min} to ${max}, got ${text}`);
   }
   return Number(text);
 }
 
-function leaseOverride(options: Options): { leaseSeconds?: number } {
-  return options.lease === undefined ? {} : { leaseSeconds: whole("--lease", options.lease, 1, 86_400) };
+function leaseOverride(options: Options): { leaseSeconds?: number; queue?: string } {
+  return {
+    ...(options.lease === undefined ? {} : { leaseSeconds: whole("--lease", options.lease, 1, 86_400) }),
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
+  };
 }
 
 function common(options: Options) {
@@ -89,7 +94,7 @@ interface Stopper {
  * The first SIGTERM/SIGINT stops taking alerts and starts the grace period; when it runs out, or on a
  * second signal, the batch stops waiting for the alerts still in flight.
  */
-function stopOnSignals(graceMs: number): Stopper {
+export function stopOnSignals(graceMs: number): Stopper {
   const stop = new AbortController();
   const abandon = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -159,6 +164,28 @@ function exitNowIfAbandoned(summary: BatchSummary): void {
   if (summary.abandoned.length) process.exit(exitFor(summary));
 }
 
+/** `--enqueue`: the listed alerts go to the queue for `triage worker`s instead of being triaged here. */
+async function enqueueInstead(
+  config: TriageConfig,
+  options: { since?: string; limit: number; json?: boolean | undefined },
+): Promise<number> {
+  const [{ enqueueCommand, requireQueue }, [, { openRuntime }]] = await Promise.all([
+    import("./cli-queue.ts"),
+    runtimeModules(),
+  ]);
+  requireQueue(config);
+  const opened = await openRuntime(config);
+  try {
+    return await enqueueCommand(config, opened, {
+      limit: options.limit,
+      ...(options.since ? { since: options.since } : {}),
+      ...(options.json ? { json: true } : {}),
+    });
+  } finally {
+    opened.close();
+  }
+}
+
 /**
  * With more than one worker and more than one alert, the alerts run in worker processes (at most one per
  * alert); otherwise in this process, as before --workers existed.
@@ -203,6 +230,8 @@ async function batchCommand(
   ]);
   const overrides = { ...shared.overrides(options), ...leaseOverride(options) };
   const config = loadConfig(overrides);
+  if (options.enqueue)
+    return enqueueInstead(config, { ...settings, ...(since ? { since } : {}), json: options.json });
   const digest = digestPoster(options.slackChannel, config.env);
   const opened = await openRuntime(config);
   const signals = stopOnSignals(settings.graceMs);
@@ -257,11 +286,22 @@ async function scheduleCommand(
   const pattern = checkCron(options.cron);
   const config = loadConfig({ ...shared.overrides(options), ...leaseOverride(options) });
   const digest = digestPoster(options.slackChannel, config.env);
+  const queueing = options.enqueue ? await import("./cli-queue.ts") : null;
+  queueing?.requireQueue(config);
   const opened = await openRuntime(config);
+  const enqueuer = queueing
+    ? await queueing
+        .scheduledEnqueuer(config, opened, { limit: settings.limit, ...(options.json ? { json: true } : {}) })
+        .catch((error: unknown) => {
+          opened.close();
+          throw error;
+        })
+    : null;
   const signals = stopOnSignals(settings.graceMs);
   const runs: { count: number; last: ScheduledRun | null } = { count: 0, last: null };
   const runOnce = async () => {
     const index = ++runs.count;
+    if (enqueuer) return enqueuer.run(index);
     const progress = progressFor(options.json, `triage schedule run ${index}`);
     const run = await runScheduledBatch(opened, {
       ...settings,
@@ -292,6 +332,7 @@ async function scheduleCommand(
     return options.once || final.summary.abandoned.length ? exitFor(final.summary) : EXIT.ok;
   } finally {
     signals.dispose();
+    await enqueuer?.close();
     opened.close();
   }
 }
@@ -309,7 +350,9 @@ export function registerBatchCommands(program: Command, shared: Shared): void {
         "--lease <seconds>",
         "how long a worker holds an alert without renewing it; past it, another worker takes over (config batch.leaseSeconds, default 600)",
       )
-      .option("--slack-channel <id>", "post each run's digest to this Slack channel (env SLACK_BOT_TOKEN)");
+      .option("--slack-channel <id>", "post each run's digest to this Slack channel (env SLACK_BOT_TOKEN)")
+      .option("--enqueue", "put the alerts on the queue for `triage worker`s instead of triaging them here")
+      .option("--queue <url>", "the alert queue for --enqueue, a postgres:// URL (env TRIAGE_QUEUE)");
 
   withBatchFlags(
     program

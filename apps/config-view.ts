@@ -5,6 +5,13 @@
 import { secretEnvNames, type TriageConfig } from "../agent/config.ts";
 import { loadVendorModules } from "../tools/vendors/index.ts";
 
+/** The queue URL with its password (if any) replaced: the host and database are worth showing, it is not. */
+function withoutPassword(text: string): string {
+  const url = new URL(text);
+  if (url.password) url.password = "(set)";
+  return url.toString();
+}
+
 export async function configView(config: TriageConfig): Promise<Record<string, unknown>> {
   const { env, ...rest } = config;
   const vendorModules = await loadVendorModules(Object.keys(config.integrations.vendors));
@@ -16,6 +23,7 @@ export async function configView(config: TriageConfig): Promise<Record<string, u
   }
   return {
     ...rest,
+    queueUrl: config.queueUrl === null ? null : withoutPassword(config.queueUrl),
     llm: { ...config.llm, apiKey: config.llm.apiKey ? `${config.llm.apiKey.slice(0, 3)}…(set)` : null },
     // The audit key is never shown, not even its first characters: say only where it comes from.
     audit: {

@@ -8,6 +8,7 @@ import { describeError, isTriageError } from "../core/errors.ts";
 import { registerLabCommands } from "./cli-lab.ts";
 import { registerBatchCommands } from "./cli-batch.ts";
 import { WORKER_COMMAND } from "./worker-command.ts";
+import { registerWorkerCommand } from "./cli-queue.ts";
 import { registerCaseCommands } from "./cli-cases.ts";
 import { registerSlackCommand } from "./cli-slack.ts";
 import { registerDoctorCommand } from "./cli-doctor.ts";
@@ -108,6 +109,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerLabCommands(program, { addCommon, overrides, setExit });
   registerSlackCommand(program, { addCommon, overrides, setExit });
   registerBatchCommands(program, { addCommon, overrides, setExit });
+  registerWorkerCommand(program, { addCommon, overrides, setExit });
   registerDoctorCommand(program, { addCommon, overrides, setExit });
   registerRecoverCommand(program, { addCommon, overrides, setExit });
   return program;

@@ -1,65 +1,11 @@
 /** Scheduled runs in process, on a real runtime over the fixture lab: where the watermark goes. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../agent/config.ts";
-import { openRuntime, type OpenedRuntime } from "../agent/setup.ts";
-import { createOfflineReasoner } from "../agent/reasoners/offline/index.ts";
-import type { Reasoner } from "../agent/reasoners/types.ts";
 import { isTriageError } from "../core/errors.ts";
-import { createFixtureLab, FIXTURE } from "../tools/lab/testing/fixture.ts";
 import { checkCron, runScheduledBatch, startSchedule } from "./schedule.ts";
+import { fixtureRuntimes, heldReasoner, minute } from "./testing/fixture-runtime.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "soc-triage-schedule-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const minute = (m: number) => new Date(Date.parse("2026-11-03T10:00:00.000Z") + m * 60_000).toISOString();
-
-/** FX-1 (minute 0), FX-2 (30), FX-3 and FX-4 (both 45), FX-5 (60), and a poisoned FX-BAD at 50 if asked. */
-function lab(name: string, options: { poisoned?: boolean } = {}): string {
-  const path = join(dir, `${name}-lab.db`);
-  const db = createFixtureLab(path);
-  const insert = db.prepare("INSERT INTO alerts (id, created_at, family, type, doc) VALUES (?, ?, ?, ?, ?)");
-  const [email, identity] = FIXTURE.alerts;
-  if (!email || !identity) throw new Error("the fixture lab lost its email or identity alert");
-  const extra = [
-    { ...email, id: "FX-3", createdAt: minute(45) },
-    { ...identity, id: "FX-4", createdAt: minute(45) },
-    { ...email, id: "FX-5", createdAt: minute(60) },
-    ...(options.poisoned ? [{ ...email, id: "FX-BAD", severity: "apocalyptic", createdAt: minute(50) }] : []),
-  ];
-  for (const a of extra) insert.run(a.id, a.createdAt, a.family, a.type, JSON.stringify(a));
-  db.close();
-  return path;
-}
-
-async function runtime(
-  name: string,
-  options: { poisoned?: boolean; reasoner?: Reasoner } = {},
-): Promise<OpenedRuntime> {
-  const config = loadConfig({ db: join(dir, `${name}-cases.db`), labDb: lab(name, options) }, {});
-  return openRuntime(config, options.reasoner ? { reasoner: options.reasoner } : {});
-}
-
-/** The offline engine, held at its first plan until `release` is called: an alert that stays in flight. */
-function heldReasoner(): { reasoner: Reasoner; release: () => void } {
-  const offline = createOfflineReasoner();
-  let release = () => {};
-  const released = new Promise<void>((resolve) => (release = resolve));
-  return {
-    release,
-    reasoner: {
-      name: offline.name,
-      plan: async (context) => {
-        await released;
-        return offline.plan(context);
-      },
-      assess: (context) => offline.assess(context),
-      proposeActions: (context) => offline.proposeActions(context),
-    },
-  };
-}
+const { runtime, cleanup } = fixtureRuntimes("soc-triage-schedule-");
+afterAll(cleanup);
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -230,3 +230,46 @@ export interface CaseMemory {
   /** Appends a stand-alone row to the keyed audit log. */
   audit(entry: AuditEntry): Promise<void>;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Alert queue
+// ---------------------------------------------------------------------------------------------------
+
+/** One queued unit of work: an alert of a source, to be triaged by whichever worker takes it. */
+export interface QueuedAlert {
+  source: string;
+  alertId: string;
+}
+
+export interface EnqueueResult {
+  /** New jobs. */
+  enqueued: number;
+  /** Alerts already waiting or in flight in the queue: not queued a second time. */
+  alreadyQueued: number;
+}
+
+/** What a worker made of one queued alert; kept with the job as its output. */
+export type QueuedOutcome =
+  | { status: "done"; caseId: string; disposition: string; awaitingApproval: boolean }
+  | { status: "skipped"; reason: string };
+
+export interface WorkOptions {
+  /** Alerts in flight at once in this process. */
+  concurrency: number;
+  /** Once aborted, no new job is taken; work() resolves when the jobs in flight have settled. */
+  signal: AbortSignal;
+  /** How long an idle slot waits before asking the queue again. */
+  pollMs?: number;
+}
+
+/**
+ * A durable queue of alerts shared by any number of worker processes, on any number of machines. A job is
+ * handed to one worker at a time; one that throws fails that job alone (its message is kept with it), and
+ * a job whose worker died is handed out again once it expires. Exactly-once triage does not rest on the
+ * queue: workers claim each alert in case memory before they triage it.
+ */
+export interface AlertQueue {
+  enqueue(alerts: readonly QueuedAlert[]): Promise<EnqueueResult>;
+  work(handler: (alert: QueuedAlert) => Promise<QueuedOutcome>, options: WorkOptions): Promise<void>;
+  close(): Promise<void>;
+}

@@ -32,6 +32,7 @@ describe("batch claims", () => {
       status: "running",
       worker: "w1",
       leaseUntil: new Date(T0 + LEASE).toISOString(),
+      error: null,
     });
   });
 
@@ -53,6 +54,7 @@ describe("batch claims", () => {
       status: "running",
       worker: "w2",
       leaseUntil: new Date(clock + LEASE).toISOString(),
+      error: null,
     });
     // A third worker arriving just after finds the renewed lease.
     expect(claims.claim("lab", "A-1", "w3")).toBe("taken");
@@ -76,7 +78,7 @@ describe("batch claims", () => {
     clock = T0 + 100 * LEASE;
     expect(claims.claim("lab", "A-1", "w2")).toBe("taken");
     expect(claims.claim("lab", "A-2", "w2")).toBe("taken");
-    expect(claims.status("lab", "A-2")).toMatchObject({ status: "failed", worker: "w1" });
+    expect(claims.status("lab", "A-2")).toMatchObject({ status: "failed", worker: "w1", error: "boom" });
   });
 
   it("lets exactly one of two workers on separate connections take over the same dead claim", () => {

@@ -16,12 +16,15 @@ const statusRow = z.object({
   status: z.enum(["running", "done", "failed"]),
   worker: z.string(),
   lease_until: z.string().nullable(),
+  error: z.string().nullable(),
 });
 
 export interface ClaimStatus {
   status: "running" | "done" | "failed";
   worker: string;
   leaseUntil: string | null;
+  /** Why a failed claim failed. */
+  error: string | null;
 }
 
 /** `claimed`: new claim; `took_over`: a dead worker's expired claim; `taken`: someone else owns it. */
@@ -118,11 +121,18 @@ export class BatchClaims {
 
   status(source: string, alertId: string): ClaimStatus | null {
     const row = this.db
-      .prepare("SELECT status, worker, lease_until FROM batch_claims WHERE alert_source = ? AND alert_id = ?")
+      .prepare(
+        "SELECT status, worker, lease_until, error FROM batch_claims WHERE alert_source = ? AND alert_id = ?",
+      )
       .get(source, alertId);
     if (row === undefined) return null;
     const parsed = statusRow.parse(row);
-    return { status: parsed.status, worker: parsed.worker, leaseUntil: parsed.lease_until };
+    return {
+      status: parsed.status,
+      worker: parsed.worker,
+      leaseUntil: parsed.lease_until,
+      error: parsed.error,
+    };
   }
 
   /** True when some worker has finished the alert (done or failed), so nobody will triage it again. */

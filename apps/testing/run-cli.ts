@@ -25,6 +25,10 @@ export function runCli(args: string[], env: Record<string, string>): CliRun {
 export interface StartedCli {
   done: Promise<CliRun>;
   kill: () => void;
+  /** Sends a signal as a supervisor would (SIGTERM to stop a worker). */
+  signal: (name: NodeJS.Signals) => void;
+  /** What the child has written so far. */
+  output: () => { stdout: string; stderr: string };
 }
 
 /** Starts the binary without waiting for it; a child killed by a signal exits 137, as in a shell. */
@@ -40,7 +44,12 @@ export function startCli(args: string[], env: Record<string, string>): StartedCl
   const done = new Promise<CliRun>((resolve) =>
     child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 137 : -1), stdout, stderr })),
   );
-  return { done, kill: () => void child.kill("SIGKILL") };
+  return {
+    done,
+    kill: () => void child.kill("SIGKILL"),
+    signal: (name) => void child.kill(name),
+    output: () => ({ stdout, stderr }),
+  };
 }
 
 /** The same as runCli, without blocking the event loop: for tests whose fake servers live in this process. */
