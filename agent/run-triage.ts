@@ -5,7 +5,7 @@
 import { Command, type StateSnapshot } from "@langchain/langgraph";
 import { DEFAULT_LEASE_MS, newOwnerId } from "../memory/case-leases.ts";
 import { describeError, isToolError, isTriageError, TriageError } from "../tools/errors.ts";
-import { alertSchema, type Approval } from "../tools/types.ts";
+import { alertSchema, type Alert, type Approval } from "../tools/types.ts";
 import type { TriageDeps } from "./deps.ts";
 import type { TriageGraph } from "./graph.ts";
 import { isApproverAllowed } from "./policy/gate.ts";
@@ -86,14 +86,8 @@ export async function owned<T>(
   }
 }
 
-/** Triages one alert: a new case, investigated, judged, gated and reported. */
-export async function runTriage(
-  runtime: TriageRuntime,
-  alertId: string,
-  options: { dryRun: boolean },
-): Promise<TriageOutcome> {
-  const { deps } = runtime;
-  // Fetch before the case exists, so an unknown or malformed alert leaves nothing behind.
+/** Fetches and validates an alert; an unknown or malformed one is a one-line error. */
+export async function fetchAlert(deps: TriageDeps, alertId: string): Promise<Alert> {
   let fetched: unknown;
   try {
     fetched = await deps.tools.alerts.getAlert(alertId);
@@ -111,8 +105,19 @@ export async function runTriage(
       `alert ${alertId} is malformed: ${issue?.path.join(".") || "alert"}: ${issue?.message ?? "invalid"}`,
     );
   }
+  return parsed.data;
+}
+
+/** Triages one alert: a new case, investigated, judged, gated and reported. */
+export async function runTriage(
+  runtime: TriageRuntime,
+  alertId: string,
+  options: { dryRun: boolean; alert?: Alert },
+): Promise<TriageOutcome> {
+  const { deps } = runtime;
+  // Fetch before the case exists, so an unknown or malformed alert leaves nothing behind.
+  const alert = options.alert ?? (await fetchAlert(deps, alertId));
   const owner = newOwnerId();
-  const alert = parsed.data;
   const caseId = deps.memory.transaction(() => {
     const id = deps.memory.createCase(alert, {
       reasoner: deps.reasoner.name,
@@ -134,7 +139,7 @@ export async function runTriage(
   if (orphans.length) deps.memory.supersedeCases(orphans, caseId);
   return owned(runtime, caseId, owner, async () => {
     const last = await runtime.graph.invoke(
-      { caseId, alertId, alert: parsed.data, dryRun: options.dryRun, startedAt: deps.now().toISOString() },
+      { caseId, alertId, alert, dryRun: options.dryRun, startedAt: deps.now().toISOString() },
       threadOf(caseId),
     );
     return outcomeOf(runtime, caseId, last);

@@ -25,11 +25,14 @@ import type { IntelCacheStore } from "../tools/intel.ts";
 import type { VendorModule, VendorContext } from "../tools/vendors/types.ts";
 import { loadVendorModules, vendorNames } from "../tools/vendors/index.ts";
 import { SqliteIntelCache } from "../memory/intel-cache.ts";
+import { CampaignStore } from "../memory/campaigns.ts";
 
 export interface OpenedRuntime {
   runtime: TriageRuntime;
   memory: SqliteCaseMemory;
   claims: BatchClaims;
+  /** Reports grouped into campaigns (agent/campaigns/triage-report.ts). */
+  campaigns: CampaignStore;
   close: () => void;
 }
 
@@ -155,6 +158,7 @@ export async function openRuntime(
     runtime: { deps, graph, leaseMs: config.leaseMs },
     memory,
     claims: new BatchClaims(db, { now, leaseMs: config.leaseMs }),
+    campaigns: new CampaignStore(db, { memory, now }),
     close: () => {
       db.close();
       composed.tools.close?.();

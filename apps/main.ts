@@ -5,7 +5,8 @@
 import { userInfo } from "node:os";
 import { Command, CommanderError, Option } from "commander";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
-import { caseReport, resumeTriage, runTriage } from "../agent/run-triage.ts";
+import { caseReport, resumeTriage } from "../agent/run-triage.ts";
+import { triageReport } from "../agent/campaigns/triage-report.ts";
 import { openRuntime } from "../agent/setup.ts";
 import { describeError, isTriageError } from "../tools/errors.ts";
 import { dispositionSchema } from "../tools/types.ts";
@@ -24,6 +25,7 @@ import { registerRecoverCommand } from "./cli-recover.ts";
 import { configView } from "./config-view.ts";
 import { print, printJson, fail, EXIT } from "./output.ts";
 import { renderReport } from "./render.ts";
+import { campaignRuntime, renderOutcome, reportJson } from "./campaign-output.ts";
 
 interface CommonOptions extends ConfigOverrides {
   json?: boolean;
@@ -58,9 +60,9 @@ async function triageCommand(
 ): Promise<number> {
   const opened = await openRuntime(loadConfig(overrides(options)));
   try {
-    const outcome = await runTriage(opened.runtime, alertId, { dryRun: !options.execute });
-    if (options.json) printJson(outcome.report);
-    else print(renderReport(outcome.report));
+    const outcome = await triageReport(campaignRuntime(opened), alertId, { dryRun: !options.execute });
+    if (options.json) printJson(reportJson(outcome));
+    else print(renderOutcome(outcome));
     return outcome.status === "awaiting_approval" ? EXIT.waiting : EXIT.ok;
   } finally {
     opened.close();
@@ -145,10 +147,12 @@ async function emailCommand(
   try {
     const reports = [];
     for (const message of reported) {
-      const outcome = await runTriage(opened.runtime, message.alert.id, { dryRun: !options.execute });
-      reports.push(outcome.report);
+      const outcome = await triageReport(campaignRuntime(opened), message.alert.id, {
+        dryRun: !options.execute,
+      });
+      reports.push(reportJson(outcome));
       if (outcome.status === "awaiting_approval") code = EXIT.waiting;
-      if (!options.json) print(renderReport(outcome.report));
+      if (!options.json) print(renderOutcome(outcome));
     }
     if (options.json) printJson(reports.length === 1 ? reports[0] : reports);
     return code;

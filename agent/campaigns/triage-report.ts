@@ -1,0 +1,364 @@
+/**
+ * Triage of a reported message as part of a campaign. Before any investigation the message is
+ * fingerprinted and looked up: a report of a known campaign becomes a case that inherits the campaign's
+ * verdict (no graph run, a few indexed reads); a sanctioned simulation closes as `simulation`; anything
+ * else is investigated by the graph and starts a campaign. Reporters are answered through the policy
+ * gate and the exactly-once action runs, each time the campaign's verdict is set or revised.
+ */
+import { parseEmail } from "../../tools/analyzers/email/parse.ts";
+import {
+  campaignFingerprint,
+  campaignFingerprintSchema,
+  type CampaignFingerprint,
+} from "../../tools/analyzers/email/campaign-fingerprint.ts";
+import { campaignKeys, joinReason, type JoinReason } from "../../tools/analyzers/email/campaign-join.ts";
+import { detectSimulation, type SimulationMatch } from "../../tools/analyzers/email/simulation.ts";
+import type { Campaign, CampaignStore } from "../../memory/campaigns.ts";
+import { outcomeOf } from "../../memory/campaigns.ts";
+import {
+  alertSchema,
+  verdictSchema,
+  type Alert,
+  type Disposition,
+  type ProposedAction,
+  type Verdict,
+} from "../../tools/types.ts";
+import { decideAll } from "../policy/engine.ts";
+import { runActions } from "../nodes/run-actions.ts";
+import { buildReport, type TriageReport } from "../report.ts";
+import { fetchAlert, runTriage, type TriageOutcome, type TriageRuntime } from "../run-triage.ts";
+import { triageStateSchema } from "../state.ts";
+import { renderReply, type ReplyOutcome } from "./replies.ts";
+
+export interface CampaignRef {
+  id: string;
+  size: number;
+  firstCaseId: string;
+}
+
+export interface ReportOutcome {
+  caseId: string;
+  /** `pending`: joined a campaign whose first report is still being investigated; answered when it is. */
+  status: TriageOutcome["status"] | "pending";
+  report: TriageReport | null;
+  campaign: CampaignRef | null;
+  /** How the report joined (message_id, body_hash, payload, near_duplicate), or "first" / "simulation". */
+  joined: JoinReason | "first" | "simulation" | null;
+}
+
+export interface CampaignRuntime extends TriageRuntime {
+  campaigns: CampaignStore;
+}
+
+/** The alert a case was opened with, as case memory keeps it. */
+function alertOfCase(runtime: TriageRuntime, caseId: string): Alert | null {
+  const parsed = alertSchema.safeParse(runtime.deps.memory.openedWith(caseId).alert);
+  return parsed.success ? parsed.data : null;
+}
+
+const refOf = (c: Campaign): CampaignRef => ({ id: c.id, size: c.size, firstCaseId: c.firstCaseId });
+
+/** The message behind an email alert (a reported file, or a lab or vendor mailbox), or null. */
+async function messageOf(runtime: TriageRuntime, alert: Alert): Promise<string | null> {
+  const mailbox = alert.raw.mailbox;
+  const id = alert.raw.mailId;
+  if (alert.family !== "email" || typeof mailbox !== "string" || typeof id !== "string") return null;
+  try {
+    return await runtime.deps.tools.mail.getRawMessage(mailbox, id);
+  } catch {
+    // The investigation fetches it again and reports the failure properly; grouping just does not apply.
+    return null;
+  }
+}
+
+function reporterOf(alert: Alert): string | null {
+  const named = alert.raw.reporter ?? alert.raw.reportedBy;
+  if (typeof named === "string" && named.includes("@")) return named.toLowerCase();
+  const observed = alert.observables.find((o) => o.role === "reporter" && o.type === "email");
+  return observed?.value ?? null;
+}
+
+/** The campaign the fingerprint joins under the join rule, and why. */
+export function findCampaign(
+  store: CampaignStore,
+  fp: CampaignFingerprint,
+  ownDomains: readonly string[],
+): { campaign: Campaign; reason: JoinReason; matched: string } | null {
+  for (const candidate of store.candidates(campaignKeys(fp))) {
+    const member = campaignFingerprintSchema.safeParse(candidate.fingerprint);
+    if (!member.success) continue;
+    const reason = joinReason(fp, member.data, { malicious: candidate.outcome === "phishing", ownDomains });
+    if (reason) return { campaign: store.get(candidate.campaignId), reason, matched: candidate.caseId };
+  }
+  return null;
+}
+
+function inheritedVerdict(campaign: Campaign, verdict: Verdict, reason: string): Verdict {
+  return {
+    ...verdict,
+    summary: `Report of campaign ${campaign.id} (${reason.replace(/_/g, " ")}): ${verdict.summary}`.slice(
+      0,
+      2000,
+    ),
+    rationale: [
+      `Same attack as case ${campaign.firstCaseId}: verdict inherited from the campaign, not re-investigated`,
+      ...verdict.rationale,
+    ].slice(0, 20),
+    evidenceIds: [],
+  };
+}
+
+function simulationVerdict(match: SimulationMatch): Verdict {
+  return {
+    disposition: "benign",
+    confidence: 0.99,
+    severity: "informational",
+    category: "phishing_simulation",
+    attack: [],
+    summary: `Sanctioned phishing simulation (${match.platform.replace(/_/g, " ")}: ${match.evidence})`,
+    rationale: [`Simulation mark: ${match.evidence}`, "A simulation is closed, never contained"],
+    evidenceIds: [],
+    findingIds: [],
+    reasoner: "campaign",
+  };
+}
+
+const replyOutcome = (verdict: Verdict): ReplyOutcome => outcomeOf(verdict);
+
+/**
+ * Records a verdict on a report that was not investigated, answers its reporter (policy-checked, exactly
+ * once per verdict revision) and closes it. Returns its report.
+ */
+async function answer(
+  runtime: CampaignRuntime,
+  input: {
+    caseId: string;
+    alert: Alert;
+    verdict: Verdict;
+    campaign: Campaign;
+    revision: number;
+    dryRun: boolean;
+    note: string;
+  },
+): Promise<TriageReport> {
+  const { deps } = runtime;
+  const { caseId, alert, verdict, campaign } = input;
+  const reporter = reporterOf(alert);
+  const subject = typeof alert.raw.subject === "string" ? alert.raw.subject : alert.title;
+  const outcome = replyOutcome(verdict);
+  const actions: ProposedAction[] = [];
+  if (reporter) {
+    const reply = renderReply(deps.organization.reporterReplies, outcome, {
+      subject,
+      reporter,
+      caseId,
+      reports: campaign.size,
+    });
+    actions.push({
+      id: "act-1",
+      type: "notify_reporter",
+      target: reporter,
+      targetKind: "user",
+      reason: `Tell ${reporter} the outcome (${outcome})`,
+      blastRadius: 1,
+      targetTags: [],
+      params: { ...reply, outcome, campaignId: campaign.id, revision: input.revision },
+      evidenceIds: [],
+    });
+  }
+  const decisions = decideAll(deps.policy, actions, verdict, {
+    now: deps.now(),
+    recentExecutions: (type, minutes) =>
+      deps.memory.countExecutions(type, new Date(deps.now().getTime() - minutes * 60_000)),
+  });
+  deps.memory.transaction(() => {
+    deps.memory.saveVerdict(caseId, verdict, []);
+    deps.memory.saveActions(caseId, actions, decisions);
+    deps.memory.audit({
+      actor: "engine",
+      event: "verdict.inherited",
+      caseId,
+      payload: { campaignId: campaign.id, revision: input.revision, disposition: verdict.disposition },
+    });
+  });
+  // The revision is part of the action's identity: a revised verdict is a new message to the reporter,
+  // the same revision told twice is not.
+  const state = triageStateSchema.parse({
+    caseId,
+    alertId: `${alert.id}#campaign-r${input.revision}`,
+    dryRun: input.dryRun,
+    alert,
+    verdict,
+    actions,
+    decisions,
+    notes: [input.note],
+  });
+  const { results } = await runActions(deps)(state);
+  deps.memory.transaction(() => {
+    deps.memory.setStatus(caseId, "closed");
+    runtime.campaigns.markAnswered(caseId, input.revision);
+  });
+  return buildReport(triageStateSchema.parse({ ...state, alertId: alert.id, results: results ?? [] }));
+}
+
+function openCase(runtime: CampaignRuntime, alert: Alert, dryRun: boolean, reasoner: string): string {
+  const { memory } = runtime.deps;
+  return memory.transaction(() => {
+    const id = memory.createCase(alert, { reasoner, dryRun });
+    memory.audit({
+      actor: "engine",
+      event: "case.created",
+      caseId: id,
+      payload: { alertId: alert.id, source: alert.source, dryRun },
+    });
+    return id;
+  });
+}
+
+/** Answers every report of the campaign whose reporter has not heard its current verdict. */
+export async function settleCampaign(
+  runtime: CampaignRuntime,
+  campaignId: string,
+  options: { dryRun: boolean },
+): Promise<number> {
+  const campaign = runtime.campaigns.get(campaignId);
+  if (!campaign.verdict) return 0;
+  let answered = 0;
+  for (const member of runtime.campaigns.unanswered(campaignId)) {
+    const alert = alertOfCase(runtime, member.caseId);
+    if (!alert) continue;
+    const note =
+      member.caseId === campaign.firstCaseId
+        ? `Campaign ${campaign.id} verdict revised (revision ${campaign.revision})`
+        : `Report of campaign ${campaign.id}: verdict of case ${campaign.firstCaseId}, revision ${campaign.revision}`;
+    await answer(runtime, {
+      caseId: member.caseId,
+      alert,
+      verdict: inheritedVerdict(campaign, campaign.verdict, member.reason),
+      campaign,
+      revision: campaign.revision,
+      dryRun: options.dryRun,
+      note,
+    });
+    answered++;
+  }
+  return answered;
+}
+
+/**
+ * Triage of one reported message with campaign grouping: join and inherit, close a simulation, or
+ * investigate and start a campaign. Alerts that are not reported mail run the graph as before.
+ */
+export async function triageReport(
+  runtime: CampaignRuntime,
+  alertId: string,
+  options: { dryRun: boolean },
+): Promise<ReportOutcome> {
+  const { deps, campaigns } = runtime;
+  const alert = await fetchAlert(deps, alertId);
+  const raw = await messageOf(runtime, alert);
+  if (raw === null) {
+    const outcome = await runTriage(runtime, alertId, { dryRun: options.dryRun, alert });
+    return { caseId: outcome.report.caseId, ...outcome, campaign: null, joined: null };
+  }
+  const facts = await parseEmail(raw);
+  const fp = campaignFingerprint(facts);
+  const entry = { keys: campaignKeys(fp), fingerprint: fp };
+  const reporter = reporterOf(alert);
+  const own = [...deps.organization.internalDomains, ...deps.organization.protectedDomains];
+  const found = findCampaign(campaigns, fp, own);
+
+  if (found) {
+    const caseId = runtime.deps.memory.transaction(() => {
+      const id = openCase(runtime, alert, options.dryRun, "campaign");
+      campaigns.attach(found.campaign.id, id, entry, {
+        reporter,
+        reason: found.reason,
+        matched: found.matched,
+      });
+      return id;
+    });
+    const campaign = campaigns.get(found.campaign.id);
+    if (!campaign.verdict)
+      return { caseId, status: "pending", report: null, campaign: refOf(campaign), joined: found.reason };
+    const report = await answer(runtime, {
+      caseId,
+      alert,
+      verdict: inheritedVerdict(campaign, campaign.verdict, found.reason),
+      campaign,
+      revision: campaign.revision,
+      dryRun: options.dryRun,
+      note: `Report ${campaign.size} of campaign ${campaign.id}: joined by ${found.reason.replace(/_/g, " ")}, not re-investigated`,
+    });
+    return { caseId, status: report.status, report, campaign: refOf(campaign), joined: found.reason };
+  }
+
+  const simulation = detectSimulation(facts, deps.organization);
+  if (simulation?.sanctioned) {
+    const caseId = openCase(runtime, alert, options.dryRun, "campaign");
+    const campaignId = campaigns.create(caseId, entry, reporter);
+    const verdict = simulationVerdict(simulation);
+    const revision = campaigns.setVerdict(campaignId, verdict, "engine");
+    const campaign = campaigns.get(campaignId);
+    const report = await answer(runtime, {
+      caseId,
+      alert,
+      verdict,
+      campaign,
+      revision,
+      dryRun: options.dryRun,
+      note: `Sanctioned phishing simulation: closed without investigation, never contained`,
+    });
+    return { caseId, status: report.status, report, campaign: refOf(campaign), joined: "simulation" };
+  }
+
+  const outcome = await runTriage(runtime, alertId, { dryRun: options.dryRun, alert });
+  const caseId = outcome.report.caseId;
+  const campaignId = campaigns.create(caseId, entry, reporter);
+  const revision = campaigns.setVerdict(campaignId, verdictOf(outcome.report), "engine");
+  // The investigation's own actions told this reporter; reports that joined meanwhile are told now.
+  campaigns.markAnswered(caseId, revision);
+  await settleCampaign(runtime, campaignId, options);
+  return { caseId, ...outcome, campaign: refOf(campaigns.get(campaignId)), joined: "first" };
+}
+
+/** The verdict in a report, as the campaign stores it (the report's model and prompt details dropped). */
+function verdictOf(report: TriageReport): Verdict {
+  const { model: _model, ...verdict } = report.verdict;
+  return verdictSchema.parse(verdict);
+}
+
+/**
+ * A person's revision of a campaign's verdict (feedback on any of its reports): every report gets the
+ * person's word as feedback, and every reporter is told the new outcome.
+ */
+export async function reviseCampaign(
+  runtime: CampaignRuntime,
+  campaignId: string,
+  revision: { disposition: Disposition; by: string; comment: string },
+  options: { dryRun: boolean; recordFeedback: (caseId: string) => void },
+): Promise<{ campaign: CampaignRef; answered: number }> {
+  const { campaigns } = runtime;
+  const campaign = campaigns.get(campaignId);
+  const base = campaign.verdict;
+  const category =
+    revision.disposition === "benign" && base?.category !== "phishing_simulation"
+      ? "other"
+      : (base?.category ?? "other");
+  const verdict: Verdict = {
+    disposition: revision.disposition,
+    confidence: 1,
+    severity: revision.disposition === "malicious" ? (base?.severity ?? "high") : "low",
+    category,
+    attack: revision.disposition === "malicious" ? (base?.attack ?? []) : [],
+    summary: `Revised by ${revision.by}: ${revision.disposition}${revision.comment ? ` (${revision.comment})` : ""}`,
+    rationale: [`${revision.by} revised the campaign's verdict`, ...(base ? [`Was: ${base.summary}`] : [])],
+    evidenceIds: [],
+    findingIds: [],
+    reasoner: `person:${revision.by}`,
+  };
+  campaigns.setVerdict(campaignId, verdict, `person:${revision.by}`);
+  for (const member of campaigns.members(campaignId)) options.recordFeedback(member.caseId);
+  const answered = await settleCampaign(runtime, campaignId, options);
+  return { campaign: refOf(campaigns.get(campaignId)), answered };
+}
