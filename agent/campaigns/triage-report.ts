@@ -23,12 +23,9 @@ import {
   type ProposedAction,
   type Verdict,
 } from "../../tools/types.ts";
-import { decideAll } from "../policy/engine.ts";
-import { runActions } from "../nodes/run-actions.ts";
-import { buildReport, type TriageReport } from "../report.ts";
+import type { TriageReport } from "../report.ts";
 import { fetchAlert, runTriage, type TriageOutcome, type TriageRuntime } from "../run-triage.ts";
-import { triageStateSchema } from "../state.ts";
-import { renderReply, type ReplyOutcome } from "./replies.ts";
+import { answerReport } from "./answer.ts";
 
 export interface CampaignRef {
   id: string;
@@ -87,7 +84,8 @@ export function findCampaign(
   for (const candidate of store.candidates(campaignKeys(fp))) {
     const member = campaignFingerprintSchema.safeParse(candidate.fingerprint);
     if (!member.success) continue;
-    const reason = joinReason(fp, member.data, { malicious: candidate.outcome === "phishing", ownDomains });
+    const payloadJoins = candidate.outcome === "phishing" || candidate.outcome === "suspicious";
+    const reason = joinReason(fp, member.data, { payloadJoins, ownDomains });
     if (reason) return { campaign: store.get(candidate.campaignId), reason, matched: candidate.caseId };
   }
   return null;
@@ -123,96 +121,16 @@ function simulationVerdict(match: SimulationMatch): Verdict {
   };
 }
 
-const replyOutcome = (verdict: Verdict): ReplyOutcome => outcomeOf(verdict);
-
-/**
- * Records a verdict on a report that was not investigated, answers its reporter (policy-checked, exactly
- * once per verdict revision) and closes it. Returns its report.
- */
-async function answer(
-  runtime: CampaignRuntime,
-  input: {
-    caseId: string;
-    alert: Alert;
-    verdict: Verdict;
-    campaign: Campaign;
-    revision: number;
-    dryRun: boolean;
-    note: string;
-  },
-): Promise<TriageReport> {
-  const { deps } = runtime;
-  const { caseId, alert, verdict, campaign } = input;
-  const reporter = reporterOf(alert);
-  const subject = typeof alert.raw.subject === "string" ? alert.raw.subject : alert.title;
-  const outcome = replyOutcome(verdict);
-  const actions: ProposedAction[] = [];
-  if (reporter) {
-    const reply = renderReply(deps.organization.reporterReplies, outcome, {
-      subject,
-      reporter,
-      caseId,
-      reports: campaign.size,
-    });
-    actions.push({
-      id: "act-1",
-      type: "notify_reporter",
-      target: reporter,
-      targetKind: "user",
-      reason: `Tell ${reporter} the outcome (${outcome})`,
-      blastRadius: 1,
-      targetTags: [],
-      params: { ...reply, outcome, campaignId: campaign.id, revision: input.revision },
-      evidenceIds: [],
-    });
-  }
-  const decisions = decideAll(deps.policy, actions, verdict, {
-    now: deps.now(),
-    recentExecutions: (type, minutes) =>
-      deps.memory.countExecutions(type, new Date(deps.now().getTime() - minutes * 60_000)),
-  });
-  deps.memory.transaction(() => {
-    deps.memory.saveVerdict(caseId, verdict, []);
-    deps.memory.saveActions(caseId, actions, decisions);
-    deps.memory.audit({
-      actor: "engine",
-      event: "verdict.inherited",
-      caseId,
-      payload: { campaignId: campaign.id, revision: input.revision, disposition: verdict.disposition },
-    });
-  });
-  // The revision is part of the action's identity: a revised verdict is a new message to the reporter,
-  // the same revision told twice is not.
-  const state = triageStateSchema.parse({
-    caseId,
-    alertId: `${alert.id}#campaign-r${input.revision}`,
-    dryRun: input.dryRun,
-    alert,
-    verdict,
-    actions,
-    decisions,
-    notes: [input.note],
-  });
-  const { results } = await runActions(deps)(state);
-  deps.memory.transaction(() => {
-    deps.memory.setStatus(caseId, "closed");
-    runtime.campaigns.markAnswered(caseId, input.revision);
-  });
-  return buildReport(triageStateSchema.parse({ ...state, alertId: alert.id, results: results ?? [] }));
-}
-
-function openCase(runtime: CampaignRuntime, alert: Alert, dryRun: boolean, reasoner: string): string {
+function openCase(runtime: CampaignRuntime, alert: Alert, dryRun: boolean): string {
   const { memory } = runtime.deps;
-  return memory.transaction(() => {
-    const id = memory.createCase(alert, { reasoner, dryRun });
-    memory.audit({
-      actor: "engine",
-      event: "case.created",
-      caseId: id,
-      payload: { alertId: alert.id, source: alert.source, dryRun },
-    });
-    return id;
+  const id = memory.createCase(alert, { reasoner: "campaign", dryRun });
+  memory.audit({
+    actor: "engine",
+    event: "case.created",
+    caseId: id,
+    payload: { alertId: alert.id, source: alert.source, dryRun },
   });
+  return id;
 }
 
 /** Answers every report of the campaign whose reporter has not heard its current verdict. */
@@ -231,14 +149,18 @@ export async function settleCampaign(
       member.caseId === campaign.firstCaseId
         ? `Campaign ${campaign.id} verdict revised (revision ${campaign.revision})`
         : `Report of campaign ${campaign.id}: verdict of case ${campaign.firstCaseId}, revision ${campaign.revision}`;
-    await answer(runtime, {
-      caseId: member.caseId,
+    await answerReport(runtime, {
       alert,
       verdict: inheritedVerdict(campaign, campaign.verdict, member.reason),
-      campaign,
+      outcome: outcomeOf(campaign.verdict),
+      campaignId: campaign.id,
+      reports: campaign.size,
       revision: campaign.revision,
       dryRun: options.dryRun,
       note,
+      reporter: member.reporter ?? reporterOf(alert),
+      open: () => member.caseId,
+      answered: (caseId) => runtime.campaigns.markAnswered(caseId, campaign.revision),
     });
     answered++;
   }
@@ -269,47 +191,63 @@ export async function triageReport(
   const found = findCampaign(campaigns, fp, own);
 
   if (found) {
-    const caseId = runtime.deps.memory.transaction(() => {
-      const id = openCase(runtime, alert, options.dryRun, "campaign");
-      campaigns.attach(found.campaign.id, id, entry, {
-        reporter,
-        reason: found.reason,
-        matched: found.matched,
-      });
+    const { campaign } = found;
+    const note = `Report ${campaign.size + 1} of campaign ${campaign.id}: joined by ${found.reason.replace(/_/g, " ")}, not re-investigated`;
+    const join = (): string => {
+      const id = openCase(runtime, alert, options.dryRun);
+      campaigns.attach(campaign.id, id, entry, { reporter, reason: found.reason, matched: found.matched });
       return id;
-    });
-    const campaign = campaigns.get(found.campaign.id);
-    if (!campaign.verdict)
-      return { caseId, status: "pending", report: null, campaign: refOf(campaign), joined: found.reason };
-    const report = await answer(runtime, {
-      caseId,
+    };
+    const ref = { id: campaign.id, size: campaign.size + 1, firstCaseId: campaign.firstCaseId };
+    if (!campaign.verdict) {
+      const caseId = runtime.deps.memory.transaction(join);
+      return { caseId, status: "pending", report: null, campaign: ref, joined: found.reason };
+    }
+    const { caseId, report } = await answerReport(runtime, {
       alert,
       verdict: inheritedVerdict(campaign, campaign.verdict, found.reason),
-      campaign,
+      outcome: outcomeOf(campaign.verdict),
+      campaignId: campaign.id,
+      reports: ref.size,
       revision: campaign.revision,
       dryRun: options.dryRun,
-      note: `Report ${campaign.size} of campaign ${campaign.id}: joined by ${found.reason.replace(/_/g, " ")}, not re-investigated`,
+      note,
+      reporter,
+      open: join,
+      answered: (id) => campaigns.markAnswered(id, campaign.revision),
     });
-    return { caseId, status: report.status, report, campaign: refOf(campaign), joined: found.reason };
+    return { caseId, status: report.status, report, campaign: ref, joined: found.reason };
   }
 
   const simulation = detectSimulation(facts, deps.organization);
   if (simulation?.sanctioned) {
-    const caseId = openCase(runtime, alert, options.dryRun, "campaign");
-    const campaignId = campaigns.create(caseId, entry, reporter);
     const verdict = simulationVerdict(simulation);
-    const revision = campaigns.setVerdict(campaignId, verdict, "engine");
-    const campaign = campaigns.get(campaignId);
-    const report = await answer(runtime, {
-      caseId,
+    let campaignId = "";
+    const { caseId, report } = await answerReport(runtime, {
       alert,
       verdict,
-      campaign,
-      revision,
+      outcome: "simulation",
+      campaignId: "",
+      reports: 1,
+      revision: 1,
       dryRun: options.dryRun,
-      note: `Sanctioned phishing simulation: closed without investigation, never contained`,
+      note: "Sanctioned phishing simulation: closed without investigation, never contained",
+      reporter,
+      open: () => {
+        const id = openCase(runtime, alert, options.dryRun);
+        campaignId = campaigns.create(id, entry, reporter);
+        campaigns.setVerdict(campaignId, verdict, "engine");
+        return id;
+      },
+      answered: (id) => campaigns.markAnswered(id, 1),
     });
-    return { caseId, status: report.status, report, campaign: refOf(campaign), joined: "simulation" };
+    return {
+      caseId,
+      status: report.status,
+      report,
+      campaign: refOf(campaigns.get(campaignId)),
+      joined: "simulation",
+    };
   }
 
   const outcome = await runTriage(runtime, alertId, { dryRun: options.dryRun, alert });

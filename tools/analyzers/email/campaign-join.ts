@@ -2,7 +2,8 @@
  * The join rule: whether a reported message belongs to an existing campaign. Any one of
  *  - the same Message-ID (one message, reported by several people);
  *  - the same normalized body with the same amounts, ids and dates;
- *  - a payload in common (a URL or attachment hash) with a campaign judged malicious;
+ *  - a payload in common (a URL or attachment hash) with a campaign judged malicious or suspicious (one
+ *    payload, one analyst), never with one judged safe;
  *  - a near-duplicate body (SimHash ≥ NEAR_DUPLICATE) from the same sender infrastructure, with the same
  *    amounts, ids and dates;
  * and never a reply in the same thread. The salient-values guard is what keeps two invoices of one vendor
@@ -59,13 +60,13 @@ export function payloadIndicators(fp: CampaignFingerprint, ownDomains: readonly 
 export function joinReason(
   candidate: CampaignFingerprint,
   member: CampaignFingerprint,
-  options: { malicious: boolean; ownDomains: readonly string[] },
+  options: { payloadJoins: boolean; ownDomains: readonly string[] },
 ): JoinReason | null {
   if (candidate.messageId && candidate.messageId === member.messageId) return "message_id";
   if (sameThread(candidate, member)) return null;
   const sameFigures = sameList(candidate.salient, member.salient);
   if (candidate.bodyHash && candidate.bodyHash === member.bodyHash && sameFigures) return "body_hash";
-  if (options.malicious) {
+  if (options.payloadJoins) {
     const theirs = new Set(payloadIndicators(member, options.ownDomains));
     if (payloadIndicators(candidate, options.ownDomains).some((p) => theirs.has(p))) return "payload";
   }

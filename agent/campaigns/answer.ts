@@ -1,0 +1,199 @@
+/**
+ * Answering a report that was not investigated: its inherited verdict, the reply to its reporter (through
+ * the policy gate, exactly once per verdict revision) and its closing, in as few commits as the
+ * exactly-once rule allows. Each commit of case memory costs a sync of the database (≈ 5 ms here), so the
+ * case, its campaign membership, verdict, decisions and the reply's intent commit together; a dry run
+ * also records its outcome in that same commit, an executed reply records it in a second one after the
+ * mail port answered (the intent must be durable before the vendor hears of it).
+ */
+import type { ActionResult, Alert, ProposedAction, Verdict } from "../../tools/types.ts";
+import { describeError } from "../../tools/errors.ts";
+import { decideAll } from "../policy/engine.ts";
+import { mayExecute, resolveStatus } from "../policy/gate.ts";
+import { idempotencyKey } from "../nodes/run-actions.ts";
+import { buildReport, type TriageReport } from "../report.ts";
+import type { TriageRuntime } from "../run-triage.ts";
+import { triageStateSchema } from "../state.ts";
+import { renderReply, type ReplyOutcome } from "./replies.ts";
+
+export interface AnswerInput {
+  alert: Alert;
+  verdict: Verdict;
+  outcome: ReplyOutcome;
+  campaignId: string;
+  /** Reports in the campaign, for the reply's wording. */
+  reports: number;
+  revision: number;
+  dryRun: boolean;
+  note: string;
+  reporter: string | null;
+  /** Runs first inside the answer's transaction and returns the case id (opens the case, or names it). */
+  open: () => string;
+  /** Runs last inside the transaction that closes the case (marks the reporter answered). */
+  answered: (caseId: string) => void;
+}
+
+function replyAction(input: AnswerInput, caseId: string, runtime: TriageRuntime): ProposedAction[] {
+  if (!input.reporter) return [];
+  const subject = typeof input.alert.raw.subject === "string" ? input.alert.raw.subject : input.alert.title;
+  const reply = renderReply(runtime.deps.organization.reporterReplies, input.outcome, {
+    subject,
+    reporter: input.reporter,
+    caseId,
+    reports: input.reports,
+  });
+  return [
+    {
+      id: "act-1",
+      type: "notify_reporter",
+      target: input.reporter,
+      targetKind: "user",
+      reason: `Tell ${input.reporter} the outcome (${input.outcome})`,
+      blastRadius: 1,
+      targetTags: [],
+      params: { ...reply, outcome: input.outcome, campaignId: input.campaignId, revision: input.revision },
+      evidenceIds: [],
+    },
+  ];
+}
+
+export async function answerReport(
+  runtime: TriageRuntime,
+  input: AnswerInput,
+): Promise<{ caseId: string; report: TriageReport }> {
+  const { deps } = runtime;
+  const { memory } = deps;
+  const at = () => deps.now().toISOString();
+  // The revision is part of the action's identity: a revised verdict is a new message to the reporter,
+  // the same revision told twice is not.
+  const keyScope = `${input.alert.id}#campaign-r${input.revision}`;
+  const results: ActionResult[] = [];
+  const toRun: Array<{ action: ProposedAction; key: string }> = [];
+  const close = (caseId: string) => {
+    memory.setStatus(caseId, "closed");
+    input.answered(caseId);
+  };
+  const planned = memory.transaction(() => {
+    const caseId = input.open();
+    const actions = replyAction(input, caseId, runtime);
+    const decisions = decideAll(deps.policy, actions, input.verdict, {
+      now: deps.now(),
+      recentExecutions: (type, minutes) =>
+        memory.countExecutions(type, new Date(deps.now().getTime() - minutes * 60_000)),
+    });
+    memory.saveVerdict(caseId, input.verdict, []);
+    memory.saveActions(caseId, actions, decisions);
+    memory.audit({
+      actor: "engine",
+      event: "verdict.inherited",
+      caseId,
+      payload: {
+        campaignId: input.campaignId,
+        revision: input.revision,
+        disposition: input.verdict.disposition,
+      },
+    });
+    for (const action of actions) {
+      const decision = decisions.find((d) => d.actionId === action.id);
+      const key = idempotencyKey(keyScope, action, { dryRun: input.dryRun });
+      const result = (status: ActionResult["status"], detail: string): ActionResult => ({
+        actionId: action.id,
+        status,
+        idempotencyKey: key,
+        detail,
+        at: at(),
+      });
+      const status = decision ? resolveStatus(decision, undefined, input.dryRun) : "denied";
+      if (!decision || !mayExecute(decision, undefined) || (status !== "dry_run" && status !== "executed")) {
+        const r = result(
+          status === "pending_approval" ? status : "denied",
+          decision?.reason ?? "no decision",
+        );
+        memory.audit({
+          actor: "engine",
+          event: `action.${r.status}`,
+          caseId,
+          payload: { actionId: action.id },
+        });
+        results.push(r);
+        continue;
+      }
+      const describe = { actionId: action.id, type: action.type, target: action.target, idempotencyKey: key };
+      const claim = memory.claimAction(caseId, action.id, key, {
+        actor: "engine",
+        event: "action.started",
+        caseId,
+        payload: describe,
+      });
+      if (!claim.claimed && (claim.status === "executed" || claim.status === "dry_run")) {
+        results.push(result(claim.status, claim.detail));
+        continue;
+      }
+      if (status === "dry_run") {
+        const r = result("dry_run", `would ${action.type} ${action.target} (dry run)`);
+        memory.completeAction(caseId, r, {
+          actor: "engine",
+          event: "action.dry_run",
+          caseId,
+          payload: { ...describe, detail: r.detail },
+        });
+        results.push(r);
+      } else toRun.push({ action, key });
+    }
+    if (!toRun.length) close(caseId);
+    return { caseId, actions, decisions };
+  });
+  const { caseId } = planned;
+  if (toRun.length) {
+    const outcomes: ActionResult[] = [];
+    for (const { action, key } of toRun) {
+      let r: ActionResult;
+      if (!deps.tools.actions.supports(action.type))
+        r = {
+          actionId: action.id,
+          status: "failed",
+          idempotencyKey: key,
+          detail: `${action.type} is not supported by ${deps.tools.actions.vendor}`,
+          at: at(),
+        };
+      else
+        try {
+          const done = await deps.tools.actions.execute(action, { idempotencyKey: key });
+          const detail = done.outcome === "already_done" ? `already done: ${done.detail}` : done.detail;
+          r = { actionId: action.id, status: "executed", idempotencyKey: key, detail, at: at() };
+        } catch (error) {
+          r = {
+            actionId: action.id,
+            status: "failed",
+            idempotencyKey: key,
+            detail: describeError(error),
+            at: at(),
+          };
+        }
+      outcomes.push(r);
+    }
+    memory.transaction(() => {
+      for (const r of outcomes)
+        memory.completeAction(caseId, r, {
+          actor: "engine",
+          event: `action.${r.status}`,
+          caseId,
+          payload: { actionId: r.actionId, idempotencyKey: r.idempotencyKey, detail: r.detail },
+        });
+      close(caseId);
+    });
+    results.push(...outcomes);
+  }
+  const state = triageStateSchema.parse({
+    caseId,
+    alertId: input.alert.id,
+    dryRun: input.dryRun,
+    alert: input.alert,
+    verdict: input.verdict,
+    actions: planned.actions,
+    decisions: planned.decisions,
+    results,
+    notes: [input.note],
+  });
+  return { caseId, report: buildReport(state) };
+}
