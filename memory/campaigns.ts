@@ -33,6 +33,8 @@ export interface CampaignMemberRow {
   reason: string;
   answeredRevision: number | null;
   joinedAt: string;
+  /** The case's status: a case still waiting for a person keeps waiting when the verdict is revised. */
+  caseStatus: string;
 }
 
 /** A report already in a campaign that shares a lookup key with a new one; the join rule decides. */
@@ -83,6 +85,7 @@ const memberRowSchema = z.object({
   reason: z.string(),
   answered_revision: z.number().nullable(),
   joined_at: z.string(),
+  status: z.string(),
 });
 const candidateRowSchema = z.object({
   joined_at: z.string(),
@@ -181,7 +184,9 @@ export class CampaignStore {
 
   members(campaignId: string): CampaignMemberRow[] {
     return this.db
-      .prepare("SELECT * FROM campaign_members WHERE campaign_id = ? ORDER BY joined_at, rowid")
+      .prepare(
+        "SELECT m.*, c.status FROM campaign_members m JOIN cases c ON c.id = m.case_id WHERE m.campaign_id = ? ORDER BY m.joined_at, m.rowid",
+      )
       .all(campaignId)
       .map((r) => memberRowSchema.parse(r))
       .map((r) => ({
@@ -191,6 +196,7 @@ export class CampaignStore {
         reason: r.reason,
         answeredRevision: r.answered_revision,
         joinedAt: r.joined_at,
+        caseStatus: r.status,
       }));
   }
 

@@ -29,6 +29,8 @@ export interface AnswerInput {
   reporter: string | null;
   /** Runs first inside the answer's transaction and returns the case id (opens the case, or names it). */
   open: () => string;
+  /** Leave the case's status alone: it waits for a person on actions of its own investigation. */
+  keepStatus?: boolean;
   /** Runs last inside the transaction that closes the case (marks the reporter answered). */
   answered: (caseId: string) => void;
 }
@@ -44,7 +46,8 @@ function replyAction(input: AnswerInput, caseId: string, runtime: TriageRuntime)
   });
   return [
     {
-      id: "act-1",
+      // Its own id per revision: the first report's case keeps its investigation's actions beside it.
+      id: `reply-r${input.revision}`,
       type: "notify_reporter",
       target: input.reporter,
       targetKind: "user",
@@ -70,7 +73,7 @@ export async function answerReport(
   const results: ActionResult[] = [];
   const toRun: Array<{ action: ProposedAction; key: string }> = [];
   const close = (caseId: string) => {
-    memory.setStatus(caseId, "closed");
+    if (!input.keepStatus) memory.setStatus(caseId, "closed");
     input.answered(caseId);
   };
   const planned = memory.transaction(() => {

@@ -160,6 +160,7 @@ export async function settleCampaign(
       note,
       reporter: member.reporter ?? reporterOf(alert),
       open: () => member.caseId,
+      keepStatus: member.caseStatus === "awaiting_approval",
       answered: (caseId) => runtime.campaigns.markAnswered(caseId, campaign.revision),
     });
     answered++;

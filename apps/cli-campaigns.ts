@@ -1,0 +1,106 @@
+/**
+ * `triage cases merge|split|undo`: a person's corrections to campaign grouping, each audited (keyed audit
+ * log) and undoable; and the campaign revision that `triage cases feedback` makes on a campaign's report.
+ */
+import { userInfo } from "node:os";
+import type { Command } from "commander";
+import { reviseCampaign } from "../agent/campaigns/triage-report.ts";
+import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
+import { openRuntime } from "../agent/setup.ts";
+import type { CampaignChange, CampaignStore } from "../memory/campaigns.ts";
+import type { SqliteCaseMemory } from "../memory/case-store.ts";
+import type { Disposition } from "../tools/types.ts";
+import { campaignRuntime } from "./campaign-output.ts";
+import { EXIT, print, printJson } from "./output.ts";
+
+type Options = ConfigOverrides & { json?: boolean; by?: string; reason?: string };
+type WithMemory = <T>(options: Options, run: (memory: SqliteCaseMemory, campaigns: CampaignStore) => T) => T;
+
+function describe(change: CampaignChange): string {
+  const moved = change.moves.length;
+  const first = change.moves[0];
+  const where = first ? ` (${first.from} -> ${first.to})` : "";
+  const undo = change.kind === "undo" ? "" : `; undo with triage cases undo ${change.id}`;
+  return `${change.kind} ${change.id}: ${moved} report${moved === 1 ? "" : "s"} moved${where}${undo}`;
+}
+
+export function registerCampaignCommands(
+  cases: Command,
+  shared: { addCommon: (c: Command) => Command; setExit: (code: number) => void; withMemory: WithMemory },
+): void {
+  const { addCommon, setExit, withMemory } = shared;
+  const done = (change: CampaignChange, options: Options) => {
+    if (options.json) printJson(change);
+    else print(describe(change));
+    setExit(EXIT.ok);
+  };
+  addCommon(
+    cases
+      .command("merge")
+      .description("put B's campaign into A's (case ids or campaign ids); audited, undoable")
+      .argument("<a>")
+      .argument("<b>")
+      .requiredOption("--reason <text>", "why they are one attack")
+      .option("--by <name>", "who merges (default: your user name)"),
+  ).action((a: string, b: string, options: Options) =>
+    done(
+      withMemory(options, (_memory, campaigns) =>
+        campaigns.merge(a, b, { by: options.by ?? userInfo().username, reason: options.reason ?? "" }),
+      ),
+      options,
+    ),
+  );
+  addCommon(
+    cases
+      .command("split")
+      .description("take a report out of its campaign into one of its own; audited, undoable")
+      .argument("<case-id>")
+      .requiredOption("--reason <text>", "why it is not the same attack")
+      .option("--by <name>", "who splits (default: your user name)"),
+  ).action((caseId: string, options: Options) =>
+    done(
+      withMemory(options, (_memory, campaigns) =>
+        campaigns.split(caseId, { by: options.by ?? userInfo().username, reason: options.reason ?? "" }),
+      ),
+      options,
+    ),
+  );
+  addCommon(
+    cases
+      .command("undo")
+      .description("undo a merge or split (its id was printed when it was made)")
+      .argument("<change-id>")
+      .option("--by <name>", "who undoes it (default: your user name)"),
+  ).action((changeId: string, options: Options) =>
+    done(
+      withMemory(options, (_memory, campaigns) =>
+        campaigns.undo(changeId, { by: options.by ?? userInfo().username }),
+      ),
+      options,
+    ),
+  );
+}
+
+/**
+ * Feedback on a report of a campaign revises the campaign: every report gets the person's word and every
+ * reporter is told the new outcome (through the policy gate). Null when the case is in no campaign.
+ */
+export async function reviseFromFeedback(
+  caseId: string,
+  feedback: { disposition: Disposition; by: string; comment: string },
+  options: Options & { execute?: boolean },
+  overrides: (options: Options) => ConfigOverrides,
+): Promise<{ campaignId: string; answered: number } | null> {
+  const opened = await openRuntime(loadConfig(overrides(options)), { checkpointer: false });
+  try {
+    const campaign = opened.campaigns.ofCase(caseId);
+    if (!campaign) return null;
+    const result = await reviseCampaign(campaignRuntime(opened), campaign.id, feedback, {
+      dryRun: !options.execute,
+      recordFeedback: (member) => opened.memory.recordFeedback(member, feedback),
+    });
+    return { campaignId: result.campaign.id, answered: result.answered };
+  } finally {
+    opened.close();
+  }
+}
