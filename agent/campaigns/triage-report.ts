@@ -20,7 +20,6 @@ import {
   verdictSchema,
   type Alert,
   type Disposition,
-  type ProposedAction,
   type Verdict,
 } from "../../tools/types.ts";
 import type { TriageReport } from "../report.ts";

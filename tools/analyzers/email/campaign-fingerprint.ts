@@ -69,7 +69,10 @@ export function normalizeBody(text: string, recipients: readonly string[] = []):
     .split("\n")
     .filter((line) => !line.trimStart().startsWith(">"))
     .join("\n")
-    .replace(GREETING, " ");
+    .replace(GREETING, " ")
+    // Links and addresses first: a recipient's name inside their address must not break the address up.
+    .replace(URL_TEXT, " ")
+    .replace(EMAIL, " ");
   for (const r of recipients) {
     const local = r.split("@")[0] ?? "";
     // A recipient's name in the body ("Dear jane.doe", "jane's account"): each part of the local part.
@@ -78,8 +81,6 @@ export function normalizeBody(text: string, recipients: readonly string[] = []):
   }
   return body
     .toLowerCase()
-    .replace(URL_TEXT, " ")
-    .replace(EMAIL, " ")
     .replace(TOKEN, " ")
     .replace(/[^\p{L}\p{N}$€£¥.,]+/gu, " ")
     .replace(/[.,](?=\s|$)/g, " ")

@@ -35,6 +35,10 @@ export function sameThread(a: CampaignFingerprint, b: CampaignFingerprint): bool
   return a.thread.some((id) => b.thread.includes(id));
 }
 
+// Every issue of a mailing links the same unsubscribe and preferences pages: list machinery, not payload.
+const LIST_MANAGEMENT =
+  /\/(?:unsubscribe|optout|opt-out|preferences|manage-subscription|email-preferences)\b/i;
+
 function hostOf(url: string): string {
   try {
     return registrableDomain(new URL(url).hostname.toLowerCase());
@@ -51,7 +55,7 @@ export function payloadIndicators(fp: CampaignFingerprint, ownDomains: readonly 
   const own = new Set(ownDomains.map((d) => registrableDomain(d.toLowerCase())));
   const urls = fp.urls.filter((u) => {
     const host = hostOf(u);
-    return host !== "" && !own.has(host) && !isBrandDomain(host);
+    return host !== "" && !own.has(host) && !isBrandDomain(host) && !LIST_MANAGEMENT.test(u);
   });
   return [...urls, ...fp.attachmentHashes.map((h) => `sha256:${h}`)];
 }
