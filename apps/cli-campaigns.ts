@@ -4,7 +4,8 @@
  */
 import { userInfo } from "node:os";
 import type { Command } from "commander";
-import { reviseCampaign } from "../agent/campaigns/triage-report.ts";
+import { blastRadius, containCampaign, type BlastRadius } from "../agent/campaigns/blast-radius.ts";
+import { reviseCampaign, type CampaignRuntime } from "../agent/campaigns/triage-report.ts";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
 import { openRuntime } from "../agent/setup.ts";
 import type { CampaignChange, CampaignStore } from "../memory/campaigns.ts";
@@ -79,6 +80,84 @@ export function registerCampaignCommands(
       options,
     ),
   );
+}
+
+async function withCampaigns<T>(
+  options: Options,
+  overrides: (options: Options) => ConfigOverrides,
+  run: (runtime: CampaignRuntime, campaignId: string) => Promise<T>,
+  id: string,
+): Promise<T> {
+  const opened = await openRuntime(loadConfig(overrides(options)), { checkpointer: false });
+  try {
+    return await run(campaignRuntime(opened), opened.campaigns.resolve(id));
+  } finally {
+    opened.close();
+  }
+}
+
+function radiusText(r: BlastRadius): string {
+  const mailboxes = new Set(r.copies.map((c) => c.mailbox)).size;
+  return [
+    `Campaign ${r.campaignId}: ${r.messageIds.length} message${r.messageIds.length === 1 ? "" : "s"}, ${r.copies.length} copies in ${mailboxes} mailboxes`,
+    `  reported by (${r.reporters.length}): ${r.reporters.join(", ") || "-"}`,
+    `  clicked (${r.clicked.length}): ${r.clicked.join(", ") || "-"}`,
+    ...r.unavailable.map((u) => `  not checked: ${u}`),
+  ].join("\n");
+}
+
+/** `triage cases blast-radius|contain <campaign-or-case>`. */
+export function registerBlastRadiusCommands(
+  cases: Command,
+  shared: {
+    addCommon: (c: Command) => Command;
+    setExit: (code: number) => void;
+    overrides: (options: Options) => ConfigOverrides;
+  },
+): void {
+  const { addCommon, setExit, overrides } = shared;
+  addCommon(
+    cases
+      .command("blast-radius")
+      .description("every copy, clicker and reporter of a campaign (campaign id or any of its cases)")
+      .argument("<id>"),
+  ).action(async (id: string, options: Options) => {
+    const radius = await withCampaigns(
+      options,
+      overrides,
+      (runtime, campaignId) => blastRadius(runtime, campaignId),
+      id,
+    );
+    if (options.json) printJson(radius);
+    else print(radiusText(radius));
+    setExit(EXIT.ok);
+  });
+  addCommon(
+    cases
+      .command("contain")
+      .description("one quarantine of every copy of a campaign, under the policy's blast-radius rules")
+      .argument("<id>")
+      .option("--execute", "act (default: dry run)")
+      .option("--approve", "answer the policy's require_approval as a person (with --by)")
+      .option("--by <name>", "who approves (default: your user name)"),
+  ).action(async (id: string, options: Options & { execute?: boolean; approve?: boolean }) => {
+    const done = await withCampaigns(
+      options,
+      overrides,
+      (runtime, campaignId) =>
+        containCampaign(runtime, campaignId, {
+          dryRun: !options.execute,
+          ...(options.approve ? { approvedBy: options.by ?? userInfo().username } : {}),
+        }),
+      id,
+    );
+    if (options.json) printJson(done);
+    else
+      print(
+        `${radiusText(done.radius)}\n${done.action.type} ${done.action.target} (blast radius ${done.action.blastRadius})  policy: ${done.decision.decision} (rule ${done.decision.rule})  status: ${done.result.status}  ${done.result.detail}`,
+      );
+    setExit(done.result.status === "pending_approval" ? EXIT.waiting : EXIT.ok);
+  });
 }
 
 /**

@@ -14,7 +14,11 @@ import { TriageError } from "../tools/errors.ts";
 import type { dispositionSchema as DispositionSchema } from "../tools/types.ts";
 import { userInfo } from "node:os";
 import { EXIT, print, printJson } from "./output.ts";
-import { registerCampaignCommands, reviseFromFeedback } from "./cli-campaigns.ts";
+import {
+  registerBlastRadiusCommands,
+  registerCampaignCommands,
+  reviseFromFeedback,
+} from "./cli-campaigns.ts";
 import { renderTable } from "./render.ts";
 
 interface Shared {
@@ -137,6 +141,7 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
     },
   );
 
+  registerBlastRadiusCommands(cases, { addCommon, setExit, overrides });
   registerCampaignCommands(cases, {
     addCommon,
     setExit,

@@ -33,6 +33,8 @@ export interface CampaignMemberRow {
   reason: string;
   answeredRevision: number | null;
   joinedAt: string;
+  /** As the caller stored it (the fingerprint's JSON). */
+  fingerprint: unknown;
   /** The case's status: a case still waiting for a person keeps waiting when the verdict is revised. */
   caseStatus: string;
 }
@@ -85,6 +87,7 @@ const memberRowSchema = z.object({
   reason: z.string(),
   answered_revision: z.number().nullable(),
   joined_at: z.string(),
+  fingerprint: z.string(),
   status: z.string(),
 });
 const candidateRowSchema = z.object({
@@ -196,6 +199,7 @@ export class CampaignStore {
         reason: r.reason,
         answeredRevision: r.answered_revision,
         joinedAt: r.joined_at,
+        fingerprint: JSON.parse(r.fingerprint),
         caseStatus: r.status,
       }));
   }
