@@ -14,8 +14,9 @@ import { registrableDomain } from "../domains.ts";
 import { simhashSimilarity, type CampaignFingerprint } from "./campaign-fingerprint.ts";
 
 /**
- * Measured (docs/campaigns.md, evals/campaigns/threshold.test.ts): distinct legitimate messages from one
- * sender domain top out at 0.84 on the shared corpora, variants of one lure sit at ≥ 0.89.
+ * Measured (docs/campaigns.md, evals/campaign-threshold.ts): distinct legitimate messages of one sender
+ * domain top out at 0.84 on the shared corpora (2 near-identical notices of 109,726 pairs above it),
+ * while 88% of campaign variants reach 0.875 (the rest join by their normalized body).
  */
 export const NEAR_DUPLICATE = 0.875;
 
