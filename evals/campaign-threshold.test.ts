@@ -22,7 +22,7 @@ describe("campaign variants", () => {
 describe.skipIf(!present)("near-duplicate threshold on the shared corpora", () => {
   if (!present) console.warn(`skipped: ${corpora.join(" and ")} not found (../shared/datasets)`);
   it("keeps distinct legitimate mail of one sender apart and joins campaign variants", async () => {
-    const m = await measureThreshold(corpora, { perCorpus: 150 });
+    const m = await measureThreshold(corpora, { perCorpus: 100 });
     expect(m.legitimate.sameSenderPairs).toBeGreaterThan(1000);
     // Merged legitimate pairs: at most one in a thousand same-sender pairs (the whole rule, not only SimHash).
     expect(m.legitimate.joined / m.legitimate.sameSenderPairs).toBeLessThan(0.001);

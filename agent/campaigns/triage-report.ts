@@ -15,13 +15,7 @@ import { campaignKeys, joinReason, type JoinReason } from "../../tools/analyzers
 import { detectSimulation, type SimulationMatch } from "../../tools/analyzers/email/simulation.ts";
 import type { Campaign, CampaignStore } from "../../memory/campaigns.ts";
 import { outcomeOf } from "../../memory/campaigns.ts";
-import {
-  alertSchema,
-  verdictSchema,
-  type Alert,
-  type Disposition,
-  type Verdict,
-} from "../../tools/types.ts";
+import { alertSchema, verdictSchema, type Alert, type Disposition, type Verdict } from "../../tools/types.ts";
 import type { TriageReport } from "../report.ts";
 import { fetchAlert, runTriage, type TriageOutcome, type TriageRuntime } from "../run-triage.ts";
 import { answerReport } from "./answer.ts";
@@ -40,6 +34,8 @@ export interface ReportOutcome {
   campaign: CampaignRef | null;
   /** How the report joined (message_id, body_hash, payload, near_duplicate), or "first" / "simulation". */
   joined: JoinReason | "first" | "simulation" | null;
+  /** For a report that joined: ms from the start of its triage to its campaign found (fetch, parse, lookup). */
+  lookupMs?: number;
 }
 
 export interface CampaignRuntime extends TriageRuntime {
@@ -177,6 +173,7 @@ export async function triageReport(
   options: { dryRun: boolean },
 ): Promise<ReportOutcome> {
   const { deps, campaigns } = runtime;
+  const started = performance.now();
   const alert = await fetchAlert(deps, alertId);
   const raw = await messageOf(runtime, alert);
   if (raw === null) {
@@ -191,6 +188,7 @@ export async function triageReport(
   const found = findCampaign(campaigns, fp, own);
 
   if (found) {
+    const lookupMs = performance.now() - started;
     const { campaign } = found;
     const note = `Report ${campaign.size + 1} of campaign ${campaign.id}: joined by ${found.reason.replace(/_/g, " ")}, not re-investigated`;
     const join = (): string => {
@@ -201,7 +199,7 @@ export async function triageReport(
     const ref = { id: campaign.id, size: campaign.size + 1, firstCaseId: campaign.firstCaseId };
     if (!campaign.verdict) {
       const caseId = runtime.deps.memory.transaction(join);
-      return { caseId, status: "pending", report: null, campaign: ref, joined: found.reason };
+      return { caseId, status: "pending", report: null, campaign: ref, joined: found.reason, lookupMs };
     }
     const { caseId, report } = await answerReport(runtime, {
       alert,
@@ -216,7 +214,7 @@ export async function triageReport(
       open: join,
       answered: (id) => campaigns.markAnswered(id, campaign.revision),
     });
-    return { caseId, status: report.status, report, campaign: ref, joined: found.reason };
+    return { caseId, status: report.status, report, campaign: ref, joined: found.reason, lookupMs };
   }
 
   const simulation = detectSimulation(facts, deps.organization);
