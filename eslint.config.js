@@ -1,9 +1,10 @@
 // @ts-check
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { layersPlugin } from "./eslint-layers.js";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "evals/results/**", "bin/**", "coverage/**"] },
+  { ignores: ["node_modules/**", "evals/results/**", "coverage/**", "dist/**", ".dist-*/**"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,7 +21,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ["apps/**/*.ts", "bench/**/*.ts", "evals/**/*.ts"],
+    files: ["**/*.ts"],
+    plugins: { layers: layersPlugin },
+    rules: { "layers/imports": "error" },
+  },
+  {
+    files: ["apps/**/*.ts", "bench/**/*.ts", "evals/**/*.ts", "scripts/**/*.ts"],
     rules: { "no-console": "off" },
   },
 );

@@ -5,21 +5,21 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { TriageError, describeError } from "../tools/errors.ts";
-import { organizationProfileSchema, type OrganizationProfile } from "./organization.ts";
+import { TriageError, describeError } from "../core/errors.ts";
+import { organizationProfileSchema, type OrganizationProfile } from "../core/organization.ts";
 import { defaultBudget, type TriageBudget } from "./deps.ts";
 import { DEFAULT_LEASE_MS } from "../memory/case-leases.ts";
 import { integrationsSchema, type Integrations } from "../tools/registry.ts";
 import { parseAuditKey } from "../memory/audit-key.ts";
 import { auditStreamConfigSchema } from "../memory/audit-stream.ts";
 import { defaultAuditSettings, type AuditSettings } from "../memory/audit.ts";
-import { secrets } from "../tools/redact.ts";
+import { secrets } from "../core/redact.ts";
 import { MAX_YAML_ALIASES, readLimitedFile } from "./file-limits.ts";
+import { projectRoot } from "./project-root.ts";
 
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export { projectRoot };
 export const defaultPolicyPath = join(projectRoot, "policies", "default.yaml");
 
 const budgetSchema = z

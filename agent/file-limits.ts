@@ -3,7 +3,7 @@
  * milliseconds with one line instead of eating a minute of CPU and a gigabyte of memory.
  */
 import { statSync, readFileSync } from "node:fs";
-import { TriageError, describeError, type TriageErrorCode } from "../tools/errors.ts";
+import { TriageError, describeError, type TriageErrorCode } from "../core/errors.ts";
 
 /** Real configs and policies are a few KB; 1 MB leaves room for long comments and rule lists. */
 export const MAX_FILE_BYTES = 1024 * 1024;

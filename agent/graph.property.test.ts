@@ -10,11 +10,12 @@ import { SqliteCaseMemory } from "../memory/case-store.ts";
 import { openCaseDatabase } from "../memory/db.ts";
 import { createLabToolset } from "../tools/lab/ports.ts";
 import { createFixtureLab } from "../tools/lab/testing/fixture.ts";
-import { isTriageError } from "../tools/errors.ts";
-import type { ProposedAction, ResponseActions, Verdict } from "../tools/types.ts";
+import { isTriageError } from "../core/errors.ts";
+import type { ProposedAction, Verdict } from "../core/domain.ts";
+import type { ResponseActions } from "../core/ports.ts";
 import { defaultBudget, type TriageDeps } from "./deps.ts";
 import { buildTriageGraph } from "./graph.ts";
-import { defaultOrganization } from "./organization.ts";
+import { defaultOrganization } from "../core/organization.ts";
 import {
   actionsArbitrary,
   approvalArbitrary,

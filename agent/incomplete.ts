@@ -4,8 +4,7 @@
  * host was never looked at, so whatever the reasoner concluded from the rest, an analyst must look.
  */
 import { z } from "zod";
-import type { Evidence, Verdict } from "../tools/types.ts";
-import type { InvestigationStep } from "./reasoners/types.ts";
+import type { Evidence, Verdict, InvestigationStep } from "../core/domain.ts";
 
 /** Intel lookups enrich; the investigation stands without them. Every other tool reads the case itself. */
 const OPTIONAL_TOOLS = new Set(["intel_lookup"]);

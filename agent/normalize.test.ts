@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Alert } from "../tools/types.ts";
+import type { Alert } from "../core/domain.ts";
 import { extractObservables, normalizeAlert } from "./normalize.ts";
 
 const base: Alert = {

@@ -1,5 +1,5 @@
 /** Normalizes an alert's observables: canonical case, de-duplicated, plus those found in its raw fields. */
-import type { Alert, Observable, ObservableType } from "../tools/types.ts";
+import type { Alert, Observable, ObservableType } from "../core/domain.ts";
 
 const patterns: Array<{ type: ObservableType; pattern: RegExp }> = [
   { type: "url", pattern: /\bhttps?:\/\/[^\s"'<>]{3,2000}/gi },

@@ -6,8 +6,8 @@
  */
 import { Command } from "@langchain/langgraph";
 import { newOwnerId } from "../memory/case-leases.ts";
-import { describeError, TriageError } from "../tools/errors.ts";
-import { alertSchema, proposedActionSchema, type ActionResult } from "../tools/types.ts";
+import { describeError, TriageError } from "../core/errors.ts";
+import { alertSchema, proposedActionSchema, type ActionResult } from "../core/domain.ts";
 import { leaseOf, outcomeOf, owned, threadOf, type TriageOutcome, type TriageRuntime } from "./run-triage.ts";
 import { triageStateSchema } from "./state.ts";
 

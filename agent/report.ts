@@ -1,8 +1,6 @@
 /** The case report: what the CLI prints, `--json` emits, and Slack cards show. Built from the graph state. */
-import type { ActionStatus, PolicyDecisionValue } from "../tools/types.ts";
+import type { ActionStatus, PolicyDecisionValue, ReportStatus } from "../core/domain.ts";
 import type { TriageStateValue } from "./state.ts";
-
-export type CaseStatus = "awaiting_approval" | "closed";
 
 export interface ReportAction {
   id: string;
@@ -23,7 +21,7 @@ export interface ReportAction {
 export interface TriageReport {
   caseId: string;
   alertId: string;
-  status: CaseStatus;
+  status: ReportStatus;
   dryRun: boolean;
   alert: {
     id: string;

@@ -4,8 +4,8 @@
  */
 import { Command, type StateSnapshot } from "@langchain/langgraph";
 import { DEFAULT_LEASE_MS, newOwnerId } from "../memory/case-leases.ts";
-import { describeError, isToolError, isTriageError, TriageError } from "../tools/errors.ts";
-import { alertSchema, type Alert, type Approval } from "../tools/types.ts";
+import { describeError, isToolError, isTriageError, TriageError } from "../core/errors.ts";
+import { alertSchema, type Alert, type Approval } from "../core/domain.ts";
 import type { TriageDeps } from "./deps.ts";
 import type { TriageGraph } from "./graph.ts";
 import { isApproverAllowed } from "./policy/gate.ts";

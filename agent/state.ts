@@ -14,18 +14,10 @@ import {
   policyDecisionSchema,
   proposedActionSchema,
   verdictSchema,
-} from "../tools/types.ts";
-import { observableHistorySchema, relatedCaseSchema } from "../memory/types.ts";
-
-export const investigationStepSchema = z.object({
-  round: z.number().int(),
-  tool: z.string(),
-  args: z.record(z.string(), z.unknown()),
-  evidenceId: z.string(),
-  ok: z.boolean(),
-  summary: z.string(),
-  durationMs: z.number(),
-});
+  observableHistorySchema,
+  relatedCaseSchema,
+  investigationStepSchema,
+} from "../core/domain.ts";
 
 const triageStateFields = {
   caseId: z.string(),

@@ -2,11 +2,12 @@
  * Facts about an action's target that the policy relies on, resolved by code from the tools, never taken
  * from a reasoner: the target's tags (vip, critical_server…) and the blast radius of quarantines.
  */
-import { describeError } from "../tools/errors.ts";
-import type { ProposedAction, ReadOnlyToolset } from "../tools/types.ts";
+import { describeError } from "../core/errors.ts";
+import type { ProposedAction } from "../core/domain.ts";
+import type { ReadOnlyToolset } from "../core/ports.ts";
 import { domainOfAddress, isFreeMailDomain, isSameOrSubdomain } from "../tools/analyzers/domains.ts";
 import { ipInAny } from "../tools/analyzers/net.ts";
-import type { OrganizationProfile } from "./organization.ts";
+import type { OrganizationProfile } from "../core/organization.ts";
 
 export const UNRESOLVED_TAG = "unresolved";
 

@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, statSync } from "node:fs";
 import { createConnection } from "node:net";
 import type { TriageConfig } from "../agent/config.ts";
 import { loadAuditKey } from "../memory/audit-key.ts";
-import { describeError } from "../tools/errors.ts";
+import { describeError } from "../core/errors.ts";
 import type { ProbeResult } from "../tools/vendors/types.ts";
 
 function keyCheck(config: TriageConfig): ProbeResult {

@@ -4,14 +4,13 @@
  * is recorded with its reason and the batch goes on. A stop signal ends the batch cleanly: no new alert is
  * taken, those in flight finish and record their claims, and alerts never started stay unclaimed.
  */
-import { hostname } from "node:os";
-import { randomBytes } from "node:crypto";
+import { instanceId } from "../core/ids.ts";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { recoverAll } from "../agent/recover.ts";
 import { runTriage } from "../agent/run-triage.ts";
 import type { OpenedRuntime } from "../agent/setup.ts";
-import { describeError } from "../tools/errors.ts";
-import type { AlertSummary } from "../tools/types.ts";
+import { describeError } from "../core/errors.ts";
+import type { AlertSummary } from "../core/domain.ts";
 
 export interface BatchProgress {
   /** Alerts handled so far: triaged, failed or skipped as already taken. */
@@ -72,9 +71,7 @@ export interface BatchResult {
   outcomes: AlertOutcome[];
 }
 
-export function newWorkerId(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-}
+export const newWorkerId = instanceId;
 
 /** Resolves true if `abandon` aborts before `work` settles. */
 async function abandoned(work: Promise<unknown>, abandon: AbortSignal | undefined): Promise<boolean> {

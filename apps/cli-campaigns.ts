@@ -4,18 +4,30 @@
  */
 import { userInfo } from "node:os";
 import type { Command } from "commander";
-import { blastRadius, containCampaign, type BlastRadius } from "../agent/campaigns/blast-radius.ts";
-import { reviseCampaign, type CampaignRuntime } from "../agent/campaigns/triage-report.ts";
-import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
-import { openRuntime } from "../agent/setup.ts";
+import type { BlastRadius } from "../agent/campaigns/blast-radius.ts";
+import type { CampaignRuntime } from "../agent/campaigns/triage-report.ts";
+import type { ConfigOverrides } from "../agent/config.ts";
+import type { Disposition } from "../core/domain.ts";
 import type { CampaignChange, CampaignStore } from "../memory/campaigns.ts";
 import type { SqliteCaseMemory } from "../memory/case-store.ts";
-import type { Disposition } from "../tools/types.ts";
-import { campaignRuntime } from "./campaign-output.ts";
 import { EXIT, print, printJson } from "./output.ts";
 
 type Options = ConfigOverrides & { json?: boolean; by?: string; reason?: string };
-type WithMemory = <T>(options: Options, run: (memory: SqliteCaseMemory, campaigns: CampaignStore) => T) => T;
+type WithMemory = <T>(
+  options: Options,
+  run: (memory: SqliteCaseMemory, campaigns: CampaignStore) => T,
+) => Promise<T>;
+
+/** The runtime with its campaign store; the modules load here, so `triage --help` does not load them. */
+async function openCampaignRuntime(options: Options, overrides: (options: Options) => ConfigOverrides) {
+  const [{ loadConfig }, { openRuntime }, { campaignRuntime }] = await Promise.all([
+    import("../agent/config.ts"),
+    import("../agent/setup.ts"),
+    import("./campaign-output.ts"),
+  ]);
+  const opened = await openRuntime(loadConfig(overrides(options)), { checkpointer: false });
+  return { opened, runtime: campaignRuntime(opened) };
+}
 
 function describe(change: CampaignChange): string {
   const moved = change.moves.length;
@@ -43,9 +55,9 @@ export function registerCampaignCommands(
       .argument("<b>")
       .requiredOption("--reason <text>", "why they are one attack")
       .option("--by <name>", "who merges (default: your user name)"),
-  ).action((a: string, b: string, options: Options) =>
+  ).action(async (a: string, b: string, options: Options) =>
     done(
-      withMemory(options, (_memory, campaigns) =>
+      await withMemory(options, (_memory, campaigns) =>
         campaigns.merge(a, b, { by: options.by ?? userInfo().username, reason: options.reason ?? "" }),
       ),
       options,
@@ -58,9 +70,9 @@ export function registerCampaignCommands(
       .argument("<case-id>")
       .requiredOption("--reason <text>", "why it is not the same attack")
       .option("--by <name>", "who splits (default: your user name)"),
-  ).action((caseId: string, options: Options) =>
+  ).action(async (caseId: string, options: Options) =>
     done(
-      withMemory(options, (_memory, campaigns) =>
+      await withMemory(options, (_memory, campaigns) =>
         campaigns.split(caseId, { by: options.by ?? userInfo().username, reason: options.reason ?? "" }),
       ),
       options,
@@ -72,9 +84,9 @@ export function registerCampaignCommands(
       .description("undo a merge or split (its id was printed when it was made)")
       .argument("<change-id>")
       .option("--by <name>", "who undoes it (default: your user name)"),
-  ).action((changeId: string, options: Options) =>
+  ).action(async (changeId: string, options: Options) =>
     done(
-      withMemory(options, (_memory, campaigns) =>
+      await withMemory(options, (_memory, campaigns) =>
         campaigns.undo(changeId, { by: options.by ?? userInfo().username }),
       ),
       options,
@@ -88,9 +100,9 @@ async function withCampaigns<T>(
   run: (runtime: CampaignRuntime, campaignId: string) => Promise<T>,
   id: string,
 ): Promise<T> {
-  const opened = await openRuntime(loadConfig(overrides(options)), { checkpointer: false });
+  const { opened, runtime } = await openCampaignRuntime(options, overrides);
   try {
-    return await run(campaignRuntime(opened), opened.campaigns.resolve(id));
+    return await run(runtime, opened.campaigns.resolve(id));
   } finally {
     opened.close();
   }
@@ -122,6 +134,7 @@ export function registerBlastRadiusCommands(
       .description("every copy, clicker and reporter of a campaign (campaign id or any of its cases)")
       .argument("<id>"),
   ).action(async (id: string, options: Options) => {
+    const { blastRadius } = await import("../agent/campaigns/blast-radius.ts");
     const radius = await withCampaigns(
       options,
       overrides,
@@ -141,6 +154,7 @@ export function registerBlastRadiusCommands(
       .option("--approve", "answer the policy's require_approval as a person (with --by)")
       .option("--by <name>", "who approves (default: your user name)"),
   ).action(async (id: string, options: Options & { execute?: boolean; approve?: boolean }) => {
+    const { containCampaign } = await import("../agent/campaigns/blast-radius.ts");
     const done = await withCampaigns(
       options,
       overrides,
@@ -170,11 +184,12 @@ export async function reviseFromFeedback(
   options: Options & { execute?: boolean },
   overrides: (options: Options) => ConfigOverrides,
 ): Promise<{ campaignId: string; answered: number } | null> {
-  const opened = await openRuntime(loadConfig(overrides(options)), { checkpointer: false });
+  const { reviseCampaign } = await import("../agent/campaigns/triage-report.ts");
+  const { opened, runtime } = await openCampaignRuntime(options, overrides);
   try {
     const campaign = opened.campaigns.ofCase(caseId);
     if (!campaign) return null;
-    const result = await reviseCampaign(campaignRuntime(opened), campaign.id, feedback, {
+    const result = await reviseCampaign(runtime, campaign.id, feedback, {
       dryRun: !options.execute,
       recordFeedback: (member) => opened.memory.recordFeedback(member, feedback),
     });

@@ -7,7 +7,7 @@ import type { DeploymentMetrics, GroupMetrics, ViewSummary } from "../evals/emai
 import { corpusConfigPath } from "../evals/email/corpus.ts";
 import { evaluateEmailCorpus, type EmailEvalResult } from "../evals/email/evaluate.ts";
 import { writeEmailReport } from "../evals/email/report.ts";
-import { TriageError } from "../tools/errors.ts";
+import { TriageError } from "../core/errors.ts";
 import { print, printJson } from "./output.ts";
 import { createProgressReporter } from "./progress.ts";
 import { renderTable } from "./render.ts";

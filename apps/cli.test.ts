@@ -14,7 +14,7 @@ import { SqliteCaseMemory } from "../memory/case-store.ts";
 import { openCaseDatabase } from "../memory/db.ts";
 import { readGroundTruth } from "../tools/lab/ground-truth.ts";
 import { openLab } from "../tools/lab/index.ts";
-import { proposedActionSchema } from "../tools/types.ts";
+import { proposedActionSchema } from "../core/domain.ts";
 import { runCli, runCliAsync } from "./testing/run-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-cli-"));

@@ -12,7 +12,7 @@ import { loadConfig } from "../agent/config.ts";
 import { readMessageFile } from "../agent/email-file.ts";
 import { controlProbeMbox, FAMILY_NAMES, generateHostile } from "../evals/hostile/generate.ts";
 import { runHostile, type HostileResult } from "../evals/hostile/run.ts";
-import { isTriageError } from "../tools/errors.ts";
+import { isTriageError } from "../core/errors.ts";
 import { renderReport } from "./render.ts";
 import { runCli } from "./testing/run-cli.ts";
 import { escapeControl, hasControl } from "./terminal-text.ts";

@@ -3,7 +3,7 @@
  * scrubbed and control characters escaped (renderers escape each untrusted value first, newlines included);
  * JSON is escaped by JSON.stringify.
  */
-import { redact, redactValue } from "../tools/redact.ts";
+import { redact, redactValue } from "../core/redact.ts";
 import { escapeControl } from "./terminal-text.ts";
 
 export const EXIT = { ok: 0, internal: 1, badInput: 2, waiting: 3 } as const;

@@ -33,7 +33,7 @@ import { startUrlhausFake } from "../tools/vendors/urlhaus/testing/fake.ts";
 import { startVirusTotalFake } from "../tools/vendors/virustotal/testing/fake.ts";
 import type { PortName } from "../tools/vendors/types.ts";
 import { runDoctor } from "./cli-doctor.ts";
-import { startFakeOpenAi, type FakeOpenAi } from "./testing/fake-openai.ts";
+import { startFakeOpenAi, type FakeOpenAi } from "../agent/testing/fake-openai.ts";
 import { runCliAsync } from "./testing/run-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-redaction-"));

@@ -7,7 +7,7 @@ import { loadConfig } from "../agent/config.ts";
 import { openRuntime, type OpenedRuntime } from "../agent/setup.ts";
 import { createOfflineReasoner } from "../agent/reasoners/offline/index.ts";
 import type { Reasoner } from "../agent/reasoners/types.ts";
-import { isTriageError } from "../tools/errors.ts";
+import { isTriageError } from "../core/errors.ts";
 import { createFixtureLab, FIXTURE } from "../tools/lab/testing/fixture.ts";
 import { checkCron, runScheduledBatch, startSchedule } from "./schedule.ts";
 

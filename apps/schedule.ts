@@ -7,7 +7,7 @@
 import { Cron } from "croner";
 import type { OpenedRuntime } from "../agent/setup.ts";
 import { nextWatermark } from "../memory/batch-watermarks.ts";
-import { TriageError } from "../tools/errors.ts";
+import { TriageError } from "../core/errors.ts";
 import { recoverOrphans, triageAlerts, type BatchSummary, type TriageAlertsOptions } from "./batch.ts";
 
 export interface ScheduledRun {

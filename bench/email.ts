@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { loadConfig } from "../agent/config.ts";
 import { reportedMessage, withReportedMessages } from "../agent/email-file.ts";
-import { predict } from "../agent/reasoners/offline/model/logistic.ts";
+import { predict } from "../tools/analyzers/logistic.ts";
 import { loadEmailModel } from "../agent/reasoners/offline/model/email-model.ts";
 import { runTriage } from "../agent/run-triage.ts";
 import { openRuntime } from "../agent/setup.ts";

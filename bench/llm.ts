@@ -10,7 +10,7 @@ import { HumanMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { ChatOpenAI } from "@langchain/openai";
-import { startFakeOpenAi } from "../apps/testing/fake-openai.ts";
+import { startFakeOpenAi } from "../agent/testing/fake-openai.ts";
 import { loadConfig } from "../agent/config.ts";
 import { createLlmReasoner } from "../agent/reasoners/llm/index.ts";
 import { createOfflineReasoner } from "../agent/reasoners/offline/index.ts";

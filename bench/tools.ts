@@ -10,7 +10,7 @@ import { runTriage } from "../agent/run-triage.ts";
 import { openRuntime, type RuntimeOptions } from "../agent/setup.ts";
 import { renderTable } from "../apps/render.ts";
 import { quantile } from "../evals/stats.ts";
-import type { Toolset } from "../tools/types.ts";
+import type { Toolset } from "../core/ports.ts";
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

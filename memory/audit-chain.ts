@@ -5,7 +5,7 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import { z } from "zod";
-import { canonicalJson } from "../tools/catalog.ts";
+import { canonicalJson } from "../core/ids.ts";
 import type { AuditKey } from "./audit-key.ts";
 
 export const GENESIS_HASH = "0".repeat(64);
@@ -24,14 +24,6 @@ export const auditRowSchema = z.object({
   scheme: auditSchemeSchema,
 });
 export type AuditRow = z.infer<typeof auditRowSchema>;
-
-/** What a caller records; the store adds seq, time and MAC. */
-export interface AuditEntry {
-  actor: string;
-  event: string;
-  caseId: string | null;
-  payload: Record<string, unknown>;
-}
 
 type Content = Pick<AuditRow, "at" | "actor" | "event" | "case_id" | "payload">;
 

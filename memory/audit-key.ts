@@ -5,8 +5,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { z } from "zod";
-import { canonicalJson } from "../tools/catalog.ts";
-import { TriageError, describeError } from "../tools/errors.ts";
+import { canonicalJson } from "../core/ids.ts";
+import { TriageError, describeError } from "../core/errors.ts";
 
 /** Where the key comes from: the environment (TRIAGE_AUDIT_KEY), a key file, or (`:memory:`) this process. */
 export type AuditKeySource =

@@ -8,7 +8,7 @@ import { appendFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { createConnection } from "node:net";
 import { z } from "zod";
-import { describeError } from "../tools/errors.ts";
+import { describeError } from "../core/errors.ts";
 import type { AuditRow } from "./audit-chain.ts";
 
 export const auditStreamConfigSchema = z

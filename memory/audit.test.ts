@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { isTriageError } from "../tools/errors.ts";
+import { isTriageError } from "../core/errors.ts";
 import { GENESIS_HASH, auditRowSchema, legacyHash, rowMac, type AuditRow } from "./audit-chain.ts";
 import { parseAuditKey, readSignedHead, signHead, writeSignedHead } from "./audit-key.ts";
 import type { AuditSettings } from "./audit.ts";

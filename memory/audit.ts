@@ -4,10 +4,11 @@
  * the head file and the stream only ever see rows that committed.
  */
 import { z } from "zod";
-import { TriageError, describeError } from "../tools/errors.ts";
-import { canonicalJson } from "../tools/catalog.ts";
+import { TriageError, describeError } from "../core/errors.ts";
+import { canonicalJson } from "../core/ids.ts";
 import type { CaseDatabase } from "./db.ts";
-import { GENESIS_HASH, auditRowSchema, rowMac, type AuditEntry, type AuditRow } from "./audit-chain.ts";
+import { GENESIS_HASH, auditRowSchema, rowMac, type AuditRow } from "./audit-chain.ts";
+import { type AuditEntry } from "../core/domain.ts";
 import {
   headSignedBy,
   loadAuditKey,

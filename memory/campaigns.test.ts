@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isTriageError } from "../tools/errors.ts";
-import type { Alert, Verdict } from "../tools/types.ts";
+import { isTriageError } from "../core/errors.ts";
+import type { Alert, Verdict } from "../core/domain.ts";
 import { CampaignStore } from "./campaigns.ts";
 import { SqliteCaseMemory } from "./case-store.ts";
 import { openCaseDatabase } from "./db.ts";

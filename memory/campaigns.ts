@@ -5,9 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { TriageError } from "../tools/errors.ts";
-import { verdictSchema, type Verdict } from "../tools/types.ts";
-import type { AuditEntry } from "./audit-chain.ts";
+import { TriageError } from "../core/errors.ts";
+import { verdictSchema, type Verdict } from "../core/domain.ts";
+import type { AuditEntry } from "../core/domain.ts";
 import type { CaseDatabase } from "./db.ts";
 
 export const campaignOutcomeSchema = z.enum(["phishing", "suspicious", "safe", "simulation"]);

@@ -3,7 +3,7 @@
  * owns it under a lease it renews while it works; a case left 'investigating' whose owner is gone (lease
  * passed, or the owning process on this host no longer exists) is orphaned, and recovery may take it.
  */
-import { randomBytes } from "node:crypto";
+import { instanceId } from "../core/ids.ts";
 import { hostname } from "node:os";
 import { z } from "zod";
 import type { CaseDatabase } from "./db.ts";
@@ -12,9 +12,7 @@ import type { CaseDatabase } from "./db.ts";
 export const DEFAULT_LEASE_MS = 10 * 60_000;
 
 /** `host:pid:random`, so liveness can be checked on the same host without waiting for the lease. */
-export function newOwnerId(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-}
+export const newOwnerId = instanceId;
 
 /**
  * False only when the owner ran on this host and its process is gone (kill -9, crash): then there is no

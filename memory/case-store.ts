@@ -3,13 +3,11 @@
  * action runs), what analysts read back (lists, cases, feedback). The audit log lives in audit.ts; this
  * store delegates to it so callers keep one object.
  */
-import { randomBytes } from "node:crypto";
+import { newCaseId } from "../core/ids.ts";
 import { z } from "zod";
-import type { AuditEntry, CaseMemory, ClaimResult } from "../agent/deps.ts";
-import type { InvestigationStep } from "../agent/reasoners/types.ts";
-import { TriageError } from "../tools/errors.ts";
-import { redact, redactValue } from "../tools/redact.ts";
 import {
+  type AuditEntry,
+  type InvestigationStep,
   alertFamilySchema,
   dispositionSchema,
   type ActionResult,
@@ -22,16 +20,21 @@ import {
   type PolicyDecision,
   type ProposedAction,
   type Verdict,
-} from "../tools/types.ts";
+  type ObservableHistory,
+  type RelatedCase,
+  caseStatusSchema,
+  isPersonalRole,
+  personalRoles,
+  type CaseStatus,
+} from "../core/domain.ts";
+import type { CaseMemory, ClaimResult } from "../core/ports.ts";
+import { TriageError } from "../core/errors.ts";
+import { redact, redactValue } from "../core/redact.ts";
 import { CaseLeases } from "./case-leases.ts";
 import type { CaseDatabase } from "./db.ts";
 import type { SignedHead } from "./audit-key.ts";
 import { AuditLog, defaultAuditSettings, type AuditSettings } from "./audit.ts";
 import type { AuditVerification } from "./audit-verify.ts";
-import type { ObservableHistory, RelatedCase } from "./types.ts";
-
-export const caseStatusSchema = z.enum(["investigating", "awaiting_approval", "closed", "failed"]);
-export type CaseStatus = z.infer<typeof caseStatusSchema>;
 
 export const caseSummarySchema = z.object({
   caseId: z.string(),
@@ -123,9 +126,8 @@ const approvalRowSchema = z.object({
   at: z.string(),
 });
 const openedRowSchema = z.object({ doc: z.string(), dry_run: z.number().nullable() });
-// Observables that name the people involved (or were only pattern-matched out of raw fields, where mailbox
-// addresses and message ids hide), not the threat: sharing them does not make cases related.
-const PERSONAL_ROLES = new Set(["reporter", "recipient", "mentioned"]);
+// Observables in personal roles name the people involved, not the threat (core/domain.ts personalRoles).
+const PERSONAL_ROLES_SQL = personalRoles.map((role) => `'${role}'`).join(", ");
 // Values seen in this many cases are background (our own domain, a popular site): not a link between cases.
 const TOO_COMMON = 50;
 const RECALL_DAYS = 30;
@@ -184,7 +186,7 @@ export class SqliteCaseMemory implements CaseMemory {
     alert: Alert,
     options: { reasoner: string; owner?: string; leaseMs?: number; dryRun?: boolean },
   ): string {
-    const id = `case-${randomBytes(5).toString("hex")}`;
+    const id = newCaseId();
     const now = this.now();
     const at = now.toISOString();
     const leaseUntil =
@@ -234,7 +236,7 @@ export class SqliteCaseMemory implements CaseMemory {
 
   recall(caseId: string, alert: Alert): { related: RelatedCase[]; history: ObservableHistory[] } {
     const since = new Date(this.now().getTime() - RECALL_DAYS * 86_400_000).toISOString();
-    const threat = alert.observables.filter((o) => !PERSONAL_ROLES.has(o.role ?? ""));
+    const threat = alert.observables.filter((o) => !isPersonalRole(o.role));
     const keys = [
       ...new Map(
         threat.map((o) => [
@@ -258,7 +260,7 @@ export class SqliteCaseMemory implements CaseMemory {
       `SELECT c.id, c.alert_id, c.type, c.title, c.created_at, c.disposition, ${CONFIRMATION_COLUMNS},
               o.type || char(0) || o.value AS type_value
        FROM observables o JOIN cases c ON c.id = o.case_id
-       WHERE o.type = ? AND o.value = ? AND o.role NOT IN ('reporter', 'recipient', 'mentioned') AND c.id <> ? AND c.created_at >= ?
+       WHERE o.type = ? AND o.value = ? AND o.role NOT IN (${PERSONAL_ROLES_SQL}) AND c.id <> ? AND c.created_at >= ?
        ORDER BY c.created_at DESC LIMIT 50`,
     );
     for (const k of useful) {
@@ -286,7 +288,7 @@ export class SqliteCaseMemory implements CaseMemory {
     }
     const historyQuery = this.db.prepare(
       `SELECT c.disposition, ${CONFIRMATION_COLUMNS}
-       FROM (SELECT DISTINCT case_id FROM observables WHERE type = ? AND value = ? AND role NOT IN ('reporter', 'recipient', 'mentioned') AND case_id <> ?) o
+       FROM (SELECT DISTINCT case_id FROM observables WHERE type = ? AND value = ? AND role NOT IN (${PERSONAL_ROLES_SQL}) AND case_id <> ?) o
        JOIN cases c ON c.id = o.case_id`,
     );
     const history: ObservableHistory[] = useful.flatMap((k) => {

@@ -6,8 +6,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
-import { TriageError } from "../tools/errors.ts";
-import { enableWal } from "../tools/sqlite.ts";
+import { TriageError } from "../core/errors.ts";
+import { enableWal, requireSqliteModule } from "../core/sqlite.ts";
 import { LATEST_SCHEMA_VERSION, migrations } from "./migrations.ts";
 
 export type CaseDatabase = Database.Database;
@@ -45,6 +45,7 @@ function migrate(db: CaseDatabase, path: string): void {
 }
 
 export function openCaseDatabase(path: string): CaseDatabase {
+  requireSqliteModule(`the case database ${path}`);
   if (path !== ":memory:") {
     try {
       mkdirSync(dirname(path), { recursive: true });

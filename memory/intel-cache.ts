@@ -1,7 +1,7 @@
 /** Threat-intel verdicts cached in case memory (migration 5), one row per vendor and observable. */
 import { z } from "zod";
-import type { IntelCacheStore } from "../tools/intel.ts";
-import type { IntelVerdict } from "../tools/types.ts";
+import type { IntelCacheStore } from "../core/ports.ts";
+import type { IntelVerdict } from "../core/domain.ts";
 import type { CaseDatabase } from "./db.ts";
 
 const rowSchema = z.object({ doc: z.string(), fetched_at: z.string() });

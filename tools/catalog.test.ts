@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, evidenceIdFor, parseToolArgs, toolInputSchemas, toolNames } from "./catalog.ts";
-import { ToolError } from "./errors.ts";
+import { canonicalJson } from "../core/ids.ts";
+import { evidenceIdFor, parseToolArgs, toolInputSchemas, toolNames } from "./catalog.ts";
+import { ToolError } from "../core/errors.ts";
 
 describe("tool catalog", () => {
   it("gives equal calls equal evidence ids, whatever the key order", () => {

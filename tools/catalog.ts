@@ -4,13 +4,10 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { ToolError } from "./errors.ts";
-import {
-  mailSearchQuerySchema,
-  observableTypeSchema,
-  siemQuerySchema,
-  type ReadOnlyToolset,
-} from "./types.ts";
+import { ToolError } from "../core/errors.ts";
+import { mailSearchQuerySchema, observableTypeSchema, siemQuerySchema } from "../core/domain.ts";
+import { type ReadOnlyToolset } from "../core/ports.ts";
+import { canonicalJson } from "../core/ids.ts";
 
 const isoTimestamp = z.iso.datetime({ offset: true });
 
@@ -192,18 +189,6 @@ export async function runToolCall(
       };
     }
   }
-}
-
-/** Canonical JSON: object keys sorted, so equal arguments give equal evidence ids. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }
 
 /** A stable evidence id: the same tool and arguments always get the same id. */

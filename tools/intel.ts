@@ -3,8 +3,9 @@
  * observable costs no quota until its entry expires.
  */
 import { domainToASCII } from "node:url";
-import { describeError, ToolError } from "./errors.ts";
-import { intelVerdictSchema, type IntelVerdict, type Observable, type ThreatIntel } from "./types.ts";
+import { describeError, ToolError } from "../core/errors.ts";
+import { intelVerdictSchema, type IntelVerdict, type Observable } from "../core/domain.ts";
+import { type ThreatIntel, type IntelCacheStore } from "../core/ports.ts";
 
 type Lookup = Pick<Observable, "type" | "value">;
 
@@ -84,12 +85,6 @@ export function combineIntel(sources: readonly ThreatIntel[]): ThreatIntel {
       };
     },
   };
-}
-
-/** Where cached verdicts live (case memory implements it). */
-export interface IntelCacheStore {
-  get(vendor: string, type: string, key: string): { verdict: unknown; fetchedAt: string } | null;
-  put(vendor: string, type: string, key: string, verdict: IntelVerdict, fetchedAt: string): void;
 }
 
 /**

@@ -5,11 +5,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createLabToolset } from "./lab/index.ts";
-import { createFixtureLab } from "./lab/testing/fixture.ts";
+import { createFixtureLab, FIXTURE } from "./lab/testing/fixture.ts";
 import { createToolset, integrationsSchema } from "./registry.ts";
-import { proposedActionSchema } from "./types.ts";
+import { proposedActionSchema } from "../core/domain.ts";
 import { graphVendor } from "./vendors/graph/index.ts";
-import { FIXTURE } from "./lab/testing/fixture.ts";
 import {
   FAKE_CLIENT_ID,
   FAKE_SECRET,

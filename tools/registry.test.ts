@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { openCaseDatabase } from "../memory/db.ts";
-import { SqliteIntelCache } from "../memory/intel-cache.ts";
-import { isToolError, isTriageError, ToolError } from "./errors.ts";
+import { isToolError, isTriageError, ToolError } from "../core/errors.ts";
 import { combineIntel, withIntelCache } from "./intel.ts";
 import { createLabToolset } from "./lab/index.ts";
 import { createFixtureLab } from "./lab/testing/fixture.ts";
 import { createToolset, integrationsSchema, type IntegrationsInput } from "./registry.ts";
 import { routeActions } from "./route-actions.ts";
-import type { IntelVerdict, ProposedAction, ResponseActions, ThreatIntel } from "./types.ts";
+import type { IntelVerdict, ProposedAction } from "../core/domain.ts";
+import type { IntelCacheStore, ResponseActions, ThreatIntel } from "../core/ports.ts";
 import type { VendorModule } from "./vendors/types.ts";
 
 const verdict = (v: IntelVerdict["verdict"], extra: Partial<IntelVerdict> = {}): IntelVerdict => ({
@@ -196,14 +195,19 @@ describe("combineIntel", () => {
 
 describe("withIntelCache", () => {
   it("reuses a verdict within the TTL, refetches after it, and never caches a failure", async () => {
-    const db = openCaseDatabase(":memory:");
+    const rows = new Map<string, { verdict: unknown; fetchedAt: string }>();
+    const store: IntelCacheStore = {
+      get: (vendor, type, key) => rows.get(`${vendor}|${type}|${key}`) ?? null,
+      put: (vendor, type, key, verdict, fetchedAt) =>
+        rows.set(`${vendor}|${type}|${key}`, { verdict, fetchedAt }),
+    };
     let clock = Date.parse("2026-11-03T10:00:00Z");
     let fail = false;
     const source = intelOf("acme", async () => {
       if (fail) throw new ToolError("RATE_LIMITED", "quota");
       return verdict("malicious", { score: 70 });
     });
-    const cached = withIntelCache(source, new SqliteIntelCache(db), {
+    const cached = withIntelCache(source, store, {
       ttlMs: 3_600_000,
       now: () => new Date(clock),
     });
@@ -219,7 +223,6 @@ describe("withIntelCache", () => {
     expect(source.calls).toBe(3);
     await cached.lookup({ type: "domain", value: "evil.test" });
     expect(source.calls).toBe(3);
-    db.close();
   });
 });
 

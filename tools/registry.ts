@@ -5,10 +5,10 @@
  * response actions go to the first chosen vendor that supports each action type, the lab only when none does.
  */
 import { z } from "zod";
-import { TriageError } from "./errors.ts";
-import { combineIntel, withIntelCache, type IntelCacheStore } from "./intel.ts";
+import { TriageError } from "../core/errors.ts";
+import { combineIntel, withIntelCache } from "./intel.ts";
+import { type IntelCacheStore, type Toolset } from "../core/ports.ts";
 import { routeActions } from "./route-actions.ts";
-import type { Toolset } from "./types.ts";
 import type {
   PortName,
   ProbeResult,

@@ -2,8 +2,8 @@
  * Response actions across vendors: each action goes to the first responder, in the configured order, that
  * supports its type (isolate to the EDR, quarantine to the mail system, revoke to the identity provider).
  */
-import { ToolError } from "./errors.ts";
-import type { ResponseActions } from "./types.ts";
+import { ToolError } from "../core/errors.ts";
+import type { ResponseActions } from "../core/ports.ts";
 
 export function routeActions(responders: readonly ResponseActions[]): ResponseActions {
   if (responders.length === 1 && responders[0]) return responders[0];

@@ -6,8 +6,8 @@
  * also records its outcome in that same commit, an executed reply records it in a second one after the
  * mail port answered (the intent must be durable before the vendor hears of it).
  */
-import type { ActionResult, Alert, ProposedAction, Verdict } from "../../tools/types.ts";
-import { describeError } from "../../tools/errors.ts";
+import type { ActionResult, Alert, ProposedAction, Verdict } from "../../core/domain.ts";
+import { describeError } from "../../core/errors.ts";
 import { decideAll } from "../policy/engine.ts";
 import { mayExecute, resolveStatus } from "../policy/gate.ts";
 import { idempotencyKey } from "../nodes/run-actions.ts";

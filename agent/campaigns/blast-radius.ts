@@ -8,14 +8,14 @@
  */
 import { campaignFingerprintSchema } from "../../tools/analyzers/email/campaign-fingerprint.ts";
 import { payloadIndicators } from "../../tools/analyzers/email/campaign-join.ts";
-import { TriageError, describeError } from "../../tools/errors.ts";
+import { TriageError, describeError } from "../../core/errors.ts";
 import {
   mailSearchQuerySchema,
   siemQuerySchema,
   type ActionResult,
   type PolicyDecision,
   type ProposedAction,
-} from "../../tools/types.ts";
+} from "../../core/domain.ts";
 import { REPORTED_MAILBOX } from "../email-file.ts";
 import { decideAll } from "../policy/engine.ts";
 import { isApproverAllowed, mayExecute, resolveStatus } from "../policy/gate.ts";

@@ -15,7 +15,7 @@ import { campaignKeys, joinReason, type JoinReason } from "../../tools/analyzers
 import { detectSimulation, type SimulationMatch } from "../../tools/analyzers/email/simulation.ts";
 import type { Campaign, CampaignStore } from "../../memory/campaigns.ts";
 import { outcomeOf } from "../../memory/campaigns.ts";
-import { alertSchema, verdictSchema, type Alert, type Disposition, type Verdict } from "../../tools/types.ts";
+import { alertSchema, verdictSchema, type Alert, type Disposition, type Verdict } from "../../core/domain.ts";
 import type { TriageReport } from "../report.ts";
 import { fetchAlert, runTriage, type TriageOutcome, type TriageRuntime } from "../run-triage.ts";
 import { answerReport } from "./answer.ts";

@@ -1,9 +1,9 @@
 import { reasonerContext } from "../context.ts";
 import type { TriageDeps } from "../deps.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
-import { verdictSchema, type Verdict } from "../../tools/types.ts";
+import { verdictSchema, type Verdict } from "../../core/domain.ts";
 import { investigationGaps, markIncomplete } from "../incomplete.ts";
-import { ALERT_EVIDENCE_ID } from "./load-alert.ts";
+import { ALERT_EVIDENCE_ID } from "../../core/ids.ts";
 
 /**
  * The reasoner's verdict, held to the evidence: an id the verdict cites that no tool produced is dropped

@@ -1,7 +1,7 @@
 import { interrupt } from "@langchain/langgraph";
 import type { TriageDeps } from "../deps.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
-import { approvalSchema, type Approval } from "../../tools/types.ts";
+import { approvalSchema, type Approval } from "../../core/domain.ts";
 
 /** What a person is shown while the case waits. */
 export interface ApprovalRequest {

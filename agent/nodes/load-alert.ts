@@ -1,10 +1,9 @@
 import type { TriageDeps } from "../deps.ts";
 import { normalizeAlert } from "../normalize.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
-import { TriageError } from "../../tools/errors.ts";
-import { alertSchema, type Evidence } from "../../tools/types.ts";
-
-export const ALERT_EVIDENCE_ID = "ev-alert";
+import { TriageError } from "../../core/errors.ts";
+import { alertSchema, type Evidence } from "../../core/domain.ts";
+import { ALERT_EVIDENCE_ID } from "../../core/ids.ts";
 
 /**
  * Validates and normalizes the alert that runTriage fetched (fetching happens before the case exists, so

@@ -1,5 +1,5 @@
 import { evidenceIdFor, toolCallSchema, type ToolCall } from "../../tools/catalog.ts";
-import { clip, describeError } from "../../tools/errors.ts";
+import { clip, describeError } from "../../core/errors.ts";
 import { reasonerContext } from "../context.ts";
 import type { TriageDeps } from "../deps.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";

@@ -2,7 +2,7 @@ import { reasonerContext } from "../context.ts";
 import type { TriageDeps } from "../deps.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
 import { resolveTarget } from "../targets.ts";
-import { proposedActionSchema, type ProposedAction } from "../../tools/types.ts";
+import { proposedActionSchema, type ProposedAction } from "../../core/domain.ts";
 import { requireVerdict } from "./require.ts";
 
 /** Response actions the reasoner proposes, validated, de-duplicated and with target facts resolved by code. */

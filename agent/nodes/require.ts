@@ -1,5 +1,5 @@
-import { TriageError } from "../../tools/errors.ts";
-import type { Alert, Verdict } from "../../tools/types.ts";
+import { TriageError } from "../../core/errors.ts";
+import type { Alert, Verdict } from "../../core/domain.ts";
 import type { TriageStateValue } from "../state.ts";
 
 /** The graph's edges guarantee these are set; a missing one is our bug, reported as INTERNAL. */

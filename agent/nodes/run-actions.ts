@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import { describeError } from "../../tools/errors.ts";
+import { describeError } from "../../core/errors.ts";
 import {
   actionStatusSchema,
   type ActionResult,
   type ActionStatus,
   type PolicyDecision,
   type ProposedAction,
-} from "../../tools/types.ts";
+} from "../../core/domain.ts";
 import type { TriageDeps } from "../deps.ts";
 import { mayExecute, resolveStatus } from "../policy/gate.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";

@@ -1,12 +1,19 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { recordingSleep } from "../../tools/testing/fake-http.ts";
+import { startAbuseIpdbFake } from "../../tools/vendors/abuseipdb/testing/fake.ts";
 import { createLabToolset } from "../../tools/lab/index.ts";
 import { createFixtureLab } from "../../tools/lab/testing/fixture.ts";
-import type { ThreatIntel } from "../../tools/types.ts";
+import type { ThreatIntel } from "../../core/ports.ts";
 import { SqliteCaseMemory } from "../../memory/case-store.ts";
 import { openCaseDatabase } from "../../memory/db.ts";
-import { defaultPolicyPath } from "../config.ts";
+import { defaultPolicyPath, loadConfig } from "../config.ts";
+import { composeTools } from "../setup.ts";
 import { defaultBudget, type TriageDeps } from "../deps.ts";
-import { defaultOrganization } from "../organization.ts";
+import { defaultOrganization } from "../../core/organization.ts";
 import { loadPolicy } from "../policy/loader.ts";
 import { createOfflineReasoner } from "../reasoners/offline/index.ts";
 import { triageStateSchema } from "../state.ts";
@@ -66,6 +73,54 @@ describe("run-tools", () => {
       expect(run.update.steps?.map((s) => s.args.value)).toEqual(run.ips);
       expect(run.update.steps?.every((s) => s.ok)).toBe(true);
       expect(run.saved).toHaveLength(5);
+    }
+  });
+
+  it("leaves retries to the vendor's HTTP client: a throttling vendor gets toolRetries + 1 requests in all", async () => {
+    const fake = await startAbuseIpdbFake({ apiKey: "k" });
+    const dir = mkdtempSync(join(tmpdir(), "run-tools-"));
+    try {
+      fake.inject({ status: 429, headers: { "retry-after": "1" }, body: {} }, { times: 100 });
+      const config = join(dir, "config.yaml");
+      const vendors = { abuseipdb: { baseUrl: fake.baseUrl } };
+      writeFileSync(
+        config,
+        stringify({ budget: { toolRetries: 2 }, integrations: { intel: "abuseipdb", vendors } }),
+      );
+      const loaded = loadConfig(
+        { config, db: join(dir, "cases.db"), labDb: join(dir, "lab.db") },
+        {
+          ABUSEIPDB_API_KEY: "k",
+        },
+      );
+      const { sleep, waits } = recordingSleep();
+      const composed = await composeTools(loaded, { now: () => new Date(), http: { sleep } });
+      const memory = new SqliteCaseMemory(openCaseDatabase(":memory:"), { now: () => new Date() });
+      const deps: TriageDeps = {
+        tools: composed.tools,
+        reasoner: createOfflineReasoner(),
+        memory,
+        policy: loadPolicy(defaultPolicyPath),
+        organization: defaultOrganization,
+        budget: loaded.budget,
+        now: () => new Date("2026-11-03T10:00:00Z"),
+        interactiveApprovals: false,
+      };
+      memory.addEvidence = () => undefined;
+      const state = triageStateSchema.parse({
+        caseId: "case-1",
+        alertId: "FX-1",
+        pendingCalls: [{ tool: "intel_lookup", args: { type: "ip", value: "45.1.2.3" } }],
+      });
+      const update = await runTools(deps)(state);
+      composed.tools.close?.();
+      expect(fake.requests).toHaveLength(3);
+      expect(waits).toHaveLength(2);
+      expect(update.steps?.map((s) => [s.ok, s.summary.includes("HTTP 429")])).toEqual([[false, true]]);
+      expect(update.evidence?.[0]?.data).toMatchObject({ error: { code: "RATE_LIMITED" } });
+    } finally {
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -8,7 +8,7 @@ import {
   type Approval,
   type ProposedAction,
   type Verdict,
-} from "../../tools/types.ts";
+} from "../../core/domain.ts";
 import { policySchema, type Policy } from "./schema.ts";
 
 const TAGS = ["vip", "executive", "critical_server", "workstation", "internal", "protected", "unresolved"];

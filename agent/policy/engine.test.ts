@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ProposedAction, Verdict } from "../../tools/types.ts";
+import type { ProposedAction, Verdict } from "../../core/domain.ts";
 import { decideAll } from "./engine.ts";
 import { parsePolicy } from "./loader.ts";
 

@@ -3,7 +3,7 @@
  * (deny > require_approval > allow); no matching rule means deny. Rate limits turn an allow into a
  * require_approval once the window's budget is spent, counting earlier allows in the same batch.
  */
-import type { PolicyDecision, PolicyDecisionValue, ProposedAction, Verdict } from "../../tools/types.ts";
+import type { PolicyDecision, PolicyDecisionValue, ProposedAction, Verdict } from "../../core/domain.ts";
 import type { Policy, PolicyRule, RuleCondition } from "./schema.ts";
 
 export interface DecisionContext {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { PolicyDecision } from "../../tools/types.ts";
+import type { PolicyDecision } from "../../core/domain.ts";
 import { actionsArbitrary, approvalArbitrary, policyArbitrary, verdictArbitrary } from "./arbitraries.ts";
 import { decideAll } from "./engine.ts";
 import { isApproverAllowed, mayExecute, resolveStatus } from "./gate.ts";

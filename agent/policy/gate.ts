@@ -2,7 +2,7 @@
  * The one gate every side effect passes. Kept tiny so it is obviously right: an action runs only when the
  * policy allowed it, or the policy asked for a person and that person approved this very action.
  */
-import type { ActionStatus, Approval, PolicyDecision } from "../../tools/types.ts";
+import type { ActionStatus, Approval, PolicyDecision } from "../../core/domain.ts";
 import type { Policy } from "./schema.ts";
 
 function covers(approval: Approval, actionId: string): boolean {

@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq } from "yaml";
-import { TriageError, describeError } from "../../tools/errors.ts";
+import { TriageError, describeError } from "../../core/errors.ts";
 import { MAX_POLICY_RULES, MAX_YAML_ALIASES, readLimitedFile } from "../file-limits.ts";
 import { policySchema, type Policy } from "./schema.ts";
 

@@ -4,7 +4,7 @@
  * misspelled key is an error rather than a silently ignored condition.
  */
 import { z } from "zod";
-import { actionTypeSchema, dispositionSchema, policyDecisionValueSchema } from "../../tools/types.ts";
+import { actionTypeSchema, dispositionSchema, policyDecisionValueSchema } from "../../core/domain.ts";
 import { MAX_POLICY_RULES } from "../file-limits.ts";
 
 const confidence = z.number().min(0).max(1);

@@ -3,7 +3,7 @@ import { defaultPolicyPath } from "../config.ts";
 import { loadPolicy } from "./loader.ts";
 import { decide, SIMULATION_RULE } from "./engine.ts";
 import { policySchema } from "./schema.ts";
-import type { ProposedAction, Verdict } from "../../tools/types.ts";
+import type { ProposedAction, Verdict } from "../../core/domain.ts";
 
 const verdict = (category: Verdict["category"], disposition: Verdict["disposition"]): Verdict => ({
   disposition,

@@ -3,20 +3,17 @@
  * Reasoner. A reasoner only plans read-only tool calls, judges, and proposes actions; it never acts.
  */
 import type { ToolCall } from "../../tools/catalog.ts";
-import type { Alert, Evidence, Finding, ProposedActionInput, Verdict } from "../../tools/types.ts";
-import type { ObservableHistory, RelatedCase } from "../../memory/types.ts";
-import type { OrganizationProfile } from "../organization.ts";
-
-/** One executed tool call, as the report lists it. */
-export interface InvestigationStep {
-  round: number;
-  tool: string;
-  args: Record<string, unknown>;
-  evidenceId: string;
-  ok: boolean;
-  summary: string;
-  durationMs: number;
-}
+import type {
+  Alert,
+  Evidence,
+  Finding,
+  ProposedActionInput,
+  Verdict,
+  ObservableHistory,
+  RelatedCase,
+  InvestigationStep,
+} from "../../core/domain.ts";
+import type { OrganizationProfile } from "../../core/organization.ts";
 
 export interface ReasonerContext {
   alert: Alert;

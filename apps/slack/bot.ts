@@ -5,7 +5,7 @@
  */
 import { App, LogLevel, type Logger, type Receiver } from "@slack/bolt";
 import type { OpenedRuntime } from "../../agent/setup.ts";
-import { describeError, TriageError } from "../../tools/errors.ts";
+import { describeError, TriageError } from "../../core/errors.ts";
 import type { SlackCardStore } from "./card-store.ts";
 import { GuardedHttpReceiver } from "./http-receiver.ts";
 import { createSerializer, createTracker, type BotContext } from "./context.ts";

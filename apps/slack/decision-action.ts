@@ -7,7 +7,7 @@
 import type { App } from "@slack/bolt";
 import type { TriageReport } from "../../agent/report.ts";
 import { caseReport, resumeTriage } from "../../agent/run-triage.ts";
-import { describeError, isTriageError } from "../../tools/errors.ts";
+import { describeError, isTriageError } from "../../core/errors.ts";
 import { ACTION_IDS } from "./cards.ts";
 import type { BotContext } from "./context.ts";
 import { blockActionSchema, caseIdSchema } from "./payloads.ts";

@@ -1,6 +1,6 @@
 /** postBatchDigest against the fake Slack Web API: what is sent, and a refusal as one line. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isTriageError } from "../../tools/errors.ts";
+import { isTriageError } from "../../core/errors.ts";
 import type { BatchSummary } from "../batch.ts";
 import { startFakeSlack, type FakeSlack } from "../testing/fake-slack.ts";
 import { batchDigest, postBatchDigest } from "./digest.ts";

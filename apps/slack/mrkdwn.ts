@@ -7,7 +7,7 @@
  * Control characters and bidi overrides become visible escapes too (terminal-text.ts), so a subject cannot
  * reorder what a reviewer reads.
  */
-import { redact } from "../../tools/redact.ts";
+import { redact } from "../../core/redact.ts";
 import { escapeControl } from "../terminal-text.ts";
 
 /** Escapes &, < and > (and control characters) so Slack shows the text as written. */

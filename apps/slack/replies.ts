@@ -4,7 +4,7 @@
  */
 import type { Logger, RespondFn, webApi } from "@slack/bolt";
 import type { TriageReport } from "../../agent/report.ts";
-import { describeError, isTriageError } from "../../tools/errors.ts";
+import { describeError, isTriageError } from "../../core/errors.ts";
 import type { SlackCardStore } from "./card-store.ts";
 import { verdictCard } from "./cards.ts";
 import { LIMITS, safeText } from "./mrkdwn.ts";

@@ -1,6 +1,6 @@
 /** The bot's settings: mode selection, one clear line for every missing or conflicting setting. */
 import { describe, expect, it } from "vitest";
-import { isTriageError } from "../../tools/errors.ts";
+import { isTriageError } from "../../core/errors.ts";
 import { approverName, loadSlackSettings } from "./settings.ts";
 
 const bot = { SLACK_BOT_TOKEN: "xoxb-1-2-abc" };

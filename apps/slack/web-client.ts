@@ -1,6 +1,6 @@
 /** How this app talks to the Slack Web API: one place for the client options and for reading its errors. */
 import { z } from "zod";
-import { describeError, TriageError } from "../../tools/errors.ts";
+import { describeError, TriageError } from "../../core/errors.ts";
 
 /** A few quick retries, not the SDK's default of ten over half an hour, and a base URL tests can move. */
 export function webClientOptions(apiUrl: string | null) {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
 import { projectRoot } from "../../agent/config.ts";
-import { organizationProfileSchema } from "../../agent/organization.ts";
+import { organizationProfileSchema } from "../../core/organization.ts";
 import { loadEmailModel } from "../../agent/reasoners/offline/model/email-model.ts";
 import { readCorpus } from "./corpus.ts";
 import { prepareMessage } from "./pipeline.ts";

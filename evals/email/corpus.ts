@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { servedSource } from "../../tools/analyzers/email/source.ts";
-import { TriageError } from "../../tools/errors.ts";
+import { TriageError } from "../../core/errors.ts";
 
 export const manifestLineSchema = z
   .object({

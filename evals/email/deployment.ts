@@ -2,7 +2,7 @@
  * What a SOC queue feels: attacks closed without anyone looking, legitimate mail a person must clear, and
  * how much the engine decides alone; overall, per source and per class of a corpus.
  */
-import type { Disposition } from "../../tools/types.ts";
+import type { Disposition } from "../../core/domain.ts";
 import { findingStats, type FindingStats } from "./finding-stats.ts";
 import { auc, brier, recallAtFpr } from "./metrics.ts";
 import type { Outcome } from "./outcome.ts";

@@ -8,7 +8,7 @@ import {
   emailModelSchema,
   loadEmailModel,
 } from "../../agent/reasoners/offline/model/email-model.ts";
-import { predict, trainLogistic } from "../../agent/reasoners/offline/model/logistic.ts";
+import { predict, trainLogistic } from "../../tools/analyzers/logistic.ts";
 import { headlineView } from "../../tools/analyzers/email/normalize.ts";
 import { evaluateEmailCorpus } from "./evaluate.ts";
 import { auc, brier, thresholdForFpr, wilson } from "./metrics.ts";

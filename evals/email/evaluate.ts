@@ -6,7 +6,7 @@
  * larger-sample estimate. The SOC-queue figures are reported overall, per source and per class, and, with
  * a stream, for the same messages triaged one after another into one case memory.
  */
-import { defaultOrganization, type OrganizationProfile } from "../../agent/organization.ts";
+import { defaultOrganization, type OrganizationProfile } from "../../core/organization.ts";
 import { loadEmailModel } from "../../agent/reasoners/offline/model/email-model.ts";
 import { readCorpus, type CorpusMessage } from "./corpus.ts";
 import { socFigures, summarizeView, type SocFigures, type ViewSummary } from "./deployment.ts";

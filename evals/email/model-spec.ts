@@ -18,7 +18,7 @@
  *   safety, learned words raised cross-validated recall but called 15–20% of an unseen company's mail
  *   malicious in the leave-one-source-out run (a missing "safe" word then reads as fraud).
  */
-import type { TrainingRow, TrainOptions } from "../../agent/reasoners/offline/model/logistic.ts";
+import type { TrainingRow, TrainOptions } from "../../tools/analyzers/logistic.ts";
 import type { PreparedMessage } from "./pipeline.ts";
 
 /** Findings learned from data (prior: the analyzer's weight; never below zero). */

@@ -4,10 +4,10 @@
  * (learned weights where the model learned them, the analysts' hand-set weights where it could not, the
  * content measurements' pushes); the stream view reads it from the graph's verdict.
  */
-import { contributions, type LogisticModel } from "../../agent/reasoners/offline/model/logistic.ts";
+import { contributions, type LogisticModel } from "../../tools/analyzers/logistic.ts";
 import { dispositionOf, type Thresholds } from "../../agent/reasoners/offline/score.ts";
 import { emailProbability, modelSignals } from "../../tools/analyzers/email/model-signals.ts";
-import type { Disposition } from "../../tools/types.ts";
+import type { Disposition } from "../../core/domain.ts";
 import type { PreparedMessage } from "./pipeline.ts";
 
 /** A finding's id and its log-odds push on one message. */

@@ -3,7 +3,7 @@
  * The same code the email playbook runs, minus the tools (no intel, no gateway history), so a corpus can be
  * scored quickly and repeatably.
  */
-import { defaultOrganization, type OrganizationProfile } from "../../agent/organization.ts";
+import { defaultOrganization, type OrganizationProfile } from "../../core/organization.ts";
 import { emailFeatureVector, type FeatureVector } from "../../tools/analyzers/email/features.ts";
 import { headlineView } from "../../tools/analyzers/email/normalize.ts";
 import { parseEmail } from "../../tools/analyzers/email/parse.ts";

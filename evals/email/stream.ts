@@ -9,7 +9,7 @@ import { reportedMessage, withReportedMessages } from "../../agent/email-file.ts
 import { runTriage } from "../../agent/run-triage.ts";
 import { openRuntime } from "../../agent/setup.ts";
 import { headlineView } from "../../tools/analyzers/email/normalize.ts";
-import { dispositionSchema, type Disposition } from "../../tools/types.ts";
+import { dispositionSchema, type Disposition } from "../../core/domain.ts";
 import type { CorpusMessage } from "./corpus.ts";
 import type { Outcome } from "./outcome.ts";
 import { sha256 } from "./split.ts";

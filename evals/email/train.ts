@@ -13,7 +13,7 @@ import {
   trainLogistic,
   type LogisticModel,
   type TrainingRow,
-} from "../../agent/reasoners/offline/model/logistic.ts";
+} from "../../tools/analyzers/logistic.ts";
 import { EMAIL_MODEL_PATH, type EmailModelFile } from "../../agent/reasoners/offline/model/email-model.ts";
 import { emailProbability } from "../../tools/analyzers/email/model-signals.ts";
 import { readCorpus } from "./corpus.ts";

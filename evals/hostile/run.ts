@@ -15,7 +15,7 @@ import type { TriageReport } from "../../agent/report.ts";
 import { runTriage } from "../../agent/run-triage.ts";
 import { openRuntime } from "../../agent/setup.ts";
 import type { TriageConfig } from "../../agent/config.ts";
-import { describeError, isTriageError } from "../../tools/errors.ts";
+import { describeError, isTriageError } from "../../core/errors.ts";
 import type { HostileCase } from "./generate.ts";
 
 export interface HostileResult {

@@ -2,7 +2,7 @@
  * Findings about a process tree on a host: what launched what, how, and where it connected. Pure: the
  * tree, detections and intel were fetched by tools and are cited by evidence id.
  */
-import type { EdrDetection, Host, IntelVerdict, ProcessRecord, ProcessTree } from "../types.ts";
+import type { EdrDetection, Host, IntelVerdict, ProcessRecord, ProcessTree } from "../../core/domain.ts";
 import { isPrivateIp } from "./net.ts";
 import { signal, type Signal } from "./signal.ts";
 import type { Cited } from "./identity.ts";

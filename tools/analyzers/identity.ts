@@ -2,7 +2,7 @@
  * Findings about sign-ins, MFA prompts and inbox rules. Pure: sign-ins, the directory record, rules and
  * intel verdicts were fetched by tools and are cited by evidence id.
  */
-import type { DirectoryUser, InboxRule, IntelVerdict, SignIn } from "../types.ts";
+import type { DirectoryUser, InboxRule, IntelVerdict, SignIn } from "../../core/domain.ts";
 import { isSameOrSubdomain, isFreeMailDomain, domainOfAddress } from "./domains.ts";
 import { ipInAny } from "./net.ts";
 import { signal, type Signal } from "./signal.ts";

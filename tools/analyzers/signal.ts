@@ -1,4 +1,4 @@
-import type { Finding, VerdictCategory } from "../types.ts";
+import type { Finding, VerdictCategory } from "../../core/domain.ts";
 
 /**
  * A finding as analyzers produce it: the public Finding plus the category it points to, which the scorer

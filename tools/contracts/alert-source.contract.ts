@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isToolError } from "../errors.ts";
-import { alertSchema, alertSummarySchema, type AlertSource } from "../types.ts";
+import { isToolError } from "../../core/errors.ts";
+import { alertSchema, alertSummarySchema } from "../../core/domain.ts";
+import { type AlertSource } from "../../core/ports.ts";
 import type { ContractSetup } from "./types.ts";
 
 /** Every AlertSource: fetches by id, lists oldest first after a watermark, NOT_FOUND for unknown ids. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { edrDetectionSchema, hostSchema, processTreeSchema, type Edr } from "../types.ts";
+import { edrDetectionSchema, hostSchema, processTreeSchema } from "../../core/domain.ts";
+import { type Edr } from "../../core/ports.ts";
 import type { ContractSetup } from "./types.ts";
 
 /** Every Edr: hosts by name, the whole tree around a process with its connections, detections by window. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { directoryUserSchema, signInSchema, type Identity } from "../types.ts";
+import { directoryUserSchema, signInSchema } from "../../core/domain.ts";
+import { type Identity } from "../../core/ports.ts";
 import type { ContractSetup } from "./types.ts";
 
 /** Every Identity: a user by UPN (null when unknown) and their sign-ins in a window, oldest first. */

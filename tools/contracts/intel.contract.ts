@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { intelVerdictSchema, type ObservableType, type ThreatIntel } from "../types.ts";
+import { intelVerdictSchema, type ObservableType } from "../../core/domain.ts";
+import { type ThreatIntel } from "../../core/ports.ts";
 import type { ContractSetup } from "./types.ts";
 
 /**

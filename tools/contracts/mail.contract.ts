@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isToolError } from "../errors.ts";
+import { isToolError } from "../../core/errors.ts";
 import {
   inboxRuleSchema,
   mailboxMessageSchema,
   mailSearchQuerySchema,
-  type MailSearch,
   type MailSearchQueryInput,
-} from "../types.ts";
+} from "../../core/domain.ts";
+import { type MailSearch } from "../../core/ports.ts";
 import type { ContractSetup } from "./types.ts";
 
 /**

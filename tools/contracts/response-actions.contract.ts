@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isToolError } from "../errors.ts";
+import { isToolError } from "../../core/errors.ts";
 import type { LabFixture } from "../lab/testing/fixture.ts";
 import {
   actionTypeSchema,
@@ -8,8 +8,8 @@ import {
   type ActionType,
   type ProposedAction,
   type ProposedActionInput,
-  type ResponseActions,
-} from "../types.ts";
+} from "../../core/domain.ts";
+import { type ResponseActions } from "../../core/ports.ts";
 import type { ContractSetup } from "./types.ts";
 
 const action = (a: Omit<ProposedActionInput, "id" | "blastRadius" | "reason">) =>

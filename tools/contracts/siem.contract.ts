@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { siemEventSchema, siemQuerySchema, type SiemQueryInput, type SiemSearch } from "../types.ts";
+import { siemEventSchema, siemQuerySchema, type SiemQueryInput } from "../../core/domain.ts";
+import { type SiemSearch } from "../../core/ports.ts";
 import type { ContractSetup } from "./types.ts";
 
 type Query = Omit<SiemQueryInput, "from" | "to"> & { from?: string; to?: string };

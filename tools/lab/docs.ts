@@ -3,7 +3,7 @@
  * document with its zod schema and fail the same typed way on a damaged row.
  */
 import { z } from "zod";
-import { ToolError } from "../errors.ts";
+import { ToolError } from "../../core/errors.ts";
 
 export const LAB_VENDOR = "lab";
 

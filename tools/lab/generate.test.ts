@@ -15,7 +15,7 @@ import {
   processSchema,
   siemEventSchema,
   signInSchema,
-} from "../types.ts";
+} from "../../core/domain.ts";
 import { generateLab } from "./generate.ts";
 import { readGroundTruth } from "./ground-truth.ts";
 

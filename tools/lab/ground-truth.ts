@@ -4,7 +4,7 @@
  */
 import type Database from "better-sqlite3";
 import { z } from "zod";
-import { verdictCategorySchema } from "../types.ts";
+import { verdictCategorySchema } from "../../core/domain.ts";
 
 export const groundTruthSchema = z
   .object({

@@ -5,7 +5,7 @@
  */
 import type Database from "better-sqlite3";
 import { z } from "zod";
-import { ToolError } from "../errors.ts";
+import { ToolError } from "../../core/errors.ts";
 import {
   alertSchema,
   alertFamilySchema,
@@ -20,19 +20,21 @@ import {
   processSchema,
   siemEventSchema,
   signInSchema,
+  type IntelVerdict,
+  type ProcessRecord,
+  type SiemEvent,
+  type SiemFilter,
+} from "../../core/domain.ts";
+import {
   type AlertSource,
   type CallOptions,
   type Edr,
   type Identity,
-  type IntelVerdict,
   type MailSearch,
-  type ProcessRecord,
-  type SiemEvent,
-  type SiemFilter,
   type SiemSearch,
   type ThreatIntel,
   type Toolset,
-} from "../types.ts";
+} from "../../core/ports.ts";
 import { badLabData, checkAborted, LAB_VENDOR, parseDoc, parseDocs } from "./docs.ts";
 import { createLabResponder } from "./responder.ts";
 

@@ -7,16 +7,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Database from "better-sqlite3";
 import { z } from "zod";
-import { ToolError } from "../errors.ts";
+import { ToolError } from "../../core/errors.ts";
 import {
   directoryUserSchema,
   hostSchema,
   mailboxMessageSchema,
   type ActionType,
   type ProposedAction,
-  type ResponseActions,
   type ResponseOutcome,
-} from "../types.ts";
+} from "../../core/domain.ts";
+import { type ResponseActions } from "../../core/ports.ts";
 import { checkAborted, LAB_VENDOR, parseJsonDoc } from "./docs.ts";
 
 const idDocRow = z.object({ id: z.string(), doc: z.string() });

@@ -2,7 +2,7 @@
  * Northwind Traders: its people, hosts, partners and the everyday noise (sign-ins, browsing, newsletters,
  * partner mail) that every scenario hides in. The facts match agent/organization.ts's defaults.
  */
-import type { DirectoryUser, Host } from "../types.ts";
+import type { DirectoryUser, Host } from "../../core/domain.ts";
 import type { LabWriter } from "./writer.ts";
 
 export const DOMAIN = "northwindtraders.com";

@@ -16,7 +16,7 @@ import type {
   SiemDataset,
   SignIn,
   VerdictCategory,
-} from "../types.ts";
+} from "../../core/domain.ts";
 import type { Rng } from "./random.ts";
 
 export interface GroundTruth {

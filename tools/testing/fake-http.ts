@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isToolError, type ToolError } from "../errors.ts";
+import { isToolError, type ToolError } from "../../core/errors.ts";
 
 export interface FakeRequest {
   method: string;

@@ -9,7 +9,7 @@
  * - endpoint: hostname, hostId (the EDR's id), processId, user
  * - network:  sourceHost, sourceIp
  */
-import type { AlertFamily } from "../types.ts";
+import type { AlertFamily } from "../../core/domain.ts";
 
 export interface AlertTraits {
   title: string;

@@ -4,7 +4,7 @@
  * finished keys. A failure releases its key, so a retry fails or succeeds on its own merits. Vendors check
  * the target's state as well (a contained host is "already done" whatever the key).
  */
-import type { ResponseOutcome } from "../types.ts";
+import type { ResponseOutcome } from "../../core/domain.ts";
 
 export function oncePerKey(): (key: string, run: () => Promise<ResponseOutcome>) => Promise<ResponseOutcome> {
   const started = new Map<string, Promise<ResponseOutcome>>();

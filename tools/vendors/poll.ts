@@ -3,7 +3,7 @@
  * containment) until it settles or a deadline passes. The wait between polls grows, and goes through the
  * vendor context's sleep, so tests run without real delays.
  */
-import { ToolError } from "../errors.ts";
+import { ToolError } from "../../core/errors.ts";
 
 export interface PollOptions {
   vendor: string;

@@ -1,5 +1,5 @@
 /** Time bounds of a port query, checked once for every vendor. */
-import { ToolError } from "../errors.ts";
+import { ToolError } from "../../core/errors.ts";
 
 /** A query's time bound in ms since the epoch; BAD_INPUT naming the vendor and the bound when it is not one. */
 export function queryInstant(value: string, name: string, vendor: string): number {

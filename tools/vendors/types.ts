@@ -14,7 +14,7 @@ import type {
   ResponseActions,
   SiemSearch,
   ThreatIntel,
-} from "../types.ts";
+} from "../../core/ports.ts";
 
 export type PortName = "alerts" | "siem" | "edr" | "mail" | "identity" | "intel" | "actions";
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChatOpenAI } from "@langchain/openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeOpenAi, type FakeOpenAi } from "../../../apps/testing/fake-openai.ts";
+import { startFakeOpenAi, type FakeOpenAi } from "../../testing/fake-openai.ts";
 import { loadConfig } from "../../config.ts";
 import { reportedMessage, withReportedMessages } from "../../email-file.ts";
 import { runTriage } from "../../run-triage.ts";

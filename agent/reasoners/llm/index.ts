@@ -18,9 +18,9 @@ import type { Runnable } from "@langchain/core/runnables";
 import { z } from "zod";
 import { fenceData, injectionAttempts, loadPrompt } from "../../../prompts/index.ts";
 import { toolInputSchemas, toolNames, type ToolCall } from "../../../tools/catalog.ts";
-import { clip, describeError } from "../../../tools/errors.ts";
-import { redact } from "../../../tools/redact.ts";
-import { verdictCategorySchema, type Finding, type Verdict } from "../../../tools/types.ts";
+import { clip, describeError } from "../../../core/errors.ts";
+import { redact } from "../../../core/redact.ts";
+import { verdictCategorySchema, type Finding, type Verdict } from "../../../core/domain.ts";
 import type { Assessment, Reasoner, ReasonerContext } from "../types.ts";
 
 export const llmVerdictSchema = z.object({

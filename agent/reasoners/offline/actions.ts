@@ -1,5 +1,5 @@
 /** Building blocks of the playbooks' proposed actions; targets' tags and blast radius are resolved later by code. */
-import type { ProposedActionInput, Verdict } from "../../../tools/types.ts";
+import type { ProposedActionInput, Verdict } from "../../../core/domain.ts";
 
 export type ActionDraft = Omit<ProposedActionInput, "id" | "blastRadius"> & { blastRadius?: number };
 

@@ -1,7 +1,7 @@
 /** Reading what earlier tool calls returned, by the same call the playbook planned. */
 import type { z } from "zod";
 import { evidenceIdFor, type ToolCall, type ToolName } from "../../../tools/catalog.ts";
-import type { Evidence } from "../../../tools/types.ts";
+import type { Evidence } from "../../../core/domain.ts";
 import type { Cited } from "../../../tools/analyzers/identity.ts";
 
 export function call(tool: ToolName, args: Record<string, unknown>): ToolCall {

@@ -2,7 +2,7 @@
  * The offline engine: playbooks choose the tools, analyzers turn results into weighted findings, and the
  * scorer turns findings into a verdict. Deterministic, no network, milliseconds per alert.
  */
-import type { Alert } from "../../../tools/types.ts";
+import type { Alert } from "../../../core/domain.ts";
 import type { Reasoner } from "../types.ts";
 import { memorySignals } from "./memory-signals.ts";
 import type { Playbook } from "./playbook.ts";

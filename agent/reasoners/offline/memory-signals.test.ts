@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ObservableHistory } from "../../../memory/types.ts";
-import { defaultOrganization } from "../../organization.ts";
+import type { ObservableHistory } from "../../../core/domain.ts";
+import { defaultOrganization } from "../../../core/organization.ts";
 import { CONFIRMED_WEIGHTS, indicatorKind, MEMORY_WEIGHTS, memorySignals } from "./memory-signals.ts";
 
 function seen(type: string, value: string, counts: Partial<ObservableHistory> = {}): ObservableHistory {

@@ -4,11 +4,10 @@
  * or one false positive on a company's domain turns every later mail from it malicious.
  */
 import { domainOfAddress, isFreeMailDomain, isSameOrSubdomain } from "../../../tools/analyzers/domains.ts";
-import type { Signal } from "../../../tools/analyzers/signal.ts";
-import { signal } from "../../../tools/analyzers/signal.ts";
-import type { ObservableHistory } from "../../../memory/types.ts";
-import type { OrganizationProfile } from "../../organization.ts";
-import { ALERT_EVIDENCE_ID } from "../../nodes/load-alert.ts";
+import { type Signal, signal } from "../../../tools/analyzers/signal.ts";
+import type { ObservableHistory } from "../../../core/domain.ts";
+import type { OrganizationProfile } from "../../../core/organization.ts";
+import { ALERT_EVIDENCE_ID } from "../../../core/ids.ts";
 import type { ReasonerContext } from "../types.ts";
 
 /**

@@ -1,6 +1,6 @@
 import type { ToolCall } from "../../../tools/catalog.ts";
 import type { Signal } from "../../../tools/analyzers/signal.ts";
-import type { ProposedActionInput, VerdictCategory } from "../../../tools/types.ts";
+import type { ProposedActionInput, VerdictCategory } from "../../../core/domain.ts";
 import type { Assessment, ReasonerContext } from "../types.ts";
 
 /**

@@ -11,8 +11,8 @@ import type {
   Severity,
   Verdict,
   VerdictCategory,
-} from "../../../tools/types.ts";
-import { ALERT_EVIDENCE_ID } from "../../nodes/load-alert.ts";
+} from "../../../core/domain.ts";
+import { ALERT_EVIDENCE_ID } from "../../../core/ids.ts";
 
 export interface Thresholds {
   /** P(malicious) at or above which the verdict is malicious. */

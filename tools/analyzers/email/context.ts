@@ -1,5 +1,5 @@
 /** What the email analyzers read about one reported message: its facts, our organization, and tool results. */
-import type { IntelVerdict } from "../../types.ts";
+import type { IntelVerdict } from "../../../core/domain.ts";
 import type { EmailFacts } from "./parse.ts";
 
 export interface CitedIntel {

@@ -1,6 +1,6 @@
 /** Hostile messages must not crash or hang the parser and analyzers: bounded work, and a finding that says so. */
 import { describe, expect, it } from "vitest";
-import { defaultOrganization } from "../../../agent/organization.ts";
+import { defaultOrganization } from "../../../core/organization.ts";
 import { parseEmail } from "./parse.ts";
 import { analyzeEmail } from "./signals.ts";
 

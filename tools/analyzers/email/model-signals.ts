@@ -7,7 +7,7 @@
  * corpora lack (authentication, intel, history, our own domains). Content measurements become findings of
  * their own so the verdict lists everything that moved it; the wording model's many small pushes are one.
  */
-import { sigmoid, type LogisticModel } from "../../../agent/reasoners/offline/model/logistic.ts";
+import { sigmoid, type LogisticModel } from "../logistic.ts";
 import { signal, type Signal } from "../signal.ts";
 import type { FeatureVector } from "./features.ts";
 

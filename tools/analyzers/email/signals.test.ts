@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { defaultOrganization } from "../../../agent/organization.ts";
+import { defaultOrganization } from "../../../core/organization.ts";
 import { analyzeRaw } from "./analyze-raw.ts";
 import { parseEmail } from "./parse.ts";
 import { analyzeEmail, type EmailContext } from "./signals.ts";

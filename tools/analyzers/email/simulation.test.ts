@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseEmail } from "./parse.ts";
-import { detectSimulation, type SimulationPlatform } from "./simulation.ts";
+import type { SimulationPlatform } from "../../../core/organization.ts";
+import { detectSimulation } from "./simulation.ts";
 
 function message(options: {
   from: string;

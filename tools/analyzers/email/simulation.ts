@@ -7,18 +7,9 @@
  * 7-character mixed `rid` parameter and a hidden `/track?rid=` pixel. The header names are the ones the
  * vendors document for allow-listing.
  */
-import { z } from "zod";
+import type { SimulationPlatform } from "../../../core/organization.ts";
 import { isSameOrSubdomain, registrableDomain } from "../domains.ts";
 import type { EmailFacts } from "./parse.ts";
-
-export const simulationPlatformSchema = z.enum([
-  "knowbe4",
-  "cofense",
-  "proofpoint_security_awareness",
-  "microsoft_attack_simulation",
-  "gophish",
-]);
-export type SimulationPlatform = z.infer<typeof simulationPlatformSchema>;
 
 export interface SimulationMatch {
   platform: SimulationPlatform | "configured_vendor";

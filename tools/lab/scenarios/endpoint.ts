@@ -3,7 +3,7 @@
  * workstation scanning, beside management agents running encoded scripts, crash dumps, backup agents and
  * the sanctioned vulnerability scanner.
  */
-import type { Host, ProcessRecord } from "../../types.ts";
+import type { Host, ProcessRecord } from "../../../core/domain.ts";
 import { HOSTILE_OCTETS, HOUR, MINUTE, SCANNER, type Person, type World } from "../world.ts";
 import type { GroundTruth, LabWriter } from "../writer.ts";
 

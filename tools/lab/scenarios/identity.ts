@@ -2,8 +2,16 @@
  * Identity scenarios: account takeover in its forms (foreign sign-in, MFA push bombing, forwarding rule)
  * beside travellers on the VPN, users on trips, a user's own flaky phone and legitimate rules.
  */
-import type { Person, World } from "../world.ts";
-import { FOREIGN_COUNTRIES, HOSTILE_OCTETS, HOUR, MINUTE, VPN_GEO, VPN_PREFIX } from "../world.ts";
+import {
+  type Person,
+  type World,
+  FOREIGN_COUNTRIES,
+  HOSTILE_OCTETS,
+  HOUR,
+  MINUTE,
+  VPN_GEO,
+  VPN_PREFIX,
+} from "../world.ts";
 import type { GroundTruth, LabWriter } from "../writer.ts";
 
 const CITY: Record<string, string> = {

@@ -1,6 +1,6 @@
 /** Delivering a message to mailboxes (with gateway events) and raising the user-reported alert. */
 import { createHash } from "node:crypto";
-import type { Observable } from "../../types.ts";
+import type { Observable } from "../../../core/domain.ts";
 import { buildMessage, type MimeMessage } from "../mime.ts";
 import { MINUTE } from "../world.ts";
 import type { GroundTruth, LabWriter } from "../writer.ts";

@@ -15,7 +15,7 @@ import type {
   ProcessRecord,
   SiemEvent,
   SignIn,
-} from "../../types.ts";
+} from "../../../core/domain.ts";
 import { LAB_DDL, LAB_SCHEMA_VERSION } from "../schema.ts";
 
 const T = (minutes: number) =>

@@ -4,7 +4,7 @@
  * key argv[3], and prints the outcome as JSON. Separate processes, because within one process
  * better-sqlite3 calls never overlap and could not show a race.
  */
-import { proposedActionSchema } from "../../types.ts";
+import { proposedActionSchema } from "../../../core/domain.ts";
 import { createLabToolset, openLab } from "../index.ts";
 import { FIXTURE } from "./fixture.ts";
 

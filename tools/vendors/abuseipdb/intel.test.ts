@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { describeIntelContract } from "../../contracts/intel.contract.ts";
-import { isToolError, type ToolError } from "../../errors.ts";
+import { isToolError, type ToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
-import { intelVerdictSchema } from "../../types.ts";
+import { intelVerdictSchema } from "../../../core/domain.ts";
 import { ABUSEIPDB_COVERS } from "./intel.ts";
 import { abuseIpdbAdapter } from "./testing/adapter.ts";
 import { dailyLimitExceeded, startAbuseIpdbFake, type AbuseIpdbFake } from "./testing/fake.ts";
@@ -122,7 +122,7 @@ describe("abuseipdb intel: throttling and errors", () => {
     const { intel, waits } = abuseIpdbAdapter(fake);
     fake.inject(dailyLimitExceeded);
     const error = await failure(intel.lookup({ type: "ip", value: "45.1.2.3" }));
-    expect([error.code, error.details.retryAfterMs]).toEqual(["RATE_LIMITED", 29_241_000]);
+    expect([error.code, error.retryAfterMs]).toEqual(["RATE_LIMITED", 29_241_000]);
     expect(error.message).toMatch(
       /^abuseipdb: GET \/api\/v2\/check: HTTP 429 Daily rate limit of 1000 requests/,
     );

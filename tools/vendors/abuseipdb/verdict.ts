@@ -16,7 +16,7 @@
  * - firstSeen: none. AbuseIPDB gives only the last report inside the window; it goes in the detail.
  */
 import { z } from "zod";
-import type { IntelVerdict, Observable } from "../../types.ts";
+import type { IntelVerdict, Observable } from "../../../core/domain.ts";
 
 export const checkResponseSchema = z.object({
   data: z.object({

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { jsonOf } from "../../testing/fake-http.ts";
-import { proposedActionSchema, type ProposedActionInput } from "../../types.ts";
+import { proposedActionSchema, type ProposedActionInput } from "../../../core/domain.ts";
 import type { FalconFake } from "./testing/fake.ts";
 import { falconUnderTest } from "./testing/harness.ts";
 import { fixtureWorld } from "./testing/seed.ts";

@@ -5,9 +5,10 @@
  * a Real Time Response session and is not offered.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
-import type { ActionType, ResponseActions } from "../../types.ts";
+import type { ActionType } from "../../../core/domain.ts";
+import type { ResponseActions } from "../../../core/ports.ts";
 import { oncePerKey } from "../once-per-key.ts";
 import { pollUntil } from "../poll.ts";
 import { envelope, needing, VENDOR } from "./client.ts";

@@ -5,7 +5,7 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
-import type { Alert, AlertSummary, EdrDetection, Observable } from "../../types.ts";
+import type { Alert, AlertSummary, EdrDetection, Observable } from "../../../core/domain.ts";
 import { classifyAlert, normalizeSeverity } from "../classify.ts";
 import { isoInstant, VENDOR } from "./client.ts";
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { jsonOf } from "../../testing/fake-http.ts";
-import { alertSchema } from "../../types.ts";
+import { alertSchema } from "../../../core/domain.ts";
 import type { FalconFake } from "./testing/fake.ts";
 import { falconUnderTest } from "./testing/harness.ts";
 import type { FalconDoc } from "./testing/seed.ts";

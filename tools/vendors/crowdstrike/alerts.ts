@@ -2,9 +2,9 @@
  * Falcon alerts as an AlertSource: ids from GET /alerts/queries/alerts/v2 (an FQL filter on
  * created_timestamp, sorted oldest first, offset paging), documents from POST /alerts/entities/alerts/v2.
  */
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import { orNull, type HttpClient } from "../../http.ts";
-import type { AlertSource, CallOptions } from "../../types.ts";
+import type { AlertSource, CallOptions } from "../../../core/ports.ts";
 import { falconAlertSchema, toAlert, toAlertSummary, type FalconAlert } from "./alert-map.ts";
 import { envelope, needing, queryIds, VENDOR } from "./client.ts";
 import { fqlAll, fqlTime } from "./fql.ts";

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { formOf } from "../../testing/fake-http.ts";
+import { formOf, toolErrorOf as failure } from "../../testing/fake-http.ts";
 import { falconErrorText, falconRetryAfterMs } from "./client.ts";
 import type { FalconFake } from "./testing/fake.ts";
 import { FAKE_ENV, falconUnderTest } from "./testing/harness.ts";
-import { toolErrorOf as failure } from "../../testing/fake-http.ts";
 
 let fake: FalconFake | undefined;
 afterEach(async () => fake?.close());
@@ -90,7 +89,7 @@ describe("Falcon client", () => {
     const error = await failure(t.instance.alerts!.listAlerts({}));
     expect(error.code).toBe("RATE_LIMITED");
     expect(error.message).toMatch(/HTTP 429 API rate limit exceeded\./);
-    expect(error.details.retryAfterMs).toBeGreaterThan(3_500_000);
+    expect(error.retryAfterMs).toBeGreaterThan(3_500_000);
     expect(t.waits).toEqual([]);
   });
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
-import { hostSchema, processTreeSchema } from "../../types.ts";
+import { hostSchema, processTreeSchema } from "../../../core/domain.ts";
 import type { FalconFake } from "./testing/fake.ts";
 import { falconUnderTest } from "./testing/harness.ts";
 import { fixtureWorld } from "./testing/seed.ts";

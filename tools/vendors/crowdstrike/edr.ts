@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { orNull, type HttpClient } from "../../http.ts";
-import type { CallOptions, Edr, EdrDetection, Host } from "../../types.ts";
+import type { CallOptions, Edr } from "../../../core/ports.ts";
+import type { EdrDetection, Host } from "../../../core/domain.ts";
 import { alertsByIds, queryAlertIds } from "./alerts.ts";
 import { toDetection } from "./alert-map.ts";
 import { envelope, isoInstant, needing, queryIds, VENDOR } from "./client.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { fqlAll, fqlEquals, fqlString, fqlTime, plausibleName } from "./fql.ts";
 import { matchesFql, parseFql } from "./testing/fake-fql.ts";
 

@@ -4,7 +4,7 @@
  * `*` is still a wildcard, so callers looking up one thing by name check the value first (plausibleName)
  * and the answer after (an exact comparison), never trusting the filter alone.
  */
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 
 const VENDOR = "crowdstrike";
 const FIELD = /^[a-z_][a-z0-9_.]*$/;

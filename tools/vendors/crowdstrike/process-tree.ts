@@ -11,7 +11,8 @@
  */
 import { z } from "zod";
 import { orNull, type HttpClient } from "../../http.ts";
-import type { CallOptions, NetworkConnection, ProcessRecord, ProcessTree } from "../../types.ts";
+import type { CallOptions } from "../../../core/ports.ts";
+import type { NetworkConnection, ProcessRecord, ProcessTree } from "../../../core/domain.ts";
 import { envelope, isoInstant, needing } from "./client.ts";
 import { plausibleName } from "./fql.ts";
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { proposedActionSchema, type ProposedActionInput } from "../../types.ts";
+import { proposedActionSchema, type ProposedActionInput } from "../../../core/domain.ts";
 import { connectDefender } from "./testing/connect.ts";
 import { startDefenderFake, type DefenderFake } from "./testing/fake.ts";
 import { toolErrorOf as failure } from "../../testing/fake-http.ts";

@@ -6,9 +6,10 @@
  * StopAndQuarantineFile, stops every process of a file (by SHA-1) and quarantines the file device-wide,
  * which is not what "kill this process" promises.
  */
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
-import type { ProposedAction, ResponseActions, ResponseOutcome } from "../../types.ts";
+import type { ProposedAction, ResponseOutcome } from "../../../core/domain.ts";
+import type { ResponseActions } from "../../../core/ports.ts";
 import { oncePerKey } from "../once-per-key.ts";
 import { pollUntil } from "../poll.ts";
 import {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
-import { alertSchema } from "../../types.ts";
+import { alertSchema } from "../../../core/domain.ts";
 import { connectDefender } from "./testing/connect.ts";
 import { MDE_SCOPE, startDefenderFake, type DefenderFake } from "./testing/fake.ts";
 import { detectionAlertOf, evidence, fixtureAlerts } from "./testing/seed.ts";

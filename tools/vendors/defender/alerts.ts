@@ -5,9 +5,10 @@
  * hunting.ts) so the EDR port finds it in the process tree.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
-import type { Alert, AlertSource, AlertSummary, Observable } from "../../types.ts";
+import type { Alert, AlertSummary, Observable } from "../../../core/domain.ts";
+import type { AlertSource } from "../../../core/ports.ts";
 import { classifyAlert, normalizeSeverity, type AlertKind } from "../classify.ts";
 import { collectPages } from "../microsoft/common.ts";
 import { evidenceSchema, flaggedProcess, observablesOf } from "./evidence.ts";

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
-import { hostSchema, processTreeSchema } from "../../types.ts";
+import { hostSchema, processTreeSchema } from "../../../core/domain.ts";
 import { parseKql } from "../microsoft/testing/kql-parser.ts";
 import { connectDefender } from "./testing/connect.ts";
 import { startDefenderFake, type DefenderFake } from "./testing/fake.ts";

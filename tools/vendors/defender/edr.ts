@@ -4,9 +4,10 @@
  * with the same ids as the tree, resolved through one hunting query for all of them.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
-import type { EdrDetection, Edr, Host, NetworkConnection } from "../../types.ts";
+import type { EdrDetection, Host, NetworkConnection } from "../../../core/domain.ts";
+import type { Edr } from "../../../core/ports.ts";
 import { normalizeSeverity } from "../classify.ts";
 import { odataString } from "../microsoft/common.ts";
 import { kqlDatetime, kqlString } from "../microsoft/kql.ts";

@@ -4,7 +4,7 @@
  * every field is optional and a field of the wrong type is ignored rather than failing the alert.
  */
 import { z } from "zod";
-import type { Observable } from "../../types.ts";
+import type { Observable } from "../../../core/domain.ts";
 import { pidKey } from "./hunting.ts";
 
 const text = z.string().nullish().catch(null);

@@ -4,7 +4,7 @@
  * case-insensitively; each row is an object keyed by the projected column names.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
 
 const resultsSchema = z.array(z.record(z.string(), z.unknown()));

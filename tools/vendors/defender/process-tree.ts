@@ -5,7 +5,7 @@
  * added from those and the walk up stops there.
  */
 import { z } from "zod";
-import type { NetworkConnection, ProcessRecord, ProcessTree } from "../../types.ts";
+import type { NetworkConnection, ProcessRecord, ProcessTree } from "../../../core/domain.ts";
 import { kqlDatetime, kqlString } from "../microsoft/kql.ts";
 import { cell, parsePidKey, processKey } from "./hunting.ts";
 

@@ -12,8 +12,8 @@
  *   from the address; recipients are the mailbox hint, not observables).
  * - raw: the playbook hints classify.ts lists, where the fields exist, and the document trimmed under `vendor`.
  */
-import { ToolError } from "../../errors.ts";
-import type { Alert, AlertFamily, Observable, ObservableType } from "../../types.ts";
+import { ToolError } from "../../../core/errors.ts";
+import type { Alert, AlertFamily, Observable, ObservableType } from "../../../core/domain.ts";
 import { classifyAlert, normalizeSeverity } from "../classify.ts";
 import { VENDOR } from "./config.ts";
 import {

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { jsonOf } from "../../testing/fake-http.ts";
-import { alertSchema, type Alert, type AlertSource } from "../../types.ts";
+import { alertSchema, type Alert } from "../../../core/domain.ts";
+import { type AlertSource } from "../../../core/ports.ts";
 import type { FakeDoc } from "./testing/fake-dsl.ts";
 import { FAKE_API_KEY } from "./testing/fake.ts";
 import { harness, type Harness } from "./testing/setup.ts";

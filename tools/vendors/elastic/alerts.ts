@@ -8,9 +8,10 @@
  * left out of lists, as the Alerts page leaves them out; getAlert fetches any alert by id. A 404 (the
  * space's alerts index not created yet) lists no alerts; `triage doctor` reports a wrong space.
  */
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import { orNull, type HttpClient } from "../../http.ts";
-import type { AlertSource, AlertSummary, CallOptions } from "../../types.ts";
+import type { AlertSource, CallOptions } from "../../../core/ports.ts";
+import type { AlertSummary } from "../../../core/domain.ts";
 import { VENDOR, type ElasticConfig } from "./config.ts";
 import { alertOfHit } from "./alert-document.ts";
 import { utcInstant, type Dsl } from "./dsl.ts";

@@ -18,7 +18,7 @@
  * ```
  */
 import { z } from "zod";
-import { siemDatasetSchema, type SiemDataset } from "../../types.ts";
+import { siemDatasetSchema, type SiemDataset } from "../../../core/domain.ts";
 
 export const VENDOR = "elastic";
 

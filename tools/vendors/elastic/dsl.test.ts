@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
-import { siemQuerySchema, type SiemFilter } from "../../types.ts";
+import { isToolError } from "../../../core/errors.ts";
+import { siemQuerySchema, type SiemFilter } from "../../../core/domain.ts";
 import { DEFAULT_DATASETS } from "./config.ts";
 import { datasetClauses, escapeWildcard, filterClause, siemDsl, timeRange } from "./dsl.ts";
 import type { FieldKind } from "./field-caps.ts";

@@ -6,8 +6,8 @@
  * cannot be one (a word against a long) matches nothing instead of failing the search.
  */
 import { isIP } from "node:net";
-import { ToolError } from "../../errors.ts";
-import type { SiemFilter, SiemQuery } from "../../types.ts";
+import { ToolError } from "../../../core/errors.ts";
+import type { SiemFilter, SiemQuery } from "../../../core/domain.ts";
 import { VENDOR, type DatasetConfig } from "./config.ts";
 import type { FieldKind, FieldKinds } from "./field-caps.ts";
 import { queryInstant } from "../time.ts";

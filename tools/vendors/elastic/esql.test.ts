@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { siemQuerySchema, type SiemFilter } from "../../types.ts";
+import { siemQuerySchema, type SiemFilter } from "../../../core/domain.ts";
 import { esqlCondition, esqlContainsPattern, esqlIdentifier, esqlString, siemEsql } from "./esql.ts";
 import type { FieldKind } from "./field-caps.ts";
 import { FakeEsError, type FakeDoc } from "./testing/fake-dsl.ts";

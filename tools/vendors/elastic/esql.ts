@@ -11,8 +11,8 @@
  * Comparisons on multivalued fields yield null in ES|QL and so never hold: an ES|QL limit, not ours.
  */
 import { isIP } from "node:net";
-import { ToolError } from "../../errors.ts";
-import type { SiemFilter, SiemQuery } from "../../types.ts";
+import { ToolError } from "../../../core/errors.ts";
+import type { SiemFilter, SiemQuery } from "../../../core/domain.ts";
 import { VENDOR } from "./config.ts";
 import { escapeWildcard, isNumeric, utcInstant } from "./dsl.ts";
 import type { FieldKind, FieldKinds } from "./field-caps.ts";

@@ -3,7 +3,7 @@
  * (`{"kibana.alert.uuid":…}`, as 8.x alert documents write them), and any field may hold an array. Both
  * ports read them as flat ECS keys.
  */
-import type { SiemEvent } from "../../types.ts";
+import type { SiemEvent } from "../../../core/domain.ts";
 
 export type Scalar = string | number | boolean;
 /** Every value of every leaf, by its dotted key; arrays (of scalars or of objects) add one value each. */

@@ -3,7 +3,7 @@
  * alerts port over Kibana's detection alerts. Either URL may be left out to serve only the other port.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
 import {
   probeStep,
@@ -38,11 +38,7 @@ async function withPermission<T>(what: string, run: () => Promise<T>): Promise<T
     return await run();
   } catch (error) {
     if (error instanceof ToolError && error.code === "FORBIDDEN")
-      throw new ToolError(
-        "FORBIDDEN",
-        `${VENDOR}: the API key lacks ${what} (${error.message})`,
-        error.details,
-      );
+      throw new ToolError("FORBIDDEN", `${VENDOR}: the API key lacks ${what} (${error.message})`, error);
     throw error;
   }
 }

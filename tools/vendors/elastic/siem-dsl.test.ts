@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { jsonOf } from "../../testing/fake-http.ts";
-import type { SiemSearch } from "../../types.ts";
+import type { SiemSearch } from "../../../core/ports.ts";
 import { FAKE_API_KEY } from "./testing/fake.ts";
 import { dnsDoc, failure, siemSession } from "./testing/setup.ts";
 

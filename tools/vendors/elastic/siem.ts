@@ -11,9 +11,10 @@
  * A missing index is "no events", as the port's "none".
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import { orNull, type HttpClient } from "../../http.ts";
-import type { CallOptions, SiemEvent, SiemQuery, SiemSearch } from "../../types.ts";
+import type { CallOptions, SiemSearch } from "../../../core/ports.ts";
+import type { SiemEvent, SiemQuery } from "../../../core/domain.ts";
 import { pollUntil } from "../poll.ts";
 import type { VendorContext } from "../types.ts";
 import { VENDOR, type DatasetConfig, type ElasticConfig } from "./config.ts";

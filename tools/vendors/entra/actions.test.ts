@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { jsonOf } from "../../testing/fake-http.ts";
-import { actionTypeSchema, proposedActionSchema, type ProposedActionInput } from "../../types.ts";
+import { actionTypeSchema, proposedActionSchema, type ProposedActionInput } from "../../../core/domain.ts";
 import { entraHarness, type EntraHarness } from "./testing/harness.ts";
 
 let h: EntraHarness;

@@ -16,9 +16,10 @@
  * sessions, and let the helpdesk reset it with the user.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import { orNull, type HttpClient } from "../../http.ts";
-import type { ActionType, ProposedAction, ResponseActions, ResponseOutcome } from "../../types.ts";
+import type { ActionType, ProposedAction, ResponseOutcome } from "../../../core/domain.ts";
+import type { ResponseActions } from "../../../core/ports.ts";
 import { userPath } from "../graph/client.ts";
 import { oncePerKey } from "../once-per-key.ts";
 

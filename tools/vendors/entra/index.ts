@@ -8,7 +8,7 @@
  * User.EnableDisableAccount.All) for the actions.
  */
 import { z } from "zod";
-import type { CallOptions } from "../../types.ts";
+import type { CallOptions } from "../../../core/ports.ts";
 import { explainForbidden, graphClient, graphEndpointSchema, tokenCheck } from "../graph/client.ts";
 import { microsoftCredentialsSchema } from "../microsoft/common.ts";
 import { probeStep, type VendorModule } from "../types.ts";

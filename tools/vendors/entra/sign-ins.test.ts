@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
-import type { SignIn } from "../../types.ts";
+import { isToolError } from "../../../core/errors.ts";
+import type { SignIn } from "../../../core/domain.ts";
 import { fixtureState, signInDoc, type GraphSignInDoc } from "../graph/testing/fake-state.ts";
 import { parseFilter } from "../graph/testing/odata.ts";
 import { signInResult, toSignIn } from "./sign-ins.ts";

@@ -17,7 +17,7 @@
  */
 import { z } from "zod";
 import type { HttpClient } from "../../http.ts";
-import type { SignIn } from "../../types.ts";
+import type { SignIn } from "../../../core/domain.ts";
 import { collectPages, odataString } from "../microsoft/common.ts";
 import { instant, isoOf } from "../graph/client.ts";
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { jsonOf } from "../../testing/fake-http.ts";
-import type { SignIn } from "../../types.ts";
+import type { SignIn } from "../../../core/domain.ts";
 import { fixtureState, signInDoc, userDoc } from "../graph/testing/fake-state.ts";
 import { entraHarness, type EntraHarness } from "./testing/harness.ts";
 

@@ -14,7 +14,7 @@
  */
 import { z } from "zod";
 import { orNull, type HttpClient } from "../../http.ts";
-import type { DirectoryUser } from "../../types.ts";
+import type { DirectoryUser } from "../../../core/domain.ts";
 import { userPath } from "../graph/client.ts";
 import { collectPages } from "../microsoft/common.ts";
 import { signInResult, type SignInLog } from "./sign-ins.ts";

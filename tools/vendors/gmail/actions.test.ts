@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { jsonOf } from "../../testing/fake-http.ts";
-import { proposedActionSchema, type ProposedActionInput } from "../../types.ts";
+import { proposedActionSchema, type ProposedActionInput } from "../../../core/domain.ts";
 import type { GmailFake } from "./testing/fake.ts";
 import { gmailUnderTest } from "./testing/harness.ts";
 import { fixtureWorld } from "./testing/seed.ts";

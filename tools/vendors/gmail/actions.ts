@@ -7,8 +7,9 @@
  * searches). Copies already in Trash, or already quarantined, count as done.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
-import type { ActionType, ResponseActions } from "../../types.ts";
+import { ToolError } from "../../../core/errors.ts";
+import type { ActionType } from "../../../core/domain.ts";
+import type { ResponseActions } from "../../../core/ports.ts";
 import { oncePerKey } from "../once-per-key.ts";
 import { userPath, VENDOR, type GmailClients } from "./client.ts";
 import type { Labels } from "./labels.ts";

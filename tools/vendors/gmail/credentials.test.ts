@@ -4,10 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { formOf } from "../../testing/fake-http.ts";
+import { formOf, toolErrorOf as failure } from "../../testing/fake-http.ts";
 import type { GmailFake } from "./testing/fake.ts";
 import { gmailUnderTest, keyJson, SERVICE_ACCOUNT } from "./testing/harness.ts";
-import { toolErrorOf as failure } from "../../testing/fake-http.ts";
 
 let fake: GmailFake | undefined;
 afterEach(async () => fake?.close());

@@ -9,9 +9,9 @@ import { createPrivateKey, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { createTokenAuth, requireSecret, type TokenAuth } from "../../auth.ts";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { HttpAuth } from "../../http.ts";
-import { secrets } from "../../redact.ts";
+import { secrets } from "../../../core/redact.ts";
 import type { VendorContext } from "../types.ts";
 import { VENDOR } from "./client.ts";
 

@@ -4,7 +4,7 @@
  * first use by the responder.
  */
 import { z } from "zod";
-import type { CallOptions } from "../../types.ts";
+import type { CallOptions } from "../../../core/ports.ts";
 import { userPath, type GmailClients } from "./client.ts";
 
 const labelSchema = z.object({ id: z.string(), name: z.string(), type: z.string().nullish() });

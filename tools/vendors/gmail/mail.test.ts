@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
-import { mailSearchQuerySchema, type MailboxMessage, type MailSearchQueryInput } from "../../types.ts";
+import {
+  mailSearchQuerySchema,
+  type MailboxMessage,
+  type MailSearchQueryInput,
+} from "../../../core/domain.ts";
 import type { GmailFake } from "./testing/fake.ts";
 import { gmailUnderTest } from "./testing/harness.ts";
 import { fixtureWorld, gmailMessageOf, type GmailWorld } from "./testing/seed.ts";
@@ -223,7 +227,7 @@ describe("Gmail throttling and errors", () => {
       "RATE_LIMITED",
       "gmail: GET /gmail/v1/users/ann%40corp.test/messages/m-1: HTTP 403 Rate limit exceeded (dailyLimitExceeded)",
     ]);
-    expect(isToolError(error) && error.details.retryAfterMs).toBeGreaterThan(0);
+    expect(isToolError(error) && error.retryAfterMs).toBeGreaterThan(0);
     expect(waits).toEqual([]);
   });
 

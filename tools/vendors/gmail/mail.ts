@@ -5,9 +5,10 @@
  * matches in a mailbox the newest are kept; at most `maxScan` ids are read per mailbox.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import { orNull } from "../../http.ts";
-import type { CallOptions, MailboxMessage, MailSearch, MailSearchQuery } from "../../types.ts";
+import type { CallOptions, MailSearch } from "../../../core/ports.ts";
+import type { MailboxMessage, MailSearchQuery } from "../../../core/domain.ts";
 import { userPath, VENDOR, type GmailClients } from "./client.ts";
 import { folderOf, isUserLabel, type Labels } from "./labels.ts";
 import { gmailSearch, matches } from "./query.ts";

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
-import { mailSearchQuerySchema, type MailboxMessage, type MailSearchQueryInput } from "../../types.ts";
+import { isToolError } from "../../../core/errors.ts";
+import {
+  mailSearchQuerySchema,
+  type MailboxMessage,
+  type MailSearchQueryInput,
+} from "../../../core/domain.ts";
 import { gmailSearch, matches } from "./query.ts";
 import { matchesGmailQuery, parseGmailQuery } from "./testing/fake-query.ts";
 

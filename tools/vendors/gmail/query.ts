@@ -6,8 +6,8 @@
  * are quoted with those characters blanked, which only widens a phrase; the time bounds get a second of
  * slack. Values come from alerts and are never spliced raw.
  */
-import { ToolError } from "../../errors.ts";
-import type { MailboxMessage, MailSearchQuery } from "../../types.ts";
+import { ToolError } from "../../../core/errors.ts";
+import type { MailboxMessage, MailSearchQuery } from "../../../core/domain.ts";
 import { VENDOR } from "./client.ts";
 
 const PLAIN = /^[A-Za-z0-9@._%+=-]+$/;

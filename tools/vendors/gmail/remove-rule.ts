@@ -7,9 +7,9 @@
  * responder removed reports already_done when asked again; one that never existed is NOT_FOUND.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import { orNull } from "../../http.ts";
-import type { ProposedAction, ResponseOutcome } from "../../types.ts";
+import type { ProposedAction, ResponseOutcome } from "../../../core/domain.ts";
 import { userPath, VENDOR, type GmailClients } from "./client.ts";
 import { mapLimit } from "./mail.ts";
 import { AUTO_FORWARDING_ID } from "./rules.ts";

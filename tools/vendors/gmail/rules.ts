@@ -5,7 +5,8 @@
  * is a rule with no conditions, listed last under the id "auto-forwarding".
  */
 import { z } from "zod";
-import type { CallOptions, InboxRule } from "../../types.ts";
+import type { CallOptions } from "../../../core/ports.ts";
+import type { InboxRule } from "../../../core/domain.ts";
 import { userPath, type GmailClients } from "./client.ts";
 import { isUserLabel, type Labels } from "./labels.ts";
 

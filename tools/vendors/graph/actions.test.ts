@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { jsonOf } from "../../testing/fake-http.ts";
 import {
@@ -7,7 +7,7 @@ import {
   mailSearchQuerySchema,
   proposedActionSchema,
   type ProposedActionInput,
-} from "../../types.ts";
+} from "../../../core/domain.ts";
 import { fixtureState } from "./testing/fake-state.ts";
 import { graphHarness, type GraphHarness } from "./testing/harness.ts";
 

@@ -16,9 +16,10 @@
  * them) are UNSUPPORTED.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import { orNull } from "../../http.ts";
-import type { ActionType, ProposedAction, ResponseActions, ResponseOutcome } from "../../types.ts";
+import type { ActionType, ProposedAction, ResponseOutcome } from "../../../core/domain.ts";
+import type { ResponseActions } from "../../../core/ports.ts";
 import { oncePerKey } from "../once-per-key.ts";
 import { pathSegment, userPath } from "./client.ts";
 import { mapLimit } from "./limit.ts";

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { microsoftTokenAuth, requireSecret } from "../../auth.ts";
-import { isToolError, ToolError } from "../../errors.ts";
+import { isToolError, ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
 import { microsoftClient, type MicrosoftCredentials } from "../microsoft/common.ts";
 import type { VendorContext } from "../types.ts";
@@ -82,7 +82,7 @@ export async function explainForbidden<T>(hint: string, run: () => Promise<T>): 
     return await run();
   } catch (error) {
     if (isToolError(error) && error.code === "FORBIDDEN")
-      throw new ToolError(error.code, `${error.message} (${hint})`, error.details);
+      throw new ToolError(error.code, `${error.message} (${hint})`, error);
     throw error;
   }
 }

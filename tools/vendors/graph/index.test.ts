@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
-import { mailSearchQuerySchema } from "../../types.ts";
+import { isToolError } from "../../../core/errors.ts";
+import { mailSearchQuerySchema } from "../../../core/domain.ts";
 import { graphConfigSchema, graphVendor } from "./index.ts";
 import { userDoc, fixtureState } from "./testing/fake-state.ts";
 import { graphHarness, type GraphHarness } from "./testing/harness.ts";

@@ -8,7 +8,7 @@
  * application access policy may still fence the app off some mailboxes (403 ErrorAccessDenied).
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import { microsoftCredentialsSchema } from "../microsoft/common.ts";
 import { probeStep, type VendorModule } from "../types.ts";
 import { createGraphActions, quarantineFolders } from "./actions.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
-import { mailSearchQuerySchema } from "../../types.ts";
+import { isToolError } from "../../../core/errors.ts";
+import { mailSearchQuerySchema } from "../../../core/domain.ts";
 import { messageFilter, requireCriterion } from "./mail-query.ts";
 import { parseFilter } from "./testing/odata.ts";
 

@@ -11,8 +11,8 @@
  * Values come from alerts: strings are OData literals with quotes doubled, timestamps are re-rendered from
  * a parsed date, and the query string is URL-encoded by the HTTP client.
  */
-import { ToolError } from "../../errors.ts";
-import type { MailSearchQuery } from "../../types.ts";
+import { ToolError } from "../../../core/errors.ts";
+import type { MailSearchQuery } from "../../../core/domain.ts";
 import { odataString } from "../microsoft/common.ts";
 import { instant } from "./client.ts";
 

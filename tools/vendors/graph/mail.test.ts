@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { formOf } from "../../testing/fake-http.ts";
-import { mailSearchQuerySchema, type MailSearchQueryInput } from "../../types.ts";
+import { mailSearchQuerySchema, type MailSearchQueryInput } from "../../../core/domain.ts";
 import { FAKE_CLIENT_ID, FAKE_SECRET, FAKE_TENANT } from "./testing/fake-server.ts";
 import {
   emptyMailbox,
@@ -221,7 +221,7 @@ describe("graph mail: throttling, concurrency, tokens", () => {
       { when: (r) => r.path.endsWith("/$value") },
     );
     const error = await failure(h.mail.getRawMessage("ann@corp.test", "m-1"));
-    expect([error?.code, error?.details.retryAfterMs]).toEqual(["RATE_LIMITED", 3_600_000]);
+    expect([error?.code, error?.retryAfterMs]).toEqual(["RATE_LIMITED", 3_600_000]);
     expect(error?.message).toMatch(/ApplicationThrottled: Application is over its MailboxConcurrency limit/);
     expect(h.waits).toHaveLength(1);
   });

@@ -9,9 +9,10 @@
  * null. Rules: Graph's messageRule has no creation time, so `createdAt` is always null.
  */
 import { z } from "zod";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { orNull } from "../../http.ts";
-import type { CallOptions, InboxRule, MailboxMessage, MailSearch, MailSearchQuery } from "../../types.ts";
+import type { CallOptions, MailSearch } from "../../../core/ports.ts";
+import type { InboxRule, MailboxMessage, MailSearchQuery } from "../../../core/domain.ts";
 import { pathSegment, userPath } from "./client.ts";
 import { mapLimit } from "./limit.ts";
 import { messageFilter, requireCriterion } from "./mail-query.ts";

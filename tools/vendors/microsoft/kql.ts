@@ -3,8 +3,8 @@
  * a quoted literal with its escapes applied, so a quote, backslash, pipe or newline in it stays data: it
  * can never end the literal and start a new pipeline stage.
  */
-import { ToolError } from "../../errors.ts";
-import type { SiemFilter } from "../../types.ts";
+import { ToolError } from "../../../core/errors.ts";
+import type { SiemFilter } from "../../../core/domain.ts";
 
 const ESCAPES: Readonly<Record<string, string>> = {
   "\\": "\\\\",

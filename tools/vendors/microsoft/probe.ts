@@ -3,7 +3,7 @@
  * line), and a read whose 403 names the permission or role the app registration lacks.
  */
 import { microsoftTokenAuth, requireSecret } from "../../auth.ts";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { MicrosoftCredentials } from "./common.ts";
 import { probeStep, type ProbeResult, type VendorContext } from "../types.ts";
 
@@ -40,7 +40,7 @@ export async function needing<T>(permission: string, run: () => Promise<T>): Pro
     return await run();
   } catch (error) {
     if (error instanceof ToolError && error.code === "FORBIDDEN")
-      throw new ToolError("FORBIDDEN", `missing permission ${permission}: ${error.message}`, error.details);
+      throw new ToolError("FORBIDDEN", `missing permission ${permission}: ${error.message}`, error);
     throw error;
   }
 }

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { describeAlertSourceContract } from "../../contracts/alert-source.contract.ts";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
-import { alertSchema, type Alert } from "../../types.ts";
+import { alertSchema, type Alert } from "../../../core/domain.ts";
 import { connectSentinel } from "./testing/connect.ts";
 import { ARM_SCOPE, startSentinelFake, WORKSPACE, type SentinelFake } from "./testing/fake.ts";
 import { incidentOf } from "./testing/seed.ts";

@@ -5,9 +5,10 @@
  * specific than the full alert's (which also weighs the alert names).
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
-import type { Alert, AlertSource, AlertSummary } from "../../types.ts";
+import type { Alert, AlertSummary } from "../../../core/domain.ts";
+import type { AlertSource } from "../../../core/ports.ts";
 import { classifyAlert, normalizeSeverity, type AlertKind } from "../classify.ts";
 import { collectPages } from "../microsoft/common.ts";
 import { entitySchema, readEntities, type EntityFacts } from "./entities.ts";

@@ -4,7 +4,7 @@
  * kind is read leniently and an entity we cannot read adds nothing rather than failing the alert.
  */
 import { z } from "zod";
-import type { Observable } from "../../types.ts";
+import type { Observable } from "../../../core/domain.ts";
 
 export const entitySchema = z.object({
   kind: z.string(),

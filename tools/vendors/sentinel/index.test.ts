@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { sentinelConfigSchema, sentinelVendor } from "./index.ts";
 import { connectSentinel } from "./testing/connect.ts";
 import {

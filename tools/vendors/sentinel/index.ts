@@ -5,7 +5,7 @@
  * half needs workspaceId.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import { microsoftClient, microsoftCredentialsSchema } from "../microsoft/common.ts";
 import type { ProbeResult, VendorModule } from "../types.ts";
 import { createSentinelAlerts } from "./alerts.ts";

@@ -5,7 +5,7 @@
  * since a triage reading "no sign-ins from that country" must be able to trust that it saw them all.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
 
 const responseSchema = z.object({

@@ -5,7 +5,7 @@
  * add or replace field mappings.
  */
 import { z } from "zod";
-import type { SiemDataset } from "../../types.ts";
+import type { SiemDataset } from "../../../core/domain.ts";
 
 type FieldMap = Readonly<Record<string, string>>;
 

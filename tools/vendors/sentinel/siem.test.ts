@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { describeSiemContract } from "../../contracts/siem.contract.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
-import { siemDatasetSchema, siemQuerySchema, type SiemQueryInput } from "../../types.ts";
+import { siemDatasetSchema, siemQuerySchema, type SiemQueryInput } from "../../../core/domain.ts";
 import { kqlString } from "../microsoft/kql.ts";
 import { buildSiemKql } from "./siem.ts";
 import { connectSentinel } from "./testing/connect.ts";

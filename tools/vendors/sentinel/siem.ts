@@ -3,9 +3,10 @@
  * the mapped columns under their ECS names, filters on those names, sorts oldest first and takes the limit.
  */
 import { createHash } from "node:crypto";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
-import type { SiemEvent, SiemQuery, SiemSearch } from "../../types.ts";
+import type { SiemEvent, SiemQuery } from "../../../core/domain.ts";
+import type { SiemSearch } from "../../../core/ports.ts";
 import { kqlCondition, kqlDatetime, kqlName } from "../microsoft/kql.ts";
 import { runLogAnalyticsQuery } from "./log-analytics.ts";
 import { resolveTable, type DatasetsConfig } from "./siem-tables.ts";

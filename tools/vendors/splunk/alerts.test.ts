@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
+import { isToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
-import { alertSchema } from "../../types.ts";
+import { alertSchema } from "../../../core/domain.ts";
 import { kindOf, observablesOf, toAlert } from "./notable.ts";
 import type { Row } from "./search.ts";
 import { notable } from "./testing/seed.ts";

@@ -3,8 +3,8 @@
  * the configured notable source (`index=notable` or the `notable` macro): one notable by event_id over all
  * time, or the notables after a watermark, oldest first, at most `limit`.
  */
-import { ToolError } from "../../errors.ts";
-import type { AlertSource } from "../../types.ts";
+import { ToolError } from "../../../core/errors.ts";
+import type { AlertSource } from "../../../core/ports.ts";
 import { VENDOR } from "./client.ts";
 import type { SplunkConfig } from "./config.ts";
 import { toAlert } from "./notable.ts";

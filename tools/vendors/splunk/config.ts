@@ -3,7 +3,7 @@
  * how searches run, and how our datasets and ECS field names land on Splunk indexes and (CIM) field names.
  */
 import { z } from "zod";
-import type { SiemDataset } from "../../types.ts";
+import type { SiemDataset } from "../../../core/domain.ts";
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name");
 /** Splunk field names we splice into SPL; kept to a shape that needs no quoting in a search term. */

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { formOf } from "../../testing/fake-http.ts";
+import { formOf, toolErrorOf as failure } from "../../testing/fake-http.ts";
 import { classifySplunk, splunkErrorText } from "./client.ts";
 import { splunkConfigSchema, splunkVendor } from "./index.ts";
 import { portOf, requestsTo, startHarness, type Harness } from "./testing/harness.ts";
-import { toolErrorOf as failure } from "../../testing/fake-http.ts";
 
 let harness: Harness | undefined;
 afterEach(async () => harness?.close());
@@ -108,7 +107,7 @@ describe("authentication", () => {
     expect(splunkErrorText("<html></html>")).toBeUndefined();
     expect(
       classifySplunk(503, "The maximum number of concurrent historical searches … has been reached"),
-    ).toBe("RATE_LIMITED");
+    ).toEqual({ code: "RATE_LIMITED", retryable: true });
     expect(classifySplunk(503, "Service Unavailable")).toBeUndefined();
   });
 });

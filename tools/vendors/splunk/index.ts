@@ -3,7 +3,7 @@
  * Probes: who the credentials are (authentication/current-context), then one tiny oneshot search per port.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import { probeStep, type VendorModule } from "../types.ts";
 import { splunkAlerts } from "./alerts.ts";
 import { splunkClient, VENDOR } from "./client.ts";
@@ -30,7 +30,7 @@ async function needing<T>(capability: string, run: () => Promise<T>): Promise<T>
     return await run();
   } catch (error) {
     if (error instanceof ToolError && error.code === "FORBIDDEN")
-      throw new ToolError("FORBIDDEN", `${error.message} (the role needs ${capability})`, error.details);
+      throw new ToolError("FORBIDDEN", `${error.message} (the role needs ${capability})`, error);
     throw error;
   }
 }

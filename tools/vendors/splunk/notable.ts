@@ -5,7 +5,7 @@
  * correlation searches carry forward (src, dest, user, src_user, dest_user, sender, recipient, url,
  * file_hash…), each with its role.
  */
-import type { Alert, Observable } from "../../types.ts";
+import type { Alert, Observable } from "../../../core/domain.ts";
 import { classifyAlert, normalizeSeverity, type AlertKind as Kind } from "../classify.ts";
 import { VENDOR } from "./client.ts";
 import type { Row } from "./search.ts";

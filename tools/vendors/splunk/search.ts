@@ -5,7 +5,7 @@
  * multivalue fields arrays of strings.
  */
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
 import { pollUntil } from "../poll.ts";
 import type { VendorContext } from "../types.ts";

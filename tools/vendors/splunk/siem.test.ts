@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
-import { siemQuerySchema, type SiemQueryInput } from "../../types.ts";
+import { siemQuerySchema, type SiemQueryInput } from "../../../core/domain.ts";
 import { splunkEvent } from "./testing/seed.ts";
 import { portOf, requestsTo, searchesOf, startHarness, type Harness } from "./testing/harness.ts";
 import { toolErrorOf as failure } from "../../testing/fake-http.ts";

@@ -4,8 +4,9 @@
  * renamed, numbers where the ECS field is numeric, Splunk's bookkeeping fields dropped.
  */
 import { createHash } from "node:crypto";
-import { ToolError } from "../../errors.ts";
-import type { SiemDataset, SiemEvent, SiemSearch } from "../../types.ts";
+import { ToolError } from "../../../core/errors.ts";
+import type { SiemDataset, SiemEvent } from "../../../core/domain.ts";
+import type { SiemSearch } from "../../../core/ports.ts";
 import { VENDOR } from "./client.ts";
 import { DEFAULT_NUMERIC_FIELDS, resolveDataset, type SplunkConfig } from "./config.ts";
 import type { Row, SearchRunner } from "./search.ts";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isToolError } from "../../errors.ts";
-import { siemQuerySchema, type SiemFilter, type SiemQueryInput } from "../../types.ts";
+import { isToolError } from "../../../core/errors.ts";
+import { siemQuerySchema, type SiemFilter, type SiemQueryInput } from "../../../core/domain.ts";
 import { resolveDataset, splunkConfigSchema } from "./config.ts";
 import { notableById, notablesSince, siemSearch, translateFilter } from "./spl.ts";
 import { runSpl, tokenize } from "./testing/fake-spl.ts";

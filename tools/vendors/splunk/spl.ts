@@ -6,8 +6,8 @@
  * `urldecode("…")`, so no character of it can close a string, start a command or expand a macro. The only
  * pipes in the output are the ones written here.
  */
-import { ToolError } from "../../errors.ts";
-import type { SiemFilter, SiemQuery } from "../../types.ts";
+import { ToolError } from "../../../core/errors.ts";
+import type { SiemFilter, SiemQuery } from "../../../core/domain.ts";
 import type { ResolvedDataset } from "./config.ts";
 
 /** Characters that mean nothing to SPL inside a quoted search term (no `*`, `"`, `\`, `` ` ``, `|`, `[`, `$`). */

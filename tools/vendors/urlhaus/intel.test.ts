@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { describeIntelContract } from "../../contracts/intel.contract.ts";
-import { isToolError, type ToolError } from "../../errors.ts";
+import { isToolError, type ToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { formOf, recordingSleep } from "../../testing/fake-http.ts";
-import { intelVerdictSchema, type ThreatIntel } from "../../types.ts";
+import { intelVerdictSchema } from "../../../core/domain.ts";
+import { type ThreatIntel } from "../../../core/ports.ts";
 import { urlhausVendor } from "./index.ts";
 import { URLHAUS_COVERS } from "./intel.ts";
 import { startUrlhausFake, type UrlhausFake } from "./testing/fake.ts";
@@ -215,7 +216,7 @@ describe("urlhaus intel: errors", () => {
     expect(waits[0]).toBeGreaterThanOrEqual(1000);
     fake.inject({ status: 429, headers: { "retry-after": "3600" }, body: "" });
     const throttled = await failure(intel.lookup({ type: "domain", value: "evil.test" }));
-    expect([throttled.code, throttled.details.retryAfterMs]).toEqual(["RATE_LIMITED", 3_600_000]);
+    expect([throttled.code, throttled.retryAfterMs]).toEqual(["RATE_LIMITED", 3_600_000]);
     expect(waits).toHaveLength(2);
   });
 });

@@ -9,9 +9,10 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
-import { ToolError } from "../../errors.ts";
+import { ToolError } from "../../../core/errors.ts";
 import type { HttpClient } from "../../http.ts";
-import type { CallOptions, IntelVerdict, Observable, ObservableType, ThreatIntel } from "../../types.ts";
+import type { CallOptions, ThreatIntel } from "../../../core/ports.ts";
+import type { IntelVerdict, Observable, ObservableType } from "../../../core/domain.ts";
 import { VENDOR } from "./client.ts";
 import {
   hostAnswerSchema,

@@ -21,7 +21,7 @@
  * URLhaus writes numbers as strings ("url_count":"120") and dates as "YYYY-MM-DD hh:mm:ss UTC".
  */
 import { z } from "zod";
-import type { IntelVerdict, Observable } from "../../types.ts";
+import type { IntelVerdict, Observable } from "../../../core/domain.ts";
 
 const count = z.union([z.string(), z.number()]).nullish();
 const blacklistsSchema = z

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { describeIntelContract } from "../../contracts/intel.contract.ts";
-import { isToolError, type ToolError } from "../../errors.ts";
+import { isToolError, type ToolError } from "../../../core/errors.ts";
 import { FIXTURE } from "../../lab/testing/fixture.ts";
 import { recordingSleep } from "../../testing/fake-http.ts";
-import { intelVerdictSchema, type ThreatIntel } from "../../types.ts";
+import { intelVerdictSchema } from "../../../core/domain.ts";
+import { type ThreatIntel } from "../../../core/ports.ts";
 import { EICAR_SHA256, virustotalVendor } from "./index.ts";
 import { urlId, VIRUSTOTAL_COVERS } from "./intel.ts";
 import {
@@ -152,11 +153,7 @@ describe("virustotal intel: quota and errors", () => {
     const { intel, waits } = adapter(fake);
     fake.inject(quotaExceeded);
     const error = await failure(intel.lookup({ type: "ip", value: "45.1.2.3" }));
-    expect([error.code, error.details.retryAfterMs, error.details.status]).toEqual([
-      "RATE_LIMITED",
-      60_000,
-      429,
-    ]);
+    expect([error.code, error.retryAfterMs, error.status]).toEqual(["RATE_LIMITED", 60_000, 429]);
     expect(error.message).toBe(
       "virustotal: GET /api/v3/ip_addresses/45.1.2.3: HTTP 429 QuotaExceededError: Quota exceeded",
     );

@@ -9,9 +9,10 @@
  * combined intel port names the failure and its cache does not keep a verdict that was never given.
  */
 import { isIP } from "node:net";
-import { isToolError } from "../../errors.ts";
-import type { HttpClient } from "../../http.ts";
-import type { CallOptions, IntelVerdict, Observable, ObservableType, ThreatIntel } from "../../types.ts";
+import { isToolError } from "../../../core/errors.ts";
+import { answerOf, type HttpClient } from "../../http.ts";
+import type { CallOptions, ThreatIntel } from "../../../core/ports.ts";
+import type { IntelVerdict, Observable, ObservableType } from "../../../core/domain.ts";
 import { VENDOR } from "./client.ts";
 import { toIntelVerdict, vtObjectSchema, type VtScoring } from "./verdict.ts";
 import { lookupDomain, unknownVerdict } from "../../intel.ts";
@@ -85,7 +86,7 @@ export function createVirusTotalIntel(
       } catch (error) {
         if (isToolError(error) && error.code === "NOT_FOUND") return unknown(observable, "never seen");
         if (isToolError(error) && error.code === "BAD_INPUT")
-          return unknown(observable, `cannot look it up (${error.message.replace(/^[^:]*: [^:]*: /, "")})`);
+          return unknown(observable, `cannot look it up (${answerOf(error)})`);
         throw error;
       }
     },

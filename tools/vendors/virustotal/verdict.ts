@@ -20,7 +20,7 @@
  *   is not a sighting, so it goes in the detail.
  */
 import { z } from "zod";
-import type { IntelVerdict, Observable } from "../../types.ts";
+import type { IntelVerdict, Observable } from "../../../core/domain.ts";
 
 export const vtAttributesSchema = z.object({
   // A record, not fixed keys: file stats add hyphenated keys ("type-unsupported", "confirmed-timeout").

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { logisticModelSchema } from "./logistic.ts";
+import { logisticModelSchema } from "../../../../tools/analyzers/logistic.ts";
 
 export const emailModelSchema = z.object({
   version: z.literal(1),

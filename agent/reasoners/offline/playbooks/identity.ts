@@ -25,9 +25,9 @@ import {
   siemEventSchema,
   type IntelVerdict,
   type ProposedActionInput,
-} from "../../../../tools/types.ts";
+} from "../../../../core/domain.ts";
 import type { ReasonerContext } from "../../types.ts";
-import { ALERT_EVIDENCE_ID } from "../../../nodes/load-alert.ts";
+import { ALERT_EVIDENCE_ID } from "../../../../core/ids.ts";
 import { call, DAY, HOUR, resultOf, shiftIso } from "../evidence.ts";
 import type { Playbook } from "../playbook.ts";
 import { closeCase, draftAction, escalateCase } from "../actions.ts";

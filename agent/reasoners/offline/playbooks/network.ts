@@ -9,8 +9,8 @@ import {
   hostSchema,
   intelVerdictSchema,
   siemEventSchema,
-} from "../../../../tools/types.ts";
-import { ALERT_EVIDENCE_ID } from "../../../nodes/load-alert.ts";
+} from "../../../../core/domain.ts";
+import { ALERT_EVIDENCE_ID } from "../../../../core/ids.ts";
 import type { ReasonerContext } from "../../types.ts";
 import { call, DAY, HOUR, resultOf, shiftIso } from "../evidence.ts";
 import type { Playbook } from "../playbook.ts";

@@ -1,6 +1,6 @@
 /** The adapter wired to a fake, with a recording sleep so throttling tests never wait. */
 import { recordingSleep } from "../../../testing/fake-http.ts";
-import type { ThreatIntel } from "../../../types.ts";
+import type { ThreatIntel } from "../../../../core/ports.ts";
 import { abuseipdbVendor, type AbuseIpdbConfig } from "../index.ts";
 
 export function abuseIpdbAdapter(

@@ -5,7 +5,7 @@
  * ids), so they round-trip through the adapter.
  */
 import { FIXTURE } from "../../../lab/testing/fixture.ts";
-import type { Alert, EdrDetection, Host, NetworkConnection, ProcessRecord } from "../../../types.ts";
+import type { Alert, EdrDetection, Host, NetworkConnection, ProcessRecord } from "../../../../core/domain.ts";
 
 export type FalconDoc = Record<string, unknown>;
 

@@ -5,7 +5,7 @@
  * ("p-ps") come back unchanged.
  */
 import { FIXTURE } from "../../../lab/testing/fixture.ts";
-import type { Alert, EdrDetection, Observable, ProcessRecord } from "../../../types.ts";
+import type { Alert, EdrDetection, Observable, ProcessRecord } from "../../../../core/domain.ts";
 import type { KqlTable } from "../../microsoft/testing/kql-engine.ts";
 import { TABLE_COLUMNS, ticks } from "../../sentinel/testing/seed.ts";
 

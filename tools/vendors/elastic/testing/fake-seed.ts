@@ -4,7 +4,7 @@
  * (`kibana.alert.*` as dotted keys, the source event's ECS fields nested), plus one building-block alert
  * that lists must leave out.
  */
-import type { Alert, SiemDataset, SiemEvent } from "../../../types.ts";
+import type { Alert, SiemDataset, SiemEvent } from "../../../../core/domain.ts";
 import type { FakeDoc } from "./fake-dsl.ts";
 
 const DATASETS: Record<SiemDataset, { index: string; extra: Record<string, unknown> }> = {

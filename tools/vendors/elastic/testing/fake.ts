@@ -15,7 +15,7 @@ import {
   type FakeRequest,
   type FakeServer,
 } from "../../../testing/fake-http.ts";
-import type { Alert, SiemEvent } from "../../../types.ts";
+import type { Alert, SiemEvent } from "../../../../core/domain.ts";
 import { FakeEsError, inferMapping, matches, type FakeDoc } from "./fake-dsl.ts";
 import { startKibanaFake } from "./fake-kibana.ts";
 import { denied, esError, isRecord, resolve, searchDocs } from "./fake-search.ts";

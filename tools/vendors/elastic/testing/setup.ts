@@ -5,7 +5,8 @@
 import type { ContractSetup } from "../../../contracts/types.ts";
 import { FIXTURE } from "../../../lab/testing/fixture.ts";
 import { recordingSleep, type FakeRequest } from "../../../testing/fake-http.ts";
-import { siemQuerySchema, type SiemEvent, type SiemQueryInput, type SiemSearch } from "../../../types.ts";
+import { siemQuerySchema, type SiemEvent, type SiemQueryInput } from "../../../../core/domain.ts";
+import { type SiemSearch } from "../../../../core/ports.ts";
 import type { FakeDoc } from "./fake-dsl.ts";
 import type { VendorContext, VendorInstance } from "../../types.ts";
 import { elasticConfigSchema } from "../config.ts";

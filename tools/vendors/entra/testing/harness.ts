@@ -3,10 +3,15 @@
  * the fixture's VIP group), the secret in a test environment, a recording sleep.
  */
 import { recordingSleep } from "../../../testing/fake-http.ts";
-import type { Identity, ResponseActions } from "../../../types.ts";
+import type { Identity, ResponseActions } from "../../../../core/ports.ts";
 import { present } from "../../graph/testing/harness.ts";
-import { FAKE_CLIENT_ID, FAKE_SECRET, FAKE_TENANT, type FakeGraph } from "../../graph/testing/fake-server.ts";
-import type { FakeGraphOptions } from "../../graph/testing/fake-server.ts";
+import {
+  FAKE_CLIENT_ID,
+  FAKE_SECRET,
+  FAKE_TENANT,
+  type FakeGraph,
+  type FakeGraphOptions,
+} from "../../graph/testing/fake-server.ts";
 import type { FakeGraphState } from "../../graph/testing/fake-state.ts";
 import type { VendorInstance } from "../../types.ts";
 import { entraConfigSchema, entraVendor } from "../index.ts";

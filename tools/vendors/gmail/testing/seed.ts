@@ -5,7 +5,7 @@
  * filter. Fixture message ids are Gmail message ids here, so they round-trip.
  */
 import { FIXTURE, rawSource } from "../../../lab/testing/fixture.ts";
-import type { MailboxMessage } from "../../../types.ts";
+import type { MailboxMessage } from "../../../../core/domain.ts";
 
 export interface FakeMessage {
   id: string;

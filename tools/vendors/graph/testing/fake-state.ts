@@ -3,7 +3,7 @@
  * copies of one phish in two mailboxes and another message, the forwarding rule, the user, the sign-ins).
  */
 import { FIXTURE, rawSource } from "../../../lab/testing/fixture.ts";
-import type { MailboxMessage, SignIn } from "../../../types.ts";
+import type { MailboxMessage, SignIn } from "../../../../core/domain.ts";
 
 export interface FakeFolder {
   id: string;

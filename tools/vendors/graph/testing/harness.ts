@@ -2,9 +2,9 @@
  * The graph vendor wired to a fresh fake Graph, for tests: config pointing at the fake, the secret in a
  * test environment, a recording sleep so throttling never really waits.
  */
-import { ToolError } from "../../../errors.ts";
+import { ToolError } from "../../../../core/errors.ts";
 import { recordingSleep } from "../../../testing/fake-http.ts";
-import type { MailSearch, ResponseActions } from "../../../types.ts";
+import type { MailSearch, ResponseActions } from "../../../../core/ports.ts";
 import type { VendorInstance } from "../../types.ts";
 import { graphConfigSchema, graphVendor } from "../index.ts";
 import { FAKE_CLIENT_ID, FAKE_SECRET, FAKE_TENANT, startFakeGraph, type FakeGraph } from "./fake.ts";

@@ -5,7 +5,7 @@
  * API is called with a token for its own scope, and can refuse auth, lack a permission (403) or answer a
  * query with a partial result.
  */
-import type { SiemEvent } from "../../../types.ts";
+import type { SiemEvent } from "../../../../core/domain.ts";
 import {
   startFakeServer,
   type FakeReply,

@@ -5,7 +5,7 @@
  * of alert (product, alert name, tactics) is filled in per fixture type.
  */
 import { FIXTURE } from "../../../lab/testing/fixture.ts";
-import type { Alert, Observable, SiemEvent } from "../../../types.ts";
+import type { Alert, Observable, SiemEvent } from "../../../../core/domain.ts";
 import type { KqlTable } from "../../microsoft/testing/kql-engine.ts";
 
 export interface SeedIncident {

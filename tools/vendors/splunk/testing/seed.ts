@@ -5,7 +5,7 @@
  * defaults, so a wrong default mapping fails the contract instead of agreeing with itself.
  */
 import { FIXTURE } from "../../../lab/testing/fixture.ts";
-import type { Alert, SiemEvent } from "../../../types.ts";
+import type { Alert, SiemEvent } from "../../../../core/domain.ts";
 import type { FakeRow } from "./fake-spl.ts";
 
 const epoch = (iso: string) => Date.parse(iso) / 1000;

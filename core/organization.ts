@@ -1,6 +1,15 @@
 import { z } from "zod";
-import { reporterRepliesSchema } from "./campaigns/replies.ts";
-import { simulationPlatformSchema } from "../tools/analyzers/email/simulation.ts";
+import { reporterRepliesSchema } from "./reporter-replies.ts";
+
+/** Phishing-simulation platforms whose marks tools/analyzers/email/simulation.ts knows. */
+export const simulationPlatformSchema = z.enum([
+  "knowbe4",
+  "cofense",
+  "proofpoint_security_awareness",
+  "microsoft_attack_simulation",
+  "gophish",
+]);
+export type SimulationPlatform = z.infer<typeof simulationPlatformSchema>;
 
 /**
  * What the engine knows about the organization it defends. The defaults describe the embedded lab's

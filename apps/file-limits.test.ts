@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../apps/testing/run-cli.ts";
-import { isTriageError } from "../tools/errors.ts";
-import { loadConfig } from "./config.ts";
-import { MAX_FILE_BYTES, MAX_POLICY_RULES } from "./file-limits.ts";
-import { loadPolicy } from "./policy/loader.ts";
+import { runCli } from "./testing/run-cli.ts";
+import { isTriageError } from "../core/errors.ts";
+import { loadConfig } from "../agent/config.ts";
+import { MAX_FILE_BYTES, MAX_POLICY_RULES } from "../agent/file-limits.ts";
+import { loadPolicy } from "../agent/policy/loader.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-limits-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

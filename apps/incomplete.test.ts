@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderReport } from "../apps/render.ts";
+import { renderReport } from "./render.ts";
 import {
   FAKE_CLIENT_ID,
   FAKE_SECRET,
@@ -15,10 +15,10 @@ import {
   startFakeGraph,
   type FakeGraph,
 } from "../tools/vendors/graph/testing/fake.ts";
-import { loadConfig } from "./config.ts";
-import { investigationGaps } from "./incomplete.ts";
-import { runTriage } from "./run-triage.ts";
-import { openRuntime } from "./setup.ts";
+import { loadConfig } from "../agent/config.ts";
+import { investigationGaps } from "../agent/incomplete.ts";
+import { runTriage } from "../agent/run-triage.ts";
+import { openRuntime } from "../agent/setup.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-incomplete-"));
 let server: FakeGraph;

@@ -8,15 +8,15 @@ import { join } from "node:path";
 import { ChatOpenAI } from "@langchain/openai";
 import { z } from "zod";
 import { afterAll, describe, expect, it } from "vitest";
-import { startFakeOpenAi, type ScriptedReply } from "../../../apps/testing/fake-openai.ts";
-import { loadConfig } from "../../config.ts";
-import { runTriage } from "../../run-triage.ts";
-import { openRuntime } from "../../setup.ts";
-import { evidenceIdFor } from "../../../tools/catalog.ts";
-import { readGroundTruth } from "../../../tools/lab/ground-truth.ts";
-import { openLab } from "../../../tools/lab/index.ts";
-import { createOfflineReasoner } from "../offline/index.ts";
-import { createLlmReasoner, redactPersonalData as redact } from "./index.ts";
+import { startFakeOpenAi, type ScriptedReply } from "../agent/testing/fake-openai.ts";
+import { loadConfig } from "../agent/config.ts";
+import { runTriage } from "../agent/run-triage.ts";
+import { openRuntime } from "../agent/setup.ts";
+import { evidenceIdFor } from "../tools/catalog.ts";
+import { readGroundTruth } from "../tools/lab/ground-truth.ts";
+import { openLab } from "../tools/lab/index.ts";
+import { createOfflineReasoner } from "../agent/reasoners/offline/index.ts";
+import { createLlmReasoner, redactPersonalData as redact } from "../agent/reasoners/llm/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-llm-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -193,7 +193,7 @@ describe("choosing the reasoner from the environment", () => {
       ],
     });
     try {
-      const { runCliAsync } = await import("../../../apps/testing/run-cli.ts");
+      const { runCliAsync } = await import("./testing/run-cli.ts");
       const run = await runCliAsync([firstOf("credential_phish_campaign"), "--json"], {
         TRIAGE_DB: join(dir, "cli-llm.db"),
         TRIAGE_LAB_DB: labDb,
@@ -212,7 +212,7 @@ describe("choosing the reasoner from the environment", () => {
   });
 
   it("refuses TRIAGE_LLM=openai without a key, with one line", async () => {
-    const { runCliAsync } = await import("../../../apps/testing/run-cli.ts");
+    const { runCliAsync } = await import("./testing/run-cli.ts");
     const run = await runCliAsync(["LAB-0001"], {
       TRIAGE_DB: join(dir, "nokey.db"),
       TRIAGE_LAB_DB: labDb,
@@ -356,7 +356,7 @@ describe("model mistakes and resuming", () => {
   });
 
   it("resumes an approval in a new process without calling the model again", async () => {
-    const { runCliAsync } = await import("../../../apps/testing/run-cli.ts");
+    const { runCliAsync } = await import("./testing/run-cli.ts");
     const fake = await startFakeOpenAi({
       structured: [
         {
@@ -395,8 +395,8 @@ describe("model mistakes and resuming", () => {
 
 describe("Ollama through its own client", () => {
   it("plans with tool calls and judges with a format schema over /api/chat NDJSON, from the CLI", async () => {
-    const { startFakeOllama } = await import("../../../apps/testing/fake-ollama.ts");
-    const { runCliAsync } = await import("../../../apps/testing/run-cli.ts");
+    const { startFakeOllama } = await import("../agent/testing/fake-ollama.ts");
+    const { runCliAsync } = await import("./testing/run-cli.ts");
     const id = firstOf("impossible_travel_attacker");
     const fake = await startFakeOllama({
       plan: [

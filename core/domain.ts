@@ -1,5 +1,5 @@
 /**
- * The domain model and the tool ports. Everything that crosses a boundary (a vendor API, the lab, case
+ * The domain model. Everything that crosses a boundary (a vendor API, the lab, case
  * memory, a model) is parsed with one of these schemas; the types are inferred from them.
  */
 import { z } from "zod";
@@ -435,99 +435,93 @@ export const intelVerdictSchema = z.object({
 });
 export type IntelVerdict = z.infer<typeof intelVerdictSchema>;
 
-// ---------------------------------------------------------------------------------------------------
-// Ports
-// ---------------------------------------------------------------------------------------------------
-
-export interface CallOptions {
-  signal?: AbortSignal;
-}
-
-/** Where alerts come from. */
-export interface AlertSource {
-  readonly name: string;
-  /** Throws ToolError NOT_FOUND when the id is unknown. */
-  getAlert(id: string, options?: CallOptions): Promise<Alert>;
-  /** Alerts created after `since`, oldest first. */
-  listAlerts(query: { since?: string; limit?: number }, options?: CallOptions): Promise<AlertSummary[]>;
-}
-
-export interface SiemSearch {
-  readonly vendor: string;
-  /** The logs describe a simulated organization (the embedded lab), not the deployment's own. */
-  readonly simulated?: boolean;
-  /**
-   * Whether these logs are the history of the organization the alert is about, so that "first mail from
-   * this sender" means something. Absent: yes (a deployment's own SIEM speaks for its alerts).
-   */
-  speaksFor?(alert: Alert): boolean;
-  searchEvents(query: SiemQuery, options?: CallOptions): Promise<SiemEvent[]>;
-}
-
-export interface Edr {
-  readonly vendor: string;
-  /** null when the host is unknown. */
-  getHost(hostname: string, options?: CallOptions): Promise<Host | null>;
-  getProcessTree(hostId: string, processId: string, options?: CallOptions): Promise<ProcessTree | null>;
-  listDetections(
-    query: { hostId: string; since?: string; until?: string },
-    options?: CallOptions,
-  ): Promise<EdrDetection[]>;
-}
-
-export interface MailSearch {
-  readonly vendor: string;
-  findMessages(query: MailSearchQuery, options?: CallOptions): Promise<MailboxMessage[]>;
-  /** The full RFC 5322 source, or null when the message is gone. */
-  getRawMessage(mailbox: string, id: string, options?: CallOptions): Promise<string | null>;
-  listInboxRules(mailbox: string, options?: CallOptions): Promise<InboxRule[]>;
-}
-
-export interface Identity {
-  readonly vendor: string;
-  getUser(userPrincipalName: string, options?: CallOptions): Promise<DirectoryUser | null>;
-  listSignIns(
-    query: { user: string; since: string; until: string; limit?: number },
-    options?: CallOptions,
-  ): Promise<SignIn[]>;
-}
-
-export interface ThreatIntel {
-  readonly vendor: string;
-  lookup(observable: Pick<Observable, "type" | "value">, options?: CallOptions): Promise<IntelVerdict>;
-}
-
 export const responseOutcomeSchema = z.object({
   outcome: z.enum(["executed", "already_done"]),
   detail: z.string(),
 });
 export type ResponseOutcome = z.infer<typeof responseOutcomeSchema>;
 
+// ---------------------------------------------------------------------------------------------------
+// Case memory: what earlier cases say about this one
+// ---------------------------------------------------------------------------------------------------
+/** A case that shares observables with the alert being triaged. */
+export const relatedCaseSchema = z.object({
+  caseId: z.string(),
+  alertId: z.string(),
+  alertType: z.string(),
+  title: z.string(),
+  createdAt: z.string(),
+  disposition: dispositionSchema.nullish(),
+  /** A person's word (feedback, or approving the case's containment), which outranks the engine's. */
+  analystDisposition: dispositionSchema.nullish(),
+  /**
+   * The person who settled the case (analyst feedback, or approving its containment actions); absent when
+   * the disposition is the engine's own, unconfirmed.
+   */
+  confirmedBy: z.string().nullish(),
+  sharedObservables: z.array(observableSchema.pick({ type: true, value: true })),
+  /** Same fingerprint: the same alert content seen before. */
+  duplicate: z.boolean(),
+});
+export type RelatedCase = z.infer<typeof relatedCaseSchema>;
+
 /**
- * Side effects. Only the run-actions node holds this port, and only after the policy gate. Implementations
- * must be idempotent on `idempotencyKey`: a second call with the same key reports already_done.
+ * What case memory knows about an observable from earlier cases and analyst lists. Confirmed and
+ * unconfirmed cases are counted apart: only a person's word may weigh like evidence.
  */
-export interface ResponseActions {
-  readonly vendor: string;
-  supports(type: ActionType): boolean;
-  execute(
-    action: ProposedAction,
-    context: { idempotencyKey: string; signal?: AbortSignal },
-  ): Promise<ResponseOutcome>;
+export const observableHistorySchema = z.object({
+  type: z.string(),
+  value: z.string(),
+  /** Cases the observable appeared in before this one. */
+  seenInCases: z.number().int(),
+  /** Cases a person settled as malicious (analyst feedback, or an approved containment action). */
+  confirmedMalicious: z.number().int(),
+  /** Cases a person settled as benign (analyst feedback). */
+  confirmedBenign: z.number().int(),
+  /** Who settled them, for the report's wording. */
+  confirmedBy: z.array(z.string()),
+  /** The engine's own malicious verdicts that no one confirmed (suspicious ones are not counted). */
+  unconfirmedMalicious: z.number().int(),
+  /** From analyst allow/deny lists. */
+  listed: z.enum(["allow", "deny"]).nullish(),
+});
+export type ObservableHistory = z.infer<typeof observableHistorySchema>;
+
+/**
+ * Observable roles that name the people involved (or values only pattern-matched out of raw fields, where
+ * mailbox addresses and message ids hide), not the threat: sharing them does not make cases related.
+ */
+export const personalRoles = ["reporter", "recipient", "mentioned"] as const;
+
+export function isPersonalRole(role: string | null | undefined): boolean {
+  return (personalRoles as readonly string[]).includes(role ?? "");
 }
 
-/** Read-only tools the reasoners may use. */
-export interface ReadOnlyToolset {
-  siem: SiemSearch;
-  edr: Edr;
-  mail: MailSearch;
-  identity: Identity;
-  intel: ThreatIntel;
-}
+// ---------------------------------------------------------------------------------------------------
+// Cases
+// ---------------------------------------------------------------------------------------------------
 
-/** Everything a triage run talks to. */
-export interface Toolset extends ReadOnlyToolset {
-  alerts: AlertSource;
-  actions: ResponseActions;
-  close?(): void;
+export const caseStatusSchema = z.enum(["investigating", "awaiting_approval", "closed", "failed"]);
+export type CaseStatus = z.infer<typeof caseStatusSchema>;
+/** The statuses a finished run reports: it either waits for a person or is closed. */
+export type ReportStatus = Extract<CaseStatus, "awaiting_approval" | "closed">;
+
+/** One executed tool call, as the report lists it. */
+export const investigationStepSchema = z.object({
+  round: z.number().int(),
+  tool: z.string(),
+  args: z.record(z.string(), z.unknown()),
+  evidenceId: z.string(),
+  ok: z.boolean(),
+  summary: z.string(),
+  durationMs: z.number(),
+});
+export type InvestigationStep = z.infer<typeof investigationStepSchema>;
+
+/** What a caller records in the audit log; the store adds seq, time and MAC. */
+export interface AuditEntry {
+  actor: string;
+  event: string;
+  caseId: string | null;
+  payload: Record<string, unknown>;
 }
