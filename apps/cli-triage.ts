@@ -4,7 +4,9 @@
  */
 import { userInfo } from "node:os";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
-import { caseReport, resumeTriage } from "../agent/run-triage.ts";
+import { caseReport, resumeTriage, threadOf } from "../agent/run-triage.ts";
+import { buildReport } from "../agent/report.ts";
+import { triageStateSchema } from "../agent/state.ts";
 import { triageReport } from "../agent/campaigns/triage-report.ts";
 import { openRuntime } from "../agent/setup.ts";
 import {
@@ -80,7 +82,14 @@ export async function showCommand(
         );
       return EXIT.ok;
     }
-    const report = await caseReport(opened.runtime, caseId);
+    // A report answered from its campaign was never investigated (no checkpoint): its state is kept with
+    // the campaign. An investigated case shows its investigation.
+    const answered = triageStateSchema.safeParse(opened.campaigns.answeredOf(caseId));
+    const checkpointed = await opened.runtime.graph.getState(threadOf(caseId));
+    const report =
+      answered.success && Object.keys(checkpointed.values ?? {}).length === 0
+        ? buildReport(answered.data)
+        : await caseReport(opened.runtime, caseId);
     if (options.json) printJson(supersededBy ? { ...report, supersededBy } : report);
     else {
       print(renderReport(report));

@@ -290,6 +290,20 @@ export class CampaignStore {
     return this.members(campaignId).filter((m) => (m.answeredRevision ?? 0) < revision);
   }
 
+  /** Keeps what the report of a case answered without the graph is built from, for `triage cases show`. */
+  saveAnswered(caseId: string, report: unknown): void {
+    this.db
+      .prepare("UPDATE campaign_members SET report = ? WHERE case_id = ?")
+      .run(JSON.stringify(report), caseId);
+  }
+
+  /** What saveAnswered kept for a case, or null. */
+  answeredOf(caseId: string): unknown {
+    const row = this.db.prepare("SELECT report FROM campaign_members WHERE case_id = ?").get(caseId);
+    const report = row === undefined ? null : z.object({ report: z.string().nullable() }).parse(row).report;
+    return report === null ? null : JSON.parse(report);
+  }
+
   markAnswered(caseId: string, revision: number): void {
     this.db
       .prepare("UPDATE campaign_members SET answered_revision = ? WHERE case_id = ?")

@@ -242,7 +242,9 @@ CREATE TABLE campaign_members (
   reason TEXT NOT NULL,
   fingerprint TEXT NOT NULL,
   answered_revision INTEGER,
-  joined_at TEXT NOT NULL
+  joined_at TEXT NOT NULL,
+  -- The report of a case that was answered without the graph (it has no checkpoint to rebuild one from).
+  report TEXT
 );
 CREATE INDEX campaign_members_campaign ON campaign_members(campaign_id);
 -- What a later report is looked up by (message_id, body_hash, payload, infra); per member, so a merge or

@@ -6,14 +6,14 @@
  * also records its outcome in that same commit, an executed reply records it in a second one after the
  * mail port answered (the intent must be durable before the vendor hears of it).
  */
-import type { ActionResult, Alert, ProposedAction, Verdict } from "../../core/domain.ts";
+import type { ActionResult, Alert, PolicyDecision, ProposedAction, Verdict } from "../../core/domain.ts";
 import { describeError } from "../../core/errors.ts";
 import { decideAll } from "../policy/engine.ts";
 import { mayExecute, resolveStatus } from "../policy/gate.ts";
 import { idempotencyKey } from "../nodes/run-actions.ts";
 import { buildReport, type TriageReport } from "../report.ts";
 import type { TriageRuntime } from "../run-triage.ts";
-import { triageStateSchema } from "../state.ts";
+import { triageStateSchema, type TriageStateValue } from "../state.ts";
 import { renderReply, type ReplyOutcome } from "./replies.ts";
 
 export interface AnswerInput {
@@ -31,8 +31,11 @@ export interface AnswerInput {
   open: () => string;
   /** Leave the case's status alone: it waits for a person on actions of its own investigation. */
   keepStatus?: boolean;
-  /** Runs last inside the transaction that closes the case (marks the reporter answered). */
-  answered: (caseId: string) => void;
+  /**
+   * Runs last inside the transaction that closes the case: marks the reporter answered and keeps the state
+   * its report is built from (the case has no graph checkpoint).
+   */
+  answered: (caseId: string, state: TriageStateValue) => void;
 }
 
 function replyAction(input: AnswerInput, caseId: string, runtime: TriageRuntime): ProposedAction[] {
@@ -72,9 +75,21 @@ export async function answerReport(
   const keyScope = `${input.alert.id}#campaign-r${input.revision}`;
   const results: ActionResult[] = [];
   const toRun: Array<{ action: ProposedAction; key: string }> = [];
-  const close = (caseId: string) => {
+  const stateOf = (caseId: string, planned: { actions: ProposedAction[]; decisions: PolicyDecision[] }) =>
+    triageStateSchema.parse({
+      caseId,
+      alertId: input.alert.id,
+      dryRun: input.dryRun,
+      alert: input.alert,
+      verdict: input.verdict,
+      actions: planned.actions,
+      decisions: planned.decisions,
+      results,
+      notes: [input.note],
+    });
+  const close = (caseId: string, state: TriageStateValue) => {
     if (!input.keepStatus) memory.setStatus(caseId, "closed");
-    input.answered(caseId);
+    input.answered(caseId, state);
   };
   const planned = memory.transaction(() => {
     const caseId = input.open();
@@ -143,7 +158,7 @@ export async function answerReport(
         results.push(r);
       } else toRun.push({ action, key });
     }
-    if (!toRun.length) close(caseId);
+    if (!toRun.length) close(caseId, stateOf(caseId, { actions, decisions }));
     return { caseId, actions, decisions };
   });
   const { caseId } = planned;
@@ -183,20 +198,9 @@ export async function answerReport(
           caseId,
           payload: { actionId: r.actionId, idempotencyKey: r.idempotencyKey, detail: r.detail },
         });
-      close(caseId);
+      results.push(...outcomes);
+      close(caseId, stateOf(caseId, planned));
     });
-    results.push(...outcomes);
   }
-  const state = triageStateSchema.parse({
-    caseId,
-    alertId: input.alert.id,
-    dryRun: input.dryRun,
-    alert: input.alert,
-    verdict: input.verdict,
-    actions: planned.actions,
-    decisions: planned.decisions,
-    results,
-    notes: [input.note],
-  });
-  return { caseId, report: buildReport(state) };
+  return { caseId, report: buildReport(stateOf(caseId, planned)) };
 }

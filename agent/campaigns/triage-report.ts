@@ -156,7 +156,10 @@ export async function settleCampaign(
       reporter: member.reporter ?? reporterOf(alert),
       open: () => member.caseId,
       keepStatus: member.caseStatus === "awaiting_approval",
-      answered: (caseId) => runtime.campaigns.markAnswered(caseId, campaign.revision),
+      answered: (caseId, state) => {
+        runtime.campaigns.markAnswered(caseId, campaign.revision);
+        runtime.campaigns.saveAnswered(caseId, state);
+      },
     });
     answered++;
   }
@@ -212,7 +215,10 @@ export async function triageReport(
       note,
       reporter,
       open: join,
-      answered: (id) => campaigns.markAnswered(id, campaign.revision),
+      answered: (id, state) => {
+        campaigns.markAnswered(id, campaign.revision);
+        campaigns.saveAnswered(id, state);
+      },
     });
     return { caseId, status: report.status, report, campaign: ref, joined: found.reason, lookupMs };
   }
@@ -237,7 +243,10 @@ export async function triageReport(
         campaigns.setVerdict(campaignId, verdict, "engine");
         return id;
       },
-      answered: (id) => campaigns.markAnswered(id, 1),
+      answered: (id, state) => {
+        campaigns.markAnswered(id, 1);
+        campaigns.saveAnswered(id, state);
+      },
     });
     return {
       caseId,
