@@ -5,7 +5,7 @@
 import { Command, type StateSnapshot } from "@langchain/langgraph";
 import { DEFAULT_LEASE_MS, newOwnerId } from "../memory/case-leases.ts";
 import { describeError, isTriageError, TriageError } from "../core/errors.ts";
-import type { Approval } from "../core/domain.ts";
+import type { Alert, Approval } from "../core/domain.ts";
 import type { TriageDeps } from "./deps.ts";
 import { fetchAlert } from "./fetch-alert.ts";
 import type { TriageGraph } from "./graph.ts";
@@ -103,10 +103,11 @@ export async function owned<T>(
 export async function runTriage(
   runtime: TriageRuntime,
   alertId: string,
-  options: { dryRun: boolean },
+  options: { dryRun: boolean; alert?: Alert },
 ): Promise<TriageOutcome> {
   const { deps } = runtime;
-  const alert = await fetchAlert(deps, alertId);
+  // Fetch before the case exists, so an unknown or malformed alert leaves nothing behind.
+  const alert = options.alert ?? (await fetchAlert(deps, alertId));
   const owner = newOwnerId();
   const caseId = await deps.memory.createCase(
     alert,

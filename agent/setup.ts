@@ -21,11 +21,14 @@ import { createToolset, namedVendors, type ComposedToolset } from "../tools/regi
 import type { VendorModule, VendorContext } from "../tools/vendors/types.ts";
 import { loadVendorModules, vendorNames } from "../tools/vendors/index.ts";
 import { SqliteIntelCache } from "../memory/intel-cache.ts";
+import { CampaignStore } from "../memory/campaigns.ts";
 
 export interface OpenedRuntime {
   runtime: TriageRuntime;
   memory: SqliteCaseMemory;
   claims: BatchClaims;
+  /** Reports grouped into campaigns (agent/campaigns/triage-report.ts). */
+  campaigns: CampaignStore;
   close: () => void;
 }
 
@@ -176,6 +179,7 @@ export async function openRuntime(
     runtime: { deps, graph, leaseMs: config.leaseMs },
     memory,
     claims: new BatchClaims(db, { now, leaseMs: config.leaseMs }),
+    campaigns: new CampaignStore(db, { memory: memory.sqliteAudit(), now }),
     close: () => {
       db.close();
       composed.tools.close?.();

@@ -5,10 +5,16 @@
 import type { Command } from "commander";
 import type { ConfigOverrides } from "../agent/config.ts";
 import type { SqliteCaseMemory } from "../memory/case-store.ts";
+import type { CampaignStore } from "../memory/campaigns.ts";
 import type { AuditVerification } from "../memory/audit-verify.ts";
 import { TriageError } from "../core/errors.ts";
 import { userInfo } from "node:os";
 import { EXIT, print, printJson } from "./output.ts";
+import {
+  registerBlastRadiusCommands,
+  registerCampaignCommands,
+  reviseFromFeedback,
+} from "./cli-campaigns.ts";
 import { renderTable } from "./render.ts";
 
 interface Shared {
@@ -23,17 +29,20 @@ type Options = ConfigOverrides & { json?: boolean };
 async function withMemory<T>(
   options: Options,
   overrides: Shared["overrides"],
-  run: (memory: SqliteCaseMemory) => T,
+  run: (memory: SqliteCaseMemory, campaigns: CampaignStore) => T | Promise<T>,
 ): Promise<T> {
-  const [{ loadConfig }, { openCaseDatabase }, { SqliteCaseMemory }] = await Promise.all([
+  const [{ loadConfig }, { openCaseDatabase }, { SqliteCaseMemory }, { CampaignStore }] = await Promise.all([
     import("../agent/config.ts"),
     import("../memory/db.ts"),
     import("../memory/case-store.ts"),
+    import("../memory/campaigns.ts"),
   ]);
   const config = loadConfig(overrides(options));
   const db = openCaseDatabase(config.databasePath);
   try {
-    return run(new SqliteCaseMemory(db, { now: () => new Date(), audit: config.audit }));
+    const now = () => new Date();
+    const memory = new SqliteCaseMemory(db, { now, audit: config.audit });
+    return await run(memory, new CampaignStore(db, { memory: memory.sqliteAudit(), now }));
   } finally {
     db.close();
   }
@@ -59,14 +68,22 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
         `unknown status ${options.status}; expected ${CASE_STATUSES.join(", ")}`,
       );
     }
-    const list = await withMemory(options, overrides, (memory) =>
-      memory.listCases({ limit: Number(options.limit), ...(status ? { status } : {}) }),
+    const list = await withMemory(options, overrides, async (memory, campaigns) =>
+      (await memory.listCases({ limit: Number(options.limit), ...(status ? { status } : {}) })).map((c) => {
+        const campaign = campaigns.ofCase(c.caseId);
+        return {
+          ...c,
+          campaign: campaign
+            ? { id: campaign.id, size: campaign.size, firstCaseId: campaign.firstCaseId }
+            : null,
+        };
+      }),
     );
     if (options.json) printJson(list);
     else
       print(
         renderTable(
-          ["case", "alert", "type", "disposition", "confidence", "status", "created"],
+          ["case", "alert", "type", "disposition", "confidence", "status", "campaign", "created"],
           list.map((c) => [
             c.caseId,
             c.alertId,
@@ -76,6 +93,7 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
             c.supersededBy
               ? `superseded by ${c.supersededBy}`
               : `${c.status}${c.incomplete ? " (incomplete)" : ""}`,
+            c.campaign ? `${c.campaign.id} (${c.campaign.size})` : "-",
             c.createdAt,
           ]),
         ),
@@ -90,9 +108,14 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       .argument("<case-id>")
       .argument("<disposition>", "malicious | suspicious | benign")
       .option("--by <name>", "who says so (default: your user name)")
-      .option("--comment <text>", "why"),
+      .option("--comment <text>", "why")
+      .option("--execute", "send the revised outcome to a campaign's reporters (default: dry run)"),
   ).action(
-    async (caseId: string, dispositionText: string, options: Options & { by?: string; comment?: string }) => {
+    async (
+      caseId: string,
+      dispositionText: string,
+      options: Options & { by?: string; comment?: string; execute?: boolean },
+    ) => {
       const { dispositionSchema } = await import("../core/domain.ts");
       const parsed = dispositionSchema.safeParse(dispositionText);
       if (!parsed.success)
@@ -101,18 +124,31 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
           `unknown disposition ${dispositionText}; expected ${dispositionSchema.options.join(", ")}`,
         );
       const disposition = parsed.data;
-      await withMemory(options, overrides, (memory) =>
-        memory.recordFeedback(caseId, {
-          disposition,
-          by: options.by ?? userInfo().username,
-          comment: options.comment ?? "",
-        }),
-      );
-      if (options.json) printJson({ caseId, disposition });
-      else print(`recorded ${disposition} for ${caseId}`);
+      const feedback = { disposition, by: options.by ?? userInfo().username, comment: options.comment ?? "" };
+      const inCampaign = await withMemory(options, overrides, async (memory, campaigns) => {
+        await memory.getCase(caseId); // NOT_FOUND, one line, for an unknown case
+        return campaigns.ofCase(caseId) !== null;
+      });
+      // A report of a campaign: the revision reaches every report and reporter of it.
+      const revised = inCampaign ? await reviseFromFeedback(caseId, feedback, options, overrides) : null;
+      if (!revised) await withMemory(options, overrides, (memory) => memory.recordFeedback(caseId, feedback));
+      if (options.json) printJson({ caseId, disposition, campaign: revised });
+      else
+        print(
+          revised
+            ? `recorded ${disposition} for campaign ${revised.campaignId}: every report revised, ${revised.answered} reporter${revised.answered === 1 ? "" : "s"} told`
+            : `recorded ${disposition} for ${caseId}`,
+        );
       setExit(EXIT.ok);
     },
   );
+
+  registerBlastRadiusCommands(cases, { addCommon, setExit, overrides });
+  registerCampaignCommands(cases, {
+    addCommon,
+    setExit,
+    withMemory: (options, run) => withMemory(options, overrides, run),
+  });
 
   const audit = program
     .command("audit")

@@ -77,6 +77,7 @@ export function registerLabCommands(program: Command, { addCommon, overrides, se
       .command("eval")
       .description("measure the engine on labeled data")
       .option("--lab", "accuracy on the lab's ground truth")
+      .option("--campaigns", "campaign grouping on the lab's campaign scenarios (tools/lab/campaigns.ts)")
       .option(
         "--corpus <dir>",
         "metrics on a labeled email corpus (a directory with manifest.jsonl, and config.yaml unless --config)",
@@ -87,47 +88,69 @@ export function registerLabCommands(program: Command, { addCommon, overrides, se
         "where --corpus writes its JSON and Markdown report",
         join(projectRoot, "evals", "results"),
       ),
-  ).action(async (options: Options & { lab?: boolean; corpus?: string; stream?: boolean; out: string }) => {
-    if (options.corpus) {
-      const { emailEvalCommand } = await import("./cli-email-eval.ts");
-      await emailEvalCommand(options.corpus, options, overrides);
-      setExit(EXIT.ok);
-      return;
-    }
-    if (options.stream) throw new TriageError("BAD_INPUT", "--stream goes with --corpus DIR");
-    if (!options.lab) throw new TriageError("BAD_INPUT", "say what to evaluate: --lab or --corpus DIR");
-    const [{ loadConfig }, { evaluateLab }] = await Promise.all([
-      import("../agent/config.ts"),
-      import("../evals/lab-eval.ts"),
-    ]);
-    const result = await evaluateLab(loadConfig(overrides(options)));
-    if (options.json) {
-      printJson(result);
-    } else {
-      const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
-      print(`Offline engine on the lab (seed ${result.seed}), ground truth per family:`);
-      print(
-        renderTable(
-          ["family", "alerts", "correct", "accuracy", "malicious caught", "benign called malicious"],
-          result.families.map((f) => [
-            f.family,
-            String(f.n),
-            String(f.correct),
-            pct(f.accuracy),
-            `${f.maliciousCaught}/${f.malicious}`,
-            `${f.falseMalicious}/${f.benign}`,
-          ]),
-        ),
-      );
-      print(
-        `total ${result.total.correct}/${result.total.n} = ${pct(result.total.accuracy)}; median ${result.medianMs.toFixed(1)} ms per alert`,
-      );
-      for (const e of result.errors.slice(0, 20))
+  ).action(
+    async (
+      options: Options & {
+        lab?: boolean;
+        campaigns?: boolean;
+        corpus?: string;
+        stream?: boolean;
+        out: string;
+      },
+    ) => {
+      if (options.campaigns) {
+        const [{ loadConfig }, { evaluateCampaigns, renderCampaignEval }] = await Promise.all([
+          import("../agent/config.ts"),
+          import("../evals/campaign-eval.ts"),
+        ]);
+        const result = await evaluateCampaigns(loadConfig(overrides(options)));
+        if (options.json) printJson(result);
+        else print(renderCampaignEval(result));
+        setExit(EXIT.ok);
+        return;
+      }
+      if (options.corpus) {
+        const { emailEvalCommand } = await import("./cli-email-eval.ts");
+        await emailEvalCommand(options.corpus, options, overrides);
+        setExit(EXIT.ok);
+        return;
+      }
+      if (options.stream) throw new TriageError("BAD_INPUT", "--stream goes with --corpus DIR");
+      if (!options.lab)
+        throw new TriageError("BAD_INPUT", "say what to evaluate: --lab, --campaigns or --corpus DIR");
+      const [{ loadConfig }, { evaluateLab }] = await Promise.all([
+        import("../agent/config.ts"),
+        import("../evals/lab-eval.ts"),
+      ]);
+      const result = await evaluateLab(loadConfig(overrides(options)));
+      if (options.json) {
+        printJson(result);
+      } else {
+        const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
+        print(`Offline engine on the lab (seed ${result.seed}), ground truth per family:`);
         print(
-          `  miss ${e.alertId} ${e.family}/${e.type}: expected ${e.expected}, got ${e.got} (${e.confidence.toFixed(2)})`,
+          renderTable(
+            ["family", "alerts", "correct", "accuracy", "malicious caught", "benign called malicious"],
+            result.families.map((f) => [
+              f.family,
+              String(f.n),
+              String(f.correct),
+              pct(f.accuracy),
+              `${f.maliciousCaught}/${f.malicious}`,
+              `${f.falseMalicious}/${f.benign}`,
+            ]),
+          ),
         );
-      for (const f of result.failures) print(`  FAILED ${f.alertId}: ${f.error}`);
-    }
-    setExit(result.failures.length ? EXIT.internal : EXIT.ok);
-  });
+        print(
+          `total ${result.total.correct}/${result.total.n} = ${pct(result.total.accuracy)}; median ${result.medianMs.toFixed(1)} ms per alert`,
+        );
+        for (const e of result.errors.slice(0, 20))
+          print(
+            `  miss ${e.alertId} ${e.family}/${e.type}: expected ${e.expected}, got ${e.got} (${e.confidence.toFixed(2)})`,
+          );
+        for (const f of result.failures) print(`  FAILED ${f.alertId}: ${f.error}`);
+      }
+      setExit(result.failures.length ? EXIT.internal : EXIT.ok);
+    },
+  );
 }

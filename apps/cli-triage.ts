@@ -4,7 +4,10 @@
  */
 import { userInfo } from "node:os";
 import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
-import { caseReport, resumeTriage, runTriage } from "../agent/run-triage.ts";
+import { caseReport, resumeTriage, threadOf } from "../agent/run-triage.ts";
+import { buildReport } from "../agent/report.ts";
+import { triageStateSchema } from "../agent/state.ts";
+import { triageReport } from "../agent/campaigns/triage-report.ts";
 import { openRuntime } from "../agent/setup.ts";
 import {
   readMessageFile,
@@ -15,6 +18,7 @@ import {
 import { configView } from "./config-view.ts";
 import { print, printJson, EXIT } from "./output.ts";
 import { renderReport } from "./render.ts";
+import { campaignRuntime, renderOutcome, reportJson } from "./campaign-output.ts";
 
 type CommonOptions = ConfigOverrides & { json?: boolean };
 
@@ -25,9 +29,9 @@ export async function triageCommand(
 ): Promise<number> {
   const opened = await openRuntime(loadConfig(overrides));
   try {
-    const outcome = await runTriage(opened.runtime, alertId, { dryRun: !options.execute });
-    if (options.json) printJson(outcome.report);
-    else print(renderReport(outcome.report));
+    const outcome = await triageReport(campaignRuntime(opened), alertId, { dryRun: !options.execute });
+    if (options.json) printJson(reportJson(outcome));
+    else print(renderOutcome(outcome));
     return outcome.status === "awaiting_approval" ? EXIT.waiting : EXIT.ok;
   } finally {
     opened.close();
@@ -78,7 +82,14 @@ export async function showCommand(
         );
       return EXIT.ok;
     }
-    const report = await caseReport(opened.runtime, caseId);
+    // A report answered from its campaign was never investigated (no checkpoint): its state is kept with
+    // the campaign. An investigated case shows its investigation.
+    const answered = triageStateSchema.safeParse(opened.campaigns.answeredOf(caseId));
+    const checkpointed = await opened.runtime.graph.getState(threadOf(caseId));
+    const report =
+      answered.success && Object.keys(checkpointed.values ?? {}).length === 0
+        ? buildReport(answered.data)
+        : await caseReport(opened.runtime, caseId);
     if (options.json) printJson(supersededBy ? { ...report, supersededBy } : report);
     else {
       print(renderReport(report));
@@ -118,10 +129,12 @@ export async function emailCommand(
   try {
     const reports = [];
     for (const message of reported) {
-      const outcome = await runTriage(opened.runtime, message.alert.id, { dryRun: !options.execute });
-      reports.push(outcome.report);
+      const outcome = await triageReport(campaignRuntime(opened), message.alert.id, {
+        dryRun: !options.execute,
+      });
+      reports.push(reportJson(outcome));
       if (outcome.status === "awaiting_approval") code = EXIT.waiting;
-      if (!options.json) print(renderReport(outcome.report));
+      if (!options.json) print(renderOutcome(outcome));
     }
     if (options.json) printJson(reports.length === 1 ? reports[0] : reports);
     return code;

@@ -74,6 +74,18 @@ export class SqliteCaseMemory implements CaseMemory {
     });
   }
 
+  /**
+   * The synchronous transaction and audit log of this SQLite file, for stores that share the file and
+   * must commit with its audit rows (memory/campaigns.ts). Not part of the CaseMemory port: a store on
+   * another engine brings its own.
+   */
+  sqliteAudit(): { transaction<T>(work: () => T): T; audit(entry: AuditEntry): void } {
+    return {
+      transaction: (work) => this.auditLog.transaction(work),
+      audit: (entry) => this.auditLog.append(entry),
+    };
+  }
+
   private append(audit: AuditEntries | undefined): void {
     if (audit === undefined) return;
     for (const entry of Array.isArray(audit) ? audit : [audit]) this.auditLog.append(entry);

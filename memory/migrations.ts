@@ -218,6 +218,56 @@ CREATE INDEX cases_status ON cases(status);
 CREATE INDEX action_runs_status ON action_runs(status);
 `,
   },
+  {
+    version: 8,
+    name: "campaigns",
+    sql: `
+-- One campaign per attack: the first report's case is investigated, later reports of the same message,
+-- body, payload or near-duplicate join it and inherit its verdict (revision counts verdict changes).
+CREATE TABLE campaigns (
+  id TEXT PRIMARY KEY,
+  first_case_id TEXT NOT NULL REFERENCES cases(id),
+  outcome TEXT CHECK (outcome IN ('phishing','suspicious','safe','simulation')),
+  verdict TEXT,
+  verdict_by TEXT,
+  revision INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+-- Each case is in at most one campaign; answered_revision is the verdict revision its reporter was told.
+CREATE TABLE campaign_members (
+  case_id TEXT PRIMARY KEY REFERENCES cases(id),
+  campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+  reporter TEXT,
+  reason TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  answered_revision INTEGER,
+  joined_at TEXT NOT NULL,
+  -- The report of a case that was answered without the graph (it has no checkpoint to rebuild one from).
+  report TEXT
+);
+CREATE INDEX campaign_members_campaign ON campaign_members(campaign_id);
+-- What a later report is looked up by (message_id, body_hash, payload, infra); per member, so a merge or
+-- split moves a member's keys with it.
+CREATE TABLE campaign_keys (
+  case_id TEXT NOT NULL REFERENCES cases(id),
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (case_id, kind, value)
+);
+CREATE INDEX campaign_keys_lookup ON campaign_keys(kind, value);
+-- Merges and splits by a person, with the moves that undo them.
+CREATE TABLE campaign_changes (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('merge','split','undo')),
+  by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  moves TEXT NOT NULL,
+  undone_by TEXT,
+  at TEXT NOT NULL
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((max, m) => Math.max(max, m.version), 0);

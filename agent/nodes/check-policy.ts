@@ -1,5 +1,6 @@
 import type { TriageDeps } from "../deps.ts";
 import { decideAll } from "../policy/engine.ts";
+import { recentExecutions } from "../recent-executions.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
 import { requireVerdict } from "./require.ts";
 
@@ -9,19 +10,9 @@ export const checkPolicy =
   async (state: TriageStateValue): Promise<TriageStateUpdate> => {
     const verdict = requireVerdict(state);
     const now = deps.now();
-    // The engine is synchronous: each rate-limited type's recent executions are counted beforehand.
-    const recent = new Map<string, number>();
-    for (const type of new Set(state.actions.map((a) => a.type))) {
-      const limit = deps.policy.rate_limits.find((l) => l.action === type);
-      if (limit)
-        recent.set(
-          type,
-          await deps.memory.countExecutions(type, new Date(now.getTime() - limit.per_minutes * 60_000)),
-        );
-    }
     const decisions = decideAll(deps.policy, state.actions, verdict, {
       now,
-      recentExecutions: (type) => recent.get(type) ?? 0,
+      recentExecutions: await recentExecutions(deps, state.actions, now),
     });
     await deps.memory.saveActions(state.caseId, state.actions, decisions, [
       ...state.actions.map((action) => ({

@@ -59,7 +59,30 @@ function approversFor(policy: Policy, rule: PolicyRule): string[] {
   return policy.approvers.default ? expandApprovers(policy, ["default"]) : ["*"];
 }
 
+/**
+ * Containment a sanctioned phishing simulation must never get, whatever a policy file says: quarantining
+ * or blocking the training vendor would break the programme and tell people which mail is a test.
+ */
+const CONTAINMENT = new Set<string>([
+  "quarantine_message",
+  "block_sender",
+  "block_domain",
+  "block_url",
+  "block_ip",
+  "remove_inbox_rule",
+  "delete_mailbox",
+]);
+export const SIMULATION_RULE = "simulation-is-never-contained";
+
 export function decide(policy: Policy, action: ProposedAction, verdict: Verdict): PolicyDecision {
+  if (verdict.category === "phishing_simulation" && CONTAINMENT.has(action.type))
+    return {
+      actionId: action.id,
+      decision: "deny",
+      rule: SIMULATION_RULE,
+      reason: `a sanctioned phishing simulation is never contained (${action.type})`,
+      approvers: [],
+    };
   let chosen: { rule: PolicyRule; why: string[] } | null = null;
   for (const rule of policy.rules) {
     const why = match(rule.when, action, verdict);
