@@ -1,0 +1,66 @@
+/**
+ * Opens case memory's database by location: a `postgres://` or `postgresql://` URL is PostgreSQL, anything
+ * else a SQLite file (the embedded default). Either way the schema is migrated before the driver is
+ * returned, and a database that cannot be used is one TriageError BAD_DATABASE line.
+ */
+import { TriageError, describeError } from "../../core/errors.ts";
+import { connectCaseDatabase } from "../db.ts";
+import { badDatabase, migrateDatabase } from "./migrate.ts";
+import { createPostgresDriver, describePostgresUrl, type PostgresSqlDriver } from "./postgres-driver.ts";
+import { createSqliteDriver, type SqliteSqlDriver } from "./sqlite-driver.ts";
+
+export type CaseDatabaseDriver = SqliteSqlDriver | PostgresSqlDriver;
+
+/** Whether a database location names a PostgreSQL server rather than a SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** Checks a PostgreSQL URL's shape; returns it unchanged, or throws BAD_INPUT naming what is wrong. */
+export function checkPostgresUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TriageError("BAD_INPUT", `${describePostgresUrl(url)} is not a valid PostgreSQL URL`);
+  }
+  // A host in the query (?host=/run/postgresql) is a Unix socket, which libpq-style URLs allow.
+  if (!parsed.hostname && !parsed.searchParams.get("host"))
+    throw new TriageError("BAD_INPUT", `${describePostgresUrl(url)} names no server host`);
+  if (parsed.pathname.replace(/^\//, "") === "")
+    throw new TriageError(
+      "BAD_INPUT",
+      `${describePostgresUrl(url)} names no database (postgres://host/NAME)`,
+    );
+  return url;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL only: clients in the pool. */
+  maxConnections?: number;
+  /** PostgreSQL only: how long to wait for the server. */
+  connectTimeoutMs?: number;
+}
+
+/** A driver for `location`, not migrated (PostgreSQL connects on the first statement). */
+export function connectCaseDatabaseDriver(location: string, options: OpenOptions = {}): CaseDatabaseDriver {
+  return isPostgresUrl(location)
+    ? createPostgresDriver(checkPostgresUrl(location), options)
+    : createSqliteDriver(connectCaseDatabase(location), location);
+}
+
+/** The case database at `location`, migrated. */
+export async function openCaseDatabaseDriver(
+  location: string,
+  options: OpenOptions = {},
+): Promise<CaseDatabaseDriver> {
+  const driver = connectCaseDatabaseDriver(location, options);
+  try {
+    await migrateDatabase(driver);
+    return driver;
+  } catch (error) {
+    await driver.close().catch(() => undefined);
+    if (error instanceof TriageError) throw error;
+    throw badDatabase(driver.where, describeError(error));
+  }
+}
