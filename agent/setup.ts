@@ -10,7 +10,9 @@ import { createLabToolset, openLab } from "../tools/lab/index.ts";
 import type { TriageConfig } from "./config.ts";
 import type { TriageDeps } from "./deps.ts";
 import { buildTriageGraph } from "./graph.ts";
-import { checkpointerFor, testHooksFrom } from "./test-hooks.ts";
+import { killAfterCheckpoints, testHooksFrom } from "./test-hooks.ts";
+import { openCheckpointSaver } from "../memory/checkpoint-saver.ts";
+import { createSqliteDriver } from "../memory/sql/sqlite-driver.ts";
 import { loadPolicy } from "./policy/loader.ts";
 import { createOfflineReasoner } from "./reasoners/offline/index.ts";
 import { createLlmReasoner } from "./reasoners/llm/index.ts";
@@ -149,7 +151,10 @@ export async function openRuntime(
   // The saver shares the case database's connection: one file holds cases, audit log and checkpoints.
   // The kill hook is for the reliability suite, over the lab only: never with a real responder.
   const hooks = composed.usesLab && deps.tools.actions.vendor === "lab" ? testHooksFrom(config.env) : {};
-  const graph = buildTriageGraph(deps, checkpointer ? { checkpointer: checkpointerFor(db, hooks) } : {});
+  const saver = checkpointer
+    ? await openCheckpointSaver(createSqliteDriver(db, config.databasePath), killAfterCheckpoints(hooks))
+    : null;
+  const graph = buildTriageGraph(deps, saver ? { checkpointer: saver } : {});
   return {
     runtime: { deps, graph, leaseMs: config.leaseMs },
     memory,

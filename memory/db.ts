@@ -8,6 +8,7 @@ import Database from "better-sqlite3";
 import { TriageError } from "../core/errors.ts";
 import { enableWal } from "../core/sqlite.ts";
 import { migrationSql } from "./migrations.ts";
+import { describePostgresUrl, isPostgresUrl } from "./sql/location.ts";
 import {
   CREATE_SCHEMA_MIGRATIONS,
   INSERT_SCHEMA_MIGRATION,
@@ -35,6 +36,11 @@ function migrate(db: CaseDatabase, path: string): void {
 
 /** A SQLite connection set up for case memory (directory made, WAL, busy timeout, foreign keys), unmigrated. */
 export function connectCaseDatabase(path: string): CaseDatabase {
+  if (isPostgresUrl(path))
+    throw bad(
+      describePostgresUrl(path),
+      "this command keeps case memory in a SQLite file (PostgreSQL goes through memory/sql/open.ts)",
+    );
   if (path !== ":memory:") {
     try {
       mkdirSync(dirname(path), { recursive: true });

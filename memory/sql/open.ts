@@ -4,36 +4,13 @@
  * returned, and a database that cannot be used is one TriageError BAD_DATABASE line.
  */
 import { TriageError, describeError } from "../../core/errors.ts";
+import { checkPostgresUrl, isPostgresUrl } from "./location.ts";
 import { connectCaseDatabase } from "../db.ts";
 import { badDatabase, migrateDatabase } from "./migrate.ts";
-import { createPostgresDriver, describePostgresUrl, type PostgresSqlDriver } from "./postgres-driver.ts";
+import { createPostgresDriver, type PostgresSqlDriver } from "./postgres-driver.ts";
 import { createSqliteDriver, type SqliteSqlDriver } from "./sqlite-driver.ts";
 
 export type CaseDatabaseDriver = SqliteSqlDriver | PostgresSqlDriver;
-
-/** Whether a database location names a PostgreSQL server rather than a SQLite file. */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
-
-/** Checks a PostgreSQL URL's shape; returns it unchanged, or throws BAD_INPUT naming what is wrong. */
-export function checkPostgresUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new TriageError("BAD_INPUT", `${describePostgresUrl(url)} is not a valid PostgreSQL URL`);
-  }
-  // A host in the query (?host=/run/postgresql) is a Unix socket, which libpq-style URLs allow.
-  if (!parsed.hostname && !parsed.searchParams.get("host"))
-    throw new TriageError("BAD_INPUT", `${describePostgresUrl(url)} names no server host`);
-  if (parsed.pathname.replace(/^\//, "") === "")
-    throw new TriageError(
-      "BAD_INPUT",
-      `${describePostgresUrl(url)} names no database (postgres://host/NAME)`,
-    );
-  return url;
-}
 
 export interface OpenOptions {
   /** PostgreSQL only: clients in the pool. */

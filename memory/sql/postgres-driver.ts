@@ -7,6 +7,7 @@
  */
 import pg from "pg";
 import { createSqlDriver, type SqlDriver, type SqlValue } from "./driver.ts";
+import { describePostgresUrl } from "./location.ts";
 import { numberedPlaceholders } from "./placeholders.ts";
 
 export interface PostgresSqlDriver extends SqlDriver {
@@ -32,18 +33,6 @@ const types: pg.CustomTypesConfig = {
   getTypeParser: (oid, format) =>
     oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format),
 };
-
-/** The URL without its password, for messages. */
-export function describePostgresUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = "";
-    parsed.search = "";
-    return parsed.toString();
-  } catch {
-    return "postgres://(unparsable URL)";
-  }
-}
 
 function bindable(params: readonly SqlValue[]): unknown[] {
   return params.map((value) => (typeof value === "bigint" ? value.toString() : value));
