@@ -57,6 +57,14 @@ for (const engine of engines) {
       expect(await driver.get("SELECT name FROM items WHERE name = ?", ["none"])).toBeUndefined();
     });
 
+    it("stores text with a NUL in it (PostgreSQL, whose text cannot hold NUL, as U+FFFD)", async () => {
+      const driver = await open("nul");
+      await driver.run("INSERT INTO items (name, size, note) VALUES (?, 1, ?)", ["n", "before\0after"]);
+      expect(await driver.get("SELECT note FROM items")).toEqual({
+        note: engine.dialect === "sqlite" ? "before\0after" : "before\uFFFDafter",
+      });
+    });
+
     it("commits a transaction's work and rolls all of it back when the work throws", async () => {
       const driver = await open("tx");
       const committed = await driver.transaction(async (tx) => {

@@ -3,7 +3,7 @@
  * and numbered here. Every transaction first takes one advisory lock, so writers are serialized across
  * processes and machines exactly as SQLite's BEGIN IMMEDIATE serializes them: a read-then-write (the
  * audit chain's next link, a claim, a lease) never races another writer. Bigints and numerics are read
- * as numbers, as SQLite returns them.
+ * as numbers, as SQLite returns them; a NUL in a string is stored as U+FFFD.
  */
 import pg from "pg";
 import { createSqlDriver, type SqlDriver, type SqlValue } from "./driver.ts";
@@ -34,8 +34,18 @@ const types: pg.CustomTypesConfig = {
     oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format),
 };
 
+/**
+ * PostgreSQL text cannot hold NUL (SQLite's can): a hostile alert's NUL becomes U+FFFD rather than failing
+ * the case. JSON documents never contain one (JSON.stringify escapes it).
+ */
 function bindable(params: readonly SqlValue[]): unknown[] {
-  return params.map((value) => (typeof value === "bigint" ? value.toString() : value));
+  return params.map((value) =>
+    typeof value === "bigint"
+      ? value.toString()
+      : typeof value === "string" && value.includes("\0")
+        ? value.replaceAll("\0", "\uFFFD")
+        : value,
+  );
 }
 
 export interface PostgresDriverOptions {
