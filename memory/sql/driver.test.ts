@@ -105,6 +105,30 @@ for (const engine of engines) {
       ]);
     });
 
+    it("runs after-commit callbacks only for work that committed", async () => {
+      const driver = await open("after-commit");
+      const seen: string[] = [];
+      driver.afterCommit(() => seen.push("outside: at once"));
+      await driver.transaction(async () => {
+        driver.afterCommit(() => seen.push("outer"));
+        await driver
+          .transaction(async () => {
+            driver.afterCommit(() => seen.push("rolled-back savepoint"));
+            throw new Error("savepoint fails");
+          })
+          .catch(() => undefined);
+        await driver.transaction(async () => driver.afterCommit(() => seen.push("kept savepoint")));
+        expect(seen).toEqual(["outside: at once"]);
+      });
+      await driver
+        .transaction(async () => {
+          driver.afterCommit(() => seen.push("rolled-back transaction"));
+          throw new Error("fails");
+        })
+        .catch(() => undefined);
+      expect(seen).toEqual(["outside: at once", "outer", "kept savepoint"]);
+    });
+
     it("never interleaves two transactions: each read-then-write sees the other's commit", async () => {
       const driver = await open("serial");
       await driver.run("INSERT INTO items (name, size) VALUES ('counter', 0)");

@@ -33,6 +33,12 @@ export interface SqlExecutor {
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** True while the calling async work runs inside one of this driver's transactions. */
   inTransaction(): boolean;
+  /**
+   * Runs `callback` once the transaction the caller is in has committed (at once outside any); dropped when
+   * that transaction, or the savepoint it was registered in, rolls back. For what must follow only durable
+   * state (the audit head file, the audit stream). It must not throw: the commit has happened.
+   */
+  afterCommit(callback: () => void): void;
 }
 
 export interface SqlDriver extends SqlExecutor {
@@ -60,6 +66,7 @@ interface OpenTransaction<Connection> {
   /** Set at the end: work started inside the transaction that outlives it (a timer) uses the driver. */
   done: boolean;
   savepoints: number;
+  committed: Array<() => void>;
 }
 
 /** A driver over `engine`: statements inside a transaction's async work join it, wherever they are issued. */
@@ -76,6 +83,7 @@ export function createSqlDriver<Connection>(engine: SqlEngine<Connection>): SqlD
 
   async function savepoint<T>(open: OpenTransaction<Connection>, work: (tx: SqlExecutor) => Promise<T>) {
     const name = `triage_sp_${++open.savepoints}`;
+    const registered = open.committed.length;
     await engine.exec(open.connection, `SAVEPOINT ${name}`);
     try {
       const result = await work(executor);
@@ -83,6 +91,7 @@ export function createSqlDriver<Connection>(engine: SqlEngine<Connection>): SqlD
       return result;
     } catch (error) {
       await engine.exec(open.connection, `ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
+      open.committed.length = registered;
       throw error;
     }
   }
@@ -94,17 +103,26 @@ export function createSqlDriver<Connection>(engine: SqlEngine<Connection>): SqlD
     run: (sql, params = []) => on((c) => engine.run(c, sql, params)),
     exec: (script) => on((c) => engine.exec(c, script)),
     inTransaction: () => current() !== null,
-    transaction(work) {
+    afterCommit(callback) {
+      const open = current();
+      if (open) open.committed.push(callback);
+      else callback();
+    },
+    async transaction(work) {
       const open = current();
       if (open) return savepoint(open, work);
-      return engine.inTransaction(async (connection) => {
-        const opened: OpenTransaction<Connection> = { connection, done: false, savepoints: 0 };
+      const committed: Array<() => void> = [];
+      const result = await engine.inTransaction(async (connection) => {
+        const opened: OpenTransaction<Connection> = { connection, done: false, savepoints: 0, committed };
         try {
           return await scope.run(opened, () => work(executor));
         } finally {
           opened.done = true;
         }
       });
+      // Only reached once COMMIT has returned: a rollback rejects above and the callbacks are dropped.
+      for (const callback of committed) callback();
+      return result;
     },
   };
   return { ...executor, where: engine.where, close: () => engine.close() };
