@@ -83,8 +83,8 @@ export function createPostgresDriver(url: string, options: PostgresDriverOptions
     async inTransaction(use) {
       const client = await pool.connect();
       try {
-        await client.query("BEGIN");
-        await client.query("SELECT pg_advisory_xact_lock($1)", [WRITER_LOCK_KEY]);
+        // One round trip for both: the key is a constant, so it is written into the text.
+        await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITER_LOCK_KEY})`);
         const result = await use(client);
         await client.query("COMMIT");
         client.release();
