@@ -25,7 +25,7 @@ import type { Toolset, IntelCacheStore } from "../core/ports.ts";
 import { createToolset, namedVendors, type ComposedToolset } from "../tools/registry.ts";
 import type { VendorModule, VendorContext } from "../tools/vendors/types.ts";
 import { loadVendorModules, vendorNames } from "../tools/vendors/index.ts";
-import { SqliteIntelCache } from "../memory/intel-cache.ts";
+import { SqlIntelCache } from "../memory/intel-cache.ts";
 
 export interface OpenedRuntime {
   runtime: TriageRuntime;
@@ -52,8 +52,8 @@ function deferredIntelCache(): IntelCacheStore & { bind(store: IntelCacheStore):
   let bound: IntelCacheStore | null = null;
   return {
     bind: (store) => void (bound = store),
-    get: (...args) => bound?.get(...args) ?? null,
-    put: (...args) => bound?.put(...args),
+    get: async (...args) => (bound ? bound.get(...args) : null),
+    put: async (...args) => bound?.put(...args),
   };
 }
 
@@ -135,7 +135,9 @@ export async function openRuntime(
     composed.tools.close?.();
     throw error;
   }
-  intelCache.bind(new SqliteIntelCache(db));
+  // One driver over the connection: the saver and the intel cache share its serialization.
+  const driver = createSqliteDriver(db, config.databasePath);
+  intelCache.bind(new SqlIntelCache(driver));
   const memory = new SqliteCaseMemory(db, { now, audit: config.audit });
   const checkpointer = options.checkpointer ?? true;
   const deps: TriageDeps = {
@@ -151,9 +153,7 @@ export async function openRuntime(
   // The saver shares the case database's connection: one file holds cases, audit log and checkpoints.
   // The kill hook is for the reliability suite, over the lab only: never with a real responder.
   const hooks = composed.usesLab && deps.tools.actions.vendor === "lab" ? testHooksFrom(config.env) : {};
-  const saver = checkpointer
-    ? await openCheckpointSaver(createSqliteDriver(db, config.databasePath), killAfterCheckpoints(hooks))
-    : null;
+  const saver = checkpointer ? await openCheckpointSaver(driver, killAfterCheckpoints(hooks)) : null;
   const graph = buildTriageGraph(deps, saver ? { checkpointer: saver } : {});
   return {
     runtime: { deps, graph, leaseMs: config.leaseMs },
