@@ -164,6 +164,22 @@ for (const engine of engines) {
       expect(await driver.all("SELECT name FROM items ORDER BY name")).toEqual([{ name: "outside" }]);
     });
 
+    it.skipIf(engine.dialect !== "postgres")(
+      "recovers when the server ends a connection in mid-transaction",
+      async () => {
+        const driver = await open("terminated");
+        const failed = driver.transaction(async (tx) => {
+          await tx.run("INSERT INTO items (name, size) VALUES ('doomed', 1)");
+          // The server (a restart, an administrator) ends this transaction's session.
+          await tx.run("SELECT pg_terminate_backend(pg_backend_pid())");
+        });
+        await expect(failed).rejects.toThrow();
+        // The broken client is not handed out again: the next transaction works, and nothing was committed.
+        await driver.transaction((tx) => tx.run("INSERT INTO items (name, size) VALUES ('after', 1)"));
+        expect(await driver.all("SELECT name FROM items")).toEqual([{ name: "after" }]);
+      },
+    );
+
     it("sends work that outlives its transaction back to the driver", async () => {
       const driver = await open("late");
       let late: Promise<unknown> = Promise.resolve();

@@ -64,8 +64,11 @@ export function createPostgresDriver(url: string, options: PostgresDriverOptions
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     types,
   });
-  // An idle client whose server went away is dropped by the pool; the next statement reports the outage.
+  // A client whose server went away (idle, or in the middle of a transaction) is dropped by the pool;
+  // the statement in flight rejects, or the next one reports the outage. Unheard, the event would crash
+  // the process.
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const texts = new Map<string, string>();
   const numbered = (sql: string): string => {
     let text = texts.get(sql);
