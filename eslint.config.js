@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import { layersPlugin } from "./eslint-layers.js";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "evals/results/**", "bin/**", "coverage/**"] },
+  { ignores: ["node_modules/**", "evals/results/**", "coverage/**", "dist/**", ".dist-*/**"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -26,7 +26,7 @@ export default tseslint.config(
     rules: { "layers/imports": "error" },
   },
   {
-    files: ["apps/**/*.ts", "bench/**/*.ts", "evals/**/*.ts"],
+    files: ["apps/**/*.ts", "bench/**/*.ts", "evals/**/*.ts", "scripts/**/*.ts"],
     rules: { "no-console": "off" },
   },
 );

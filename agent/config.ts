@@ -5,7 +5,6 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { TriageError, describeError } from "../core/errors.ts";
@@ -19,8 +18,9 @@ import { defaultAuditSettings, type AuditSettings } from "../memory/audit.ts";
 import { secrets } from "../core/redact.ts";
 import { checkPostgresUrl, isPostgresUrl } from "../memory/sql/location.ts";
 import { MAX_YAML_ALIASES, readLimitedFile } from "./file-limits.ts";
+import { projectRoot } from "./project-root.ts";
 
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export { projectRoot };
 export const defaultPolicyPath = join(projectRoot, "policies", "default.yaml");
 
 const budgetSchema = z

@@ -15,9 +15,6 @@ import { openCheckpointSaver } from "../memory/checkpoint-saver.ts";
 import { createSqliteDriver } from "../memory/sql/sqlite-driver.ts";
 import { loadPolicy } from "./policy/loader.ts";
 import { createOfflineReasoner } from "./reasoners/offline/index.ts";
-import { createLlmReasoner } from "./reasoners/llm/index.ts";
-import { ChatOpenAI } from "@langchain/openai";
-import { ChatOllama } from "@langchain/ollama";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Reasoner } from "./reasoners/types.ts";
 import type { TriageRuntime } from "./run-triage.ts";
@@ -91,20 +88,14 @@ export async function composeTools(
 }
 
 /** The configured reasoner: the offline engine, or a model with the offline engine as its fallback. */
-export function reasonerFor(config: TriageConfig): Reasoner {
+export async function reasonerFor(config: TriageConfig): Promise<Reasoner> {
   const offline = createOfflineReasoner();
   if (config.llm.provider === "offline") return offline;
-  const chat = (model: string): BaseChatModel =>
-    config.llm.provider === "ollama"
-      ? new ChatOllama({ model, baseUrl: config.llm.baseURL ?? "http://127.0.0.1:11434" })
-      : new ChatOpenAI({
-          model,
-          apiKey: config.llm.apiKey ?? "",
-          // The OpenAI client retries 429 and 5xx with backoff and honours Retry-After.
-          maxRetries: 2,
-          timeout: 60_000,
-          ...(config.llm.baseURL ? { configuration: { baseURL: config.llm.baseURL } } : {}),
-        });
+  // The model clients cost ~0.2 s of start-up, so they load only when a model is configured.
+  const [{ createLlmReasoner }, chat] = await Promise.all([
+    import("./reasoners/llm/index.ts"),
+    chatModels(config.llm),
+  ]);
   return createLlmReasoner({
     planner: chat(config.llm.model),
     ...(config.llm.assessModel ? { assessor: chat(config.llm.assessModel) } : {}),
@@ -113,6 +104,23 @@ export function reasonerFor(config: TriageConfig): Reasoner {
     stream: config.llm.stream,
     name: `${config.llm.provider}:${config.llm.model}`,
   });
+}
+
+async function chatModels(llm: TriageConfig["llm"]): Promise<(model: string) => BaseChatModel> {
+  if (llm.provider === "ollama") {
+    const { ChatOllama } = await import("@langchain/ollama");
+    return (model) => new ChatOllama({ model, baseUrl: llm.baseURL ?? "http://127.0.0.1:11434" });
+  }
+  const { ChatOpenAI } = await import("@langchain/openai");
+  return (model) =>
+    new ChatOpenAI({
+      model,
+      apiKey: llm.apiKey ?? "",
+      // The OpenAI client retries 429 and 5xx with backoff and honours Retry-After.
+      maxRetries: 2,
+      timeout: 60_000,
+      ...(llm.baseURL ? { configuration: { baseURL: llm.baseURL } } : {}),
+    });
 }
 
 export async function openRuntime(
@@ -142,7 +150,7 @@ export async function openRuntime(
   const checkpointer = options.checkpointer ?? true;
   const deps: TriageDeps = {
     tools: (options.wrapTools ?? ((t: Toolset) => t))(composed.tools),
-    reasoner: options.reasoner ?? reasonerFor(config),
+    reasoner: options.reasoner ?? (await reasonerFor(config)),
     memory,
     policy,
     organization: config.organization,

@@ -4,13 +4,15 @@
  * period and record their claims, the summary is printed, and the exit code says how it ended.
  */
 import type { Command } from "commander";
-import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
-import { openRuntime } from "../agent/setup.ts";
+import type { ConfigOverrides } from "../agent/config.ts";
 import { describeError, TriageError } from "../core/errors.ts";
-import { runBatch, type BatchProgress, type BatchSummary } from "./batch.ts";
+import type { BatchProgress, BatchSummary } from "./batch.ts";
 import { EXIT, fail, print, printJson } from "./output.ts";
 import { createProgressReporter } from "./progress.ts";
-import { checkCron, runScheduledBatch, startSchedule, type ScheduledRun } from "./schedule.ts";
+import type { ScheduledRun } from "./schedule.ts";
+
+/** The runtime both commands open, loaded when one of them runs. */
+const runtimeModules = () => Promise.all([import("../agent/config.ts"), import("../agent/setup.ts")]);
 
 interface Shared {
   addCommon: (command: Command) => Command;
@@ -165,6 +167,10 @@ async function batchCommand(options: Options & { since?: string }, shared: Share
     );
   }
   const since = options.since === undefined ? undefined : new Date(options.since).toISOString();
+  const [[{ loadConfig }, { openRuntime }], { runBatch }] = await Promise.all([
+    runtimeModules(),
+    import("./batch.ts"),
+  ]);
   const config = loadConfig({ ...shared.overrides(options), ...leaseOverride(options) });
   const digest = digestPoster(options.slackChannel, config.env);
   const opened = await openRuntime(config);
@@ -213,6 +219,8 @@ async function scheduleCommand(
   shared: Shared,
 ): Promise<number> {
   const settings = common(options);
+  const [[{ loadConfig }, { openRuntime }], { checkCron, runScheduledBatch, startSchedule }] =
+    await Promise.all([runtimeModules(), import("./schedule.ts")]);
   const pattern = checkCron(options.cron);
   const config = loadConfig({ ...shared.overrides(options), ...leaseOverride(options) });
   const digest = digestPoster(options.slackChannel, config.env);

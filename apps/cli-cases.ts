@@ -3,14 +3,10 @@
  * and exporting the signed head an auditor keeps.
  */
 import type { Command } from "commander";
-import type { z } from "zod";
-import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
-import { openCaseDatabase } from "../memory/db.ts";
-import { SqliteCaseMemory } from "../memory/case-store.ts";
-import { readSignedHead, writeSignedHead } from "../memory/audit-key.ts";
+import type { ConfigOverrides } from "../agent/config.ts";
+import type { SqliteCaseMemory } from "../memory/case-store.ts";
 import type { AuditVerification } from "../memory/audit-verify.ts";
 import { TriageError } from "../core/errors.ts";
-import type { dispositionSchema as DispositionSchema } from "../core/domain.ts";
 import { userInfo } from "node:os";
 import { EXIT, print, printJson } from "./output.ts";
 import { renderTable } from "./render.ts";
@@ -19,17 +15,21 @@ interface Shared {
   addCommon: (command: Command) => Command;
   overrides: (options: ConfigOverrides & { json?: boolean }) => ConfigOverrides;
   setExit: (code: number) => void;
-  dispositionSchema: typeof DispositionSchema;
 }
 
 type Options = ConfigOverrides & { json?: boolean };
-type Disposition = z.infer<typeof DispositionSchema>;
 
-function withMemory<T>(
+/** Opens case memory for one command; the modules load here, so `triage --help` does not load them. */
+async function withMemory<T>(
   options: Options,
   overrides: Shared["overrides"],
   run: (memory: SqliteCaseMemory) => T,
-): T {
+): Promise<T> {
+  const [{ loadConfig }, { openCaseDatabase }, { SqliteCaseMemory }] = await Promise.all([
+    import("../agent/config.ts"),
+    import("../memory/db.ts"),
+    import("../memory/case-store.ts"),
+  ]);
   const config = loadConfig(overrides(options));
   const db = openCaseDatabase(config.databasePath);
   try {
@@ -42,14 +42,14 @@ function withMemory<T>(
 const CASE_STATUSES = ["investigating", "awaiting_approval", "closed", "failed"] as const;
 
 export function registerCaseCommands(cases: Command, program: Command, shared: Shared): void {
-  const { addCommon, overrides, setExit, dispositionSchema } = shared;
+  const { addCommon, overrides, setExit } = shared;
   addCommon(
     cases
       .command("list")
       .description("cases, newest first")
       .option("--limit <n>", "most cases to list", "50")
       .option("--status <status>", `only this status (${CASE_STATUSES.join(", ")})`),
-  ).action((options: Options & { limit: string; status?: string }) => {
+  ).action(async (options: Options & { limit: string; status?: string }) => {
     if (!/^\d+$/.test(options.limit))
       throw new TriageError("BAD_INPUT", `--limit must be a whole number, got ${options.limit}`);
     const status = CASE_STATUSES.find((s) => s === options.status);
@@ -59,7 +59,7 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
         `unknown status ${options.status}; expected ${CASE_STATUSES.join(", ")}`,
       );
     }
-    const list = withMemory(options, overrides, (memory) =>
+    const list = await withMemory(options, overrides, (memory) =>
       memory.listCases({ limit: Number(options.limit), ...(status ? { status } : {}) }),
     );
     if (options.json) printJson(list);
@@ -92,15 +92,16 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       .option("--by <name>", "who says so (default: your user name)")
       .option("--comment <text>", "why"),
   ).action(
-    (caseId: string, dispositionText: string, options: Options & { by?: string; comment?: string }) => {
+    async (caseId: string, dispositionText: string, options: Options & { by?: string; comment?: string }) => {
+      const { dispositionSchema } = await import("../core/domain.ts");
       const parsed = dispositionSchema.safeParse(dispositionText);
       if (!parsed.success)
         throw new TriageError(
           "BAD_INPUT",
           `unknown disposition ${dispositionText}; expected ${dispositionSchema.options.join(", ")}`,
         );
-      const disposition: Disposition = parsed.data;
-      withMemory(options, overrides, (memory) =>
+      const disposition = parsed.data;
+      await withMemory(options, overrides, (memory) =>
         memory.recordFeedback(caseId, {
           disposition,
           by: options.by ?? userInfo().username,
@@ -121,11 +122,14 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       .command("verify")
       .description("recompute the keyed chain and check its head; exit 1 at the first bad entry")
       .option("--anchor <file>", "also check an anchor exported by `triage audit anchor`"),
-  ).action((options: Options & { anchor?: string }) => {
+  ).action(async (options: Options & { anchor?: string }) => {
+    const { readSignedHead } = await import("../memory/audit-key.ts");
     const anchor = options.anchor === undefined ? null : readSignedHead(options.anchor, "anchor file");
     if (options.anchor !== undefined && !anchor)
       throw new TriageError("BAD_INPUT", `no anchor file ${options.anchor}`);
-    const result = withMemory(options, overrides, (memory) => memory.verifyAudit(anchor ? { anchor } : {}));
+    const result = await withMemory(options, overrides, (memory) =>
+      memory.verifyAudit(anchor ? { anchor } : {}),
+    );
     if (options.json) printJson(result);
     else print(verificationLine(result));
     setExit(result.ok ? EXIT.ok : EXIT.internal);
@@ -136,9 +140,10 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       .command("anchor")
       .description("export the signed head of the audit log (keep it where this host cannot write)")
       .option("--out <file>", "write the anchor to this file"),
-  ).action((options: Options & { out?: string }) => {
-    const anchor = withMemory(options, overrides, (memory) => memory.auditAnchor());
-    if (options.out !== undefined) writeSignedHead(options.out, anchor);
+  ).action(async (options: Options & { out?: string }) => {
+    const anchor = await withMemory(options, overrides, (memory) => memory.auditAnchor());
+    if (options.out !== undefined)
+      (await import("../memory/audit-key.ts")).writeSignedHead(options.out, anchor);
     if (options.json) printJson(anchor);
     else
       print(

@@ -4,13 +4,10 @@
  * 2 for a configuration mistake.
  */
 import type { Command } from "commander";
-import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
-import { composeTools } from "../agent/setup.ts";
-import { ALL_PORTS, portChoices } from "../tools/registry.ts";
+import type { ConfigOverrides } from "../agent/config.ts";
 import { describeError } from "../core/errors.ts";
 import { redact } from "../core/redact.ts";
 import type { PortName, ProbeResult, VendorContext, VendorModule } from "../tools/vendors/types.ts";
-import { auditChecks } from "./audit-doctor.ts";
 import { EXIT, print, printJson } from "./output.ts";
 
 interface Shared {
@@ -31,6 +28,12 @@ export async function runDoctor(
   overrides: ConfigOverrides,
   options: { modules?: readonly VendorModule[]; http?: VendorContext["http"] } = {},
 ): Promise<DoctorLine[]> {
+  const [{ loadConfig }, { composeTools }, { ALL_PORTS, portChoices }, { auditChecks }] = await Promise.all([
+    import("../agent/config.ts"),
+    import("../agent/setup.ts"),
+    import("../tools/registry.ts"),
+    import("./audit-doctor.ts"),
+  ]);
   const config = loadConfig(overrides);
   const composed = await composeTools(config, { now: () => new Date(), ...options });
   try {

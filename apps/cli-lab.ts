@@ -1,15 +1,16 @@
 /** `triage lab …` and `triage eval`: the embedded lab and the engine's accuracy on it. */
 import { existsSync, rmSync } from "node:fs";
 import type { Command } from "commander";
-import { loadConfig, type ConfigOverrides, projectRoot } from "../agent/config.ts";
+import type { ConfigOverrides } from "../agent/config.ts";
 import { join } from "node:path";
-import { evaluateLab } from "../evals/lab-eval.ts";
+import { projectRoot } from "../agent/project-root.ts";
 import { TriageError } from "../core/errors.ts";
-import { alertFamilySchema } from "../core/domain.ts";
-import { createLabToolset, openLab } from "../tools/lab/index.ts";
 import { EXIT, print, printJson } from "./output.ts";
 import { renderTable } from "./render.ts";
-import { emailEvalCommand } from "./cli-email-eval.ts";
+
+/** What the lab commands run, loaded when one runs. */
+const load = () =>
+  Promise.all([import("../agent/config.ts"), import("../tools/lab/index.ts"), import("../core/domain.ts")]);
 
 interface Shared {
   addCommon: (command: Command) => Command;
@@ -24,6 +25,7 @@ export function registerLabCommands(program: Command, { addCommon, overrides, se
   addCommon(
     lab.command("list").description("the lab's alerts").option("--family <family>", "only this family"),
   ).action(async (options: Options & { family?: string }) => {
+    const [{ loadConfig }, { createLabToolset, openLab }, { alertFamilySchema }] = await load();
     const config = loadConfig(overrides(options));
     const family = options.family === undefined ? undefined : alertFamilySchema.safeParse(options.family);
     if (family && !family.success) {
@@ -59,6 +61,7 @@ export function registerLabCommands(program: Command, { addCommon, overrides, se
         return Number(v);
       }),
   ).action(async (options: Options & { seed?: number }) => {
+    const [{ loadConfig }, { createLabToolset, openLab }] = await load();
     const config = loadConfig(overrides(options));
     if (existsSync(config.labDatabasePath)) rmSync(config.labDatabasePath);
     for (const suffix of ["-wal", "-shm"]) rmSync(`${config.labDatabasePath}${suffix}`, { force: true });
@@ -86,12 +89,17 @@ export function registerLabCommands(program: Command, { addCommon, overrides, se
       ),
   ).action(async (options: Options & { lab?: boolean; corpus?: string; stream?: boolean; out: string }) => {
     if (options.corpus) {
+      const { emailEvalCommand } = await import("./cli-email-eval.ts");
       await emailEvalCommand(options.corpus, options, overrides);
       setExit(EXIT.ok);
       return;
     }
     if (options.stream) throw new TriageError("BAD_INPUT", "--stream goes with --corpus DIR");
     if (!options.lab) throw new TriageError("BAD_INPUT", "say what to evaluate: --lab or --corpus DIR");
+    const [{ loadConfig }, { evaluateLab }] = await Promise.all([
+      import("../agent/config.ts"),
+      import("../evals/lab-eval.ts"),
+    ]);
     const result = await evaluateLab(loadConfig(overrides(options)));
     if (options.json) {
       printJson(result);

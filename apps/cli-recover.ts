@@ -1,8 +1,7 @@
 /** `triage recover`: finishes what crashed processes left behind (orphaned cases, started actions). */
 import type { Command } from "commander";
-import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
-import { recoverAll, type RecoveryReport } from "../agent/recover.ts";
-import { openRuntime } from "../agent/setup.ts";
+import type { ConfigOverrides } from "../agent/config.ts";
+import type { RecoveryReport } from "../agent/recover.ts";
 import { EXIT, print, printJson } from "./output.ts";
 
 interface Shared {
@@ -36,6 +35,11 @@ export function registerRecoverCommand(program: Command, shared: Shared): void {
         "finish every case a crashed process left investigating, and every action left started; safe to run any time",
       ),
   ).action(async (options: Options) => {
+    const [{ loadConfig }, { recoverAll }, { openRuntime }] = await Promise.all([
+      import("../agent/config.ts"),
+      import("../agent/recover.ts"),
+      import("../agent/setup.ts"),
+    ]);
     const opened = await openRuntime(loadConfig(overrides(options)));
     try {
       const report = await recoverAll(opened.runtime, opened.memory.orphanedCases());

@@ -1,9 +1,7 @@
 /** `triage slack`: the Slack bot over the same runtime as the CLI, until SIGINT or SIGTERM. */
 import type { Command } from "commander";
-import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
-import { openRuntime } from "../agent/setup.ts";
-import { openCaseDatabase } from "../memory/db.ts";
-import { DEFAULT_HOST, DEFAULT_PORT, loadSlackSettings } from "./slack/settings.ts";
+import type { ConfigOverrides } from "../agent/config.ts";
+import { DEFAULT_HOST, DEFAULT_PORT } from "./slack/defaults.ts";
 import { EXIT, print } from "./output.ts";
 
 interface Shared {
@@ -27,6 +25,12 @@ function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 async function slackCommand(options: Options, overrides: Shared["overrides"]): Promise<number> {
+  const [{ loadSlackSettings }, { loadConfig }, { openRuntime }, { openCaseDatabase }] = await Promise.all([
+    import("./slack/settings.ts"),
+    import("../agent/config.ts"),
+    import("../agent/setup.ts"),
+    import("../memory/db.ts"),
+  ]);
   // Settings first: a missing token must fail before any database is opened or created.
   const settings = loadSlackSettings({ port: options.port, host: options.host, execute: options.execute });
   const config = loadConfig(overrides(options));
@@ -34,7 +38,7 @@ async function slackCommand(options: Options, overrides: Shared["overrides"]): P
   // A second connection to the case database for the card table; WAL and the busy timeout make it safe.
   const db = openCaseDatabase(config.databasePath);
   try {
-    // Bolt is loaded only when the bot runs: it costs every other command ~0.4 s of start-up.
+    // Bolt loads only once the settings are good and the runtime is open.
     const [{ createSlackBot }, { SlackCardStore }] = await Promise.all([
       import("./slack/bot.ts"),
       import("./slack/card-store.ts"),

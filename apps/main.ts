@@ -2,28 +2,20 @@
  * The `triage` command's program. A thin shell over runTriage and case memory: parse flags, call, print.
  * Exit codes: 0 done, 1 internal error, 2 bad input, 3 waiting for approval.
  */
-import { userInfo } from "node:os";
 import { Command, CommanderError, Option } from "commander";
-import { loadConfig, type ConfigOverrides } from "../agent/config.ts";
-import { caseReport, resumeTriage, runTriage } from "../agent/run-triage.ts";
-import { openRuntime } from "../agent/setup.ts";
+import type { ConfigOverrides } from "../agent/config.ts";
 import { describeError, isTriageError } from "../core/errors.ts";
-import { dispositionSchema } from "../core/domain.ts";
 import { registerLabCommands } from "./cli-lab.ts";
 import { registerBatchCommands } from "./cli-batch.ts";
-import {
-  readMessageFile,
-  reportedMessage,
-  withReportedMessages,
-  type ReportedMessage,
-} from "../agent/email-file.ts";
 import { registerCaseCommands } from "./cli-cases.ts";
 import { registerSlackCommand } from "./cli-slack.ts";
 import { registerDoctorCommand } from "./cli-doctor.ts";
 import { registerRecoverCommand } from "./cli-recover.ts";
-import { configView } from "./config-view.ts";
-import { print, printJson, fail, EXIT } from "./output.ts";
-import { renderReport } from "./render.ts";
+import { fail, EXIT } from "./output.ts";
+
+// Commands load what they run (LangGraph, LangChain, the lab, SQLite) when they run, through import():
+// `triage --help` then loads only commander, and `triage cases list` only case memory.
+const commands = () => import("./cli-triage.ts");
 
 interface CommonOptions extends ConfigOverrides {
   json?: boolean;
@@ -52,111 +44,6 @@ function overrides(options: CommonOptions): ConfigOverrides {
   };
 }
 
-async function triageCommand(
-  alertId: string,
-  options: CommonOptions & { execute?: boolean },
-): Promise<number> {
-  const opened = await openRuntime(loadConfig(overrides(options)));
-  try {
-    const outcome = await runTriage(opened.runtime, alertId, { dryRun: !options.execute });
-    if (options.json) printJson(outcome.report);
-    else print(renderReport(outcome.report));
-    return outcome.status === "awaiting_approval" ? EXIT.waiting : EXIT.ok;
-  } finally {
-    opened.close();
-  }
-}
-
-async function approveCommand(
-  caseId: string,
-  options: CommonOptions & { deny?: boolean; by?: string; action?: string[]; comment?: string },
-): Promise<number> {
-  const opened = await openRuntime(loadConfig(overrides(options)));
-  try {
-    const outcome = await resumeTriage(opened.runtime, caseId, {
-      approved: !options.deny,
-      by: options.by ?? userInfo().username,
-      actionIds: options.action ?? [],
-      comment: options.comment ?? "",
-      at: new Date().toISOString(),
-    });
-    if (options.json) printJson(outcome.report);
-    else print(renderReport(outcome.report));
-    return EXIT.ok;
-  } finally {
-    opened.close();
-  }
-}
-
-async function showCommand(caseId: string, options: CommonOptions): Promise<number> {
-  const opened = await openRuntime(loadConfig(overrides(options)));
-  try {
-    const summary = opened.memory.getCase(caseId);
-    // A taken-over alert's old case points at its successor, which carried its actions on.
-    const { supersededBy } = summary;
-    if (summary.disposition === null) {
-      // No verdict yet (still running, or its worker died before one): there is no report to show.
-      if (options.json) printJson(summary);
-      else
-        print(
-          `Case ${caseId}  alert ${summary.alertId}  [${summary.status}]  no verdict yet` +
-            (supersededBy
-              ? `\nSuperseded by ${supersededBy}: its worker died and another took the alert over.`
-              : ""),
-        );
-      return EXIT.ok;
-    }
-    const report = await caseReport(opened.runtime, caseId);
-    if (options.json) printJson(supersededBy ? { ...report, supersededBy } : report);
-    else {
-      print(renderReport(report));
-      if (supersededBy)
-        print(`Superseded by ${supersededBy}: its worker died and another took the alert over.`);
-    }
-    return EXIT.ok;
-  } finally {
-    opened.close();
-  }
-}
-
-async function emailCommand(
-  file: string,
-  options: CommonOptions & { reporter?: string; execute?: boolean },
-): Promise<number> {
-  const config = loadConfig(overrides(options));
-  const now = new Date();
-  const { messages, cut } = readMessageFile(file);
-  // One at a time: each parse is bounded, and in parallel an mbox of large messages would hold them all.
-  const reported: ReportedMessage[] = [];
-  for (const [index, raw] of messages.entries()) {
-    const last = index === messages.length - 1;
-    reported.push(
-      await reportedMessage(raw, {
-        file,
-        index,
-        now,
-        cut: last ? cut : null,
-        ...(options.reporter ? { reporter: options.reporter } : {}),
-      }),
-    );
-  }
-  const opened = await openRuntime(config, { wrapTools: (tools) => withReportedMessages(tools, reported) });
-  let code: number = EXIT.ok;
-  try {
-    const reports = [];
-    for (const message of reported) {
-      const outcome = await runTriage(opened.runtime, message.alert.id, { dryRun: !options.execute });
-      reports.push(outcome.report);
-      if (outcome.status === "awaiting_approval") code = EXIT.waiting;
-      if (!options.json) print(renderReport(outcome.report));
-    }
-    if (options.json) printJson(reports.length === 1 ? reports[0] : reports);
-    return code;
-  } finally {
-    opened.close();
-  }
-}
-
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command("triage")
     .description("Triage a security alert: investigate, decide, and act only where the policy allows")
@@ -171,7 +58,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         program.outputHelp();
         return setExit(EXIT.badInput);
       }
-      setExit(await triageCommand(alertId, options));
+      setExit(await (await commands()).triageCommand(alertId, overrides(options), options));
     },
   );
 
@@ -188,7 +75,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     async (
       caseId: string,
       options: CommonOptions & { deny?: boolean; by?: string; action?: string[]; comment?: string },
-    ) => setExit(await approveCommand(caseId, options)),
+    ) => setExit(await (await commands()).approveCommand(caseId, overrides(options), options)),
   );
 
   addCommon(
@@ -199,23 +86,20 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option("--reporter <address>", "who reported it (notified of the outcome)")
       .option("--execute", "run the actions the policy allows (default: dry run)"),
   ).action(async (file: string, options: CommonOptions & { reporter?: string; execute?: boolean }) =>
-    setExit(await emailCommand(file, options)),
+    setExit(await (await commands()).emailCommand(file, overrides(options), options)),
   );
 
   addCommon(program.command("config").description("the effective configuration, secrets masked")).action(
-    async (options: CommonOptions) => {
-      const shown = await configView(loadConfig(overrides(options)));
-      if (options.json) printJson(shown);
-      else print(JSON.stringify(shown, null, 2));
-      setExit(EXIT.ok);
-    },
+    async (options: CommonOptions) =>
+      setExit(await (await commands()).configCommand(overrides(options), options)),
   );
 
   const cases = program.command("cases").description("case memory");
   addCommon(cases.command("show").description("the report of one case").argument("<case-id>")).action(
-    async (caseId: string, options: CommonOptions) => setExit(await showCommand(caseId, options)),
+    async (caseId: string, options: CommonOptions) =>
+      setExit(await (await commands()).showCommand(caseId, overrides(options), options)),
   );
-  registerCaseCommands(cases, program, { addCommon, overrides, setExit, dispositionSchema });
+  registerCaseCommands(cases, program, { addCommon, overrides, setExit });
   registerLabCommands(program, { addCommon, overrides, setExit });
   registerSlackCommand(program, { addCommon, overrides, setExit });
   registerBatchCommands(program, { addCommon, overrides, setExit });

@@ -1,7 +1,8 @@
 /**
  * npm run bench: offline triage of every lab alert, per-alert latency (median, p99), with the SQLite
  * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email, slow-tools, batch and
- * hostile-mail benchmarks (bench/batch.ts and bench/hostile.ts run alone too).
+ * hostile-mail benchmarks, and the CLI's start-up (bench/batch.ts, bench/hostile.ts and bench/startup.ts run
+ * alone too).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
@@ -12,6 +13,7 @@ import { benchBatch } from "./batch.ts";
 import { benchEmail } from "./email.ts";
 import { quantile } from "../evals/stats.ts";
 import { benchLlm } from "./llm.ts";
+import { benchStartup } from "./startup.ts";
 import { benchLabTools, renderToolBench } from "./tools.ts";
 import { benchVendorTools } from "./vendor-fakes.ts";
 import { runTriage } from "../agent/run-triage.ts";
@@ -58,6 +60,7 @@ try {
   const ratio = quantile(withCp, 0.5) / Math.max(quantile(without, 0.5), 1e-9);
   const ratio99 = quantile(withCp, 0.99) / Math.max(quantile(without, 0.99), 1e-9);
   console.log(`checkpointer cost: median ×${ratio.toFixed(2)}, p99 ×${ratio99.toFixed(2)}`);
+  for (const line of await benchStartup(scratch, 15)) console.log(line);
   for (const line of await benchLlm(scratch, labDb, 30)) console.log(line);
   const corpus = join(projectRoot, "..", "shared", "datasets", "email");
   if (existsSync(join(corpus, "manifest.jsonl")))

@@ -1,6 +1,26 @@
 #!/usr/bin/env node
-// Node 20 cannot run TypeScript directly: register tsx's loader, then hand over to the CLI.
-import { register } from "tsx/esm/api";
+// Runs the compiled CLI in dist/ (`npm run build`; `npm ci` builds it through `prepare`). Without a
+// build, or when a source it was built from changed since, runs the TypeScript through tsx instead
+// (slower to start, same behaviour), so a checkout never runs stale code.
+import { readFileSync, statSync } from "node:fs";
+import { URL } from "node:url";
 
-register();
-await import("../apps/cli.ts");
+const root = new URL("../", import.meta.url);
+
+function builtIsCurrent() {
+  try {
+    const built = statSync(new URL("dist/apps/cli.js", root)).mtimeMs;
+    const inputs = JSON.parse(readFileSync(new URL("dist/inputs.json", root), "utf8"));
+    return inputs.every((input) => statSync(new URL(input, root)).mtimeMs <= built);
+  } catch {
+    return false; // no build, or a source it was built from is gone
+  }
+}
+
+if (builtIsCurrent()) {
+  await import(new URL("dist/apps/cli.js", root).href);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import(new URL("apps/cli.ts", root).href);
+}

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { TriageError } from "../../core/errors.ts";
 import { secrets } from "../../core/redact.ts";
+import { DEFAULT_HOST, DEFAULT_PORT } from "./defaults.ts";
 
 export type SlackMode =
   { kind: "socket"; appToken: string } | { kind: "http"; signingSecret: string; port: number; host: string };
@@ -20,9 +21,7 @@ export interface SlackSettings {
   dryRun: boolean;
 }
 
-export const DEFAULT_PORT = 3000;
-/** Loopback unless told otherwise: a reverse proxy or tunnel in front is the usual way Slack reaches it. */
-export const DEFAULT_HOST = "127.0.0.1";
+export { DEFAULT_HOST, DEFAULT_PORT };
 
 const envSchema = z.object({
   SLACK_BOT_TOKEN: z
