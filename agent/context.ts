@@ -16,5 +16,6 @@ export function reasonerContext(deps: TriageDeps, state: TriageStateValue): Reas
     steps: state.steps,
     round: state.round,
     remainingToolCalls: Math.max(0, deps.budget.maxToolCalls - state.steps.length),
+    usage: state.usage,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { CaseMemory, Toolset } from "../core/ports.ts";
 import type { OrganizationProfile } from "../core/organization.ts";
+import { defaultRetry } from "../tools/http.ts";
 import type { Reasoner } from "./reasoners/types.ts";
 import type { Policy } from "./policy/schema.ts";
 
@@ -16,7 +17,10 @@ export interface TriageBudget {
   maxWallMs: number;
   /** Per tool call. */
   toolTimeoutMs: number;
-  /** Extra attempts for a tool call that failed with a retryable code. */
+  /**
+   * Extra attempts for a vendor call whose failure is retryable (a throttle, a timeout, a 5xx). tools/http.ts
+   * makes them, honouring Retry-After under its wait budget; it is the only layer that retries.
+   */
   toolRetries: number;
   /** Tool calls of one round in flight at once (1 runs them one after another); vendors throttle bursts. */
   toolConcurrency: number;
@@ -27,7 +31,7 @@ export const defaultBudget: TriageBudget = {
   maxRounds: 6,
   maxWallMs: 60_000,
   toolTimeoutMs: 15_000,
-  toolRetries: 1,
+  toolRetries: defaultRetry.retries,
   toolConcurrency: 8,
 };
 

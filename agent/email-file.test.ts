@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openLab } from "../tools/lab/index.ts";
 import { createLabToolset } from "../tools/lab/ports.ts";
 import type { SiemSearch } from "../core/ports.ts";
+import { isTriageError } from "../core/errors.ts";
 import { readMessageFile, reportedMessage, withReportedMessages } from "./email-file.ts";
 import { triageMessages } from "./testing/email-runs.ts";
 
@@ -90,5 +91,29 @@ describe("withReportedMessages", () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe("readMessageFile's refusals", () => {
+  const dir = mkdtempSync(join(tmpdir(), "message-file-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const refusal = (path: string): string => {
+    try {
+      readMessageFile(path);
+    } catch (error) {
+      return isTriageError(error) && error.code === "BAD_INPUT"
+        ? error.message
+        : `unexpected: ${String(error)}`;
+    }
+    return "read";
+  };
+
+  it("says not found only for a missing file, and what else went wrong otherwise", () => {
+    const missing = join(dir, "missing.eml");
+    expect(refusal(missing)).toBe(`message file ${missing} not found`);
+    const loop = join(dir, "loop.eml");
+    symlinkSync(loop, loop);
+    expect(refusal(loop)).toMatch(new RegExp(`^cannot read message file .*loop\\.eml: ELOOP`));
+    expect(refusal(dir)).toBe(`${dir} is a directory, not a message file`);
   });
 });

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import { basename } from "node:path";
-import { ToolError, TriageError } from "../core/errors.ts";
+import { describeError, ToolError, TriageError } from "../core/errors.ts";
 import { parseEmail } from "../tools/analyzers/email/parse.ts";
 import { servedSource } from "../tools/analyzers/email/source.ts";
 import { observableSchema, type Alert, type Observable } from "../core/domain.ts";
@@ -42,13 +42,22 @@ function kind(stats: Stats): string {
  */
 function readBounded(path: string): { text: string; size: number } {
   let stats: Stats;
+  let fd: number;
   try {
     stats = statSync(path);
-  } catch {
-    throw new TriageError("BAD_INPUT", `message file ${path} not found`);
+    if (!stats.isFile()) throw new TriageError("BAD_INPUT", `${path} is ${kind(stats)}, not a message file`);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if (error instanceof TriageError) throw error;
+    // Only a missing file is "not found": a permission or a symlink loop is said as it is.
+    const missing = error instanceof Error && "code" in error && error.code === "ENOENT";
+    throw new TriageError(
+      "BAD_INPUT",
+      missing
+        ? `message file ${path} not found`
+        : `cannot read message file ${path}: ${describeError(error)}`,
+    );
   }
-  if (!stats.isFile()) throw new TriageError("BAD_INPUT", `${path} is ${kind(stats)}, not a message file`);
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const opened = fstatSync(fd);
     if (!opened.isFile())

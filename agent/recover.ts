@@ -8,6 +8,7 @@ import { Command } from "@langchain/langgraph";
 import { newOwnerId } from "../memory/case-leases.ts";
 import { describeError, TriageError } from "../core/errors.ts";
 import { alertSchema, proposedActionSchema, type ActionResult } from "../core/domain.ts";
+import { normalizeAlert } from "./normalize.ts";
 import { leaseOf, outcomeOf, owned, threadOf, type TriageOutcome, type TriageRuntime } from "./run-triage.ts";
 import { triageStateSchema } from "./state.ts";
 
@@ -41,9 +42,10 @@ async function continueCase(
   const { memory, now } = runtime.deps;
   const snapshot = await runtime.graph.getState(threadOf(caseId));
   if (Object.keys(snapshot.values ?? {}).length === 0) {
-    // Died before its first checkpoint: start again from the alert it was opened with, in its mode.
+    // Died before its first checkpoint: start again from the alert it was opened with, in its mode. Cases
+    // opened by an earlier version stored the alert before normalizing it; normalizing again is a no-op.
     const opened = memory.openedWith(caseId);
-    const alert = alertSchema.parse(opened.alert);
+    const alert = normalizeAlert(alertSchema.parse(opened.alert));
     const last = await runtime.graph.invoke(
       { caseId, alertId: alert.id, alert, dryRun: opened.dryRun, startedAt: now().toISOString() },
       threadOf(caseId),

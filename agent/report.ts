@@ -1,87 +1,9 @@
 /** The case report: what the CLI prints, `--json` emits, and Slack cards show. Built from the graph state. */
-import type { ActionStatus, PolicyDecisionValue, ReportStatus } from "../core/domain.ts";
+import type { ActionStatus } from "../core/domain.ts";
+import type { TriageReport } from "./report-schema.ts";
 import type { TriageStateValue } from "./state.ts";
 
-export interface ReportAction {
-  id: string;
-  type: string;
-  target: string;
-  targetKind: string;
-  reason: string;
-  blastRadius: number;
-  targetTags: string[];
-  decision: PolicyDecisionValue;
-  rule: string;
-  policyReason: string;
-  approvers: string[];
-  status: ActionStatus;
-  detail: string;
-}
-
-export interface TriageReport {
-  caseId: string;
-  alertId: string;
-  status: ReportStatus;
-  dryRun: boolean;
-  alert: {
-    id: string;
-    source: string;
-    family: string;
-    type: string;
-    title: string;
-    severity: string;
-    createdAt: string;
-  };
-  verdict: {
-    disposition: string;
-    confidence: number;
-    severity: string;
-    category: string;
-    attack: string[];
-    summary: string;
-    rationale: string[];
-    evidenceIds: string[];
-    reasoner: string;
-    /** The tools the investigation needed but could not use: the verdict rests on partial evidence. */
-    incomplete?: { failedTools: string[]; reasons: string[] };
-    model?: {
-      calls: number;
-      promptTokens: number;
-      completionTokens: number;
-      prompts: Record<string, string>;
-    };
-    maliciousProbability?: number;
-  };
-  findings: Array<{ id: string; title: string; detail: string; weight: number; evidenceIds: string[] }>;
-  evidence: Array<{
-    id: string;
-    tool: string;
-    args: Record<string, unknown>;
-    summary: string;
-    cited: boolean;
-  }>;
-  steps: Array<{
-    round: number;
-    tool: string;
-    args: Record<string, unknown>;
-    ok: boolean;
-    summary: string;
-    durationMs: number;
-    evidenceId: string;
-  }>;
-  related: Array<{
-    caseId: string;
-    alertId: string;
-    disposition: string | null;
-    /** "confirmed by alice", or "engine verdict, unconfirmed": whose word the disposition is. */
-    standing: string;
-    duplicate: boolean;
-    shared: string[];
-  }>;
-  actions: ReportAction[];
-  approval: { approved: boolean; by: string; at: string } | null;
-  notes: string[];
-}
+export type { ReportAction, TriageReport } from "./report-schema.ts";
 
 export function buildReport(state: TriageStateValue): TriageReport {
   const { alert, verdict } = state;

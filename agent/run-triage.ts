@@ -4,9 +4,10 @@
  */
 import { Command, type StateSnapshot } from "@langchain/langgraph";
 import { DEFAULT_LEASE_MS, newOwnerId } from "../memory/case-leases.ts";
-import { describeError, isToolError, isTriageError, TriageError } from "../core/errors.ts";
-import { alertSchema, type Approval } from "../core/domain.ts";
+import { describeError, isTriageError, TriageError } from "../core/errors.ts";
+import type { Approval } from "../core/domain.ts";
 import type { TriageDeps } from "./deps.ts";
+import { fetchAlert } from "./fetch-alert.ts";
 import type { TriageGraph } from "./graph.ts";
 import { isApproverAllowed } from "./policy/gate.ts";
 import { buildReport, type TriageReport } from "./report.ts";
@@ -31,6 +32,14 @@ function stateOf(snapshot: StateSnapshot): TriageStateValue {
   return triageStateSchema.parse(snapshot.values);
 }
 
+/**
+ * The report write-report built into the state. Checkpoints written before the report was part of the
+ * state (cases paused or closed by an earlier version) have none: it is built from their state instead.
+ */
+function reportOf(state: TriageStateValue): TriageReport {
+  return state.report ?? buildReport(state);
+}
+
 export async function outcomeOf(
   runtime: TriageRuntime,
   caseId: string,
@@ -39,7 +48,7 @@ export async function outcomeOf(
   const values = runtime.deps.interactiveApprovals
     ? stateOf(await runtime.graph.getState(threadOf(caseId)))
     : triageStateSchema.parse(last);
-  const report = buildReport(values);
+  const report = reportOf(values);
   const { memory } = runtime.deps;
   if (report.status === "awaiting_approval")
     memory.transaction(() => {
@@ -93,26 +102,8 @@ export async function runTriage(
   options: { dryRun: boolean },
 ): Promise<TriageOutcome> {
   const { deps } = runtime;
-  // Fetch before the case exists, so an unknown or malformed alert leaves nothing behind.
-  let fetched: unknown;
-  try {
-    fetched = await deps.tools.alerts.getAlert(alertId);
-  } catch (error) {
-    if (isToolError(error) && error.code === "NOT_FOUND") {
-      throw new TriageError("NOT_FOUND", `unknown alert id ${alertId} in source ${deps.tools.alerts.name}`);
-    }
-    throw new TriageError("INTERNAL", `could not fetch alert ${alertId}: ${describeError(error)}`);
-  }
-  const parsed = alertSchema.safeParse(fetched);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TriageError(
-      "BAD_INPUT",
-      `alert ${alertId} is malformed: ${issue?.path.join(".") || "alert"}: ${issue?.message ?? "invalid"}`,
-    );
-  }
+  const alert = await fetchAlert(deps, alertId);
   const owner = newOwnerId();
-  const alert = parsed.data;
   const caseId = deps.memory.transaction(() => {
     const id = deps.memory.createCase(alert, {
       reasoner: deps.reasoner.name,
@@ -134,7 +125,7 @@ export async function runTriage(
   if (orphans.length) deps.memory.supersedeCases(orphans, caseId);
   return owned(runtime, caseId, owner, async () => {
     const last = await runtime.graph.invoke(
-      { caseId, alertId, alert: parsed.data, dryRun: options.dryRun, startedAt: deps.now().toISOString() },
+      { caseId, alertId, alert, dryRun: options.dryRun, startedAt: deps.now().toISOString() },
       threadOf(caseId),
     );
     return outcomeOf(runtime, caseId, last);
@@ -242,5 +233,5 @@ export async function resumeTriage(
 
 /** The report of a case from its checkpoint. */
 export async function caseReport(runtime: TriageRuntime, caseId: string): Promise<TriageReport> {
-  return buildReport(stateOf(await snapshotOf(runtime, caseId)));
+  return reportOf(stateOf(await snapshotOf(runtime, caseId)));
 }

@@ -82,7 +82,12 @@ export async function composeTools(
     },
     modules,
     knownVendors: vendorNames,
-    context: { env: config.env, now: options.now, ...(options.http ? { http: options.http } : {}) },
+    context: {
+      env: config.env,
+      now: options.now,
+      // The budget's retries are the HTTP client's: one layer retries, so a call is tried toolRetries + 1 times at most.
+      http: { ...options.http, retry: { retries: config.budget.toolRetries, ...options.http?.retry } },
+    },
     ...(options.intelCache ? { intelCache: options.intelCache } : {}),
   });
 }

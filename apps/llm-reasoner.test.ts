@@ -390,6 +390,13 @@ describe("model mistakes and resuming", () => {
     });
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('"reasoner": "openai:gpt-4o-mini"');
+    // The model use of the run before the pause, from the checkpointed state, not from a process's memory.
+    const modelOf = (stdout: string) =>
+      z
+        .object({ verdict: z.object({ model: z.object({ calls: z.number(), promptTokens: z.number() }) }) })
+        .parse(JSON.parse(stdout)).verdict.model;
+    expect(modelOf(first.stdout).calls).toBeGreaterThan(0);
+    expect(modelOf(approved.stdout)).toEqual(modelOf(first.stdout));
   });
 });
 

@@ -138,6 +138,20 @@ export const verdictCategorySchema = z
   .describe("What the alert turned out to be");
 export type VerdictCategory = z.infer<typeof verdictCategorySchema>;
 
+/** Model calls and tokens, from the responses' usage metadata. */
+export const modelUsageSchema = z.object({
+  calls: z.number().int().min(0),
+  promptTokens: z.number().int().min(0),
+  completionTokens: z.number().int().min(0),
+});
+export type ModelUsage = z.infer<typeof modelUsageSchema>;
+export const noModelUsage: ModelUsage = { calls: 0, promptTokens: 0, completionTokens: 0 };
+export const addModelUsage = (a: ModelUsage, b: ModelUsage): ModelUsage => ({
+  calls: a.calls + b.calls,
+  promptTokens: a.promptTokens + b.promptTokens,
+  completionTokens: a.completionTokens + b.completionTokens,
+});
+
 export const verdictSchema = z.object({
   disposition: dispositionSchema,
   confidence: z.number().min(0).max(1).describe("Calibrated confidence in the disposition, 0 to 1"),
@@ -157,14 +171,7 @@ export const verdictSchema = z.object({
    */
   incomplete: z.object({ failedTools: z.array(z.string()).min(1), reasons: z.array(z.string()) }).optional(),
   /** Model use for this case, from the responses' usage, and the hashes of the prompts that shaped it. */
-  model: z
-    .object({
-      calls: z.number().int().min(0),
-      promptTokens: z.number().int().min(0),
-      completionTokens: z.number().int().min(0),
-      prompts: z.record(z.string(), z.string()),
-    })
-    .optional(),
+  model: modelUsageSchema.extend({ prompts: z.record(z.string(), z.string()) }).optional(),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 

@@ -12,16 +12,47 @@ export type ToolErrorCode =
   | "UNSUPPORTED"
   | "UPSTREAM_ERROR";
 
+/**
+ * What is known about a tool failure beyond its code, as data: decided once where it happened (tools/http.ts
+ * from the status, the network error or the vendor's error body) and never re-derived from the message.
+ * A ToolError is itself a ToolErrorFacts, so a vendor that restates a failure passes the error along.
+ */
+export interface ToolErrorFacts {
+  /** Whether trying the same call again may succeed (a throttle, a timeout, a 5xx); false when unset. */
+  readonly retryable?: boolean | undefined;
+  readonly vendor?: string | undefined;
+  /** What was attempted, e.g. "GET /api/v3/files/abc". */
+  readonly operation?: string | undefined;
+  /** The HTTP status of the vendor's answer. */
+  readonly status?: number | undefined;
+  /** The vendor's own error text from its answer (redacted), or the HTTP reason phrase. */
+  readonly vendorMessage?: string | undefined;
+  /** The vendor's throttle hint: when to try again, in ms from when it answered. */
+  readonly retryAfterMs?: number | undefined;
+}
+
 /** A failure of a tool port (lab or vendor). Its message is one line, safe to show to a user and a model. */
-export class ToolError extends Error {
+export class ToolError extends Error implements ToolErrorFacts {
   override readonly name = "ToolError";
+  readonly retryable: boolean;
+  readonly vendor: string | undefined;
+  readonly operation: string | undefined;
+  readonly status: number | undefined;
+  readonly vendorMessage: string | undefined;
+  readonly retryAfterMs: number | undefined;
   constructor(
     readonly code: ToolErrorCode,
     message: string,
-    readonly details: { vendor?: string; status?: number; retryAfterMs?: number } = {},
+    facts: ToolErrorFacts = {},
   ) {
     // Messages reach users, models and case memory: never with a credential in them.
     super(redact(message));
+    this.retryable = facts.retryable ?? false;
+    this.vendor = facts.vendor;
+    this.operation = facts.operation;
+    this.status = facts.status;
+    this.vendorMessage = facts.vendorMessage === undefined ? undefined : redact(facts.vendorMessage);
+    this.retryAfterMs = facts.retryAfterMs;
   }
 }
 

@@ -140,12 +140,11 @@ export type ClaimResult =
 
 /** The slice of case memory the graph writes and reads. */
 export interface CaseMemory {
-  /** Opens a case for an alert and returns its id. */
+  /** Opens a case for an alert (stored with it, as given) and returns its id. */
   createCase(
     alert: Alert,
     options: { reasoner: string; owner?: string; leaseMs?: number; dryRun?: boolean },
   ): string;
-  saveAlert(caseId: string, alert: Alert): void;
   recall(caseId: string, alert: Alert): { related: RelatedCase[]; history: ObservableHistory[] };
   addEvidence(caseId: string, evidence: Evidence[], steps: InvestigationStep[]): void;
   saveVerdict(caseId: string, verdict: Verdict, findings: Finding[]): void;

@@ -230,10 +230,6 @@ export class SqliteCaseMemory implements CaseMemory {
     for (const o of alert.observables) insert.run(caseId, o.type, o.value.toLowerCase(), o.role ?? "");
   }
 
-  saveAlert(caseId: string, alert: Alert): void {
-    this.db.transaction(() => this.writeAlert(caseId, alert))();
-  }
-
   recall(caseId: string, alert: Alert): { related: RelatedCase[]; history: ObservableHistory[] } {
     const since = new Date(this.now().getTime() - RECALL_DAYS * 86_400_000).toISOString();
     const threat = alert.observables.filter((o) => !isPersonalRole(o.role));

@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { TriageError } from "../core/errors.ts";
-import { enableWal } from "../core/sqlite.ts";
+import { enableWal, requireSqliteModule } from "../core/sqlite.ts";
 import { migrationSql } from "./migrations.ts";
 import { describePostgresUrl, isPostgresUrl } from "./sql/location.ts";
 import {
@@ -41,6 +41,7 @@ export function connectCaseDatabase(path: string): CaseDatabase {
       describePostgresUrl(path),
       "this command keeps case memory in a SQLite file (PostgreSQL goes through memory/sql/open.ts)",
     );
+  requireSqliteModule(`the case database ${path}`);
   if (path !== ":memory:") {
     try {
       mkdirSync(dirname(path), { recursive: true });

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ToolError } from "../core/errors.ts";
-import { createHttpClient, type HttpAuth, type HttpClientOptions } from "./http.ts";
+import { createHttpClient, restate, type HttpAuth, type HttpClientOptions } from "./http.ts";
 import { secrets } from "../core/redact.ts";
 
 /** Headers that never change, e.g. `x-apikey`. */
@@ -81,11 +81,7 @@ export function createTokenAuth(options: TokenAuthOptions): TokenAuth {
     } catch (error) {
       // Token endpoints answer a bad secret with 400, 401 (invalid_client) or 403 (CrowdStrike): the credentials.
       if (error instanceof ToolError && ["BAD_INPUT", "AUTH_FAILED", "FORBIDDEN"].includes(error.code)) {
-        throw new ToolError(
-          "AUTH_FAILED",
-          error.message.replace(/HTTP \d+ /, "token refused: "),
-          error.details,
-        );
+        throw restate(error, "AUTH_FAILED", "token refused");
       }
       throw error;
     }

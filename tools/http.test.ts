@@ -98,11 +98,19 @@ describe("createHttpClient", () => {
     ]);
     const e401 = await failure(http.json({ path: "/401", schema: okSchema }));
     expect([e401.code, e401.message]).toEqual(["AUTH_FAILED", "acme: GET /401: HTTP 401 bad key"]);
+    // The facts travel as fields, so nobody has to take the message apart again.
+    expect([e401.vendor, e401.operation, e401.status, e401.vendorMessage, e401.retryable]).toEqual([
+      "acme",
+      "GET /401",
+      401,
+      "bad key",
+      false,
+    ]);
     expect((await failure(http.json({ path: "/403", schema: okSchema }))).code).toBe("FORBIDDEN");
     expect((await failure(http.json({ path: "/404", schema: okSchema }))).code).toBe("NOT_FOUND");
     expect(await orNull(http.json({ path: "/404", schema: okSchema }))).toBeNull();
     const e400 = await failure(http.json({ path: "/400", schema: okSchema }));
-    expect([e400.code, e400.details.status]).toEqual(["BAD_INPUT", 400]);
+    expect([e400.code, e400.status]).toEqual(["BAD_INPUT", 400]);
     const kibana = await failure(http.json({ path: "/kibana", schema: okSchema }));
     expect(kibana.message).toBe("acme: GET /kibana: HTTP 400 bad query");
   });
@@ -143,7 +151,7 @@ describe("createHttpClient", () => {
     );
     server.inject({ status: 429, headers: { "retry-after": "29241" }, body: {} });
     const error = await failure(http.json({ path: "/x", schema: okSchema }));
-    expect([error.code, error.details.retryAfterMs]).toEqual(["RATE_LIMITED", 29_241_000]);
+    expect([error.code, error.retryAfterMs]).toEqual(["RATE_LIMITED", 29_241_000]);
     expect(waits).toEqual([]);
   });
 
@@ -163,16 +171,64 @@ describe("createHttpClient", () => {
       {
         now: () => 1_000_000,
         retryAfterMs: (response, _body, now) => Number(response.headers.get("x-reset")) * 1000 - now,
-        classify: (status, body) => (status === 503 && body.includes("quota") ? "RATE_LIMITED" : undefined),
+        classify: (status, body) =>
+          status === 503 && body.includes("quota") ? { code: "RATE_LIMITED", retryable: false } : undefined,
         retry: { retries: 0 },
       },
     );
     server.inject({ status: 429, headers: { "x-reset": "1003" }, body: {} });
     const throttled = await failure(http.json({ path: "/x", schema: okSchema }));
-    expect(throttled.details.retryAfterMs).toBe(3000);
+    expect(throttled.retryAfterMs).toBe(3000);
     server.inject({ status: 503, body: "search quota reached" });
-    expect((await failure(http.json({ path: "/x", schema: okSchema }))).code).toBe("RATE_LIMITED");
+    const quota = await failure(http.json({ path: "/x", schema: okSchema }));
+    expect([quota.code, quota.retryable, quota.vendorMessage]).toEqual([
+      "RATE_LIMITED",
+      false,
+      "search quota reached",
+    ]);
     expect(waits).toEqual([]);
+  });
+
+  it("decides retryability once, at the answer: the status's, or the vendor's reading of its body", async () => {
+    const { http } = await client(
+      [
+        {
+          method: "GET",
+          path: "/status/:code",
+          handler: (request) => ({ status: Number(request.params.code), body: { message: "no" } }),
+        },
+        // A 403 whose body is a throttle (Gmail's rateLimitExceeded), and a 503 the vendor calls final.
+        {
+          method: "GET",
+          path: "/slow-down",
+          handler: () => ({ status: 403, body: { message: "slow down" } }),
+        },
+        { method: "GET", path: "/final", handler: () => ({ status: 503, body: { message: "final" } }) },
+      ],
+      {
+        classify: (status, body) =>
+          body.includes("slow down")
+            ? { code: "RATE_LIMITED", retryable: true }
+            : body.includes("final")
+              ? { code: "UPSTREAM_ERROR", retryable: false }
+              : undefined,
+        retry: { retries: 1 },
+      },
+    );
+    const outcome = async (path: string) => {
+      const before = server.requests.length;
+      const error = await failure(http.json({ path, schema: okSchema }));
+      return [error.code, error.retryable, server.requests.length - before];
+    };
+    expect(await outcome("/status/400")).toEqual(["BAD_INPUT", false, 1]);
+    expect(await outcome("/status/403")).toEqual(["FORBIDDEN", false, 1]);
+    expect(await outcome("/status/404")).toEqual(["NOT_FOUND", false, 1]);
+    expect(await outcome("/status/408")).toEqual(["TIMEOUT", true, 2]);
+    expect(await outcome("/status/409")).toEqual(["UPSTREAM_ERROR", true, 2]);
+    expect(await outcome("/status/429")).toEqual(["RATE_LIMITED", true, 2]);
+    expect(await outcome("/status/502")).toEqual(["UPSTREAM_ERROR", true, 2]);
+    expect(await outcome("/slow-down")).toEqual(["RATE_LIMITED", true, 2]);
+    expect(await outcome("/final")).toEqual(["UPSTREAM_ERROR", false, 1]);
   });
 
   it("times out a slow answer with TIMEOUT, and reports an unreachable server as UPSTREAM_ERROR", async () => {
@@ -189,7 +245,7 @@ describe("createHttpClient", () => {
     expect((await failure(http.json({ path: "/slow", schema: okSchema }))).code).toBe("TIMEOUT");
     const dead = createHttpClient({ vendor: "acme", baseUrl: "http://127.0.0.1:1", retry: { retries: 0 } });
     const unreachable = await failure(dead.json({ path: "/x", schema: okSchema }));
-    expect(unreachable.code).toBe("UPSTREAM_ERROR");
+    expect([unreachable.code, unreachable.retryable]).toEqual(["UPSTREAM_ERROR", true]);
     expect(unreachable.message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:1/);
   });
 
@@ -204,7 +260,11 @@ describe("createHttpClient", () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
     const error = await failure(http.json({ path: "/slow", schema: okSchema, signal: controller.signal }));
-    expect([error.code, error.message]).toEqual(["TIMEOUT", "acme: GET /slow: cancelled"]);
+    expect([error.code, error.message, error.retryable]).toEqual([
+      "TIMEOUT",
+      "acme: GET /slow: cancelled",
+      false,
+    ]);
     expect(server.requests).toHaveLength(1);
     const late = await failure(
       http.json({ path: "/slow", schema: okSchema, signal: AbortSignal.timeout(20) }),

@@ -4,7 +4,7 @@
  * Everything that goes wrong becomes a ToolError with a code; a user sees one line naming the vendor.
  */
 import type { z } from "zod";
-import { clip, ToolError, type ToolErrorCode } from "../core/errors.ts";
+import { clip, ToolError, type ToolErrorCode, type ToolErrorFacts } from "../core/errors.ts";
 import { redact, registerRequestSecrets } from "../core/redact.ts";
 
 /** Headers that authenticate a request; `invalidate` drops a cached token after a 401. */
@@ -14,7 +14,7 @@ export interface HttpAuth {
 }
 
 export interface RetryOptions {
-  /** Extra attempts after the first. */
+  /** Extra attempts after the first, for a failure whose ToolError is `retryable`. */
   retries: number;
   baseDelayMs: number;
   maxDelayMs: number;
@@ -33,8 +33,11 @@ export const defaultRetry: RetryOptions = {
 export interface VendorQuirks {
   /** A throttle hint in ms (Retry-After, CrowdStrike's epoch reset…); undefined when none. */
   retryAfterMs?(response: Response, body: string, now: number): number | undefined;
-  /** A code other than the status's default, e.g. Gmail's 403 rateLimitExceeded, Splunk's 503 quota. */
-  classify?(status: number, body: string): ToolErrorCode | undefined;
+  /**
+   * A code and retryability other than the status's (classifyStatus), read from the error body: Gmail's 403
+   * rateLimitExceeded and Splunk's 503 quota are throttles worth waiting for; undefined keeps the status's.
+   */
+  classify?(status: number, body: string): Classification | undefined;
   /** The vendor's own error text from an error body, for the one-line message. */
   errorText?(body: string): string | undefined;
 }
@@ -83,17 +86,50 @@ export interface HttpClient {
   json<T>(request: HttpRequest<T>): Promise<T>;
 }
 
-const RETRYABLE = new Set<ToolErrorCode>(["RATE_LIMITED", "TIMEOUT", "UPSTREAM_ERROR"]);
+/** What a failed answer means: its code, and whether the same request may succeed later. */
+export interface Classification {
+  code: ToolErrorCode;
+  retryable: boolean;
+}
 
-/** The default code of an HTTP status; retryability is decided once, from the code. */
-export function codeOfStatus(status: number): ToolErrorCode {
-  if (status === 401) return "AUTH_FAILED";
-  if (status === 403) return "FORBIDDEN";
-  if (status === 404 || status === 410) return "NOT_FOUND";
-  if (status === 408) return "TIMEOUT";
-  if (status === 429) return "RATE_LIMITED";
-  if (status === 409 || status >= 500) return "UPSTREAM_ERROR";
-  return "BAD_INPUT";
+/** The default meaning of an HTTP status. Retryability is decided here, once: 408, 409, 429 and 5xx. */
+export function classifyStatus(status: number): Classification {
+  const fixed = (code: ToolErrorCode): Classification => ({ code, retryable: false });
+  if (status === 401) return fixed("AUTH_FAILED");
+  if (status === 403) return fixed("FORBIDDEN");
+  if (status === 404 || status === 410) return fixed("NOT_FOUND");
+  if (status === 408) return { code: "TIMEOUT", retryable: true };
+  if (status === 429) return { code: "RATE_LIMITED", retryable: true };
+  if (status === 409 || status >= 500) return { code: "UPSTREAM_ERROR", retryable: true };
+  return fixed("BAD_INPUT");
+}
+
+/** The vendor's answer to a failed request as one phrase ("HTTP 403 Forbidden"), or the message when there was none. */
+export function answerOf(error: ToolError): string {
+  if (error.status === undefined) return error.message;
+  return `HTTP ${error.status} ${error.vendorMessage ?? ""}`.trim();
+}
+
+/**
+ * A vendor's failure restated under another code, the HTTP status replaced by `verdict`
+ * ("vendor: POST /oauth2/token: token refused: invalid_client"). A failure without an HTTP answer keeps its message.
+ */
+export function restate(error: ToolError, code: ToolErrorCode, verdict: string): ToolError {
+  const facts: ToolErrorFacts = { ...factsOf(error), retryable: false };
+  if (error.status === undefined || error.vendor === undefined || error.operation === undefined)
+    return new ToolError(code, error.message, facts);
+  const said = error.vendorMessage ? `${verdict}: ${error.vendorMessage}` : verdict;
+  return new ToolError(code, failureLine(error.vendor, error.operation, said), facts);
+}
+
+/** A ToolError's facts, to carry into one that restates it. */
+function factsOf(error: ToolError): ToolErrorFacts {
+  const { retryable, vendor, operation, status, vendorMessage, retryAfterMs } = error;
+  return { retryable, vendor, operation, status, vendorMessage, retryAfterMs };
+}
+
+function failureLine(vendor: string, operation: string, detail: string): string {
+  return clip(`${vendor}: ${operation}: ${detail}`, 300);
 }
 
 /** Retry-After in seconds or as an HTTP date, in ms from now. */
@@ -195,8 +231,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const { vendor } = options;
 
-  const fail = (code: ToolErrorCode, what: string, detail: string, extra: ToolError["details"] = {}) =>
-    new ToolError(code, clip(`${vendor}: ${what}: ${detail}`, 300), { vendor, ...extra });
+  const fail = (code: ToolErrorCode, what: string, detail: string, facts: ToolErrorFacts = {}) =>
+    new ToolError(code, failureLine(vendor, what, detail), { vendor, operation: what, ...facts });
 
   async function attempt<T>(
     request: HttpRequest<T>,
@@ -243,7 +279,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       // A reset connection's reason can quote what the peer sent.
       if (request.signal?.aborted) throw fail("TIMEOUT", what, stoppedBy(request.signal));
       if (timeout.aborted)
-        return { error: fail("TIMEOUT", what, `no answer within ${timeoutMs} ms`), waitMs: undefined };
+        return {
+          error: fail("TIMEOUT", what, `no answer within ${timeoutMs} ms`, { retryable: true }),
+          waitMs: undefined,
+        };
       const reason =
         error instanceof Error
           ? error.cause instanceof Error
@@ -251,7 +290,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             : error.message
           : String(error);
       return {
-        error: fail("UPSTREAM_ERROR", what, `cannot reach ${url.origin} (${redact(reason)})`),
+        error: fail("UPSTREAM_ERROR", what, `cannot reach ${url.origin} (${redact(reason)})`, {
+          retryable: true,
+        }),
         waitMs: undefined,
       };
     }
@@ -275,13 +316,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
     // A proxy or vendor that echoes the request puts our credentials in its error body: scrub it first.
     text = redact(text, { strict: true });
-    const code = options.classify?.(response.status, text) ?? codeOfStatus(response.status);
+    const { code, retryable } = options.classify?.(response.status, text) ?? classifyStatus(response.status);
     const waitMs = options.retryAfterMs?.(response, text, now()) ?? retryAfterHeaderMs(response, now());
     const vendorText = options.errorText?.(text) ?? genericErrorText(text) ?? response.statusText;
     return {
       error: fail(code, what, `HTTP ${response.status} ${vendorText}`, {
+        retryable,
         status: response.status,
-        ...(waitMs === undefined ? {} : { retryAfterMs: waitMs }),
+        vendorMessage: clip(vendorText, 300),
+        retryAfterMs: waitMs,
       }),
       waitMs,
     };
@@ -306,7 +349,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         refreshedAuth = true;
         continue;
       }
-      if (!RETRYABLE.has(error.code) || request.retry === false || attemptNo >= retry.retries) throw error;
+      if (!error.retryable || request.retry === false || attemptNo >= retry.retries) throw error;
       const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attemptNo);
       const delay = Math.max(result.waitMs ?? 0, backoff * (0.75 + Math.random() * 0.5));
       if (waited + delay > retry.budgetMs) throw error;

@@ -12,7 +12,7 @@ import { ALERT_EVIDENCE_ID } from "../../core/ids.ts";
 export const assessAlert =
   (deps: TriageDeps) =>
   async (state: TriageStateValue): Promise<TriageStateUpdate> => {
-    const { verdict: proposed, findings } = await deps.reasoner.assess(reasonerContext(deps, state));
+    const { verdict: proposed, findings, usage } = await deps.reasoner.assess(reasonerContext(deps, state));
     const gaps = investigationGaps(state.steps, state.evidence);
     const parsed = verdictSchema.parse(proposed);
     // The engine, not the reasoner, says whether the investigation was complete.
@@ -22,8 +22,8 @@ export const assessAlert =
     const grounded = verdict.evidenceIds.filter((id) => known.has(id));
     const ungrounded = verdict.evidenceIds.filter((id) => !known.has(id));
     const notes = ungrounded.length
-      ? [...state.notes, `verdict cited unknown evidence ${ungrounded.join(", ")}; dropped`]
-      : state.notes;
+      ? [`verdict cited unknown evidence ${ungrounded.join(", ")}; dropped`]
+      : [];
     const final = { ...verdict, evidenceIds: grounded.length ? [...new Set(grounded)] : [ALERT_EVIDENCE_ID] };
     deps.memory.transaction(() => {
       deps.memory.saveVerdict(state.caseId, final, findings);
@@ -44,5 +44,5 @@ export const assessAlert =
         },
       });
     });
-    return { verdict: final, findings, notes };
+    return { verdict: final, findings, notes, ...(usage ? { usage } : {}) };
   };

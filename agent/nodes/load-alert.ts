@@ -1,26 +1,17 @@
 import type { TriageDeps } from "../deps.ts";
-import { normalizeAlert } from "../normalize.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
-import { TriageError } from "../../core/errors.ts";
-import { alertSchema, type Evidence } from "../../core/domain.ts";
+import type { Evidence } from "../../core/domain.ts";
 import { ALERT_EVIDENCE_ID } from "../../core/ids.ts";
+import { requireAlert } from "./require.ts";
 
 /**
- * Validates and normalizes the alert that runTriage fetched (fetching happens before the case exists, so
- * an unknown id writes nothing), stores it, and makes it the first piece of evidence.
+ * Makes the alert the investigation's first piece of evidence. The alert was fetched, validated and
+ * normalized once before the case opened (agent/fetch-alert.ts), and stored with the case.
  */
 export const loadAlert =
   (deps: TriageDeps) =>
   async (state: TriageStateValue): Promise<TriageStateUpdate> => {
-    const parsed = alertSchema.safeParse(state.alert);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new TriageError(
-        "BAD_INPUT",
-        `alert ${state.alertId} is malformed: ${issue?.path.join(".") || "alert"}: ${issue?.message ?? "invalid"}`,
-      );
-    }
-    const alert = normalizeAlert(parsed.data);
+    const alert = requireAlert(state);
     const evidence: Evidence = {
       id: ALERT_EVIDENCE_ID,
       tool: "alert_source",
@@ -30,7 +21,6 @@ export const loadAlert =
       collectedAt: deps.now().toISOString(),
     };
     deps.memory.transaction(() => {
-      deps.memory.saveAlert(state.caseId, alert);
       deps.memory.addEvidence(state.caseId, [evidence], []);
       deps.memory.audit({
         actor: "engine",
@@ -39,5 +29,5 @@ export const loadAlert =
         payload: { alertId: alert.id, type: alert.type, observables: alert.observables.length },
       });
     });
-    return { alert, evidence: [evidence], startedAt: state.startedAt || deps.now().toISOString() };
+    return { evidence: [evidence], startedAt: state.startedAt || deps.now().toISOString() };
   };

@@ -14,7 +14,7 @@ export const planInvestigation =
     const { budget } = deps;
     const elapsedMs = deps.now().getTime() - Date.parse(state.startedAt || deps.now().toISOString());
     const remaining = budget.maxToolCalls - state.steps.length;
-    const stop = (note: string): TriageStateUpdate => ({ pendingCalls: [], notes: [...state.notes, note] });
+    const stop = (note: string): TriageStateUpdate => ({ pendingCalls: [], notes: [note] });
     if (state.round >= budget.maxRounds)
       return stop(`investigation stopped at the round limit (${budget.maxRounds})`);
     if (remaining <= 0) return stop(`investigation stopped at the tool-call limit (${budget.maxToolCalls})`);
@@ -41,13 +41,17 @@ export const planInvestigation =
       known.add(id);
       calls.push(parsed.data);
     }
-    const notes = [...state.notes];
+    const notes: string[] = [];
     // The reasoner's own word on this round, e.g. that the model failed and the playbook planned instead.
-    if (plan.note && !notes.includes(plan.note)) notes.push(plan.note);
+    if (plan.note && !state.notes.includes(plan.note)) notes.push(plan.note);
     if (dropped.length) notes.push(`ignored ${dropped.length} planned call(s) to unknown tools`);
     if (calls.length > remaining)
       notes.push(`tool-call budget cut the plan from ${calls.length} to ${remaining} calls`);
-    return { pendingCalls: plan.done && calls.length === 0 ? [] : calls.slice(0, remaining), notes };
+    return {
+      pendingCalls: plan.done && calls.length === 0 ? [] : calls.slice(0, remaining),
+      notes,
+      ...(plan.usage ? { usage: plan.usage } : {}),
+    };
   };
 
 /** After planning: investigate more, or assess. */

@@ -15,7 +15,7 @@ export const proposeActions =
       verdict,
       findings: state.findings,
     });
-    const notes = [...state.notes];
+    const notes: string[] = [];
     const seen = new Set<string>();
     const valid: ProposedAction[] = [];
     for (const candidate of proposed) {

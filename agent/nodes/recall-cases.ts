@@ -16,5 +16,5 @@ export const recallCases =
             .join(", ")}`,
         ]
       : [];
-    return { related, history, notes: [...state.notes, ...notes] };
+    return { related, history, notes };
   };

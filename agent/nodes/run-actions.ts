@@ -132,11 +132,3 @@ export const runActions =
     }
     return { results };
   };
-
-/** After acting: wait for a person if some action still needs one (and someone can answer), else report. */
-export const routeAfterActions =
-  (deps: TriageDeps) =>
-  (state: TriageStateValue): "await-approval" | "write-report" =>
-    deps.interactiveApprovals && !state.approval && state.results.some((r) => r.status === "pending_approval")
-      ? "await-approval"
-      : "write-report";

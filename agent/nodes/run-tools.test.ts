@@ -1,10 +1,19 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { recordingSleep } from "../../tools/testing/fake-http.ts";
+import { startAbuseIpdbFake } from "../../tools/vendors/abuseipdb/testing/fake.ts";
+import { z } from "zod";
+import { evidenceSchema, investigationStepSchema } from "../../core/domain.ts";
 import { createLabToolset } from "../../tools/lab/index.ts";
 import { createFixtureLab } from "../../tools/lab/testing/fixture.ts";
 import type { ThreatIntel } from "../../core/ports.ts";
 import { SqliteCaseMemory } from "../../memory/case-store.ts";
 import { openCaseDatabase } from "../../memory/db.ts";
-import { defaultPolicyPath } from "../config.ts";
+import { defaultPolicyPath, loadConfig } from "../config.ts";
+import { composeTools } from "../setup.ts";
 import { defaultBudget, type TriageDeps } from "../deps.ts";
 import { defaultOrganization } from "../../core/organization.ts";
 import { loadPolicy } from "../policy/loader.ts";
@@ -63,9 +72,62 @@ describe("run-tools", () => {
     const wide = await runRound(8);
     expect([sequential.peak, bounded.peak, wide.peak]).toEqual([1, 2, 5]);
     for (const run of [sequential, bounded, wide]) {
-      expect(run.update.steps?.map((s) => s.args.value)).toEqual(run.ips);
-      expect(run.update.steps?.every((s) => s.ok)).toBe(true);
+      // Only this round's steps: the reducer appends them to the state's.
+      const steps = z.array(investigationStepSchema).parse(run.update.steps);
+      expect(steps.map((s) => s.args.value)).toEqual(run.ips);
+      expect(steps.every((s) => s.ok)).toBe(true);
       expect(run.saved).toHaveLength(5);
+    }
+  });
+
+  it("leaves retries to the vendor's HTTP client: a throttling vendor gets toolRetries + 1 requests in all", async () => {
+    const fake = await startAbuseIpdbFake({ apiKey: "k" });
+    const dir = mkdtempSync(join(tmpdir(), "run-tools-"));
+    try {
+      fake.inject({ status: 429, headers: { "retry-after": "1" }, body: {} }, { times: 100 });
+      const config = join(dir, "config.yaml");
+      const vendors = { abuseipdb: { baseUrl: fake.baseUrl } };
+      writeFileSync(
+        config,
+        stringify({ budget: { toolRetries: 2 }, integrations: { intel: "abuseipdb", vendors } }),
+      );
+      const loaded = loadConfig(
+        { config, db: join(dir, "cases.db"), labDb: join(dir, "lab.db") },
+        {
+          ABUSEIPDB_API_KEY: "k",
+        },
+      );
+      const { sleep, waits } = recordingSleep();
+      const composed = await composeTools(loaded, { now: () => new Date(), http: { sleep } });
+      const memory = new SqliteCaseMemory(openCaseDatabase(":memory:"), { now: () => new Date() });
+      const deps: TriageDeps = {
+        tools: composed.tools,
+        reasoner: createOfflineReasoner(),
+        memory,
+        policy: loadPolicy(defaultPolicyPath),
+        organization: defaultOrganization,
+        budget: loaded.budget,
+        now: () => new Date("2026-11-03T10:00:00Z"),
+        interactiveApprovals: false,
+      };
+      memory.addEvidence = () => undefined;
+      const state = triageStateSchema.parse({
+        caseId: "case-1",
+        alertId: "FX-1",
+        pendingCalls: [{ tool: "intel_lookup", args: { type: "ip", value: "45.1.2.3" } }],
+      });
+      const update = await runTools(deps)(state);
+      composed.tools.close?.();
+      expect(fake.requests).toHaveLength(3);
+      expect(waits).toHaveLength(2);
+      const steps = z.array(investigationStepSchema).parse(update.steps);
+      expect(steps.map((s) => [s.ok, s.summary.includes("HTTP 429")])).toEqual([[false, true]]);
+      expect(z.array(evidenceSchema).parse(update.evidence)[0]?.data).toMatchObject({
+        error: { code: "RATE_LIMITED" },
+      });
+    } finally {
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,26 +1,9 @@
-import { evidenceIdFor, runToolCall, type ToolCall, type ToolOutput } from "../../tools/catalog.ts";
+import { evidenceIdFor, runToolCall, type ToolOutput } from "../../tools/catalog.ts";
 import { describeError, isToolError } from "../../core/errors.ts";
 import { redact, redactValue } from "../../core/redact.ts";
 import type { Evidence, InvestigationStep } from "../../core/domain.ts";
 import type { TriageDeps } from "../deps.ts";
 import type { TriageStateUpdate, TriageStateValue } from "../state.ts";
-
-const retryable = new Set(["RATE_LIMITED", "TIMEOUT", "UPSTREAM_ERROR"]);
-
-async function callWithRetries(deps: TriageDeps, call: ToolCall): Promise<ToolOutput> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await runToolCall(deps.tools, call, { signal: AbortSignal.timeout(deps.budget.toolTimeoutMs) });
-    } catch (error) {
-      const code = isToolError(error)
-        ? error.code
-        : error instanceof Error && error.name === "TimeoutError"
-          ? "TIMEOUT"
-          : "";
-      if (attempt >= deps.budget.toolRetries || !retryable.has(code)) throw error;
-    }
-  }
-}
 
 /** Maps with at most `limit` calls in flight, keeping the input order in the result. */
 async function mapLimit<T, R>(
@@ -55,7 +38,10 @@ export const runTools =
         let output: ToolOutput;
         let ok = true;
         try {
-          output = await callWithRetries(deps, call);
+          // No retries here: the vendor's HTTP client retries what is retryable (budget.toolRetries).
+          output = await runToolCall(deps.tools, call, {
+            signal: AbortSignal.timeout(deps.budget.toolTimeoutMs),
+          });
         } catch (error) {
           ok = false;
           const code = isToolError(error) ? error.code : "UPSTREAM_ERROR";
@@ -93,12 +79,10 @@ export const runTools =
     deps.memory.addEvidence(state.caseId, evidence, steps);
     const failed = steps.filter((s) => !s.ok);
     return {
-      evidence: [...state.evidence, ...evidence],
-      steps: [...state.steps, ...steps],
+      evidence,
+      steps,
       round,
       pendingCalls: [],
-      notes: failed.length
-        ? [...state.notes, ...failed.map((s) => `tool ${s.tool} ${s.summary}`)]
-        : state.notes,
+      notes: failed.map((s) => `tool ${s.tool} ${s.summary}`),
     };
   };

@@ -12,6 +12,7 @@ import type {
   ObservableHistory,
   RelatedCase,
   InvestigationStep,
+  ModelUsage,
 } from "../../core/domain.ts";
 import type { OrganizationProfile } from "../../core/organization.ts";
 
@@ -30,6 +31,8 @@ export interface ReasonerContext {
   steps: InvestigationStep[];
   round: number;
   remainingToolCalls: number;
+  /** Model use of the whole run so far (the checkpointed state's): a reasoner keeps none of its own. */
+  usage: ModelUsage;
 }
 
 export interface InvestigationPlan {
@@ -37,11 +40,15 @@ export interface InvestigationPlan {
   /** True when the reasoner has what it needs; the graph then assesses. */
   done: boolean;
   note?: string;
+  /** Model use of this round, added to the run's by the graph. */
+  usage?: ModelUsage;
 }
 
 export interface Assessment {
   verdict: Verdict;
   findings: Finding[];
+  /** Model use of this assessment, added to the run's by the graph. */
+  usage?: ModelUsage;
 }
 
 export interface Reasoner {

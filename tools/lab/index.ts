@@ -1,8 +1,10 @@
 /**
- * Opens the embedded lab: creates and seeds it on first use, and refuses a file that is not a lab
- * database with one line that says what to do, before any port reads a table that is not there.
+ * Opens the embedded lab: creates and seeds it on first use, and refuses a file it cannot use with one
+ * line that says what to do, before any port reads a table that is not there. The causes are told apart:
+ * the SQLite module not loading (reinstall), a file SQLite cannot open (permissions, locks), a file that is
+ * not SQLite or is damaged, and a SQLite file that is not a lab of this version (delete or reset it).
  */
-import { enableWal } from "../../core/sqlite.ts";
+import { enableWal, requireSqliteModule, sqliteFailureOf } from "../../core/sqlite.ts";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
@@ -52,17 +54,41 @@ function validate(db: Database.Database, path: string, present: Set<string>): vo
 }
 
 /**
+ * One line for a lab file SQLite cannot open or read, with the advice that fits: delete a file that is not
+ * a lab, but never one that is merely unreadable (permissions, a lock, a directory in its place).
+ */
+function unusable(path: string, error: unknown): TriageError {
+  const failure = sqliteFailureOf(error);
+  if (failure?.kind === "not_sqlite") return notALab(path, "it is not a SQLite file");
+  if (failure?.kind === "corrupt") return notALab(path, `the SQLite file is damaged: ${failure.detail}`);
+  return new TriageError(
+    "BAD_DATABASE",
+    `cannot open the lab database ${path}: ${failure?.detail ?? describeError(error)}`,
+  );
+}
+
+/**
  * The lab database at `path`, generated from `seed` when the file is new or holds no tables. The caller
  * owns the handle and closes it.
  */
 export function openLab(path: string, options: { seed: number }): Database.Database {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  requireSqliteModule(`the lab database ${path}`);
+  if (path !== ":memory:") {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      throw new TriageError(
+        "BAD_DATABASE",
+        `cannot create the lab database ${path}: its directory cannot be made (${describeError(error)})`,
+      );
+    }
+  }
   let db: Database.Database;
   let empty: boolean;
   try {
     db = new Database(path);
   } catch (error) {
-    throw notALab(path, describeError(error));
+    throw unusable(path, error);
   }
   try {
     // Reading the schema is the first access to the file, so a file that is not SQLite fails here.
@@ -75,7 +101,7 @@ export function openLab(path: string, options: { seed: number }): Database.Datab
   } catch (error) {
     db.close();
     if (error instanceof TriageError) throw error;
-    throw notALab(path, describeError(error));
+    throw unusable(path, error);
   }
   if (!empty) return db;
 

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -269,7 +269,30 @@ describe("openLab", () => {
   it("refuses a file that is not SQLite, in one line", () => {
     const path = join(dir, "garbage.db");
     writeFileSync(path, "this is not\na database\n".repeat(200));
-    expectBadDatabase(refusal(path), path, /not a database/);
+    expectBadDatabase(refusal(path), path, /: it is not a SQLite file;/);
+  });
+
+  it("does not advise deleting a file SQLite cannot open: a directory in its place", () => {
+    const path = join(dir, "a-directory.db");
+    mkdirSync(path);
+    const error = refusal(path);
+    expect(isTriageError(error) && error.code).toBe("BAD_DATABASE");
+    expect(error instanceof Error && error.message).toBe(
+      `cannot open the lab database ${path}: unable to open database file (SQLITE_CANTOPEN)`,
+    );
+  });
+
+  it("says when the lab's directory cannot be made", () => {
+    const file = join(dir, "plain-file");
+    writeFileSync(file, "");
+    const path = join(file, "lab.db");
+    const error = refusal(path);
+    expect(isTriageError(error) && error.code).toBe("BAD_DATABASE");
+    const message = error instanceof Error ? error.message : "";
+    expect(message.startsWith(`cannot create the lab database ${path}: its directory cannot be made (`)).toBe(
+      true,
+    );
+    expect(message).toContain("file already exists");
   });
 
   it("refuses a SQLite file without lab metadata", () => {

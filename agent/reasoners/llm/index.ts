@@ -20,7 +20,14 @@ import { fenceData, injectionAttempts, loadPrompt } from "../../../prompts/index
 import { toolInputSchemas, toolNames, type ToolCall } from "../../../tools/catalog.ts";
 import { clip, describeError } from "../../../core/errors.ts";
 import { redact } from "../../../core/redact.ts";
-import { verdictCategorySchema, type Finding, type Verdict } from "../../../core/domain.ts";
+import {
+  addModelUsage,
+  noModelUsage,
+  verdictCategorySchema,
+  type Finding,
+  type ModelUsage,
+  type Verdict,
+} from "../../../core/domain.ts";
 import type { Assessment, Reasoner, ReasonerContext } from "../types.ts";
 
 export const llmVerdictSchema = z.object({
@@ -102,13 +109,20 @@ function textsOf(value: unknown, out: string[] = [], depth = 0): string[] {
   return out;
 }
 
-interface Usage {
-  calls: number;
-  promptTokens: number;
-  completionTokens: number;
-}
-
 const usageSchema = z.object({ input_tokens: z.number(), output_tokens: z.number() });
+
+/** One model call, with the tokens its response reports (none when it reports none). */
+function usageOf(message: unknown): ModelUsage {
+  const meta =
+    AIMessage.isInstance(message) || AIMessageChunk.isInstance(message)
+      ? usageSchema.safeParse(message.usage_metadata)
+      : null;
+  return {
+    calls: 1,
+    promptTokens: meta?.success ? meta.data.input_tokens : 0,
+    completionTokens: meta?.success ? meta.data.output_tokens : 0,
+  };
+}
 
 type PlanningModel = Runnable<BaseLanguageModelInput, AIMessageChunk>;
 
@@ -126,23 +140,13 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
   const assessor = options.assessor ?? options.planner;
   const name = options.name ?? "llm";
   const personal = options.redact ?? false;
-  // Model use per alert across planning rounds, handed to the verdict at assessment.
-  const usage = new Map<string, Usage>();
-  const count = (alertId: string, message: unknown) => {
-    const seen = usage.get(alertId) ?? { calls: 0, promptTokens: 0, completionTokens: 0 };
-    const meta =
-      AIMessage.isInstance(message) || AIMessageChunk.isInstance(message)
-        ? usageSchema.safeParse(message.usage_metadata)
-        : null;
-    usage.set(alertId, {
-      calls: seen.calls + 1,
-      promptTokens: seen.promptTokens + (meta?.success ? meta.data.input_tokens : 0),
-      completionTokens: seen.completionTokens + (meta?.success ? meta.data.output_tokens : 0),
-    });
-    if (usage.size > 1000) usage.delete(usage.keys().next().value ?? "");
-  };
-
-  async function modelVerdict(ctx: ReasonerContext, offline: Assessment, retryNote?: string) {
+  // Model use is returned with each plan and assessment; the graph keeps the run's total in its state.
+  async function modelVerdict(
+    ctx: ReasonerContext,
+    offline: Assessment,
+    count: (message: unknown) => void,
+    retryNote?: string,
+  ) {
     const structured = assessor.withStructuredOutput(llmVerdictSchema, {
       name: "verdict",
       includeRaw: true,
@@ -156,7 +160,7 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
       ),
     ];
     const answer = await structured.invoke(messages);
-    count(ctx.alert.id, answer.raw);
+    count(answer.raw);
     return llmVerdictSchema.parse(answer.parsed);
   }
 
@@ -167,13 +171,14 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
     async plan(ctx) {
       const baseline = await options.fallback.plan(ctx);
       if (ctx.remainingToolCalls <= 0) return { calls: [], done: true };
-      const spent = usage.get(ctx.alert.id)?.promptTokens ?? 0;
+      const spent = ctx.usage.promptTokens;
       if (spent >= (options.maxPlanningTokens ?? 200_000)) {
         return {
           ...baseline,
           note: `model token budget spent (${spent} prompt tokens); the offline playbook planned this round`,
         };
       }
+      let usage: ModelUsage | undefined;
       try {
         const bound = options.planner.bindTools?.(toolDefinitions);
         if (!bound) throw new Error("the planning model cannot call tools");
@@ -183,17 +188,18 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
             `${untrustedContext(ctx, [], personal)}\n\nRound ${ctx.round + 1}; at most ${ctx.remainingToolCalls} more tool calls.`,
           ),
         ]);
-        count(ctx.alert.id, reply);
+        usage = usageOf(reply);
         const calls: ToolCall[] = (reply.tool_calls ?? []).flatMap((c) => {
           const tool = toolNames.find((t) => t === c.name);
           return tool ? [{ tool, args: c.args }] : [];
         });
         const all = [...calls, ...baseline.calls];
-        return { calls: all, done: all.length === 0 };
+        return { calls: all, done: all.length === 0, usage };
       } catch (error) {
         return {
           ...baseline,
           note: `model planning failed (${failureNote(error)}); the offline playbook planned this round`,
+          ...(usage ? { usage } : {}),
         };
       }
     },
@@ -214,14 +220,17 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
           ]
         : [];
       const known = new Set(ctx.evidence.map((e) => e.id));
+      let used = noModelUsage;
+      const count = (message: unknown) => void (used = addModelUsage(used, usageOf(message)));
       let proposed: z.infer<typeof llmVerdictSchema>;
       try {
-        proposed = await modelVerdict(ctx, offline);
+        proposed = await modelVerdict(ctx, offline, count);
         const unknown = proposed.evidenceIds.filter((id) => !known.has(id));
         if (unknown.length) {
           proposed = await modelVerdict(
             ctx,
             offline,
+            count,
             `Your previous answer cited evidence that does not exist: ${unknown.join(", ")}. Cite only listed ids.`,
           );
           if (proposed.evidenceIds.some((id) => !known.has(id)))
@@ -237,6 +246,7 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
             ].slice(0, 20),
           },
           findings: [...offline.findings, ...flagged],
+          usage: used,
         };
       }
       const p = offline.verdict.maliciousProbability;
@@ -268,13 +278,13 @@ export function createLlmReasoner(options: LlmReasonerOptions): Reasoner {
         evidenceIds: [...new Set(["ev-alert", ...proposed.evidenceIds])],
         reasoner: name,
         model: {
-          ...(usage.get(ctx.alert.id) ?? { calls: 0, promptTokens: 0, completionTokens: 0 }),
+          // The run's whole use: every planning round (from the state) and this assessment.
+          ...addModelUsage(ctx.usage, used),
           prompts: { investigate: investigate.sha256, assess: assessPrompt.sha256 },
         },
       };
-      usage.delete(ctx.alert.id);
       if (verdict.disposition === "benign") verdict.attack = [];
-      return { verdict, findings: [...offline.findings, ...flagged] };
+      return { verdict, findings: [...offline.findings, ...flagged], usage: used };
     },
 
     // Actions follow from the verdict by code, never from model text.

@@ -122,7 +122,7 @@ describe("abuseipdb intel: throttling and errors", () => {
     const { intel, waits } = abuseIpdbAdapter(fake);
     fake.inject(dailyLimitExceeded);
     const error = await failure(intel.lookup({ type: "ip", value: "45.1.2.3" }));
-    expect([error.code, error.details.retryAfterMs]).toEqual(["RATE_LIMITED", 29_241_000]);
+    expect([error.code, error.retryAfterMs]).toEqual(["RATE_LIMITED", 29_241_000]);
     expect(error.message).toMatch(
       /^abuseipdb: GET \/api\/v2\/check: HTTP 429 Daily rate limit of 1000 requests/,
     );

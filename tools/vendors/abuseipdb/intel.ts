@@ -7,7 +7,7 @@
 import { isIP } from "node:net";
 import type { z } from "zod";
 import { isToolError } from "../../../core/errors.ts";
-import type { HttpClient, HttpResponse } from "../../http.ts";
+import { answerOf, type HttpClient, type HttpResponse } from "../../http.ts";
 import type { CallOptions, ThreatIntel } from "../../../core/ports.ts";
 import type { IntelVerdict, Observable, ObservableType } from "../../../core/domain.ts";
 import { VENDOR } from "./client.ts";
@@ -51,8 +51,8 @@ export function createAbuseIpdbIntel(http: HttpClient, bands: AbuseBands): Threa
         return toIntelVerdict(observable, data.data, bands);
       } catch (error) {
         // 422: AbuseIPDB refused the value (an address form it does not accept).
-        if (isToolError(error) && error.code === "BAD_INPUT" && error.details.status === 422)
-          return unknown(observable, `refused the value (${error.message.replace(/^[^:]*: [^:]*: /, "")})`);
+        if (isToolError(error) && error.code === "BAD_INPUT" && error.status === 422)
+          return unknown(observable, `refused the value (${answerOf(error)})`);
         throw error;
       }
     },

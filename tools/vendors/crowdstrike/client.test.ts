@@ -89,7 +89,7 @@ describe("Falcon client", () => {
     const error = await failure(t.instance.alerts!.listAlerts({}));
     expect(error.code).toBe("RATE_LIMITED");
     expect(error.message).toMatch(/HTTP 429 API rate limit exceeded\./);
-    expect(error.details.retryAfterMs).toBeGreaterThan(3_500_000);
+    expect(error.retryAfterMs).toBeGreaterThan(3_500_000);
     expect(t.waits).toEqual([]);
   });
 

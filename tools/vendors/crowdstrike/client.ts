@@ -7,7 +7,14 @@
 import { z } from "zod";
 import { createTokenAuth, requireSecret, type TokenAuth } from "../../auth.ts";
 import { ToolError } from "../../../core/errors.ts";
-import { createHttpClient, type HttpAuth, type HttpClient, type HttpRequest } from "../../http.ts";
+import {
+  answerOf,
+  createHttpClient,
+  restate,
+  type HttpAuth,
+  type HttpClient,
+  type HttpRequest,
+} from "../../http.ts";
 import type { VendorContext } from "../types.ts";
 
 export const VENDOR = "crowdstrike";
@@ -90,11 +97,7 @@ export function falconClient(options: FalconClientOptions, context: VendorContex
       } catch (error) {
         // The token endpoint refuses a wrong client id or secret with 403, which is a refused login here.
         if (error instanceof ToolError && error.code === "FORBIDDEN")
-          throw new ToolError(
-            "AUTH_FAILED",
-            error.message.replace(/HTTP 403 /, "token refused: "),
-            error.details,
-          );
+          throw restate(error, "AUTH_FAILED", "token refused");
         throw error;
       }
     },
@@ -120,8 +123,8 @@ export async function needing<T>(scope: string, promise: Promise<T>): Promise<T>
     if (error instanceof ToolError && error.code === "FORBIDDEN")
       throw new ToolError(
         "FORBIDDEN",
-        `${VENDOR}: API client lacks ${scope} (${error.message.replace(`${VENDOR}: `, "")})`,
-        error.details,
+        `${VENDOR}: API client lacks ${scope} (${[error.operation, answerOf(error)].filter(Boolean).join(": ")})`,
+        error,
       );
     throw error;
   }

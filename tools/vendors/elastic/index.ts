@@ -38,11 +38,7 @@ async function withPermission<T>(what: string, run: () => Promise<T>): Promise<T
     return await run();
   } catch (error) {
     if (error instanceof ToolError && error.code === "FORBIDDEN")
-      throw new ToolError(
-        "FORBIDDEN",
-        `${VENDOR}: the API key lacks ${what} (${error.message})`,
-        error.details,
-      );
+      throw new ToolError("FORBIDDEN", `${VENDOR}: the API key lacks ${what} (${error.message})`, error);
     throw error;
   }
 }

@@ -5,8 +5,7 @@
  * mailbox, each with that mailbox's own delegated token.
  */
 import { z } from "zod";
-import type { ToolErrorCode } from "../../../core/errors.ts";
-import { createHttpClient, type HttpAuth, type HttpClient } from "../../http.ts";
+import { createHttpClient, type Classification, type HttpAuth, type HttpClient } from "../../http.ts";
 import type { VendorContext } from "../types.ts";
 
 export const VENDOR = "gmail";
@@ -39,10 +38,13 @@ export function gmailErrorText(body: string): string | undefined {
 
 const THROTTLES = new Set(["rateLimitExceeded", "userRateLimitExceeded", "dailyLimitExceeded"]);
 
-export function gmailClassify(status: number, body: string): ToolErrorCode | undefined {
-  if ((status === 403 || status === 429) && THROTTLES.has(reasonOf(body) ?? "")) return "RATE_LIMITED";
+export function gmailClassify(status: number, body: string): Classification | undefined {
+  // Google throttles with 403 as often as 429: either is worth waiting for.
+  if ((status === 403 || status === 429) && THROTTLES.has(reasonOf(body) ?? ""))
+    return { code: "RATE_LIMITED", retryable: true };
   // A malformed message id is answered 400 "Invalid id value": there is no such message.
-  if (status === 400 && googleError(body)?.message === "Invalid id value") return "NOT_FOUND";
+  if (status === 400 && googleError(body)?.message === "Invalid id value")
+    return { code: "NOT_FOUND", retryable: false };
   return undefined;
 }
 

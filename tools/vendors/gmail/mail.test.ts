@@ -227,7 +227,7 @@ describe("Gmail throttling and errors", () => {
       "RATE_LIMITED",
       "gmail: GET /gmail/v1/users/ann%40corp.test/messages/m-1: HTTP 403 Rate limit exceeded (dailyLimitExceeded)",
     ]);
-    expect(isToolError(error) && error.details.retryAfterMs).toBeGreaterThan(0);
+    expect(isToolError(error) && error.retryAfterMs).toBeGreaterThan(0);
     expect(waits).toEqual([]);
   });
 

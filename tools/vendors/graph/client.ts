@@ -82,7 +82,7 @@ export async function explainForbidden<T>(hint: string, run: () => Promise<T>): 
     return await run();
   } catch (error) {
     if (isToolError(error) && error.code === "FORBIDDEN")
-      throw new ToolError(error.code, `${error.message} (${hint})`, error.details);
+      throw new ToolError(error.code, `${error.message} (${hint})`, error);
     throw error;
   }
 }

@@ -221,7 +221,7 @@ describe("graph mail: throttling, concurrency, tokens", () => {
       { when: (r) => r.path.endsWith("/$value") },
     );
     const error = await failure(h.mail.getRawMessage("ann@corp.test", "m-1"));
-    expect([error?.code, error?.details.retryAfterMs]).toEqual(["RATE_LIMITED", 3_600_000]);
+    expect([error?.code, error?.retryAfterMs]).toEqual(["RATE_LIMITED", 3_600_000]);
     expect(error?.message).toMatch(/ApplicationThrottled: Application is over its MailboxConcurrency limit/);
     expect(h.waits).toHaveLength(1);
   });

@@ -40,7 +40,7 @@ export async function needing<T>(permission: string, run: () => Promise<T>): Pro
     return await run();
   } catch (error) {
     if (error instanceof ToolError && error.code === "FORBIDDEN")
-      throw new ToolError("FORBIDDEN", `missing permission ${permission}: ${error.message}`, error.details);
+      throw new ToolError("FORBIDDEN", `missing permission ${permission}: ${error.message}`, error);
     throw error;
   }
 }

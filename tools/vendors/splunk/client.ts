@@ -6,8 +6,14 @@
  */
 import { z } from "zod";
 import { requireSecret } from "../../auth.ts";
-import { ToolError, type ToolErrorCode } from "../../../core/errors.ts";
-import { createHttpClient, type HttpAuth, type HttpClient } from "../../http.ts";
+import { ToolError } from "../../../core/errors.ts";
+import {
+  createHttpClient,
+  restate,
+  type Classification,
+  type HttpAuth,
+  type HttpClient,
+} from "../../http.ts";
 import { secrets } from "../../../core/redact.ts";
 import type { VendorContext } from "../types.ts";
 import type { SplunkConfig } from "./config.ts";
@@ -34,8 +40,9 @@ export function splunkErrorText(body: string): string | undefined {
 }
 
 /** Splunk's only throttle: a 503 naming the concurrency quota (it never sends 429). */
-export function classifySplunk(status: number, body: string): ToolErrorCode | undefined {
-  if (status === 503 && /concurren|quota|maximum number of .*searches/i.test(body)) return "RATE_LIMITED";
+export function classifySplunk(status: number, body: string): Classification | undefined {
+  if (status === 503 && /concurren|quota|maximum number of .*searches/i.test(body))
+    return { code: "RATE_LIMITED", retryable: true };
   return undefined;
 }
 
@@ -81,11 +88,7 @@ function sessionAuth(config: SplunkConfig, username: string, context: VendorCont
     } catch (error) {
       // A wrong password is 401 (or 400 on old versions): the credentials either way.
       if (error instanceof ToolError && (error.code === "BAD_INPUT" || error.code === "AUTH_FAILED"))
-        throw new ToolError(
-          "AUTH_FAILED",
-          error.message.replace(/HTTP \d+ /, "login refused: "),
-          error.details,
-        );
+        throw restate(error, "AUTH_FAILED", "login refused");
       throw error;
     }
   }

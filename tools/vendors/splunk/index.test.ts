@@ -107,7 +107,7 @@ describe("authentication", () => {
     expect(splunkErrorText("<html></html>")).toBeUndefined();
     expect(
       classifySplunk(503, "The maximum number of concurrent historical searches … has been reached"),
-    ).toBe("RATE_LIMITED");
+    ).toEqual({ code: "RATE_LIMITED", retryable: true });
     expect(classifySplunk(503, "Service Unavailable")).toBeUndefined();
   });
 });

@@ -30,7 +30,7 @@ async function needing<T>(capability: string, run: () => Promise<T>): Promise<T>
     return await run();
   } catch (error) {
     if (error instanceof ToolError && error.code === "FORBIDDEN")
-      throw new ToolError("FORBIDDEN", `${error.message} (the role needs ${capability})`, error.details);
+      throw new ToolError("FORBIDDEN", `${error.message} (the role needs ${capability})`, error);
     throw error;
   }
 }

@@ -37,7 +37,8 @@ export function urlhausClient(config: UrlhausClientConfig, context: VendorContex
         "Auth-Key": requireSecret(context.env[config.authKeyEnv], config.authKeyEnv, VENDOR),
       }),
     },
-    classify: (_status, body) => (queryStatusOf(body) === "unknown_auth_key" ? "AUTH_FAILED" : undefined),
+    classify: (_status, body) =>
+      queryStatusOf(body) === "unknown_auth_key" ? { code: "AUTH_FAILED", retryable: false } : undefined,
     errorText: queryStatusOf,
     ...context.http,
   });

@@ -216,7 +216,7 @@ describe("urlhaus intel: errors", () => {
     expect(waits[0]).toBeGreaterThanOrEqual(1000);
     fake.inject({ status: 429, headers: { "retry-after": "3600" }, body: "" });
     const throttled = await failure(intel.lookup({ type: "domain", value: "evil.test" }));
-    expect([throttled.code, throttled.details.retryAfterMs]).toEqual(["RATE_LIMITED", 3_600_000]);
+    expect([throttled.code, throttled.retryAfterMs]).toEqual(["RATE_LIMITED", 3_600_000]);
     expect(waits).toHaveLength(2);
   });
 });

@@ -55,7 +55,9 @@ export function virusTotalClient(config: VirusTotalClientConfig, context: Vendor
     // Only VirusTotal's own NotFoundError means "never seen"; any other 404 (a wrong baseUrl, a proxy) must
     // not quietly turn every lookup into "unknown".
     classify: (status, body) =>
-      status === 404 && errorBody(body).code !== "NotFoundError" ? "BAD_RESPONSE" : undefined,
+      status === 404 && errorBody(body).code !== "NotFoundError"
+        ? { code: "BAD_RESPONSE", retryable: false }
+        : undefined,
     retryAfterMs: (response, body, now) => {
       const header = retryAfterHeaderMs(response, now);
       if (header !== undefined || response.status !== 429) return header;

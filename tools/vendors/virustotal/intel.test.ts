@@ -153,11 +153,7 @@ describe("virustotal intel: quota and errors", () => {
     const { intel, waits } = adapter(fake);
     fake.inject(quotaExceeded);
     const error = await failure(intel.lookup({ type: "ip", value: "45.1.2.3" }));
-    expect([error.code, error.details.retryAfterMs, error.details.status]).toEqual([
-      "RATE_LIMITED",
-      60_000,
-      429,
-    ]);
+    expect([error.code, error.retryAfterMs, error.status]).toEqual(["RATE_LIMITED", 60_000, 429]);
     expect(error.message).toBe(
       "virustotal: GET /api/v3/ip_addresses/45.1.2.3: HTTP 429 QuotaExceededError: Quota exceeded",
     );

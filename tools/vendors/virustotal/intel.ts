@@ -10,7 +10,7 @@
  */
 import { isIP } from "node:net";
 import { isToolError } from "../../../core/errors.ts";
-import type { HttpClient } from "../../http.ts";
+import { answerOf, type HttpClient } from "../../http.ts";
 import type { CallOptions, ThreatIntel } from "../../../core/ports.ts";
 import type { IntelVerdict, Observable, ObservableType } from "../../../core/domain.ts";
 import { VENDOR } from "./client.ts";
@@ -86,7 +86,7 @@ export function createVirusTotalIntel(
       } catch (error) {
         if (isToolError(error) && error.code === "NOT_FOUND") return unknown(observable, "never seen");
         if (isToolError(error) && error.code === "BAD_INPUT")
-          return unknown(observable, `cannot look it up (${error.message.replace(/^[^:]*: [^:]*: /, "")})`);
+          return unknown(observable, `cannot look it up (${answerOf(error)})`);
         throw error;
       }
     },

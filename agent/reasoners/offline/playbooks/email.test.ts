@@ -88,3 +88,43 @@ describe("email playbook on a vendor's alert", () => {
     }
   });
 });
+
+describe("email playbook's link blocking", () => {
+  it("blocks every link intel calls malicious (at most 3), read from the lookups, not from a finding's title", async () => {
+    const labDb = join(dir, "lab-links.db");
+    openLab(labDb, { seed: 1337 }).close();
+    const config = loadConfig({ db: join(dir, "cases-links.db"), labDb });
+    // Every link and domain is malicious: several links share one finding (its title names only the first).
+    const allMalicious = (tools: Toolset): Toolset => ({
+      ...tools,
+      intel: {
+        ...tools.intel,
+        lookup: async (observable, options) =>
+          observable.type === "url" || observable.type === "domain"
+            ? { observable, verdict: "malicious", score: 100, sources: ["test"], tags: ["phishing"] }
+            : tools.intel.lookup(observable, options),
+      },
+    });
+    const opened = await openRuntime(config, { checkpointer: false, wrapTools: allMalicious });
+    try {
+      const emails = (await opened.runtime.deps.tools.alerts.listAlerts({ limit: 1000 })).filter(
+        (a) => a.family === "email",
+      );
+      let checked = 0;
+      for (const alert of emails.slice(0, 40)) {
+        const { report } = await runTriage(opened.runtime, alert.id, { dryRun: true });
+        const looked = report.steps
+          .filter((s) => s.tool === "intel_lookup" && s.args.type === "url")
+          .map((s) => s.args.value);
+        if (looked.length < 2 || report.verdict.disposition !== "malicious") continue;
+        checked++;
+        const blocked = report.actions.filter((a) => a.type === "block_url").map((a) => a.target);
+        expect(blocked, alert.id).toEqual(looked.slice(0, 3));
+        if (checked === 2) break;
+      }
+      expect(checked).toBeGreaterThan(0);
+    } finally {
+      opened.close();
+    }
+  });
+});

@@ -280,6 +280,17 @@ export const emailPlaybook: Playbook = {
   },
 };
 
+/** The message's links that intel called malicious, each with the lookup that said so, in message order. */
+function maliciousLinks(
+  ctx: ReasonerContext,
+  facts: EmailFacts,
+): Array<{ href: string; evidenceId: string }> {
+  return [...new Set(facts.links.map((l) => l.href))].flatMap((href) => {
+    const found = resultOf(ctx.evidence, intelCall("url", href), intelVerdictSchema);
+    return found?.value.verdict === "malicious" ? [{ href, evidenceId: found.evidenceId }] : [];
+  });
+}
+
 /** Who clicked the message's links, from the proxy search. */
 function clickers(ctx: ReasonerContext, facts: EmailFacts): { users: string[]; evidenceId: string | null } {
   const clicks = clicksCall(ctx, facts);
@@ -356,18 +367,16 @@ function emailActions(
         }),
       );
     }
-    for (const finding of ctx.findings.filter((f) => f.id === "email.intel.malicious_url")) {
-      for (const link of facts.links.filter((l) => finding.title.includes(l.href)).slice(0, 3)) {
-        actions.push(
-          draftAction({
-            type: "block_url",
-            target: link.href,
-            targetKind: "url",
-            reason: "Block the malicious link at the proxy",
-            evidenceIds: finding.evidenceIds,
-          }),
-        );
-      }
+    for (const link of maliciousLinks(ctx, facts).slice(0, 3)) {
+      actions.push(
+        draftAction({
+          type: "block_url",
+          target: link.href,
+          targetKind: "url",
+          reason: "Block the malicious link at the proxy",
+          evidenceIds: [link.evidenceId],
+        }),
+      );
     }
     const clicked = clickers(ctx, facts);
     if (clicked.users.length && clicked.evidenceId) {
