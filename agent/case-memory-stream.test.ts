@@ -80,10 +80,10 @@ const itNotice = [
 ].join("\r\n");
 
 /** A case the engine once got wrong: mail from the company, recorded as malicious, never reviewed. */
-function plantFalsePositive(caseDb: string): void {
+async function plantFalsePositive(caseDb: string): Promise<void> {
   const db = openCaseDatabase(caseDb);
   const memory = new SqliteCaseMemory(db, { now: () => new Date("2026-11-09T12:00:00Z") });
-  const caseId = memory.createCase(
+  const caseId = await memory.createCase(
     {
       id: "planted-1",
       source: "file",
@@ -101,7 +101,7 @@ function plantFalsePositive(caseDb: string): void {
     },
     { reasoner: "offline" },
   );
-  memory.saveVerdict(
+  await memory.saveVerdict(
     caseId,
     {
       disposition: "malicious",
@@ -127,7 +127,7 @@ describe("case memory across a stream of reported mail", () => {
   it("one false positive on a company's domain does not flip its next 100 messages", async () => {
     const mail = Array.from({ length: 100 }, (_, i) => businessMail(i));
     const planted = freshDb();
-    plantFalsePositive(planted);
+    await plantFalsePositive(planted);
     const { reports } = await triageMessages(mail, { dir, caseDb: planted });
     expect(reports.filter((r) => r.verdict.disposition === "malicious")).toEqual([]);
     for (const report of reports)
@@ -168,7 +168,7 @@ describe("case memory across a stream of reported mail", () => {
     const caseDb = freshDb();
     const [earlier] = (await triageMessages([first], { dir, caseDb })).reports;
     const db = openCaseDatabase(caseDb);
-    new SqliteCaseMemory(db, { now: () => new Date() }).recordFeedback(earlier?.caseId ?? "", {
+    await new SqliteCaseMemory(db, { now: () => new Date() }).recordFeedback(earlier?.caseId ?? "", {
       disposition: "malicious",
       by: "alice",
       comment: "credential harvest",

@@ -148,7 +148,7 @@ describe("the state's reducers", () => {
     const first = runtimeFor(scriptedReasoner(rounds, { failAssessments: 1 }));
     const failed = await runTriage(first, "FX-1", { dryRun: true }).catch((error: unknown) => error);
     expect(isTriageError(failed) && failed.message).toMatch(/assessment crashed/);
-    const caseId = first.memory.listCases({ limit: 1 })[0]?.caseId ?? "";
+    const caseId = (await first.memory.listCases({ limit: 1 }))[0]?.caseId ?? "";
     // A new reasoner (as in a new process) over the same case database and checkpoints.
     const seen: ReasonerContext[] = [];
     const second = runtimeFor(scriptedReasoner(rounds, { assessUsage: usage(1, 40, 4), seen }), {

@@ -44,7 +44,7 @@ async function continueCase(
   if (Object.keys(snapshot.values ?? {}).length === 0) {
     // Died before its first checkpoint: start again from the alert it was opened with, in its mode. Cases
     // opened by an earlier version stored the alert before normalizing it; normalizing again is a no-op.
-    const opened = memory.openedWith(caseId);
+    const opened = await memory.openedWith(caseId);
     const alert = normalizeAlert(alertSchema.parse(opened.alert));
     const last = await runtime.graph.invoke(
       { caseId, alertId: alert.id, alert, dryRun: opened.dryRun, startedAt: now().toISOString() },
@@ -56,7 +56,7 @@ async function continueCase(
   if (snapshot.next.includes("await-approval")) {
     // An answer was recorded (it commits with taking the case) but the resume died: resume with it. No
     // answer: it died just as it paused, and it waits again.
-    const answer = memory.latestApproval(caseId);
+    const answer = await memory.latestApproval(caseId);
     const last = answer
       ? await runtime.graph.invoke(new Command({ resume: answer }), threadOf(caseId))
       : snapshot.values;
@@ -75,15 +75,9 @@ export async function recoverCase(
   alertId: string,
 ): Promise<RecoveredCase | null> {
   const owner = newOwnerId();
-  const taken = runtime.deps.memory.takeCase(caseId, owner, leaseOf(runtime), {
+  const taken = await runtime.deps.memory.takeCase(caseId, owner, leaseOf(runtime), {
     statuses: [],
-    onTaken: () =>
-      runtime.deps.memory.audit({
-        actor: "engine",
-        event: "case.recovered",
-        caseId,
-        payload: { by: "recover" },
-      }),
+    audit: { actor: "engine", event: "case.recovered", caseId, payload: { by: "recover" } },
   });
   if (!taken) return null;
   let from = "?";
@@ -131,7 +125,7 @@ async function finishRun(
       };
     }
   }
-  deps.memory.completeAction(run.caseId, result, {
+  await deps.memory.completeAction(run.caseId, result, {
     actor: "engine",
     event: `action.${result.status}`,
     caseId: run.caseId,
@@ -158,7 +152,7 @@ export async function recoverAll(
     if (recovered) report.cases.push(recovered);
     else report.skipped.push(orphan.caseId);
   }
-  for (const run of runtime.deps.memory.startedRuns()) {
+  for (const run of await runtime.deps.memory.startedRuns()) {
     const result = await finishRun(runtime, run);
     report.actions.push({
       caseId: run.caseId,

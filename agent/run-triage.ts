@@ -51,18 +51,20 @@ export async function outcomeOf(
   const report = reportOf(values);
   const { memory } = runtime.deps;
   if (report.status === "awaiting_approval")
-    memory.transaction(() => {
-      memory.setStatus(caseId, "awaiting_approval");
-      memory.audit({
+    await memory.setStatus(
+      caseId,
+      "awaiting_approval",
+      {},
+      {
         actor: "engine",
         event: "case.awaiting_approval",
         caseId,
         payload: {
           actionIds: report.actions.filter((a) => a.status === "pending_approval").map((a) => a.id),
         },
-      });
-    });
-  else if (runtime.deps.interactiveApprovals) runtime.deps.memory.pruneCheckpoints(caseId);
+      },
+    );
+  else if (runtime.deps.interactiveApprovals) await runtime.deps.memory.pruneCheckpoints(caseId);
   return { status: report.status, report };
 }
 
@@ -83,15 +85,17 @@ export async function owned<T>(
   } catch (error) {
     const message = describeError(error);
     const { memory } = runtime.deps;
-    memory.transaction(() => {
-      memory.setStatus(caseId, "failed", { error: message });
-      memory.audit({ actor: "engine", event: "case.failed", caseId, payload: { error: message } });
-    });
+    await memory.setStatus(
+      caseId,
+      "failed",
+      { error: message },
+      { actor: "engine", event: "case.failed", caseId, payload: { error: message } },
+    );
     if (isTriageError(error)) throw error;
     throw new TriageError("INTERNAL", `case ${caseId} failed: ${message}`);
   } finally {
     stop();
-    runtime.deps.memory.releaseCase(caseId, owner);
+    await runtime.deps.memory.releaseCase(caseId, owner);
   }
 }
 
@@ -104,25 +108,20 @@ export async function runTriage(
   const { deps } = runtime;
   const alert = await fetchAlert(deps, alertId);
   const owner = newOwnerId();
-  const caseId = deps.memory.transaction(() => {
-    const id = deps.memory.createCase(alert, {
-      reasoner: deps.reasoner.name,
-      owner,
-      leaseMs: leaseOf(runtime),
-      dryRun: options.dryRun,
-    });
-    deps.memory.audit({
+  const caseId = await deps.memory.createCase(
+    alert,
+    { reasoner: deps.reasoner.name, owner, leaseMs: leaseOf(runtime), dryRun: options.dryRun },
+    (id) => ({
       actor: "engine",
       event: "case.created",
       caseId: id,
       payload: { alertId, source: alert.source, dryRun: options.dryRun },
-    });
-    return id;
-  });
+    }),
+  );
   // Cases of this alert that a dead process left behind close, pointing here; this case's actions reuse
   // their idempotency keys, so whatever they had started is finished here, not run again.
-  const orphans = deps.memory.orphanedCases(alertId).map((o) => o.caseId);
-  if (orphans.length) deps.memory.supersedeCases(orphans, caseId);
+  const orphans = (await deps.memory.orphanedCases(alertId)).map((o) => o.caseId);
+  if (orphans.length) await deps.memory.supersedeCases(orphans, caseId);
   return owned(runtime, caseId, owner, async () => {
     const last = await runtime.graph.invoke(
       { caseId, alertId, alert, dryRun: options.dryRun, startedAt: deps.now().toISOString() },
@@ -153,15 +152,14 @@ function answeredText(state: TriageStateValue): string {
 async function finishAnswered(runtime: TriageRuntime, caseId: string, state: TriageStateValue) {
   const owner = newOwnerId();
   // 'closed': it died after writing its report but before its last checkpoint; finishing it is harmless.
-  const taken = runtime.deps.memory.takeCase(caseId, owner, leaseOf(runtime), {
+  const taken = await runtime.deps.memory.takeCase(caseId, owner, leaseOf(runtime), {
     statuses: ["closed"],
-    onTaken: () =>
-      runtime.deps.memory.audit({
-        actor: "engine",
-        event: "case.recovered",
-        caseId,
-        payload: { by: "approve", from: "run-actions" },
-      }),
+    audit: {
+      actor: "engine",
+      event: "case.recovered",
+      caseId,
+      payload: { by: "approve", from: "run-actions" },
+    },
   });
   if (!taken)
     throw new TriageError(
@@ -208,16 +206,14 @@ export async function resumeTriage(
   const owner = newOwnerId();
   // Of two people answering at once (a Slack press and `triage approve`) exactly one takes the case; the
   // answer and its audit row commit with the ownership, so recovery can resume with it after a crash.
-  const taken = memory.takeCase(caseId, owner, leaseOf(runtime), {
+  const taken = await memory.takeCase(caseId, owner, leaseOf(runtime), {
     statuses: ["awaiting_approval"],
-    onTaken: () => {
-      memory.recordApproval(caseId, approval);
-      memory.audit({
-        actor: `person:${approval.by}`,
-        event: approval.approved ? "approval.granted" : "approval.denied",
-        caseId,
-        payload: { actionIds: approval.actionIds, comment: approval.comment },
-      });
+    approval,
+    audit: {
+      actor: `person:${approval.by}`,
+      event: approval.approved ? "approval.granted" : "approval.denied",
+      caseId,
+      payload: { actionIds: approval.actionIds, comment: approval.comment },
     },
   });
   if (!taken) {

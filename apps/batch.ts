@@ -196,9 +196,9 @@ export async function triageAlerts(
  */
 export async function recoverOrphans(opened: OpenedRuntime): Promise<number> {
   const source = opened.runtime.deps.tools.alerts.name;
-  const orphans = opened.memory
-    .orphanedCases()
-    .filter((o) => opened.claims.status(source, o.alertId)?.status !== "running");
+  const orphans = (await opened.memory.orphanedCases()).filter(
+    (o) => opened.claims.status(source, o.alertId)?.status !== "running",
+  );
   return (await recoverAll(opened.runtime, orphans)).cases.length;
 }
 

@@ -42,7 +42,7 @@ export function registerRecoverCommand(program: Command, shared: Shared): void {
     ]);
     const opened = await openRuntime(loadConfig(overrides(options)));
     try {
-      const report = await recoverAll(opened.runtime, opened.memory.orphanedCases());
+      const report = await recoverAll(opened.runtime, await opened.memory.orphanedCases());
       if (options.json) printJson(report);
       else for (const line of lines(report)) print(line);
       const failed =

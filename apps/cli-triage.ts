@@ -63,7 +63,7 @@ export async function showCommand(
 ): Promise<number> {
   const opened = await openRuntime(loadConfig(overrides));
   try {
-    const summary = opened.memory.getCase(caseId);
+    const summary = await opened.memory.getCase(caseId);
     // A taken-over alert's old case points at its successor, which carried its actions on.
     const { supersededBy } = summary;
     if (summary.disposition === null) {

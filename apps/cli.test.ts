@@ -192,7 +192,7 @@ describe("triage CLI", () => {
     ["before the responder acted", false],
   ])(
     "never runs an action twice when a process crashed between claiming and finishing it (%s)",
-    (_label, responderActed) => {
+    async (_label, responderActed) => {
       const paused = report(
         runCli([alertOf("impossible_travel_attacker", responderActed ? 2 : 3), "--execute", "--json"], env)
           .stdout,
@@ -202,7 +202,7 @@ describe("triage CLI", () => {
       // Simulate the crash: the claim is recorded as started, and maybe the lab already acted, but nothing finished.
       const db = openCaseDatabase(env.TRIAGE_DB);
       expect(
-        new SqliteCaseMemory(db, { now: () => new Date() }).claimAction(paused.caseId, reset.id, key),
+        await new SqliteCaseMemory(db, { now: () => new Date() }).claimAction(paused.caseId, reset.id, key),
       ).toEqual({ claimed: true });
       db.close();
       if (responderActed) {

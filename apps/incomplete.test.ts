@@ -62,7 +62,9 @@ describe("an investigation that could not reach its tools", () => {
       expect(verdict.disposition).not.toBe("benign");
       expect(verdict.confidence).toBeLessThanOrEqual(0.5);
       expect(renderReport(report)).toMatch(/INCOMPLETE: could not use mail_/);
-      expect(opened.memory.getCase(report.caseId).incomplete).toEqual(verdict.incomplete?.failedTools);
+      expect((await opened.memory.getCase(report.caseId)).incomplete).toEqual(
+        verdict.incomplete?.failedTools,
+      );
     } finally {
       opened.close();
     }

@@ -510,6 +510,33 @@ export function isPersonalRole(role: string | null | undefined): boolean {
 
 export const caseStatusSchema = z.enum(["investigating", "awaiting_approval", "closed", "failed"]);
 export type CaseStatus = z.infer<typeof caseStatusSchema>;
+/** A case as analysts list it. */
+export const caseSummarySchema = z.object({
+  caseId: z.string(),
+  alertId: z.string(),
+  family: alertFamilySchema,
+  type: z.string(),
+  title: z.string(),
+  disposition: dispositionSchema.nullable(),
+  confidence: z.number().nullable(),
+  status: caseStatusSchema,
+  reasoner: z.string(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** The case that replaced this one when another worker took its alert over. */
+  supersededBy: z.string().nullable(),
+  /** Tools the investigation needed but could not use; null when it was complete. */
+  incomplete: z.array(z.string()).nullable(),
+});
+export type CaseSummary = z.infer<typeof caseSummarySchema>;
+
+/** An analyst's disposition of a case; the latest one counts, and recall ranks it above the engine's. */
+export interface CaseFeedback {
+  disposition: Disposition;
+  by: string;
+  comment: string;
+}
 /** The statuses a finished run reports: it either waits for a person or is closed. */
 export type ReportStatus = Extract<CaseStatus, "awaiting_approval" | "closed">;
 

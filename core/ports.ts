@@ -10,6 +10,8 @@ import type {
   AlertSummary,
   Approval,
   AuditEntry,
+  CaseFeedback,
+  CaseSummary,
   DirectoryUser,
   EdrDetection,
   Evidence,
@@ -138,50 +140,93 @@ export interface IntelCacheStore {
 export type ClaimResult =
   { claimed: true } | { claimed: false; status: string; detail: string; caseId: string };
 
-/** The slice of case memory the graph writes and reads. */
+/**
+ * Audit rows a change carries. Every mutating method of CaseMemory appends them in the same transaction as
+ * the change they describe: both commit or neither does.
+ */
+export type AuditEntries = AuditEntry | readonly AuditEntry[];
+
+/**
+ * The slice of case memory the graph writes and reads. Asynchronous, so a database that is reached over
+ * the network (PostgreSQL) fits it; the contract every implementation passes is memory/contract.ts.
+ */
 export interface CaseMemory {
-  /** Opens a case for an alert (stored with it, as given) and returns its id. */
+  /** Opens a case for an alert (stored with it, as given) and returns its id; `audit` gets the new id. */
   createCase(
     alert: Alert,
     options: { reasoner: string; owner?: string; leaseMs?: number; dryRun?: boolean },
-  ): string;
-  recall(caseId: string, alert: Alert): { related: RelatedCase[]; history: ObservableHistory[] };
-  addEvidence(caseId: string, evidence: Evidence[], steps: InvestigationStep[]): void;
-  saveVerdict(caseId: string, verdict: Verdict, findings: Finding[]): void;
-  saveActions(caseId: string, actions: ProposedAction[], decisions: PolicyDecision[]): void;
-  recordApproval(caseId: string, approval: Approval): void;
+    audit?: (caseId: string) => AuditEntries,
+  ): Promise<string>;
+  recall(caseId: string, alert: Alert): Promise<{ related: RelatedCase[]; history: ObservableHistory[] }>;
+  addEvidence(
+    caseId: string,
+    evidence: Evidence[],
+    steps: InvestigationStep[],
+    audit?: AuditEntries,
+  ): Promise<void>;
+  saveVerdict(caseId: string, verdict: Verdict, findings: Finding[], audit?: AuditEntries): Promise<void>;
+  saveActions(
+    caseId: string,
+    actions: ProposedAction[],
+    decisions: PolicyDecision[],
+    audit?: AuditEntries,
+  ): Promise<void>;
+  recordApproval(caseId: string, approval: Approval, audit?: AuditEntries): Promise<void>;
   /** Executions of an action type (not dry runs) since a time, for policy rate limits. */
-  countExecutions(type: string, since: Date): number;
-  /** Exactly-once: the first caller for a key claims it; later callers see the earlier attempt. */
-  claimAction(caseId: string, actionId: string, idempotencyKey: string, audit?: AuditEntry): ClaimResult;
-  /** Records an action's outcome; `audit` is appended in the same transaction. */
-  completeAction(caseId: string, result: ActionResult, audit?: AuditEntry): void;
-  latestApproval(caseId: string): Approval | null;
-  openedWith(caseId: string): { alert: unknown; dryRun: boolean };
+  countExecutions(type: string, since: Date): Promise<number>;
+  /**
+   * Exactly-once: the first caller for a key claims it; later callers see the earlier attempt. `audit` is
+   * appended only by the caller that claims.
+   */
+  claimAction(
+    caseId: string,
+    actionId: string,
+    idempotencyKey: string,
+    audit?: AuditEntries,
+  ): Promise<ClaimResult>;
+  /** Records an action's outcome. */
+  completeAction(caseId: string, result: ActionResult, audit?: AuditEntries): Promise<void>;
+  latestApproval(caseId: string): Promise<Approval | null>;
+  openedWith(caseId: string): Promise<{ alert: unknown; dryRun: boolean }>;
   /** Started action runs whose case nobody works on, for recovery. */
-  startedRuns(): Array<{ idempotencyKey: string; caseId: string; actionId: string; action: unknown }>;
+  startedRuns(): Promise<
+    Array<{ idempotencyKey: string; caseId: string; actionId: string; action: unknown }>
+  >;
   /** Keeps only the latest checkpoint of a closed case (its report needs no other). */
-  pruneCheckpoints(caseId: string): void;
+  pruneCheckpoints(caseId: string): Promise<void>;
   /**
    * Takes a case for `owner` when its status is one of `statuses` or it is orphaned (its owner died);
-   * true for exactly one of several racing callers. `onTaken` runs in the same transaction.
+   * true for exactly one of several racing callers. Only when taken, `approval` is recorded and `audit`
+   * appended, in the same transaction as the take.
    */
   takeCase(
     caseId: string,
     owner: string,
     leaseMs: number,
-    options: { statuses: readonly string[]; onTaken?: () => void },
-  ): boolean;
-  /** Renews the owner's lease until the returned function is called. */
+    options: { statuses: readonly string[]; approval?: Approval; audit?: AuditEntries },
+  ): Promise<boolean>;
+  /** Renews the owner's lease in the background until the returned function is called. */
   heartbeat(caseId: string, owner: string, leaseMs: number): () => void;
-  releaseCase(caseId: string, owner: string): void;
+  releaseCase(caseId: string, owner: string): Promise<void>;
   /** Cases left 'investigating' by a process that is gone, oldest first; optionally one alert's. */
-  orphanedCases(alertId?: string): Array<{ caseId: string; alertId: string }>;
-  /** Closes the orphaned cases among `oldCaseIds` as superseded by `successor`; returns those closed. */
-  supersedeCases(oldCaseIds: readonly string[], successor: string): string[];
-  setStatus(caseId: string, status: CaseStatus, extra?: { error?: string }): void;
-  /** Appends a row to the keyed audit log; inside transaction() it commits with the state it describes. */
-  audit(entry: AuditEntry): void;
-  /** Runs `work` (synchronous) in one transaction: `transaction(() => { saveX(); audit(...) })`. */
-  transaction<T>(work: () => T): T;
+  orphanedCases(alertId?: string): Promise<Array<{ caseId: string; alertId: string }>>;
+  /**
+   * Closes the orphaned cases among `oldCaseIds` as superseded by `successor`, each with a
+   * case.superseded audit row; returns those closed.
+   */
+  supersedeCases(oldCaseIds: readonly string[], successor: string): Promise<string[]>;
+  setStatus(
+    caseId: string,
+    status: CaseStatus,
+    extra?: { error?: string },
+    audit?: AuditEntries,
+  ): Promise<void>;
+  /** One case; rejects with TriageError NOT_FOUND when there is none. */
+  getCase(caseId: string): Promise<CaseSummary>;
+  /** The newest cases first (default 50), optionally only those in one status. */
+  listCases(options?: { limit?: number; status?: CaseStatus }): Promise<CaseSummary[]>;
+  /** Records an analyst's disposition with its case.feedback audit row; NOT_FOUND for an unknown case. */
+  recordFeedback(caseId: string, feedback: CaseFeedback): Promise<void>;
+  /** Appends a stand-alone row to the keyed audit log. */
+  audit(entry: AuditEntry): Promise<void>;
 }

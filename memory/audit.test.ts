@@ -22,7 +22,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isTriageError } from "../core/errors.ts";
 import { GENESIS_HASH, auditRowSchema, legacyHash, rowMac, type AuditRow } from "./audit-chain.ts";
 import { parseAuditKey, readSignedHead, signHead, writeSignedHead } from "./audit-key.ts";
-import type { AuditSettings } from "./audit.ts";
+import { AuditLog, defaultAuditSettings, type AuditSettings } from "./audit.ts";
 import { SqliteCaseMemory } from "./case-store.ts";
 import { openCaseDatabase } from "./db.ts";
 import { migrationSql, migrations } from "./migrations.ts";
@@ -40,27 +40,18 @@ function logWith(rows: number, settings?: (dir: string) => Partial<AuditSettings
   const dir = mkdtempSync(join(tmpdir(), "soc-triage-audit-"));
   scratch.push(dir);
   const path = join(dir, "cases.db");
+  const audit: AuditSettings = settings
+    ? { key: { kind: "file", path: `${path}.audit-key` }, headFile: `${path}.audit-head`, ...settings(dir) }
+    : defaultAuditSettings(path);
   const open = () => {
     const db = openCaseDatabase(path);
-    return {
-      db,
-      memory: new SqliteCaseMemory(db, {
-        now,
-        ...(settings
-          ? {
-              audit: {
-                key: { kind: "file", path: `${path}.audit-key` },
-                headFile: `${path}.audit-head`,
-                ...settings(dir),
-              },
-            }
-          : {}),
-      }),
-    };
+    return { db, memory: new SqliteCaseMemory(db, { now, audit }) };
   };
-  const { db, memory } = open();
+  // Written through the audit log itself: synchronous, so every test can set its log up in one line.
+  const db = openCaseDatabase(path);
+  const writer = new AuditLog(db, { now, settings: audit });
   for (let i = 1; i <= rows; i++)
-    memory.audit({
+    writer.append({
       actor: "engine",
       event: i === 4 ? "approval.denied" : `event.${i}`,
       caseId: "case-1",
@@ -161,7 +152,7 @@ describe("audit log: keyed chain", () => {
     expect(log.verify()).toMatchObject({ ok: false, problem: "TRUNCATED", firstBadSeq: 5 });
   });
 
-  it("deleted last rows stay visible after new rows are appended (the head does not move past a cut)", () => {
+  it("deleted last rows stay visible after new rows are appended (the head does not move past a cut)", async () => {
     const log = logWith(6);
     log.tamper((db) => db.prepare("DELETE FROM audit_log WHERE seq >= 5").run());
     const db = openCaseDatabase(log.path);
@@ -174,9 +165,9 @@ describe("audit log: keyed chain", () => {
         report: (l) => lines.push(l),
       },
     });
-    memory.audit({ actor: "engine", event: "after.cut", caseId: null, payload: {} });
-    memory.audit({ actor: "engine", event: "after.cut", caseId: null, payload: {} });
-    memory.audit({ actor: "engine", event: "after.cut", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "after.cut", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "after.cut", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "after.cut", caseId: null, payload: {} });
     db.close();
     expect(lines).toEqual([expect.stringMatching(/no longer extends its head file \(seq 6\)/)]);
     expect(log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISMATCH", firstBadSeq: 6 });
@@ -272,13 +263,13 @@ describe("audit log: keyed chain", () => {
     expect(log.verify({ anchor })).toMatchObject({ ok: false, problem: "WRONG_KEY" });
   });
 
-  it("a head file rolled back to an older copy still loses to an anchor", () => {
+  it("a head file rolled back to an older copy still loses to an anchor", async () => {
     const log = logWith(4);
     copyFileSync(log.headFile, join(log.dir, "old-head"));
     const db = openCaseDatabase(log.path);
     const memory = new SqliteCaseMemory(db, { now });
-    memory.audit({ actor: "engine", event: "event.5", caseId: null, payload: {} });
-    memory.audit({ actor: "engine", event: "event.6", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "event.5", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "event.6", caseId: null, payload: {} });
     const anchor = memory.auditAnchor();
     db.close();
     log.tamper((raw) => raw.prepare("DELETE FROM audit_log WHERE seq >= 5").run());
@@ -309,23 +300,53 @@ describe("audit log: keyed chain", () => {
 });
 
 describe("audit log: transactions", () => {
-  it("a row written inside an outer transaction commits with it, or not at all", () => {
+  it("a change's audit rows commit with it, or not at all", async () => {
     const log = logWith(2);
     const db = openCaseDatabase(log.path);
     const memory = new SqliteCaseMemory(db, { now });
-    expect(() =>
-      db.transaction(() => {
-        memory.audit({ actor: "engine", event: "rolled.back", caseId: null, payload: {} });
-        throw new Error("vendor said no");
-      })(),
-    ).toThrow("vendor said no");
-    memory.transaction(() => memory.audit({ actor: "engine", event: "kept", caseId: null, payload: {} }));
-    db.transaction(() => memory.audit({ actor: "engine", event: "kept.too", caseId: null, payload: {} }))();
-    memory.audit({ actor: "engine", event: "after", caseId: null, payload: {} });
+    const row = (event: string, payload: Record<string, unknown> = {}) => ({
+      actor: "engine",
+      event,
+      caseId: null,
+      payload,
+    });
+    const alert = {
+      id: "A-1",
+      source: "lab",
+      family: "email" as const,
+      type: "user_reported_phish",
+      title: "t",
+      description: "",
+      severity: "medium" as const,
+      createdAt: now().toISOString(),
+      observables: [],
+      raw: {},
+    };
+    const caseId = await memory.createCase(alert, { reasoner: "offline" }, (id) => ({
+      ...row("created"),
+      caseId: id,
+    }));
+    // The last row cannot be written (a BigInt has no JSON): the status change and the first row roll back.
+    await expect(
+      memory.setStatus(caseId, "failed", {}, [row("rolled.back"), row("unwritable", { n: 1n })]),
+    ).rejects.toThrow();
+    expect(await memory.getCase(caseId)).toMatchObject({ status: "investigating" });
+    expect(
+      await memory.takeCase(caseId, "nobody", 60_000, { statuses: ["closed"], audit: row("not.taken") }),
+    ).toBe(false);
+    await memory.setStatus(caseId, "closed", {}, [row("kept"), row("kept.too")]);
+    await memory.audit(row("after"));
     db.close();
-    expect(log.rows().map((r) => r.event)).toEqual(["event.1", "event.2", "kept", "kept.too", "after"]);
-    expect(log.verify()).toMatchObject({ ok: true, entries: 5 });
-    expect(readSignedHead(log.headFile, "head")).toMatchObject({ seq: 5 });
+    expect(log.rows().map((r) => r.event)).toEqual([
+      "event.1",
+      "event.2",
+      "created",
+      "kept",
+      "kept.too",
+      "after",
+    ]);
+    expect(log.verify()).toMatchObject({ ok: true, entries: 6 });
+    expect(readSignedHead(log.headFile, "head")).toMatchObject({ seq: 6 });
   });
 });
 
@@ -361,7 +382,7 @@ describe("audit log: legacy rows", () => {
     db.close();
   }
 
-  it("verifies old rows as an unkeyed segment that the first keyed row seals", () => {
+  it("verifies old rows as an unkeyed segment that the first keyed row seals", async () => {
     const dir = mkdtempSync(join(tmpdir(), "soc-triage-audit-"));
     scratch.push(dir);
     const path = join(dir, "cases.db");
@@ -373,8 +394,8 @@ describe("audit log: legacy rows", () => {
     // The first anchor makes the key and a head over the legacy rows, which verify then checks.
     expect(memory.auditAnchor()).toMatchObject({ kind: "anchor", seq: 3, count: 3 });
     expect(memory.verifyAudit()).toMatchObject({ ok: true, legacy: 3, checked: ["head file"] });
-    memory.audit({ actor: "engine", event: "new.1", caseId: null, payload: {} });
-    memory.audit({ actor: "engine", event: "new.2", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "new.1", caseId: null, payload: {} });
+    await memory.audit({ actor: "engine", event: "new.2", caseId: null, payload: {} });
     expect(memory.verifyAudit()).toMatchObject({
       ok: true,
       entries: 5,

@@ -48,58 +48,85 @@ describe("case leases", () => {
     expect(ownerAlive(null)).toBe(false);
   });
 
-  it("orphans a case whose owner died at once, and a live owner's only once its lease passed", () => {
+  it("orphans a case whose owner died at once, and a live owner's only once its lease passed", async () => {
     const m = memory();
-    const live = m.createCase(alert("A-1"), { reasoner: "offline", owner: newOwnerId(), leaseMs: LEASE });
-    const dead = m.createCase(alert("A-2"), { reasoner: "offline", owner: deadOwner(), leaseMs: LEASE });
-    const paused = m.createCase(alert("A-3"), { reasoner: "offline", owner: deadOwner(), leaseMs: LEASE });
-    m.setStatus(paused, "awaiting_approval");
-    expect(m.orphanedCases()).toEqual([{ caseId: dead, alertId: "A-2" }]);
+    const live = await m.createCase(alert("A-1"), {
+      reasoner: "offline",
+      owner: newOwnerId(),
+      leaseMs: LEASE,
+    });
+    const dead = await m.createCase(alert("A-2"), {
+      reasoner: "offline",
+      owner: deadOwner(),
+      leaseMs: LEASE,
+    });
+    const paused = await m.createCase(alert("A-3"), {
+      reasoner: "offline",
+      owner: deadOwner(),
+      leaseMs: LEASE,
+    });
+    await m.setStatus(paused, "awaiting_approval");
+    expect(await m.orphanedCases()).toEqual([{ caseId: dead, alertId: "A-2" }]);
     clock += LEASE + 1;
-    expect(m.orphanedCases().map((o) => o.caseId)).toEqual([live, dead]);
-    expect(m.orphanedCases("A-1")).toEqual([{ caseId: live, alertId: "A-1" }]);
+    expect((await m.orphanedCases()).map((o) => o.caseId)).toEqual([live, dead]);
+    expect(await m.orphanedCases("A-1")).toEqual([{ caseId: live, alertId: "A-1" }]);
   });
 
   it("a heartbeat keeps the case; a released case is no one's", async () => {
     const m = memory();
     const owner = newOwnerId();
-    const caseId = m.createCase(alert("A-1"), { reasoner: "offline", owner, leaseMs: 150 });
+    const caseId = await m.createCase(alert("A-1"), { reasoner: "offline", owner, leaseMs: 150 });
     const stop = m.heartbeat(caseId, owner, 150);
     clock += 120;
     await new Promise((resolve) => setTimeout(resolve, 200));
     stop();
     clock += 100;
     // 220 ms past its creation, 70 past the lease it was given: only the renewals keep it.
-    expect(m.orphanedCases()).toEqual([]);
+    expect(await m.orphanedCases()).toEqual([]);
     clock += 200;
-    expect(m.orphanedCases().map((o) => o.caseId)).toEqual([caseId]);
-    m.releaseCase(caseId, owner);
-    m.setStatus(caseId, "closed");
-    expect(m.orphanedCases()).toEqual([]);
+    expect((await m.orphanedCases()).map((o) => o.caseId)).toEqual([caseId]);
+    await m.releaseCase(caseId, owner);
+    await m.setStatus(caseId, "closed");
+    expect(await m.orphanedCases()).toEqual([]);
   });
 
-  it("of two processes taking one orphan, exactly one gets it, with its state written in the same transaction", () => {
+  it("of two processes taking one orphan, exactly one gets it, with its state written in the same transaction", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "soc-triage-leases-")), "cases.db");
     scratch.push(join(path, ".."));
     const a = memory(path);
     const b = memory(path);
-    const caseId = a.createCase(alert("A-1"), { reasoner: "offline", owner: deadOwner(), leaseMs: LEASE });
-    const notes: string[] = [];
-    const took = [a, b].map((m, i) =>
-      m.takeCase(caseId, newOwnerId(), LEASE, { statuses: [], onTaken: () => notes.push(`taker ${i}`) }),
-    );
+    const caseId = await a.createCase(alert("A-1"), {
+      reasoner: "offline",
+      owner: deadOwner(),
+      leaseMs: LEASE,
+    });
+    const took: boolean[] = [];
+    for (const [i, m] of [a, b].entries())
+      took.push(
+        await m.takeCase(caseId, newOwnerId(), LEASE, {
+          statuses: [],
+          approval: { approved: true, by: `taker ${i}`, actionIds: [], comment: "", at: now().toISOString() },
+          audit: { actor: "engine", event: `taken.${i}`, caseId, payload: {} },
+        }),
+      );
     expect(took).toEqual([true, false]);
-    expect(notes).toEqual(["taker 0"]);
-    expect(b.orphanedCases()).toEqual([]);
+    expect(await b.latestApproval(caseId)).toMatchObject({ by: "taker 0" });
+    const events = a.verifyAudit();
+    expect(events).toMatchObject({ ok: true, entries: 1 });
+    expect(await b.orphanedCases()).toEqual([]);
   });
 
-  it("closes an orphan as superseded by its successor, once, and shows the link", () => {
+  it("closes an orphan as superseded by its successor, once, and shows the link", async () => {
     const m = memory();
-    const old = m.createCase(alert("A-1"), { reasoner: "offline", owner: deadOwner(), leaseMs: LEASE });
-    const live = m.createCase(alert("A-1"), { reasoner: "offline", owner: newOwnerId(), leaseMs: LEASE });
-    expect(m.supersedeCases([old, live], live)).toEqual([old]);
-    expect(m.getCase(old)).toMatchObject({ status: "closed", supersededBy: live });
-    expect(m.supersedeCases([old], live)).toEqual([]);
-    expect(m.takeCase(old, newOwnerId(), LEASE, { statuses: ["closed"] })).toBe(false);
+    const old = await m.createCase(alert("A-1"), { reasoner: "offline", owner: deadOwner(), leaseMs: LEASE });
+    const live = await m.createCase(alert("A-1"), {
+      reasoner: "offline",
+      owner: newOwnerId(),
+      leaseMs: LEASE,
+    });
+    expect(await m.supersedeCases([old, live], live)).toEqual([old]);
+    expect(await m.getCase(old)).toMatchObject({ status: "closed", supersededBy: live });
+    expect(await m.supersedeCases([old], live)).toEqual([]);
+    expect(await m.takeCase(old, newOwnerId(), LEASE, { statuses: ["closed"] })).toBe(false);
   });
 });

@@ -25,24 +25,21 @@ export const assessAlert =
       ? [`verdict cited unknown evidence ${ungrounded.join(", ")}; dropped`]
       : [];
     const final = { ...verdict, evidenceIds: grounded.length ? [...new Set(grounded)] : [ALERT_EVIDENCE_ID] };
-    deps.memory.transaction(() => {
-      deps.memory.saveVerdict(state.caseId, final, findings);
-      deps.memory.audit({
-        actor: `reasoner:${deps.reasoner.name}`,
-        event: "verdict.assessed",
-        caseId: state.caseId,
-        payload: {
-          disposition: final.disposition,
-          confidence: final.confidence,
-          category: final.category,
-          severity: final.severity,
-          reasoner: final.reasoner,
-          evidenceIds: final.evidenceIds,
-          ...(final.incomplete ? { incomplete: final.incomplete.failedTools } : {}),
-          // Which prompts (by hash) shaped the verdict, so an auditor can tie it to a prompt version.
-          ...(final.model ? { model: { calls: final.model.calls, prompts: final.model.prompts } } : {}),
-        },
-      });
+    await deps.memory.saveVerdict(state.caseId, final, findings, {
+      actor: `reasoner:${deps.reasoner.name}`,
+      event: "verdict.assessed",
+      caseId: state.caseId,
+      payload: {
+        disposition: final.disposition,
+        confidence: final.confidence,
+        category: final.category,
+        severity: final.severity,
+        reasoner: final.reasoner,
+        evidenceIds: final.evidenceIds,
+        ...(final.incomplete ? { incomplete: final.incomplete.failedTools } : {}),
+        // Which prompts (by hash) shaped the verdict, so an auditor can tie it to a prompt version.
+        ...(final.model ? { model: { calls: final.model.calls, prompts: final.model.prompts } } : {}),
+      },
     });
     return { verdict: final, findings, notes, ...(usage ? { usage } : {}) };
   };

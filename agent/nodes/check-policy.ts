@@ -9,23 +9,30 @@ export const checkPolicy =
   async (state: TriageStateValue): Promise<TriageStateUpdate> => {
     const verdict = requireVerdict(state);
     const now = deps.now();
+    // The engine is synchronous: each rate-limited type's recent executions are counted beforehand.
+    const recent = new Map<string, number>();
+    for (const type of new Set(state.actions.map((a) => a.type))) {
+      const limit = deps.policy.rate_limits.find((l) => l.action === type);
+      if (limit)
+        recent.set(
+          type,
+          await deps.memory.countExecutions(type, new Date(now.getTime() - limit.per_minutes * 60_000)),
+        );
+    }
     const decisions = decideAll(deps.policy, state.actions, verdict, {
       now,
-      recentExecutions: (type, sinceMinutesAgo) =>
-        deps.memory.countExecutions(type, new Date(now.getTime() - sinceMinutesAgo * 60_000)),
+      recentExecutions: (type) => recent.get(type) ?? 0,
     });
-    deps.memory.transaction(() => {
-      deps.memory.saveActions(state.caseId, state.actions, decisions);
-      for (const action of state.actions)
-        deps.memory.audit({
-          actor: `reasoner:${deps.reasoner.name}`,
-          event: "action.proposed",
-          caseId: state.caseId,
-          payload: { actionId: action.id, type: action.type, target: action.target, reason: action.reason },
-        });
-      for (const decision of decisions) {
+    await deps.memory.saveActions(state.caseId, state.actions, decisions, [
+      ...state.actions.map((action) => ({
+        actor: `reasoner:${deps.reasoner.name}`,
+        event: "action.proposed",
+        caseId: state.caseId,
+        payload: { actionId: action.id, type: action.type, target: action.target, reason: action.reason },
+      })),
+      ...decisions.map((decision) => {
         const action = state.actions.find((a) => a.id === decision.actionId);
-        deps.memory.audit({
+        return {
           actor: "policy",
           event: "policy.decided",
           caseId: state.caseId,
@@ -37,8 +44,8 @@ export const checkPolicy =
             rule: decision.rule,
             approvers: decision.approvers,
           },
-        });
-      }
-    });
+        };
+      }),
+    ]);
     return { decisions };
   };

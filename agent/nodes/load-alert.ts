@@ -20,14 +20,11 @@ export const loadAlert =
       data: alert,
       collectedAt: deps.now().toISOString(),
     };
-    deps.memory.transaction(() => {
-      deps.memory.addEvidence(state.caseId, [evidence], []);
-      deps.memory.audit({
-        actor: "engine",
-        event: "alert.loaded",
-        caseId: state.caseId,
-        payload: { alertId: alert.id, type: alert.type, observables: alert.observables.length },
-      });
+    await deps.memory.addEvidence(state.caseId, [evidence], [], {
+      actor: "engine",
+      event: "alert.loaded",
+      caseId: state.caseId,
+      payload: { alertId: alert.id, type: alert.type, observables: alert.observables.length },
     });
     return { evidence: [evidence], startedAt: state.startedAt || deps.now().toISOString() };
   };

@@ -7,7 +7,7 @@ export const recallCases =
   (deps: TriageDeps) =>
   async (state: TriageStateValue): Promise<TriageStateUpdate> => {
     const alert = requireAlert(state);
-    const { related, history } = deps.memory.recall(state.caseId, alert);
+    const { related, history } = await deps.memory.recall(state.caseId, alert);
     const notes = related.some((c) => c.duplicate)
       ? [
           `same alert content was triaged before: ${related

@@ -62,7 +62,7 @@ async function runOne(
   // The intent is durable before the vendor hears of it: a crash from here on leaves the run 'started',
   // and whoever finishes the case (recover, a later approve, a batch takeover) comes back here.
   const describe = { actionId: action.id, type: action.type, target: action.target, idempotencyKey: key };
-  const claim = deps.memory.claimAction(state.caseId, action.id, key, {
+  const claim = await deps.memory.claimAction(state.caseId, action.id, key, {
     actor: "engine",
     event: "action.started",
     caseId: state.caseId,
@@ -95,7 +95,7 @@ async function runOne(
       outcome = result("failed", describeError(error));
     }
   }
-  deps.memory.completeAction(state.caseId, outcome, {
+  await deps.memory.completeAction(state.caseId, outcome, {
     actor: "engine",
     event: `action.${outcome.status}`,
     caseId: state.caseId,
@@ -123,7 +123,7 @@ export const runActions =
       const { audited, ...outcome } = await runOne(deps, state, action, decision);
       results.push(outcome);
       if (audited || earlier?.status === outcome.status) continue;
-      deps.memory.audit({
+      await deps.memory.audit({
         actor: "engine",
         event: `action.${outcome.status}`,
         caseId: state.caseId,

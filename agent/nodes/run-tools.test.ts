@@ -44,7 +44,7 @@ async function runRound(toolConcurrency: number) {
   const gated = gatedIntel();
   const saved: string[] = [];
   const memory = new SqliteCaseMemory(openCaseDatabase(":memory:"), { now: () => new Date() });
-  memory.addEvidence = (_caseId, evidence) => void saved.push(...evidence.map((e) => e.id));
+  memory.addEvidence = async (_caseId, evidence) => void saved.push(...evidence.map((e) => e.id));
   const deps: TriageDeps = {
     tools: gated.tools,
     reasoner: createOfflineReasoner(),
@@ -110,7 +110,7 @@ describe("run-tools", () => {
         now: () => new Date("2026-11-03T10:00:00Z"),
         interactiveApprovals: false,
       };
-      memory.addEvidence = () => undefined;
+      memory.addEvidence = () => Promise.resolve();
       const state = triageStateSchema.parse({
         caseId: "case-1",
         alertId: "FX-1",

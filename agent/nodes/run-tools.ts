@@ -76,7 +76,7 @@ export const runTools =
     );
     const evidence = outcomes.map((o) => o.evidence);
     const steps = outcomes.map((o) => o.step);
-    deps.memory.addEvidence(state.caseId, evidence, steps);
+    await deps.memory.addEvidence(state.caseId, evidence, steps);
     const failed = steps.filter((s) => !s.ok);
     return {
       evidence,

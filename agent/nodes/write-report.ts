@@ -13,9 +13,11 @@ export const writeReport =
   async (state: TriageStateValue): Promise<TriageStateUpdate> => {
     const report = buildReport(state);
     if (report.status === "closed")
-      deps.memory.transaction(() => {
-        deps.memory.setStatus(state.caseId, "closed");
-        deps.memory.audit({
+      await deps.memory.setStatus(
+        state.caseId,
+        "closed",
+        {},
+        {
           actor: "engine",
           event: "case.closed",
           caseId: state.caseId,
@@ -24,8 +26,8 @@ export const writeReport =
             confidence: state.verdict?.confidence,
             actions: state.results.map((r) => ({ id: r.actionId, status: r.status })),
           },
-        });
-      });
+        },
+      );
     return { report };
   };
 

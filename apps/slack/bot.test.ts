@@ -24,7 +24,7 @@ import { USAGE } from "./triage-command.ts";
 /** A receiver with no server: hands Slack payloads to Bolt and notes what was true when ack() ran. */
 class TestReceiver implements Receiver {
   private app: App | null = null;
-  constructor(private readonly snapshot: () => { methods: string[]; cases: number }) {}
+  constructor(private readonly snapshot: () => Promise<{ methods: string[]; cases: number }>) {}
   init(app: App): void {
     this.app = app;
   }
@@ -36,7 +36,7 @@ class TestReceiver implements Receiver {
     await this.app.processEvent({
       body,
       ack: async (response?: unknown) => {
-        acked = { response: response ?? null, at: this.snapshot() };
+        acked = { response: response ?? null, at: await this.snapshot() };
       },
     });
     if (!acked) throw new Error("the handler never acknowledged");
@@ -51,9 +51,9 @@ let bot: SlackBot;
 
 beforeAll(async () => {
   h = await startHarness("slack-bot");
-  receiver = new TestReceiver(() => ({
+  receiver = new TestReceiver(async () => ({
     methods: h.fake.calls.map((c) => c.method),
-    cases: h.opened.memory.listCases({ limit: 1000 }).length,
+    cases: (await h.opened.memory.listCases({ limit: 1000 })).length,
   }));
   bot = createSlackBot(h.opened, h.settings(), { cards: h.cards, receiver, logLevel: LogLevel.ERROR });
   await bot.start();
@@ -91,7 +91,7 @@ describe("/triage", () => {
     expect(result.response).toEqual({ response_type: "ephemeral", text: `Triaging ${PAUSING_ALERT}…` });
     // ack() ran before the case existed and before any card was posted.
     expect(result.at.methods).not.toContain("chat.postMessage");
-    expect(result.at.cases).toBe(h.opened.memory.listCases({ limit: 1000 }).length - 1);
+    expect(result.at.cases).toBe((await h.opened.memory.listCases({ limit: 1000 })).length - 1);
 
     const report = await caseReport(h.opened.runtime, caseId);
     expect(report).toMatchObject({ alertId: PAUSING_ALERT, status: "awaiting_approval", dryRun: true });
@@ -106,12 +106,12 @@ describe("/triage", () => {
       channel: CHANNEL,
       ts: expect.stringMatching(/^1800000000\.\d{6}$/),
     });
-    expect(h.opened.memory.getCase(caseId).status).toBe("awaiting_approval");
+    expect((await h.opened.memory.getCase(caseId)).status).toBe("awaiting_approval");
   });
 
   it("answers an unknown alert id with one short ephemeral line and posts no card", async () => {
     const posts = h.fake.callsOf("chat.postMessage").length;
-    const cases = h.opened.memory.listCases({ limit: 1000 }).length;
+    const cases = (await h.opened.memory.listCases({ limit: 1000 })).length;
     const { response } = await receiver.send(slashCommand("LAB-9999", { user: USERS.bob }));
     expect(response).toEqual({ response_type: "ephemeral", text: "Triaging LAB-9999…" });
     expect(last("chat.postEphemeral").body).toMatchObject({
@@ -120,16 +120,16 @@ describe("/triage", () => {
       text: "unknown alert id LAB-9999 in source lab",
     });
     expect(h.fake.callsOf("chat.postMessage")).toHaveLength(posts);
-    expect(h.opened.memory.listCases({ limit: 1000 })).toHaveLength(cases);
+    expect(await h.opened.memory.listCases({ limit: 1000 })).toHaveLength(cases);
   });
 
   it("answers a missing or malformed alert id with the usage line and triages nothing", async () => {
-    const cases = h.opened.memory.listCases({ limit: 1000 }).length;
+    const cases = (await h.opened.memory.listCases({ limit: 1000 })).length;
     for (const text of ["", "   ", "<!channel>", "LAB-1 LAB-2"]) {
       const { response } = await receiver.send(slashCommand(text));
       expect(response).toEqual({ response_type: "ephemeral", text: USAGE });
     }
-    expect(h.opened.memory.listCases({ limit: 1000 })).toHaveLength(cases);
+    expect(await h.opened.memory.listCases({ limit: 1000 })).toHaveLength(cases);
   });
 
   it("falls back to the response URL when it cannot post ephemerally, and says why a card failed", async () => {
@@ -162,7 +162,7 @@ describe("Approve / Deny", () => {
     });
     expect(h.fake.callsOf("chat.update")).toHaveLength(updates);
     expect((await caseReport(h.opened.runtime, caseId)).status).toBe("awaiting_approval");
-    expect(h.opened.memory.getCase(caseId).status).toBe("awaiting_approval");
+    expect((await h.opened.memory.getCase(caseId)).status).toBe("awaiting_approval");
     const audit = readAudit(h.db, caseId);
     expect(audit.map((a) => a.event)).not.toContain("approval.granted");
     expect(audit.at(-1)).toMatchObject({
@@ -186,7 +186,7 @@ describe("Approve / Deny", () => {
       type: "reset_password",
       status: "dry_run",
     });
-    expect(h.opened.memory.getCase(caseId).status).toBe("closed");
+    expect((await h.opened.memory.getCase(caseId)).status).toBe("closed");
 
     const update = last("chat.update");
     expect(update.body).toMatchObject({ channel: CHANNEL, ts: card.ts });

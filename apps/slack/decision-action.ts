@@ -51,7 +51,7 @@ export function registerDecisionActions(app: App, context: BotContext): void {
             comment: `via Slack by ${user.id}`,
             at: context.now().toISOString(),
           }));
-          memory.audit({
+          await memory.audit({
             actor: `person:${by}`,
             event: "slack.approval",
             caseId: caseId.data,
@@ -69,7 +69,7 @@ export function registerDecisionActions(app: App, context: BotContext): void {
             return;
           }
           if (isTriageError(error) && error.code === "BAD_INPUT") {
-            memory.audit({
+            await memory.audit({
               actor: `person:${by}`,
               event: "slack.approval_refused",
               caseId: caseId.data,

@@ -65,7 +65,7 @@ async function send(
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const commandBody = (text: string) => form(slashCommand(text));
-const caseCount = () => h.opened.memory.listCases({ limit: 1000 }).length;
+const caseCount = async () => (await h.opened.memory.listCases({ limit: 1000 })).length;
 
 describe("HTTP events", () => {
   it("serves a correctly signed slash command and button press", async () => {
@@ -97,7 +97,7 @@ describe("HTTP events", () => {
   });
 
   it("refuses a forged signature, a body changed after signing and a stale timestamp, and runs nothing", async () => {
-    const cases = caseCount();
+    const cases = await caseCount();
     const calls = h.fake.calls.length;
     const body = commandBody(PAUSING_ALERT);
     const forged = await send(body, { secret: "not-the-signing-secret" });
@@ -108,12 +108,12 @@ describe("HTTP events", () => {
     const fresh = await send(body, { timestamp: nowSeconds() - 60 });
     expect(fresh.status).toBe(200);
     await h.fake.waitFor("chat.postMessage", 2);
-    expect(caseCount()).toBe(cases + 1);
+    expect(await caseCount()).toBe(cases + 1);
     expect(h.fake.calls.slice(calls).map((c) => c.method)).toEqual(["chat.postMessage"]);
   });
 
   it("refuses a correctly signed request stamped more than five minutes in the future", async () => {
-    const cases = caseCount();
+    const cases = await caseCount();
     const posts = h.fake.calls.filter((c) => c.method === "chat.postMessage").length;
     const body = commandBody(PAUSING_ALERT);
     const future = await send(body, { timestamp: nowSeconds() + 10 * 60 });
@@ -122,7 +122,7 @@ describe("HTTP events", () => {
     const slightlyAhead = await send(body, { timestamp: nowSeconds() + 60 });
     expect(slightlyAhead.status).toBe(200);
     await h.fake.waitFor("chat.postMessage", posts + 1);
-    expect(caseCount()).toBe(cases + 1);
+    expect(await caseCount()).toBe(cases + 1);
   });
 
   it("listens on 127.0.0.1 by default", () => {
