@@ -148,10 +148,10 @@ export async function openRuntime(
     composed.tools.close?.();
     throw error;
   }
-  // One driver over the connection: the saver and the intel cache share its serialization.
+  // One driver over the connection: the saver, the intel cache and pruning share its serialization.
   const driver = createSqliteDriver(db, config.databasePath);
   intelCache.bind(new SqlIntelCache(driver));
-  const memory = new SqliteCaseMemory(db, { now, audit: config.audit });
+  const memory = new SqliteCaseMemory(db, { now, audit: config.audit, driver });
   const checkpointer = options.checkpointer ?? true;
   const deps: TriageDeps = {
     tools: (options.wrapTools ?? ((t: Toolset) => t))(composed.tools),
