@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { redact } from "../core/redact.ts";
 import { loadConfig } from "./config.ts";
 
 describe("model configuration", () => {
@@ -88,5 +89,44 @@ describe("queue configuration", () => {
       "TRIAGE_QUEUE: a Redis queue is not supported; use postgres://user@host:5432/db (pg-boss on PostgreSQL)",
     );
     expect(() => loadConfig({ queue: "redis://cache:6379" }, base)).toThrow(/^--queue: a Redis queue/);
+  });
+});
+
+describe("case memory location", () => {
+  const env = { XDG_DATA_HOME: "/tmp/xdg" };
+
+  it("keeps a PostgreSQL URL as it is, with key, head and lab in the data directory", () => {
+    const url = "postgres://triage:correct-horse-battery@db.internal:6543/cases";
+    const config = loadConfig({}, { ...env, TRIAGE_DB: url });
+    expect(config.databasePath).toBe(url);
+    expect(config.labDatabasePath).toBe("/tmp/xdg/soc-triage/lab.db");
+    expect(config.audit).toEqual({
+      key: { kind: "file", path: "/tmp/xdg/soc-triage/postgres-db.internal-6543-cases.audit-key" },
+      headFile: "/tmp/xdg/soc-triage/postgres-db.internal-6543-cases.audit-head",
+    });
+    // The password is a secret from now on: no output shows it.
+    expect(redact(`cannot reach ${url}`)).not.toContain("correct-horse-battery");
+    expect(loadConfig({ db: "postgresql://127.0.0.1/other" }, { ...env, TRIAGE_DB: url }).databasePath).toBe(
+      "postgresql://127.0.0.1/other",
+    );
+  });
+
+  it("takes a URL from the config file without resolving it as a path; a file path still resolves", () => {
+    const dir = mkdtempSync(join(tmpdir(), "soc-triage-config-"));
+    const path = join(dir, "triage.yaml");
+    try {
+      writeFileSync(path, "database: postgres://127.0.0.1:5432/cases\n");
+      expect(loadConfig({ config: path }, env).databasePath).toBe("postgres://127.0.0.1:5432/cases");
+      writeFileSync(path, "database: data/cases.db\n");
+      expect(loadConfig({ config: path }, env).databasePath).toBe(join(dir, "data", "cases.db"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("turns away a PostgreSQL URL without a database with one line", () => {
+    expect(() => loadConfig({}, { ...env, TRIAGE_DB: "postgres://127.0.0.1:5432" })).toThrow(
+      "postgres://127.0.0.1:5432 names no database (postgres://host/NAME)",
+    );
   });
 });

@@ -17,6 +17,7 @@ import { checkQueueUrl } from "../memory/queue/queue-url.ts";
 import { auditStreamConfigSchema } from "../memory/audit-stream.ts";
 import { defaultAuditSettings, type AuditSettings } from "../memory/audit.ts";
 import { secrets } from "../core/redact.ts";
+import { checkPostgresUrl, isPostgresUrl } from "../memory/sql/location.ts";
 import { MAX_YAML_ALIASES, readLimitedFile } from "./file-limits.ts";
 import { projectRoot } from "./project-root.ts";
 
@@ -37,7 +38,10 @@ const budgetSchema = z
 
 export const configFileSchema = z
   .object({
-    database: z.string().optional().describe("Case memory SQLite file"),
+    database: z
+      .string()
+      .optional()
+      .describe("Case memory: a SQLite file, or a PostgreSQL URL (postgres://user@host:5432/triage)"),
     queue: z.string().optional().describe("Alert queue for batch --enqueue and worker: a postgres:// URL"),
     labDatabase: z.string().optional().describe("Embedded lab SQLite file"),
     labSeed: z.number().int().optional(),
@@ -107,6 +111,7 @@ export interface LlmConfig {
 }
 
 export interface TriageConfig {
+  /** Case memory: a SQLite file path (absolute), or a PostgreSQL URL. */
   databasePath: string;
   /** The alert queue (`triage batch --enqueue`, `triage worker`): a postgres:// URL, or null when none is set. */
   queueUrl: string | null;
@@ -163,6 +168,26 @@ function readConfigFile(path: string): z.infer<typeof configFileSchema> {
     );
   }
   return parsed.data;
+}
+
+/**
+ * Where case memory is, and where the files that go with it (audit key and head, the lab) live by default:
+ * beside a SQLite file; for PostgreSQL, in the data directory under a name from host, port and database.
+ * A PostgreSQL URL's password is registered as a secret, so no output shows it.
+ */
+function databaseLocation(
+  given: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { location: string; filesDir: string; fileStem: string } {
+  if (given === undefined || !isPostgresUrl(given)) {
+    const path = resolve(given ?? join(dataHome(env), "cases.db"));
+    return { location: path, filesDir: dirname(path), fileStem: path };
+  }
+  const url = new URL(checkPostgresUrl(given));
+  if (url.password) secrets.add(decodeURIComponent(url.password));
+  const name = `postgres-${url.hostname || "socket"}-${url.port || "5432"}-${url.pathname.slice(1)}`;
+  const dir = dataHome(env);
+  return { location: given, filesDir: dir, fileStem: join(dir, name.replace(/[^A-Za-z0-9._-]/g, "_")) };
 }
 
 function auditSettings(
@@ -232,14 +257,15 @@ export function loadConfig(
   const file = configPath ? readConfigFile(configPath) : {};
   const relative = (path: string | undefined) =>
     path && configPath ? resolve(dirname(configPath), path) : path;
-  const databasePath = resolve(
-    overrides.db ?? env.TRIAGE_DB ?? relative(file.database) ?? join(dataHome(env), "cases.db"),
+  const database = databaseLocation(
+    overrides.db ??
+      env.TRIAGE_DB ??
+      (file.database && isPostgresUrl(file.database) ? file.database : relative(file.database)),
+    env,
   );
+  const databasePath = database.location;
   const labDatabasePath = resolve(
-    overrides.labDb ??
-      env.TRIAGE_LAB_DB ??
-      relative(file.labDatabase) ??
-      join(dirname(databasePath), "lab.db"),
+    overrides.labDb ?? env.TRIAGE_LAB_DB ?? relative(file.labDatabase) ?? join(database.filesDir, "lab.db"),
   );
   const seedText = env.TRIAGE_LAB_SEED;
   const labSeed =
@@ -295,7 +321,7 @@ export function loadConfig(
         ? "TRIAGE_QUEUE"
         : "config queue";
   return {
-    audit: auditSettings(databasePath, file.audit ?? {}, env.TRIAGE_AUDIT_KEY, relative),
+    audit: auditSettings(database.fileStem, file.audit ?? {}, env.TRIAGE_AUDIT_KEY, relative),
     databasePath,
     queueUrl: queueText === undefined ? null : checkQueueUrl(queueText, queueFrom),
     labDatabasePath,

@@ -10,7 +10,9 @@ import { createLabToolset, openLab } from "../tools/lab/index.ts";
 import type { TriageConfig } from "./config.ts";
 import type { TriageDeps } from "./deps.ts";
 import { buildTriageGraph } from "./graph.ts";
-import { checkpointerFor, testHooksFrom } from "./test-hooks.ts";
+import { killAfterCheckpoints, testHooksFrom } from "./test-hooks.ts";
+import { openCheckpointSaver } from "../memory/checkpoint-saver.ts";
+import { createSqliteDriver } from "../memory/sql/sqlite-driver.ts";
 import { loadPolicy } from "./policy/loader.ts";
 import { createOfflineReasoner } from "./reasoners/offline/index.ts";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
@@ -20,7 +22,7 @@ import type { Toolset, IntelCacheStore } from "../core/ports.ts";
 import { createToolset, namedVendors, type ComposedToolset } from "../tools/registry.ts";
 import type { VendorModule, VendorContext } from "../tools/vendors/types.ts";
 import { loadVendorModules, vendorNames } from "../tools/vendors/index.ts";
-import { SqliteIntelCache } from "../memory/intel-cache.ts";
+import { SqlIntelCache } from "../memory/intel-cache.ts";
 import { CampaignStore } from "../memory/campaigns.ts";
 
 export interface OpenedRuntime {
@@ -50,8 +52,8 @@ function deferredIntelCache(): IntelCacheStore & { bind(store: IntelCacheStore):
   let bound: IntelCacheStore | null = null;
   return {
     bind: (store) => void (bound = store),
-    get: (...args) => bound?.get(...args) ?? null,
-    put: (...args) => bound?.put(...args),
+    get: async (...args) => (bound ? bound.get(...args) : null),
+    put: async (...args) => bound?.put(...args),
   };
 }
 
@@ -149,8 +151,10 @@ export async function openRuntime(
     composed.tools.close?.();
     throw error;
   }
-  intelCache.bind(new SqliteIntelCache(db));
-  const memory = new SqliteCaseMemory(db, { now, audit: config.audit });
+  // One driver over the connection: the saver, the intel cache and pruning share its serialization.
+  const driver = createSqliteDriver(db, config.databasePath);
+  intelCache.bind(new SqlIntelCache(driver));
+  const memory = new SqliteCaseMemory(db, { now, audit: config.audit, driver });
   const checkpointer = options.checkpointer ?? true;
   const deps: TriageDeps = {
     tools: (options.wrapTools ?? ((t: Toolset) => t))(composed.tools),
@@ -165,11 +169,12 @@ export async function openRuntime(
   // The saver shares the case database's connection: one file holds cases, audit log and checkpoints.
   // The kill hook is for the reliability suite, over the lab only: never with a real responder.
   const hooks = composed.usesLab && deps.tools.actions.vendor === "lab" ? testHooksFrom(config.env) : {};
+  const saver = checkpointer ? await openCheckpointSaver(driver, killAfterCheckpoints(hooks)) : null;
   const graph = buildTriageGraph(
     deps,
-    checkpointer
+    saver
       ? {
-          checkpointer: checkpointerFor(db, hooks),
+          checkpointer: saver,
           // The kill trials die right after a node boundary's checkpoint: there must be some to die at.
           ...(hooks.killAfterCheckpoints === undefined ? {} : { durability: "sync" as const }),
         }

@@ -5,9 +5,6 @@
  * - TRIAGE_TEST_KILL_AFTER_CHECKPOINTS: the process kills itself (SIGKILL, no clean-up) right after its
  *   Nth checkpoint is written, i.e. at a node boundary.
  */
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import type Database from "better-sqlite3";
-
 export interface TestHooks {
   actionDelayMs?: number;
   killAfterCheckpoints?: number;
@@ -26,26 +23,14 @@ export function testHooksFrom(env: Readonly<Record<string, string | undefined>>)
   };
 }
 
-/** A saver that dies like kill -9 right after writing its Nth checkpoint. */
-class KillingSaver extends SqliteSaver {
-  private written = 0;
-  private readonly limit: number;
-
-  constructor(db: Database.Database, limit: number) {
-    super(db);
-    this.limit = limit;
-  }
-
-  override async put(...args: Parameters<SqliteSaver["put"]>): ReturnType<SqliteSaver["put"]> {
-    const result = await super.put(...args);
-    if (++this.written >= this.limit) process.kill(process.pid, "SIGKILL");
-    return result;
-  }
-}
-
-/** The checkpointer, or one that kills the process at a node boundary when the hook asks for it. */
-export function checkpointerFor(db: Database.Database, hooks: TestHooks): SqliteSaver {
-  return hooks.killAfterCheckpoints === undefined
-    ? new SqliteSaver(db)
-    : new KillingSaver(db, hooks.killAfterCheckpoints);
+/** After the Nth checkpoint is written, the process dies like kill -9 (no clean-up). */
+export function killAfterCheckpoints(hooks: TestHooks): { afterPut?: () => void } {
+  const limit = hooks.killAfterCheckpoints;
+  if (limit === undefined) return {};
+  let written = 0;
+  return {
+    afterPut: () => {
+      if (++written >= limit) process.kill(process.pid, "SIGKILL");
+    },
+  };
 }

@@ -127,10 +127,10 @@ export interface Toolset extends ReadOnlyToolset {
   close?(): void;
 }
 
-/** Where cached intel verdicts live (case memory implements it). */
+/** Where cached intel verdicts live (case memory implements it, on SQLite or PostgreSQL). */
 export interface IntelCacheStore {
-  get(vendor: string, type: string, key: string): { verdict: unknown; fetchedAt: string } | null;
-  put(vendor: string, type: string, key: string, verdict: IntelVerdict, fetchedAt: string): void;
+  get(vendor: string, type: string, key: string): Promise<{ verdict: unknown; fetchedAt: string } | null>;
+  put(vendor: string, type: string, key: string, verdict: IntelVerdict, fetchedAt: string): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import { parseAuditKey, readSignedHead, signHead, writeSignedHead } from "./audi
 import { AuditLog, defaultAuditSettings, type AuditSettings } from "./audit.ts";
 import { SqliteCaseMemory } from "./case-store.ts";
 import { openCaseDatabase } from "./db.ts";
-import { migrations } from "./migrations.ts";
+import { migrationSql, migrations } from "./migrations.ts";
 
 const scratch: string[] = [];
 afterEach(() => {
@@ -357,7 +357,7 @@ describe("audit log: legacy rows", () => {
       "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     );
     for (const m of migrations.filter((m) => m.version <= 5)) {
-      db.exec(m.sql);
+      db.exec(migrationSql(m, "sqlite"));
       db.prepare("INSERT INTO schema_migrations VALUES (?, ?, ?)").run(
         m.version,
         m.name,

@@ -31,6 +31,7 @@ import { CaseLeases } from "./case-leases.ts";
 import { CaseRecords } from "./case-records.ts";
 import { Cases } from "./cases.ts";
 import { pruneCaseCheckpoints } from "./checkpoints.ts";
+import { createSqliteDriver, type SqliteSqlDriver } from "./sql/sqlite-driver.ts";
 import type { CaseDatabase } from "./db.ts";
 import { insertFeedback } from "./feedback.ts";
 import { recall } from "./recall.ts";
@@ -47,9 +48,16 @@ export class SqliteCaseMemory implements CaseMemory {
   /** Case ownership: who works on which case, and which cases were left behind by a dead process. */
   readonly leases: CaseLeases;
 
+  /** The async driver over the same connection (checkpoint pruning); shared with the app's saver. */
+  private readonly driver: SqliteSqlDriver;
+
   /** `audit` says where the audit key and head live; by default beside the database file. */
-  constructor(db: CaseDatabase, options: { now: () => Date; audit?: AuditSettings }) {
+  constructor(
+    db: CaseDatabase,
+    options: { now: () => Date; audit?: AuditSettings; driver?: SqliteSqlDriver },
+  ) {
     this.db = db;
+    this.driver = options.driver ?? createSqliteDriver(db, db.name);
     this.now = options.now;
     this.cases = new Cases(db, options);
     this.records = new CaseRecords(db, options);
@@ -177,7 +185,7 @@ export class SqliteCaseMemory implements CaseMemory {
   }
 
   async pruneCheckpoints(caseId: string): Promise<void> {
-    await pruneCaseCheckpoints(this.db, caseId);
+    await pruneCaseCheckpoints(this.driver, caseId);
   }
 
   async takeCase(

@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { pruneCaseCheckpoints } from "./checkpoints.ts";
 import { openCaseDatabase, type CaseDatabase } from "./db.ts";
+import { createSqliteDriver } from "./sql/sqlite-driver.ts";
 
 const State = new StateSchema({ log: z.array(z.string()), answer: z.string().nullable() });
 
@@ -49,7 +50,7 @@ describe("pruneCaseCheckpoints", () => {
     expect(count(db, "checkpoints", "case-1")).toBeGreaterThan(1);
     const otherBefore = count(db, "checkpoints", "case-2");
 
-    await pruneCaseCheckpoints(db, "case-1");
+    await pruneCaseCheckpoints(createSqliteDriver(db, ":memory:"), "case-1");
 
     expect(count(db, "checkpoints", "case-1")).toBe(1);
     const after = await graph.getState(thread("case-1"));
@@ -68,7 +69,7 @@ describe("pruneCaseCheckpoints", () => {
     const pending = (await new SqliteSaver(db).getTuple(thread("case-3")))?.pendingWrites;
     expect(pending?.length).toBeGreaterThan(0);
 
-    await pruneCaseCheckpoints(db, "case-3");
+    await pruneCaseCheckpoints(createSqliteDriver(db, ":memory:"), "case-3");
 
     expect(count(db, "checkpoints", "case-3")).toBe(1);
     expect((await new SqliteSaver(db).getTuple(thread("case-3")))?.pendingWrites).toEqual(pending);
@@ -80,11 +81,11 @@ describe("pruneCaseCheckpoints", () => {
 
   it("does nothing on a database that never held checkpoints, or for a thread without any", async () => {
     const db = openCaseDatabase(":memory:");
-    await pruneCaseCheckpoints(db, "case-4");
+    await pruneCaseCheckpoints(createSqliteDriver(db, ":memory:"), "case-4");
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE name IN ('checkpoints', 'writes')").all();
     expect(tables).toEqual([]);
     await graphOn(db).invoke({ log: [], answer: null }, thread("case-5"));
-    await pruneCaseCheckpoints(db, "case-4");
+    await pruneCaseCheckpoints(createSqliteDriver(db, ":memory:"), "case-4");
     expect(count(db, "checkpoints", "case-5")).toBeGreaterThan(1);
   });
 });

@@ -9,7 +9,7 @@
  */
 import type { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { z } from "zod";
-import type { CaseDatabase } from "./db.ts";
+import type { SqliteSqlDriver } from "./sql/sqlite-driver.ts";
 
 const countRowSchema = z.object({ n: z.number() });
 
@@ -52,41 +52,21 @@ export async function keepLatestCheckpoint(saver: PrunableSaver, threadId: strin
 
 /**
  * Prunes case `caseId`'s checkpoints in a case database whose LangGraph saver shares the connection. The
- * saver's calls are async, so they run inside one explicit IMMEDIATE transaction rather than
- * better-sqlite3's (synchronous) transaction(): a crash between deleting the thread and writing the latest
- * back must not leave a closed case without the checkpoint its report is read from. The awaits inside
- * only wait on the saver's serializer (no I/O), but any other write this process makes on the connection
- * meanwhile joins this transaction. No-op when the database never held checkpoints.
+ * saver's calls are async, so they run inside one driver transaction (BEGIN IMMEDIATE): a crash between
+ * deleting the thread and writing the latest back must not leave a closed case without the checkpoint its
+ * report is read from. The driver holds the graph's saver (and every other driver user) off the
+ * connection until it ends; SqliteCaseMemory's own synchronous writes do not go through the driver yet.
+ * No-op when the database never held checkpoints.
  */
-export function pruneCaseCheckpoints(db: CaseDatabase, caseId: string): Promise<void> {
-  // One prune at a time per connection: a second BEGIN inside the first's open transaction would fail
-  // (a batch closes several cases at once in one process).
-  const next = (queues.get(db) ?? Promise.resolve()).then(() => pruneNow(db, caseId));
-  queues.set(
-    db,
-    next.catch(() => undefined),
+export async function pruneCaseCheckpoints(driver: SqliteSqlDriver, caseId: string): Promise<void> {
+  const tables = await driver.get(
+    "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('checkpoints', 'writes')",
   );
-  return next;
-}
-
-const queues = new WeakMap<CaseDatabase, Promise<void>>();
-
-async function pruneNow(db: CaseDatabase, caseId: string): Promise<void> {
-  const tables = db
-    .prepare(
-      "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('checkpoints', 'writes')",
-    )
-    .get();
   if (countRowSchema.parse(tables).n < 2) return;
   // Loaded here, not at start: listing cases should not load LangGraph.
   const { SqliteSaver } = await import("@langchain/langgraph-checkpoint-sqlite");
-  const saver = new SqliteSaver(db);
-  db.exec("BEGIN IMMEDIATE");
-  try {
+  const saver = new SqliteSaver(driver.database);
+  await driver.transaction(async () => {
     await keepLatestCheckpoint(saver, caseId);
-    db.exec("COMMIT");
-  } catch (error) {
-    if (db.inTransaction) db.exec("ROLLBACK");
-    throw error;
-  }
+  });
 }

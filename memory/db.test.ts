@@ -14,14 +14,13 @@ const dir = mkdtempSync(join(tmpdir(), "case-db-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("openCaseDatabase", () => {
-  it("migrates a new database once when several processes open it at the same instant", async () => {
-    const path = join(dir, "raced.db");
+  async function race(path: string, modes: ReadonlyArray<"sync" | "driver">): Promise<void> {
     const worker = fileURLToPath(new URL("./testing/open-worker.ts", import.meta.url));
     // Every process opens the database at the same instant, once all have booted.
     const startAt = String(Date.now() + 2_500);
     const outputs = await Promise.all(
-      [1, 2, 3, 4].map(() =>
-        run(process.execPath, ["--import", "tsx", worker, path, startAt], { timeout: 30_000 }),
+      modes.map((mode) =>
+        run(process.execPath, ["--import", "tsx", worker, path, startAt, mode], { timeout: 30_000 }),
       ),
     );
     for (const { stdout } of outputs)
@@ -30,6 +29,20 @@ describe("openCaseDatabase", () => {
     const applied = db.prepare("SELECT COUNT(*) AS n FROM schema_migrations").get();
     db.close();
     expect(z.object({ n: z.number() }).parse(applied).n).toBe(LATEST_SCHEMA_VERSION);
+  }
+
+  it("migrates a new database once when several processes open it at the same instant", async () => {
+    await race(join(dir, "raced.db"), ["sync", "sync", "sync", "sync"]);
+  });
+
+  it("migrates once when the async driver and the synchronous opener race on a new database", async () => {
+    await race(join(dir, "raced-driver.db"), ["driver", "sync", "driver", "driver"]);
+  });
+
+  it("turns away a PostgreSQL URL with one line instead of making a file of it", () => {
+    expect(() => openCaseDatabase("postgres://triage:pw@127.0.0.1:5432/cases")).toThrow(
+      "postgres://triage@127.0.0.1:5432/cases is not a usable soc-triage case database: this command keeps case memory in a SQLite file (PostgreSQL goes through memory/sql/open.ts)",
+    );
   });
 
   it("refuses a database from a newer soc-triage with one line", () => {

@@ -5,46 +5,42 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { z } from "zod";
 import { TriageError } from "../core/errors.ts";
 import { enableWal, requireSqliteModule } from "../core/sqlite.ts";
-import { LATEST_SCHEMA_VERSION, migrations } from "./migrations.ts";
+import { migrationSql } from "./migrations.ts";
+import { describePostgresUrl, isPostgresUrl } from "./sql/location.ts";
+import {
+  CREATE_SCHEMA_MIGRATIONS,
+  INSERT_SCHEMA_MIGRATION,
+  badDatabase as bad,
+  pendingMigrations,
+  versionRowSchema,
+} from "./sql/migrate.ts";
 
 export type CaseDatabase = Database.Database;
-
-const versionRowSchema = z.object({ version: z.number().nullable() });
-
-function bad(path: string, reason: string): TriageError {
-  return new TriageError("BAD_DATABASE", `${path} is not a usable soc-triage case database: ${reason}`);
-}
 
 function migrate(db: CaseDatabase, path: string): void {
   // Read the version inside the write transaction: two processes opening a new database at once would
   // otherwise both see version 0, and the second would apply the first migration again.
   db.transaction(() => {
-    db.exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-    );
+    db.exec(CREATE_SCHEMA_MIGRATIONS);
     const current =
       versionRowSchema.parse(db.prepare("SELECT MAX(version) AS version FROM schema_migrations").get())
         .version ?? 0;
-    if (current > LATEST_SCHEMA_VERSION)
-      throw bad(
-        path,
-        `schema version ${current} is newer than this soc-triage knows (${LATEST_SCHEMA_VERSION}); upgrade soc-triage`,
-      );
-    for (const m of migrations.filter((m) => m.version > current)) {
-      db.exec(m.sql);
-      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
-        m.version,
-        m.name,
-        new Date().toISOString(),
-      );
+    for (const m of pendingMigrations(current, path)) {
+      db.exec(migrationSql(m, "sqlite"));
+      db.prepare(INSERT_SCHEMA_MIGRATION).run(m.version, m.name, new Date().toISOString());
     }
   }).immediate();
 }
 
-export function openCaseDatabase(path: string): CaseDatabase {
+/** A SQLite connection set up for case memory (directory made, WAL, busy timeout, foreign keys), unmigrated. */
+export function connectCaseDatabase(path: string): CaseDatabase {
+  if (isPostgresUrl(path))
+    throw bad(
+      describePostgresUrl(path),
+      "this command keeps case memory in a SQLite file (PostgreSQL goes through memory/sql/open.ts)",
+    );
   requireSqliteModule(`the case database ${path}`);
   if (path !== ":memory:") {
     try {
@@ -66,6 +62,16 @@ export function openCaseDatabase(path: string): CaseDatabase {
     db.pragma("busy_timeout = 5000");
     enableWal(db);
     db.pragma("foreign_keys = ON");
+    return db;
+  } catch (error) {
+    db.close();
+    throw bad(path, error instanceof Error ? error.message : String(error));
+  }
+}
+
+export function openCaseDatabase(path: string): CaseDatabase {
+  const db = connectCaseDatabase(path);
+  try {
     migrate(db, path);
     return db;
   } catch (error) {

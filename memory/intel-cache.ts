@@ -2,21 +2,26 @@
 import { z } from "zod";
 import type { IntelCacheStore } from "../core/ports.ts";
 import type { IntelVerdict } from "../core/domain.ts";
-import type { CaseDatabase } from "./db.ts";
+import type { SqlDriver } from "./sql/driver.ts";
 
 const rowSchema = z.object({ doc: z.string(), fetched_at: z.string() });
 
-export class SqliteIntelCache implements IntelCacheStore {
-  private readonly db: CaseDatabase;
+export class SqlIntelCache implements IntelCacheStore {
+  private readonly driver: SqlDriver;
 
-  constructor(db: CaseDatabase) {
-    this.db = db;
+  constructor(driver: SqlDriver) {
+    this.driver = driver;
   }
 
-  get(vendor: string, type: string, key: string): { verdict: unknown; fetchedAt: string } | null {
-    const row = this.db
-      .prepare("SELECT doc, fetched_at FROM intel_cache WHERE vendor = ? AND type = ? AND value = ?")
-      .get(vendor, type, key);
+  async get(
+    vendor: string,
+    type: string,
+    key: string,
+  ): Promise<{ verdict: unknown; fetchedAt: string } | null> {
+    const row = await this.driver.get(
+      "SELECT doc, fetched_at FROM intel_cache WHERE vendor = ? AND type = ? AND value = ?",
+      [vendor, type, key],
+    );
     if (row === undefined) return null;
     const parsed = rowSchema.parse(row);
     try {
@@ -26,12 +31,17 @@ export class SqliteIntelCache implements IntelCacheStore {
     }
   }
 
-  put(vendor: string, type: string, key: string, verdict: IntelVerdict, fetchedAt: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO intel_cache (vendor, type, value, doc, fetched_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (vendor, type, value) DO UPDATE SET doc = excluded.doc, fetched_at = excluded.fetched_at`,
-      )
-      .run(vendor, type, key, JSON.stringify(verdict), fetchedAt);
+  async put(
+    vendor: string,
+    type: string,
+    key: string,
+    verdict: IntelVerdict,
+    fetchedAt: string,
+  ): Promise<void> {
+    await this.driver.run(
+      `INSERT INTO intel_cache (vendor, type, value, doc, fetched_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (vendor, type, value) DO UPDATE SET doc = excluded.doc, fetched_at = excluded.fetched_at`,
+      [vendor, type, key, JSON.stringify(verdict), fetchedAt],
+    );
   }
 }

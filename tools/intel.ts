@@ -100,7 +100,7 @@ export function withIntelCache(
     vendor: intel.vendor,
     async lookup(observable, callOptions) {
       const key = intelKey(observable);
-      const hit = store.get(intel.vendor, observable.type, key);
+      const hit = await store.get(intel.vendor, observable.type, key);
       if (hit && options.now().getTime() - Date.parse(hit.fetchedAt) < options.ttlMs) {
         const cached = intelVerdictSchema.safeParse(hit.verdict);
         if (cached.success)
@@ -108,7 +108,7 @@ export function withIntelCache(
       }
       const fresh = await intel.lookup(observable, callOptions);
       if (options.ttlMs > 0)
-        store.put(intel.vendor, observable.type, key, fresh, options.now().toISOString());
+        await store.put(intel.vendor, observable.type, key, fresh, options.now().toISOString());
       return fresh;
     },
   };

@@ -197,9 +197,9 @@ describe("withIntelCache", () => {
   it("reuses a verdict within the TTL, refetches after it, and never caches a failure", async () => {
     const rows = new Map<string, { verdict: unknown; fetchedAt: string }>();
     const store: IntelCacheStore = {
-      get: (vendor, type, key) => rows.get(`${vendor}|${type}|${key}`) ?? null,
-      put: (vendor, type, key, verdict, fetchedAt) =>
-        rows.set(`${vendor}|${type}|${key}`, { verdict, fetchedAt }),
+      get: async (vendor, type, key) => rows.get(`${vendor}|${type}|${key}`) ?? null,
+      put: async (vendor, type, key, verdict, fetchedAt) =>
+        void rows.set(`${vendor}|${type}|${key}`, { verdict, fetchedAt }),
     };
     let clock = Date.parse("2026-11-03T10:00:00Z");
     let fail = false;
