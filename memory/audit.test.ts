@@ -350,6 +350,28 @@ describe("audit log: transactions", () => {
   });
 });
 
+describe("audit log: processes starting on a new database", () => {
+  it("a second process committing before the first has written the head file starts no quarrel", () => {
+    const dir = mkdtempSync(join(tmpdir(), "soc-triage-audit-"));
+    scratch.push(dir);
+    const path = join(dir, "cases.db");
+    const lines: string[] = [];
+    const settings: AuditSettings = { ...defaultAuditSettings(path), report: (l) => lines.push(l) };
+    const [dbA, dbB] = [openCaseDatabase(path), openCaseDatabase(path)];
+    const [a, b] = [new AuditLog(dbA, { now, settings }), new AuditLog(dbB, { now, settings })];
+    const entry = (event: string) => ({ actor: "engine", event, caseId: null, payload: {} });
+    // A's rows commit inside an outer transaction: its head file follows only when A calls afterCommit.
+    dbA.transaction(() => a.append(entry("a.1")))();
+    b.append(entry("b.1"));
+    a.afterCommit();
+    b.append(entry("b.2"));
+    dbA.close();
+    dbB.close();
+    expect(lines).toEqual([]);
+    expect(readSignedHead(settings.headFile ?? "", "head")).toMatchObject({ seq: 3, count: 3 });
+  });
+});
+
 describe("audit log: legacy rows", () => {
   function legacyDatabase(path: string, rows: number): void {
     const db = new Database(path);

@@ -98,6 +98,12 @@ export class AuditLog {
     this.db
       .transaction(() => {
         const last = this.lastRow();
+        // The first keyed row: its head file is written now, under the write lock, for the log as it
+        // stands. Written after commit instead, another process committing meanwhile would find keyed rows
+        // and no head file, and refuse to start one (seen with batch worker processes on a new database).
+        const path = this.settings.headFile;
+        if (path !== null && last?.scheme !== "hmac-sha256" && !readSignedHead(path, "audit head file"))
+          writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last) }));
         const seq = (last?.seq ?? 0) + 1;
         const prev = last?.hash ?? GENESIS_HASH;
         const content = { seq, at, actor: entry.actor, event: entry.event, case_id: entry.caseId, payload };
