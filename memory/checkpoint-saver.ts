@@ -5,7 +5,6 @@
  * case-memory transaction would commit or roll back with it).
  */
 import { BaseCheckpointSaver } from "@langchain/langgraph";
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import type { PostgresSqlDriver } from "./sql/postgres-driver.ts";
 import type { SqliteSqlDriver } from "./sql/sqlite-driver.ts";
@@ -79,6 +78,8 @@ export async function openCheckpointSaver(
       around: (call) => driver.serialized(call),
       ...afterPut,
     });
+  // Loaded only for PostgreSQL: it costs a SQLite deployment's every start otherwise.
+  const { PostgresSaver } = await import("@langchain/langgraph-checkpoint-postgres");
   const saver = new PostgresSaver(driver.pool);
   await driver.transaction(() => saver.setup());
   return options.afterPut ? new GuardedSaver(saver, afterPut) : saver;

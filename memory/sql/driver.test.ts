@@ -18,7 +18,7 @@ for (const engine of engines) {
       for (const driver of drivers) await driver.close();
     });
     async function open(prefix: string): Promise<SqlDriver> {
-      const driver = connectCaseDatabaseDriver(await engine.location(prefix));
+      const driver = await connectCaseDatabaseDriver(await engine.location(prefix));
       drivers.push(driver);
       await driver.exec("CREATE TABLE items (name TEXT PRIMARY KEY, size INTEGER NOT NULL, note TEXT)");
       return driver;

@@ -7,7 +7,7 @@ import { TriageError, describeError } from "../../core/errors.ts";
 import { checkPostgresUrl, isPostgresUrl } from "./location.ts";
 import { connectCaseDatabase } from "../db.ts";
 import { badDatabase, migrateDatabase } from "./migrate.ts";
-import { createPostgresDriver, type PostgresSqlDriver } from "./postgres-driver.ts";
+import type { PostgresSqlDriver } from "./postgres-driver.ts";
 import { createSqliteDriver, type SqliteSqlDriver } from "./sqlite-driver.ts";
 
 export type CaseDatabaseDriver = SqliteSqlDriver | PostgresSqlDriver;
@@ -19,11 +19,17 @@ export interface OpenOptions {
   connectTimeoutMs?: number;
 }
 
-/** A driver for `location`, not migrated (PostgreSQL connects on the first statement). */
-export function connectCaseDatabaseDriver(location: string, options: OpenOptions = {}): CaseDatabaseDriver {
-  return isPostgresUrl(location)
-    ? createPostgresDriver(checkPostgresUrl(location), options)
-    : createSqliteDriver(connectCaseDatabase(location), location);
+/**
+ * A driver for `location`, not migrated (PostgreSQL connects on the first statement). The PostgreSQL
+ * client loads only for a PostgreSQL location, so a SQLite deployment's CLI never pays for it.
+ */
+export async function connectCaseDatabaseDriver(
+  location: string,
+  options: OpenOptions = {},
+): Promise<CaseDatabaseDriver> {
+  if (!isPostgresUrl(location)) return createSqliteDriver(connectCaseDatabase(location), location);
+  const { createPostgresDriver } = await import("./postgres-driver.ts");
+  return createPostgresDriver(checkPostgresUrl(location), options);
 }
 
 /** The case database at `location`, migrated. */
@@ -31,7 +37,7 @@ export async function openCaseDatabaseDriver(
   location: string,
   options: OpenOptions = {},
 ): Promise<CaseDatabaseDriver> {
-  const driver = connectCaseDatabaseDriver(location, options);
+  const driver = await connectCaseDatabaseDriver(location, options);
   try {
     await migrateDatabase(driver);
     return driver;
