@@ -191,40 +191,6 @@ export function tally(summary: BatchSummary, alertId: string, result: AlertResul
   return result.status === "triaged" ? "done" : "failed";
 }
 
-/** What became of one alert triaged under a claim (triageUnderClaim). */
-export type ClaimedTriage =
-  | { kind: "taken" }
-  | {
-      kind: "done";
-      tookOver: boolean;
-      caseId: string;
-      disposition: string;
-      awaitingApproval: boolean;
-      /** The lease had passed and another worker took the alert over meanwhile. */
-      lostLease: boolean;
-    }
-  | { kind: "failed"; tookOver: boolean; error: string; lostLease: boolean };
-
-/**
- * triageOne for a queue worker: the same claim, triage and outcome, so each alert is triaged once whether a
- * batch, a batch's worker process or a queue worker gets it.
- */
-export async function triageUnderClaim(
-  opened: OpenedRuntime,
-  worker: string,
-  alertId: string,
-  dryRun: boolean,
-): Promise<ClaimedTriage> {
-  const result = await triageOne(opened, { id: alertId }, { worker, dryRun });
-  if (result.status === "skipped") return { kind: "taken" };
-  const tookOver = result.claim === "took_over";
-  if (result.status === "triaged") {
-    const { caseId, disposition, awaitingApproval, lostLease } = result;
-    return { kind: "done", tookOver, caseId, disposition, awaitingApproval, lostLease };
-  }
-  return { kind: "failed", tookOver, error: result.error, lostLease: result.lostLease };
-}
-
 /** Triages the given alerts (oldest first) under claims; the caller lists them. */
 export async function triageAlerts(
   opened: OpenedRuntime,

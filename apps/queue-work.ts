@@ -11,7 +11,7 @@ import { TriageError, describeError } from "../core/errors.ts";
 import type { AlertQueue, EnqueueResult, QueuedAlert, QueuedOutcome } from "../core/ports.ts";
 import { nextWatermark } from "../memory/batch-watermarks.ts";
 import { PgBossAlertQueue } from "../memory/queue/pg-boss-queue.ts";
-import { abandoned, newWorkerId, recoverOrphans, triageUnderClaim } from "./batch.ts";
+import { abandoned, newWorkerId, recoverOrphans, triageOne } from "./batch.ts";
 
 /**
  * Opens the configured queue. A job in flight for longer than twice the claim lease is taken for its
@@ -132,11 +132,12 @@ async function triageQueued(
       "BAD_INPUT",
       `alert ${alert.alertId} was queued from source ${alert.source}, but this worker reads ${source}`,
     );
-  const result = await triageUnderClaim(opened, worker, alert.alertId, dryRun);
-  if (result.kind === "failed") throw new TriageError("INTERNAL", result.error);
-  if (result.kind === "done")
+  // The same claim-and-triage as a batch, so each alert is triaged once whoever gets it.
+  const result = await triageOne(opened, { id: alert.alertId }, { worker, dryRun });
+  if (result.status === "failed" || result.status === "lost") throw new TriageError("INTERNAL", result.error);
+  if (result.status === "triaged")
     return {
-      tookOver: result.tookOver,
+      tookOver: result.claim === "took_over",
       outcome: {
         status: "done",
         caseId: result.caseId,
