@@ -101,9 +101,7 @@ export class AuditLog {
         // The first keyed row: its head file is written now, under the write lock, for the log as it
         // stands. Written after commit instead, another process committing meanwhile would find keyed rows
         // and no head file, and refuse to start one (seen with batch worker processes on a new database).
-        const path = this.settings.headFile;
-        if (path !== null && last?.scheme !== "hmac-sha256" && !readSignedHead(path, "audit head file"))
-          writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last) }));
+        this.startHeadFile(key, last);
         const seq = (last?.seq ?? 0) + 1;
         const prev = last?.hash ?? GENESIS_HASH;
         const content = { seq, at, actor: entry.actor, event: entry.event, case_id: entry.caseId, payload };
@@ -142,6 +140,13 @@ export class AuditLog {
       this.report(`audit head file not updated: ${describeError(error)}`);
     }
     this.stream?.write(rows);
+  }
+
+  /** Writes the head file of a log with no keyed row yet, as it stands, when there is none. */
+  private startHeadFile(key: AuditKey, last: z.infer<typeof lastRowSchema> | null): void {
+    const path = this.settings.headFile;
+    if (path !== null && last?.scheme !== "hmac-sha256" && !readSignedHead(path, "audit head file"))
+      writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last) }));
   }
 
   /** Moves the head file forward only when the log still extends it: a truncation stays visible. */
@@ -190,9 +195,7 @@ export class AuditLog {
     const key = this.signingKey();
     const last = this.lastRow();
     // The first anchor of a legacy-only log makes the key: give it its head file too, so the pair holds.
-    const path = this.settings.headFile;
-    if (path !== null && last?.scheme !== "hmac-sha256" && !readSignedHead(path, "audit head file"))
-      writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last) }));
+    this.startHeadFile(key, last);
     return signHead(key, { kind: "anchor", ...this.headFields(last) });
   }
 
