@@ -90,76 +90,70 @@ export async function answerReport(
     if (!input.keepStatus) await memory.setStatus(caseId, "closed");
     input.answered(caseId, state);
   };
-  const planned = await (async () => {
-    const caseId = await input.open();
-    const actions = replyAction(input, caseId, runtime);
-    const now = deps.now();
-    const decisions = decideAll(deps.policy, actions, input.verdict, {
-      now,
-      recentExecutions: await recentExecutions(deps, actions, now),
+  const caseId = await input.open();
+  const actions = replyAction(input, caseId, runtime);
+  const now = deps.now();
+  const decisions = decideAll(deps.policy, actions, input.verdict, {
+    now,
+    recentExecutions: await recentExecutions(deps, actions, now),
+  });
+  await memory.saveVerdict(caseId, input.verdict, []);
+  await memory.saveActions(caseId, actions, decisions, {
+    actor: "engine",
+    event: "verdict.inherited",
+    caseId,
+    payload: {
+      campaignId: input.campaignId,
+      revision: input.revision,
+      disposition: input.verdict.disposition,
+    },
+  });
+  for (const action of actions) {
+    const decision = decisions.find((d) => d.actionId === action.id);
+    const key = idempotencyKey(keyScope, action, { dryRun: input.dryRun });
+    const result = (status: ActionResult["status"], detail: string): ActionResult => ({
+      actionId: action.id,
+      status,
+      idempotencyKey: key,
+      detail,
+      at: at(),
     });
-    await memory.saveVerdict(caseId, input.verdict, []);
-    await memory.saveActions(caseId, actions, decisions, {
-      actor: "engine",
-      event: "verdict.inherited",
-      caseId,
-      payload: {
-        campaignId: input.campaignId,
-        revision: input.revision,
-        disposition: input.verdict.disposition,
-      },
-    });
-    for (const action of actions) {
-      const decision = decisions.find((d) => d.actionId === action.id);
-      const key = idempotencyKey(keyScope, action, { dryRun: input.dryRun });
-      const result = (status: ActionResult["status"], detail: string): ActionResult => ({
-        actionId: action.id,
-        status,
-        idempotencyKey: key,
-        detail,
-        at: at(),
-      });
-      const status = decision ? resolveStatus(decision, undefined, input.dryRun) : "denied";
-      if (!decision || !mayExecute(decision, undefined) || (status !== "dry_run" && status !== "executed")) {
-        const r = result(
-          status === "pending_approval" ? status : "denied",
-          decision?.reason ?? "no decision",
-        );
-        await memory.audit({
-          actor: "engine",
-          event: `action.${r.status}`,
-          caseId,
-          payload: { actionId: action.id },
-        });
-        results.push(r);
-        continue;
-      }
-      const describe = { actionId: action.id, type: action.type, target: action.target, idempotencyKey: key };
-      const claim = await memory.claimAction(caseId, action.id, key, {
+    const status = decision ? resolveStatus(decision, undefined, input.dryRun) : "denied";
+    if (!decision || !mayExecute(decision, undefined) || (status !== "dry_run" && status !== "executed")) {
+      const r = result(status === "pending_approval" ? status : "denied", decision?.reason ?? "no decision");
+      await memory.audit({
         actor: "engine",
-        event: "action.started",
+        event: `action.${r.status}`,
         caseId,
-        payload: describe,
+        payload: { actionId: action.id },
       });
-      if (!claim.claimed && (claim.status === "executed" || claim.status === "dry_run")) {
-        results.push(result(claim.status, claim.detail));
-        continue;
-      }
-      if (status === "dry_run") {
-        const r = result("dry_run", `would ${action.type} ${action.target} (dry run)`);
-        await memory.completeAction(caseId, r, {
-          actor: "engine",
-          event: "action.dry_run",
-          caseId,
-          payload: { ...describe, detail: r.detail },
-        });
-        results.push(r);
-      } else toRun.push({ action, key });
+      results.push(r);
+      continue;
     }
-    if (!toRun.length) await close(caseId, stateOf(caseId, { actions, decisions }));
-    return { caseId, actions, decisions };
-  })();
-  const { caseId } = planned;
+    const describe = { actionId: action.id, type: action.type, target: action.target, idempotencyKey: key };
+    const claim = await memory.claimAction(caseId, action.id, key, {
+      actor: "engine",
+      event: "action.started",
+      caseId,
+      payload: describe,
+    });
+    if (!claim.claimed && (claim.status === "executed" || claim.status === "dry_run")) {
+      results.push(result(claim.status, claim.detail));
+      continue;
+    }
+    if (status === "dry_run") {
+      const r = result("dry_run", `would ${action.type} ${action.target} (dry run)`);
+      await memory.completeAction(caseId, r, {
+        actor: "engine",
+        event: "action.dry_run",
+        caseId,
+        payload: { ...describe, detail: r.detail },
+      });
+      results.push(r);
+    } else toRun.push({ action, key });
+  }
+  const planned = { actions, decisions };
+  if (!toRun.length) await close(caseId, stateOf(caseId, planned));
   if (toRun.length) {
     const outcomes: ActionResult[] = [];
     for (const { action, key } of toRun) {
