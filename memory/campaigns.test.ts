@@ -24,7 +24,7 @@ function open() {
     raw: {},
   });
   const newCase = (id: string) => memory.createCase(alert(id), { reasoner: "test" });
-  const events = () => memory.verifyAudit().entries;
+  const events = async () => (await memory.verifyAudit()).entries;
   return { db, memory, store, newCase, events };
 }
 
@@ -99,12 +99,12 @@ describe("campaign store", () => {
     store.attach(a, a2, entry("a"), { reporter: null, reason: "body_hash", matched: a1 });
     const b1 = await newCase("B1");
     const b = store.create(b1, entry("b"), null);
-    const before = events();
+    const before = await events();
 
     const merge = store.merge(a1, b, { by: "alice", reason: "same kit" });
     expect(store.get(a).size).toBe(3);
     expect(store.ofCase(b1)?.id).toBe(a);
-    expect(events()).toBe(before + 1);
+    expect(await events()).toBe(before + 1);
     await fails(() => store.merge(a1, b1, { by: "alice", reason: "again" }), "BAD_INPUT");
     await fails(() => store.merge(a1, "camp-nope", { by: "alice", reason: "x" }), "NOT_FOUND");
     await fails(() => store.merge(a1, b1, { by: "alice", reason: " " }), "BAD_INPUT");
@@ -125,6 +125,6 @@ describe("campaign store", () => {
     expect(store.ofCase(b1)?.id).toBe(b);
     expect(store.ofCase(a2)?.id).toBe(a);
     await fails(() => store.undo(merge.id, { by: "carol" }), "CONFLICT");
-    expect(events()).toBe(before + 4);
+    expect(await events()).toBe(before + 4);
   });
 });

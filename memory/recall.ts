@@ -13,7 +13,7 @@ import {
   isPersonalRole,
   personalRoles,
 } from "../core/domain.ts";
-import type { CaseDatabase } from "./db.ts";
+import type { SqlExecutor } from "./sql/driver.ts";
 
 const countRowSchema = z.object({ n: z.number() });
 const relatedRowSchema = z.object({
@@ -26,7 +26,6 @@ const relatedRowSchema = z.object({
   analyst: dispositionSchema.nullable(),
   analyst_by: z.string().nullable(),
   approved_by: z.string().nullable(),
-  type_value: z.string(),
 });
 const historyRowSchema = relatedRowSchema.pick({
   disposition: true,
@@ -63,7 +62,7 @@ function settled(row: z.infer<typeof historyRowSchema>): {
 type Key = Pick<Alert["observables"][number], "type" | "value">;
 
 /** The alert's threat observables, lowercased and deduplicated, minus background values. */
-function usefulKeys(db: CaseDatabase, caseId: string, alert: Alert): Key[] {
+async function usefulKeys(sql: SqlExecutor, caseId: string, alert: Alert): Promise<Key[]> {
   const threat = alert.observables.filter((o) => !isPersonalRole(o.role));
   const keys = [
     ...new Map(
@@ -73,33 +72,32 @@ function usefulKeys(db: CaseDatabase, caseId: string, alert: Alert): Key[] {
       ]),
     ).values(),
   ];
-  const caseCount = db.prepare(
-    "SELECT COUNT(*) AS n FROM (SELECT DISTINCT case_id FROM observables WHERE type = ? AND value = ? AND case_id <> ? LIMIT ?)",
-  );
+  const caseCount =
+    "SELECT COUNT(*) AS n FROM (SELECT DISTINCT case_id FROM observables WHERE type = ? AND value = ? AND case_id <> ? LIMIT ?) AS seen";
   // Counted only up to one past the bound: a background value is in thousands of cases, and counting
   // them all made recall's p99 80 ms at 100,000 cases.
-  return keys.filter(
-    (k) => countRowSchema.parse(caseCount.get(k.type, k.value, caseId, TOO_COMMON + 1)).n <= TOO_COMMON,
-  );
+  const useful: Key[] = [];
+  for (const k of keys) {
+    const row = await sql.get(caseCount, [k.type, k.value, caseId, TOO_COMMON + 1]);
+    if (countRowSchema.parse(row).n <= TOO_COMMON) useful.push(k);
+  }
+  return useful;
 }
 
-function relatedCases(
-  db: CaseDatabase,
+async function relatedCases(
+  sql: SqlExecutor,
   caseId: string,
   alert: Alert,
   keys: Key[],
   since: string,
-): RelatedCase[] {
+): Promise<RelatedCase[]> {
   const related = new Map<string, RelatedCase>();
-  const relatedQuery = db.prepare(
-    `SELECT c.id, c.alert_id, c.type, c.title, c.created_at, c.disposition, ${CONFIRMATION_COLUMNS},
-            o.type || char(0) || o.value AS type_value
+  const relatedQuery = `SELECT c.id, c.alert_id, c.type, c.title, c.created_at, c.disposition, ${CONFIRMATION_COLUMNS}
      FROM observables o JOIN cases c ON c.id = o.case_id
      WHERE o.type = ? AND o.value = ? AND o.role NOT IN (${PERSONAL_ROLES_SQL}) AND c.id <> ? AND c.created_at >= ?
-     ORDER BY c.created_at DESC LIMIT 50`,
-  );
+     ORDER BY c.created_at DESC LIMIT 50`;
   for (const k of keys) {
-    for (const raw of relatedQuery.all(k.type, k.value, caseId, since)) {
+    for (const raw of await sql.all(relatedQuery, [k.type, k.value, caseId, since])) {
       const row = relatedRowSchema.parse(raw);
       const seen = related.get(row.id);
       const shared = { type: k.type, value: k.value };
@@ -129,43 +127,46 @@ function relatedCases(
     .slice(0, 10);
 }
 
-function observableHistory(db: CaseDatabase, caseId: string, keys: Key[]): ObservableHistory[] {
-  const historyQuery = db.prepare(
-    `SELECT c.disposition, ${CONFIRMATION_COLUMNS}
+async function observableHistory(
+  sql: SqlExecutor,
+  caseId: string,
+  keys: Key[],
+): Promise<ObservableHistory[]> {
+  const historyQuery = `SELECT c.disposition, ${CONFIRMATION_COLUMNS}
      FROM (SELECT DISTINCT case_id FROM observables WHERE type = ? AND value = ? AND role NOT IN (${PERSONAL_ROLES_SQL}) AND case_id <> ?) o
-     JOIN cases c ON c.id = o.case_id`,
-  );
-  return keys.flatMap((k) => {
-    const cases = historyQuery.all(k.type, k.value, caseId).map((r) => settled(historyRowSchema.parse(r)));
-    if (!cases.length) return [];
+     JOIN cases c ON c.id = o.case_id`;
+  const history: ObservableHistory[] = [];
+  for (const k of keys) {
+    const rows = await sql.all(historyQuery, [k.type, k.value, caseId]);
+    const cases = rows.map((r) => settled(historyRowSchema.parse(r)));
+    if (!cases.length) continue;
     const confirmed = cases.filter((c) => c.confirmedBy !== null);
-    return [
-      {
-        type: k.type,
-        value: k.value,
-        seenInCases: cases.length,
-        confirmedMalicious: confirmed.filter((c) => c.disposition === "malicious").length,
-        confirmedBenign: confirmed.filter((c) => c.disposition === "benign").length,
-        confirmedBy: [...new Set(confirmed.flatMap((c) => (c.confirmedBy ? [c.confirmedBy] : [])))],
-        unconfirmedMalicious: cases.filter((c) => c.confirmedBy === null && c.disposition === "malicious")
-          .length,
-        listed: null,
-      },
-    ];
-  });
+    history.push({
+      type: k.type,
+      value: k.value,
+      seenInCases: cases.length,
+      confirmedMalicious: confirmed.filter((c) => c.disposition === "malicious").length,
+      confirmedBenign: confirmed.filter((c) => c.disposition === "benign").length,
+      confirmedBy: [...new Set(confirmed.flatMap((c) => (c.confirmedBy ? [c.confirmedBy] : [])))],
+      unconfirmedMalicious: cases.filter((c) => c.confirmedBy === null && c.disposition === "malicious")
+        .length,
+      listed: null,
+    });
+  }
+  return history;
 }
 
 /** Related cases (at most 10) and per-observable history for `alert`, excluding case `caseId` itself. */
-export function recall(
-  db: CaseDatabase,
+export async function recall(
+  sql: SqlExecutor,
   now: Date,
   caseId: string,
   alert: Alert,
-): { related: RelatedCase[]; history: ObservableHistory[] } {
+): Promise<{ related: RelatedCase[]; history: ObservableHistory[] }> {
   const since = new Date(now.getTime() - RECALL_DAYS * 86_400_000).toISOString();
-  const keys = usefulKeys(db, caseId, alert);
+  const keys = await usefulKeys(sql, caseId, alert);
   return {
-    related: relatedCases(db, caseId, alert, keys, since),
-    history: observableHistory(db, caseId, keys),
+    related: await relatedCases(sql, caseId, alert, keys, since),
+    history: await observableHistory(sql, caseId, keys),
   };
 }
