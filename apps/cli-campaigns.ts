@@ -9,14 +9,22 @@ import type { CampaignRuntime } from "../agent/campaigns/triage-report.ts";
 import type { ConfigOverrides } from "../agent/config.ts";
 import type { Disposition } from "../core/domain.ts";
 import type { CampaignChange, CampaignStore } from "../memory/campaigns.ts";
-import type { SqliteCaseMemory } from "../memory/case-store.ts";
+import type { SqlCaseMemory } from "../memory/case-store.ts";
+import { TriageError } from "../core/errors.ts";
 import { EXIT, print, printJson } from "./output.ts";
 
 type Options = ConfigOverrides & { json?: boolean; by?: string; reason?: string };
 type WithMemory = <T>(
   options: Options,
-  run: (memory: SqliteCaseMemory, campaigns: CampaignStore) => T,
+  run: (memory: SqlCaseMemory, campaigns: CampaignStore | null) => T,
 ) => Promise<T>;
+
+/** The campaign store, or one line saying campaigns are not on this database's engine yet. */
+function requireCampaigns(campaigns: CampaignStore | null): CampaignStore {
+  if (campaigns === null)
+    throw new TriageError("BAD_INPUT", "campaigns keep their state in a SQLite case database for now");
+  return campaigns;
+}
 
 /** The runtime with its campaign store; the modules load here, so `triage --help` does not load them. */
 async function openCampaignRuntime(options: Options, overrides: (options: Options) => ConfigOverrides) {
@@ -58,7 +66,10 @@ export function registerCampaignCommands(
   ).action(async (a: string, b: string, options: Options) =>
     done(
       await withMemory(options, (_memory, campaigns) =>
-        campaigns.merge(a, b, { by: options.by ?? userInfo().username, reason: options.reason ?? "" }),
+        requireCampaigns(campaigns).merge(a, b, {
+          by: options.by ?? userInfo().username,
+          reason: options.reason ?? "",
+        }),
       ),
       options,
     ),
@@ -73,7 +84,10 @@ export function registerCampaignCommands(
   ).action(async (caseId: string, options: Options) =>
     done(
       await withMemory(options, (_memory, campaigns) =>
-        campaigns.split(caseId, { by: options.by ?? userInfo().username, reason: options.reason ?? "" }),
+        requireCampaigns(campaigns).split(caseId, {
+          by: options.by ?? userInfo().username,
+          reason: options.reason ?? "",
+        }),
       ),
       options,
     ),
@@ -87,7 +101,7 @@ export function registerCampaignCommands(
   ).action(async (changeId: string, options: Options) =>
     done(
       await withMemory(options, (_memory, campaigns) =>
-        campaigns.undo(changeId, { by: options.by ?? userInfo().username }),
+        requireCampaigns(campaigns).undo(changeId, { by: options.by ?? userInfo().username }),
       ),
       options,
     ),

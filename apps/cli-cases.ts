@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import type { ConfigOverrides } from "../agent/config.ts";
-import type { SqliteCaseMemory } from "../memory/case-store.ts";
+import type { SqlCaseMemory } from "../memory/case-store.ts";
 import type { CampaignStore } from "../memory/campaigns.ts";
 import type { AuditVerification } from "../memory/audit-verify.ts";
 import { TriageError } from "../core/errors.ts";
@@ -29,22 +29,26 @@ type Options = ConfigOverrides & { json?: boolean };
 async function withMemory<T>(
   options: Options,
   overrides: Shared["overrides"],
-  run: (memory: SqliteCaseMemory, campaigns: CampaignStore) => T | Promise<T>,
+  run: (memory: SqlCaseMemory, campaigns: CampaignStore | null) => T | Promise<T>,
 ): Promise<T> {
-  const [{ loadConfig }, { openCaseDatabase }, { SqliteCaseMemory }, { CampaignStore }] = await Promise.all([
-    import("../agent/config.ts"),
-    import("../memory/db.ts"),
-    import("../memory/case-store.ts"),
-    import("../memory/campaigns.ts"),
-  ]);
+  const [{ loadConfig }, { openCaseDatabaseDriver }, { SqlCaseMemory, SqliteCaseMemory }, { CampaignStore }] =
+    await Promise.all([
+      import("../agent/config.ts"),
+      import("../memory/sql/open.ts"),
+      import("../memory/case-store.ts"),
+      import("../memory/campaigns.ts"),
+    ]);
   const config = loadConfig(overrides(options));
-  const db = openCaseDatabase(config.databasePath);
+  const driver = await openCaseDatabaseDriver(config.databasePath);
   try {
     const now = () => new Date();
-    const memory = new SqliteCaseMemory(db, { now, audit: config.audit });
-    return await run(memory, new CampaignStore(db, { memory: memory.sqliteAudit(), now }));
+    if (driver.dialect === "postgres")
+      // Campaigns are not on PostgreSQL yet: a case there is in none.
+      return await run(new SqlCaseMemory(driver, { now, audit: config.audit }), null);
+    const memory = new SqliteCaseMemory(driver.database, { now, audit: config.audit, driver });
+    return await run(memory, new CampaignStore(driver.database, { memory: memory.sqliteAudit(), now }));
   } finally {
-    db.close();
+    await driver.close();
   }
 }
 
@@ -70,7 +74,7 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
     }
     const list = await withMemory(options, overrides, async (memory, campaigns) =>
       (await memory.listCases({ limit: Number(options.limit), ...(status ? { status } : {}) })).map((c) => {
-        const campaign = campaigns.ofCase(c.caseId);
+        const campaign = campaigns?.ofCase(c.caseId) ?? null;
         return {
           ...c,
           campaign: campaign
@@ -127,7 +131,7 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       const feedback = { disposition, by: options.by ?? userInfo().username, comment: options.comment ?? "" };
       const inCampaign = await withMemory(options, overrides, async (memory, campaigns) => {
         await memory.getCase(caseId); // NOT_FOUND, one line, for an unknown case
-        return campaigns.ofCase(caseId) !== null;
+        return (campaigns?.ofCase(caseId) ?? null) !== null;
       });
       // A report of a campaign: the revision reaches every report and reporter of it.
       const revised = inCampaign ? await reviseFromFeedback(caseId, feedback, options, overrides) : null;

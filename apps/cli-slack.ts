@@ -1,5 +1,6 @@
 /** `triage slack`: the Slack bot over the same runtime as the CLI, until SIGINT or SIGTERM. */
 import type { Command } from "commander";
+import { TriageError } from "../core/errors.ts";
 import type { ConfigOverrides } from "../agent/config.ts";
 import { DEFAULT_HOST, DEFAULT_PORT } from "./slack/defaults.ts";
 import { EXIT, print } from "./output.ts";
@@ -25,19 +26,22 @@ function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 async function slackCommand(options: Options, overrides: Shared["overrides"]): Promise<number> {
-  const [{ loadSlackSettings }, { loadConfig }, { openRuntime }, { openCaseDatabase }] = await Promise.all([
+  const [{ loadSlackSettings }, { loadConfig }, { openRuntime }] = await Promise.all([
     import("./slack/settings.ts"),
     import("../agent/config.ts"),
     import("../agent/setup.ts"),
-    import("../memory/db.ts"),
   ]);
   // Settings first: a missing token must fail before any database is opened or created.
   const settings = loadSlackSettings({ port: options.port, host: options.host, execute: options.execute });
   const config = loadConfig(overrides(options));
   const opened = await openRuntime(config);
-  // A second connection to the case database for the card table; WAL and the busy timeout make it safe.
-  const db = openCaseDatabase(config.databasePath);
   try {
+    // The card table shares case memory's connection: a second connection's synchronous write would wait
+    // on the lock of a case-memory transaction that cannot end while this thread waits.
+    const driver = opened.memory.driver;
+    if (driver.dialect !== "sqlite")
+      throw new TriageError("BAD_INPUT", "the Slack bot keeps its cards in a SQLite case database for now");
+    const db = driver.database;
     // Bolt loads only once the settings are good and the runtime is open.
     const [{ createSlackBot }, { SlackCardStore }] = await Promise.all([
       import("./slack/bot.ts"),
@@ -57,7 +61,6 @@ async function slackCommand(options: Options, overrides: Shared["overrides"]): P
     await bot.stop();
     return EXIT.ok;
   } finally {
-    db.close();
     opened.close();
   }
 }

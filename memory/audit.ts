@@ -200,16 +200,25 @@ export class AuditLog implements Auditor {
     if (db.inTransaction || !this.unconfirmed.length) return this.tail;
     const rows = this.unconfirmed.splice(0);
     this.tail = this.tail.then(async () => {
-      const committed: AuditRow[] = [];
-      for (const row of rows) if ((await this.macAt(row.seq)) === row.hash) committed.push(row);
-      this.published(committed);
+      try {
+        const committed: AuditRow[] = [];
+        for (const row of rows) if ((await this.macAt(row.seq)) === row.hash) committed.push(row);
+        this.published(committed);
+      } catch (error) {
+        this.report(`audit head file not updated: ${describeError(error)}`);
+      }
     });
     return this.tail;
   }
 
   /** Resolves once every committed row so far is in the head file and the stream. */
-  settled(): Promise<void> {
-    return this.tail;
+  async settled(): Promise<void> {
+    // Work may queue more work (a synchronous writer's rows, once confirmed): wait until none is left.
+    let tail: Promise<void>;
+    do {
+      tail = this.tail;
+      await tail;
+    } while (tail !== this.tail);
   }
 
   /** Queues committed rows for the head file and stream. Never throws: the rows are already safe. */

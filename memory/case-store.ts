@@ -238,6 +238,11 @@ export class SqlCaseMemory implements CaseMemory {
     await this.auditLog.append(entry);
   }
 
+  /** Resolves once every committed audit row is in the head file and the stream: wait for it before closing. */
+  settled(): Promise<void> {
+    return this.auditLog.settled();
+  }
+
   /** Recomputes the audit chain and checks its head file and, when given, an exported anchor. */
   verifyAudit(options: { anchor?: SignedHead } = {}): Promise<AuditVerification> {
     return this.auditLog.verify(options);
