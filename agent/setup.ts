@@ -13,6 +13,7 @@ import { buildTriageGraph } from "./graph.ts";
 import { killAfterCheckpoints, testHooksFrom } from "./test-hooks.ts";
 import { openCheckpointSaver } from "../memory/checkpoint-saver.ts";
 import { createSqliteDriver } from "../memory/sql/sqlite-driver.ts";
+import type { SqlDriver } from "../memory/sql/driver.ts";
 import { loadPolicy } from "./policy/loader.ts";
 import { createOfflineReasoner } from "./reasoners/offline/index.ts";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
@@ -31,6 +32,8 @@ export interface OpenedRuntime {
   claims: BatchClaims;
   /** Reports grouped into campaigns (agent/campaigns/triage-report.ts). */
   campaigns: CampaignStore;
+  /** The case database's driver, for the stores apps keep there (the Slack bot's cards). */
+  driver: SqlDriver;
   close: () => void;
 }
 
@@ -183,8 +186,9 @@ export async function openRuntime(
   return {
     runtime: { deps, graph, leaseMs: config.leaseMs },
     memory,
-    claims: new BatchClaims(db, { now, leaseMs: config.leaseMs }),
+    claims: new BatchClaims(driver, { now, leaseMs: config.leaseMs }),
     campaigns: new CampaignStore(db, { memory: memory.sqliteAudit(), now }),
+    driver,
     close: () => {
       db.close();
       composed.tools.close?.();
