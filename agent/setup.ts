@@ -25,6 +25,7 @@ import type { VendorModule, VendorContext } from "../tools/vendors/types.ts";
 import { loadVendorModules, vendorNames } from "../tools/vendors/index.ts";
 import { SqlIntelCache } from "../memory/intel-cache.ts";
 import { CampaignStore } from "../memory/campaigns.ts";
+import { sqliteCampaignAuditor } from "../memory/campaign-audit.ts";
 
 export interface OpenedRuntime {
   runtime: TriageRuntime;
@@ -187,7 +188,10 @@ export async function openRuntime(
     runtime: { deps, graph, leaseMs: config.leaseMs },
     memory,
     claims: new BatchClaims(driver, { now, leaseMs: config.leaseMs }),
-    campaigns: new CampaignStore(db, { memory: memory.sqliteAudit(), now }),
+    campaigns: new CampaignStore(driver, {
+      auditor: sqliteCampaignAuditor(memory.sqliteAudit(), driver),
+      now,
+    }),
     driver,
     close: () => {
       db.close();

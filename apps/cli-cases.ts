@@ -31,18 +31,29 @@ async function withMemory<T>(
   overrides: Shared["overrides"],
   run: (memory: SqliteCaseMemory, campaigns: CampaignStore) => T | Promise<T>,
 ): Promise<T> {
-  const [{ loadConfig }, { openCaseDatabase }, { SqliteCaseMemory }, { CampaignStore }] = await Promise.all([
+  const [
+    { loadConfig },
+    { openCaseDatabase },
+    { SqliteCaseMemory },
+    { CampaignStore },
+    { sqliteCampaignAuditor },
+    { createSqliteDriver },
+  ] = await Promise.all([
     import("../agent/config.ts"),
     import("../memory/db.ts"),
     import("../memory/case-store.ts"),
     import("../memory/campaigns.ts"),
+    import("../memory/campaign-audit.ts"),
+    import("../memory/sql/sqlite-driver.ts"),
   ]);
   const config = loadConfig(overrides(options));
   const db = openCaseDatabase(config.databasePath);
   try {
     const now = () => new Date();
-    const memory = new SqliteCaseMemory(db, { now, audit: config.audit });
-    return await run(memory, new CampaignStore(db, { memory: memory.sqliteAudit(), now }));
+    const driver = createSqliteDriver(db, config.databasePath);
+    const memory = new SqliteCaseMemory(db, { now, audit: config.audit, driver });
+    const auditor = sqliteCampaignAuditor(memory.sqliteAudit(), driver);
+    return await run(memory, new CampaignStore(driver, { auditor, now }));
   } finally {
     db.close();
   }
@@ -69,15 +80,19 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       );
     }
     const list = await withMemory(options, overrides, async (memory, campaigns) =>
-      (await memory.listCases({ limit: Number(options.limit), ...(status ? { status } : {}) })).map((c) => {
-        const campaign = campaigns.ofCase(c.caseId);
-        return {
-          ...c,
-          campaign: campaign
-            ? { id: campaign.id, size: campaign.size, firstCaseId: campaign.firstCaseId }
-            : null,
-        };
-      }),
+      Promise.all(
+        (await memory.listCases({ limit: Number(options.limit), ...(status ? { status } : {}) })).map(
+          async (c) => {
+            const campaign = await campaigns.ofCase(c.caseId);
+            return {
+              ...c,
+              campaign: campaign
+                ? { id: campaign.id, size: campaign.size, firstCaseId: campaign.firstCaseId }
+                : null,
+            };
+          },
+        ),
+      ),
     );
     if (options.json) printJson(list);
     else
@@ -127,7 +142,7 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       const feedback = { disposition, by: options.by ?? userInfo().username, comment: options.comment ?? "" };
       const inCampaign = await withMemory(options, overrides, async (memory, campaigns) => {
         await memory.getCase(caseId); // NOT_FOUND, one line, for an unknown case
-        return campaigns.ofCase(caseId) !== null;
+        return (await campaigns.ofCase(caseId)) !== null;
       });
       // A report of a campaign: the revision reaches every report and reporter of it.
       const revised = inCampaign ? await reviseFromFeedback(caseId, feedback, options, overrides) : null;

@@ -84,7 +84,7 @@ export async function showCommand(
     }
     // A report answered from its campaign was never investigated (no checkpoint): its state is kept with
     // the campaign. An investigated case shows its investigation.
-    const answered = triageStateSchema.safeParse(opened.campaigns.answeredOf(caseId));
+    const answered = triageStateSchema.safeParse(await opened.campaigns.answeredOf(caseId));
     const checkpointed = await opened.runtime.graph.getState(threadOf(caseId));
     const report =
       answered.success && Object.keys(checkpointed.values ?? {}).length === 0
