@@ -13,6 +13,7 @@ import type { TriageDeps } from "./deps.ts";
 import { buildTriageGraph } from "./graph.ts";
 import { killAfterCheckpoints, testHooksFrom } from "./test-hooks.ts";
 import { openCheckpointSaver } from "../memory/checkpoint-saver.ts";
+import type { SqlDriver } from "../memory/sql/driver.ts";
 import { loadPolicy } from "./policy/loader.ts";
 import { createOfflineReasoner } from "./reasoners/offline/index.ts";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
@@ -32,6 +33,8 @@ export interface OpenedRuntime {
   claims: BatchClaims;
   /** Reports grouped into campaigns (agent/campaigns/triage-report.ts); the same caveat as `claims`. */
   campaigns: CampaignStore;
+  /** The case database's driver, for the stores apps keep there (the Slack bot's cards). */
+  driver: SqlDriver;
   close: () => void;
 }
 
@@ -183,16 +186,12 @@ export async function openRuntime(
         }
       : {},
   );
-  const stores = sqliteStores(driver, memory, { now, leaseMs: config.leaseMs });
   return {
     runtime: { deps, graph, leaseMs: config.leaseMs },
     memory,
-    get claims() {
-      return stores().claims;
-    },
-    get campaigns() {
-      return stores().campaigns;
-    },
+    claims: new BatchClaims(driver, { now, leaseMs: config.leaseMs }),
+    campaigns: new CampaignStore(driver, { auditor: memory.auditor(), now }),
+    driver,
     close: () => {
       composed.tools.close?.();
       // After the audit head file has the last rows (a campaign's synchronous write publishes them
@@ -202,30 +201,5 @@ export async function openRuntime(
         .then(() => driver.close())
         .catch(() => undefined);
     },
-  };
-}
-
-/**
- * The batch-claim and campaign stores, still written against better-sqlite3: on SQLite they share case
- * memory's connection (and its audit transaction); on PostgreSQL they are refused with one line until
- * they move to the driver.
- */
-function sqliteStores(
-  driver: CaseDatabaseDriver,
-  memory: SqlCaseMemory,
-  options: { now: () => Date; leaseMs: number },
-): () => { claims: BatchClaims; campaigns: CampaignStore } {
-  if (driver.dialect === "sqlite" && memory instanceof SqliteCaseMemory) {
-    const stores = {
-      claims: new BatchClaims(driver.database, options),
-      campaigns: new CampaignStore(driver.database, { memory: memory.sqliteAudit(), now: options.now }),
-    };
-    return () => stores;
-  }
-  return () => {
-    throw new TriageError(
-      "BAD_INPUT",
-      `batches, schedules, queue workers and campaigns keep their state in a SQLite case database for now; ${driver.where} is PostgreSQL (triage, cases, approve and audit work on it)`,
-    );
   };
 }

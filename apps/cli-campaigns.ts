@@ -10,21 +10,13 @@ import type { ConfigOverrides } from "../agent/config.ts";
 import type { Disposition } from "../core/domain.ts";
 import type { CampaignChange, CampaignStore } from "../memory/campaigns.ts";
 import type { SqlCaseMemory } from "../memory/case-store.ts";
-import { TriageError } from "../core/errors.ts";
 import { EXIT, print, printJson } from "./output.ts";
 
 type Options = ConfigOverrides & { json?: boolean; by?: string; reason?: string };
 type WithMemory = <T>(
   options: Options,
-  run: (memory: SqlCaseMemory, campaigns: CampaignStore | null) => T,
+  run: (memory: SqlCaseMemory, campaigns: CampaignStore) => T | Promise<T>,
 ) => Promise<T>;
-
-/** The campaign store, or one line saying campaigns are not on this database's engine yet. */
-function requireCampaigns(campaigns: CampaignStore | null): CampaignStore {
-  if (campaigns === null)
-    throw new TriageError("BAD_INPUT", "campaigns keep their state in a SQLite case database for now");
-  return campaigns;
-}
 
 /** The runtime with its campaign store; the modules load here, so `triage --help` does not load them. */
 async function openCampaignRuntime(options: Options, overrides: (options: Options) => ConfigOverrides) {
@@ -66,10 +58,7 @@ export function registerCampaignCommands(
   ).action(async (a: string, b: string, options: Options) =>
     done(
       await withMemory(options, (_memory, campaigns) =>
-        requireCampaigns(campaigns).merge(a, b, {
-          by: options.by ?? userInfo().username,
-          reason: options.reason ?? "",
-        }),
+        campaigns.merge(a, b, { by: options.by ?? userInfo().username, reason: options.reason ?? "" }),
       ),
       options,
     ),
@@ -84,10 +73,7 @@ export function registerCampaignCommands(
   ).action(async (caseId: string, options: Options) =>
     done(
       await withMemory(options, (_memory, campaigns) =>
-        requireCampaigns(campaigns).split(caseId, {
-          by: options.by ?? userInfo().username,
-          reason: options.reason ?? "",
-        }),
+        campaigns.split(caseId, { by: options.by ?? userInfo().username, reason: options.reason ?? "" }),
       ),
       options,
     ),
@@ -101,7 +87,7 @@ export function registerCampaignCommands(
   ).action(async (changeId: string, options: Options) =>
     done(
       await withMemory(options, (_memory, campaigns) =>
-        requireCampaigns(campaigns).undo(changeId, { by: options.by ?? userInfo().username }),
+        campaigns.undo(changeId, { by: options.by ?? userInfo().username }),
       ),
       options,
     ),
@@ -116,7 +102,7 @@ async function withCampaigns<T>(
 ): Promise<T> {
   const { opened, runtime } = await openCampaignRuntime(options, overrides);
   try {
-    return await run(runtime, opened.campaigns.resolve(id));
+    return await run(runtime, await opened.campaigns.resolve(id));
   } finally {
     opened.close();
   }
@@ -201,7 +187,7 @@ export async function reviseFromFeedback(
   const { reviseCampaign } = await import("../agent/campaigns/triage-report.ts");
   const { opened, runtime } = await openCampaignRuntime(options, overrides);
   try {
-    const campaign = opened.campaigns.ofCase(caseId);
+    const campaign = await opened.campaigns.ofCase(caseId);
     if (!campaign) return null;
     const result = await reviseCampaign(runtime, campaign.id, feedback, {
       dryRun: !options.execute,

@@ -29,7 +29,7 @@ type Options = ConfigOverrides & { json?: boolean };
 async function withMemory<T>(
   options: Options,
   overrides: Shared["overrides"],
-  run: (memory: SqlCaseMemory, campaigns: CampaignStore | null) => T | Promise<T>,
+  run: (memory: SqlCaseMemory, campaigns: CampaignStore) => T | Promise<T>,
 ): Promise<T> {
   const [{ loadConfig }, { openCaseDatabaseDriver }, { SqlCaseMemory, SqliteCaseMemory }, { CampaignStore }] =
     await Promise.all([
@@ -42,11 +42,11 @@ async function withMemory<T>(
   const driver = await openCaseDatabaseDriver(config.databasePath);
   try {
     const now = () => new Date();
-    if (driver.dialect === "postgres")
-      // Campaigns are not on PostgreSQL yet: a case there is in none.
-      return await run(new SqlCaseMemory(driver, { now, audit: config.audit }), null);
-    const memory = new SqliteCaseMemory(driver.database, { now, audit: config.audit, driver });
-    return await run(memory, new CampaignStore(driver.database, { memory: memory.sqliteAudit(), now }));
+    const memory =
+      driver.dialect === "sqlite"
+        ? new SqliteCaseMemory(driver.database, { now, audit: config.audit, driver })
+        : new SqlCaseMemory(driver, { now, audit: config.audit });
+    return await run(memory, new CampaignStore(driver, { auditor: memory.auditor(), now }));
   } finally {
     await driver.close();
   }
@@ -73,15 +73,19 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       );
     }
     const list = await withMemory(options, overrides, async (memory, campaigns) =>
-      (await memory.listCases({ limit: Number(options.limit), ...(status ? { status } : {}) })).map((c) => {
-        const campaign = campaigns?.ofCase(c.caseId) ?? null;
-        return {
-          ...c,
-          campaign: campaign
-            ? { id: campaign.id, size: campaign.size, firstCaseId: campaign.firstCaseId }
-            : null,
-        };
-      }),
+      Promise.all(
+        (await memory.listCases({ limit: Number(options.limit), ...(status ? { status } : {}) })).map(
+          async (c) => {
+            const campaign = await campaigns.ofCase(c.caseId);
+            return {
+              ...c,
+              campaign: campaign
+                ? { id: campaign.id, size: campaign.size, firstCaseId: campaign.firstCaseId }
+                : null,
+            };
+          },
+        ),
+      ),
     );
     if (options.json) printJson(list);
     else
@@ -131,7 +135,7 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       const feedback = { disposition, by: options.by ?? userInfo().username, comment: options.comment ?? "" };
       const inCampaign = await withMemory(options, overrides, async (memory, campaigns) => {
         await memory.getCase(caseId); // NOT_FOUND, one line, for an unknown case
-        return (campaigns?.ofCase(caseId) ?? null) !== null;
+        return (await campaigns.ofCase(caseId)) !== null;
       });
       // A report of a campaign: the revision reaches every report and reporter of it.
       const revised = inCampaign ? await reviseFromFeedback(caseId, feedback, options, overrides) : null;

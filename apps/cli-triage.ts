@@ -86,7 +86,9 @@ export async function showCommand(
     // the campaign. An investigated case shows its investigation.
     const checkpointed = await opened.runtime.graph.getState(threadOf(caseId));
     const investigated = Object.keys(checkpointed.values ?? {}).length > 0;
-    const answered = investigated ? null : triageStateSchema.safeParse(opened.campaigns.answeredOf(caseId));
+    const answered = investigated
+      ? null
+      : triageStateSchema.safeParse(await opened.campaigns.answeredOf(caseId));
     const report = answered?.success ? buildReport(answered.data) : await caseReport(opened.runtime, caseId);
     if (options.json) printJson(supersededBy ? { ...report, supersededBy } : report);
     else {
