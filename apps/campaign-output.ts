@@ -3,7 +3,7 @@ import type { CampaignRuntime, ReportOutcome } from "../agent/campaigns/triage-r
 import type { OpenedRuntime } from "../agent/setup.ts";
 import { renderReport } from "./render.ts";
 
-/** The runtime with its campaign store, read only when a report needs it (refused on PostgreSQL for now). */
+/** The runtime with its campaign store, read only when a report needs it. */
 export const campaignRuntime = (opened: OpenedRuntime): CampaignRuntime => ({
   ...opened.runtime,
   get campaigns() {

@@ -80,7 +80,6 @@ describe.skipIf(skipReason !== null)(
   `triage CLI on PostgreSQL${skipReason === null ? "" : ` (skipped: ${skipReason})`}`,
   () => {
     it("triages an alert into PostgreSQL, lists it and shows it from another process", () => {
-      // Not reported mail: reports go through campaigns, which are not on PostgreSQL yet.
       const triaged = runCli([alertOf("impossible_travel_corporate_vpn"), "--json"], env);
       expect(triaged.stderr).toBe("");
       expect(triaged.code).toBe(0);
@@ -153,15 +152,26 @@ describe.skipIf(skipReason !== null)(
       expect(existsSync(`${stem}.audit-head`)).toBe(true);
     });
 
-    it("refuses batches and reported mail with one line until their stores are on PostgreSQL", async () => {
-      const before = await count("SELECT COUNT(*) AS n FROM cases", []);
-      for (const args of [["batch", "--limit", "1"], [alertOf("marketing_newsletter")]]) {
-        const refused = runCli(args, env);
-        expect(refused.code).toBe(2);
-        expect(refused.stderr.trim().split("\n")).toHaveLength(1);
-        expect(refused.stderr).toMatch(/SQLite case database for now/);
-      }
-      expect(await count("SELECT COUNT(*) AS n FROM cases", [])).toBe(before);
+    it("runs reported mail (campaigns) and batches on PostgreSQL, each batch alert taken once", async () => {
+      const reported = runCli([alertOf("marketing_newsletter"), "--json"], env);
+      expect(reported.stderr).toBe("");
+      expect(reported.code).toBe(0);
+      expect(report(reported.stdout).verdict.disposition).toBe("benign");
+      const summarySchema = z.object({
+        listed: z.number(),
+        triaged: z.number(),
+        skippedAlreadyTaken: z.number(),
+      });
+      const [a, b] = await Promise.all([
+        runCliAsync(["batch", "--limit", "8", "--json"], env),
+        runCliAsync(["batch", "--limit", "8", "--json"], env),
+      ]);
+      expect([a.code, b.code]).toEqual([0, 0]);
+      const [first, second] = [a, b].map((run) => summarySchema.parse(JSON.parse(run.stdout)));
+      // Two racing batches over the same alerts: each alert is triaged by exactly one of them.
+      expect((first?.triaged ?? 0) + (second?.triaged ?? 0)).toBe(8);
+      expect((first?.skippedAlreadyTaken ?? 0) + (second?.skippedAlreadyTaken ?? 0)).toBe(8);
+      expect(await count("SELECT COUNT(*) AS n FROM batch_claims WHERE status = $1", ["done"])).toBe(8);
     });
   },
 );

@@ -1,6 +1,5 @@
 /** `triage slack`: the Slack bot over the same runtime as the CLI, until SIGINT or SIGTERM. */
 import type { Command } from "commander";
-import { TriageError } from "../core/errors.ts";
 import type { ConfigOverrides } from "../agent/config.ts";
 import { DEFAULT_HOST, DEFAULT_PORT } from "./slack/defaults.ts";
 import { EXIT, print } from "./output.ts";
@@ -36,12 +35,6 @@ async function slackCommand(options: Options, overrides: Shared["overrides"]): P
   const config = loadConfig(overrides(options));
   const opened = await openRuntime(config);
   try {
-    // The card table shares case memory's connection: a second connection's synchronous write would wait
-    // on the lock of a case-memory transaction that cannot end while this thread waits.
-    const driver = opened.memory.driver;
-    if (driver.dialect !== "sqlite")
-      throw new TriageError("BAD_INPUT", "the Slack bot keeps its cards in a SQLite case database for now");
-    const db = driver.database;
     // Bolt loads only once the settings are good and the runtime is open.
     const [{ createSlackBot }, { SlackCardStore }] = await Promise.all([
       import("./slack/bot.ts"),
