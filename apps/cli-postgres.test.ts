@@ -79,7 +79,7 @@ function labActionLog(key: string): number {
 describe.skipIf(skipReason !== null)(
   `triage CLI on PostgreSQL${skipReason === null ? "" : ` (skipped: ${skipReason})`}`,
   () => {
-    it("triages an alert into PostgreSQL, lists it and shows it from another process", () => {
+    it("triages an alert into PostgreSQL, lists it and shows it from another process", async () => {
       const triaged = runCli([alertOf("impossible_travel_corporate_vpn"), "--json"], env);
       expect(triaged.stderr).toBe("");
       expect(triaged.code).toBe(0);
@@ -93,6 +93,10 @@ describe.skipIf(skipReason !== null)(
         disposition: closed.verdict.disposition,
       });
       expect(report(runCli(["cases", "show", closed.caseId, "--json"], env).stdout)).toEqual(closed);
+      // A closed case keeps its latest checkpoint only (pruned on PostgresSaver's tables).
+      expect(await count("SELECT COUNT(*) AS n FROM checkpoints WHERE thread_id = $1", [closed.caseId])).toBe(
+        1,
+      );
     });
 
     it("waits for a person, and an approval from another process runs the action exactly once", async () => {
@@ -105,6 +109,13 @@ describe.skipIf(skipReason !== null)(
       expect(approved.code).toBe(0);
       expect(report(approved.stdout).actions.find((a) => a.type === "reset_password")?.status).toBe(
         "executed",
+      );
+      // The interrupt's checkpoint and the final one: pruned to the final one, which the report reads.
+      expect(await count("SELECT COUNT(*) AS n FROM checkpoints WHERE thread_id = $1", [paused.caseId])).toBe(
+        1,
+      );
+      expect(report(runCli(["cases", "show", paused.caseId, "--json"], env).stdout)).toEqual(
+        report(approved.stdout),
       );
       const again = runCli(["approve", paused.caseId, "--by", "alice"], env);
       expect(again.code).toBe(2);
