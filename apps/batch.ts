@@ -266,9 +266,9 @@ export async function triageAlerts(
  */
 export async function recoverOrphans(opened: OpenedRuntime): Promise<number> {
   const source = opened.runtime.deps.tools.alerts.name;
-  const orphans = [];
-  for (const orphan of await opened.memory.orphanedCases())
-    if ((await opened.claims.status(source, orphan.alertId))?.status !== "running") orphans.push(orphan);
+  const orphaned = await opened.memory.orphanedCases();
+  const claims = await Promise.all(orphaned.map((o) => opened.claims.status(source, o.alertId)));
+  const orphans = orphaned.filter((_, i) => claims[i]?.status !== "running");
   return (await recoverAll(opened.runtime, orphans)).cases.length;
 }
 
