@@ -1,8 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Alert, Observable } from "../core/domain.ts";
 import { openCaseDatabase, type CaseDatabase } from "./db.ts";
 import { recall, recallStatements } from "./recall.ts";
-import { queryPlan, unboundedSteps } from "./testing/query-plan.ts";
+import { openCaseDatabaseDriver } from "./sql/open.ts";
+import { startTestPostgres } from "./testing/postgres.ts";
+import { postgresQueryPlan, queryPlan, unboundedSteps } from "./testing/query-plan.ts";
 
 const NOW = new Date("2026-12-07T00:00:00.000Z");
 let db: CaseDatabase;
@@ -59,6 +61,57 @@ describe("recall's queries", () => {
         "SEARCH a USING INDEX approvals_case (case_id=?)",
       ]),
     );
+  });
+});
+
+const server = await startTestPostgres();
+afterAll(async () => {
+  if (server.ok) await server.postgres.stop();
+});
+
+describe.skipIf(!server.ok)("recall's queries on PostgreSQL", () => {
+  // PostgreSQL plans by statistics: on a handful of rows a table scan is cheapest, so the plans are read
+  // over 20,000 cases, analyzed, where a scan is what the planner would pick without the indexes.
+  it("uses the same indexes", async () => {
+    if (!server.ok) return;
+    const driver = await openCaseDatabaseDriver(await server.postgres.database("recall_plan"));
+    try {
+      await driver.exec(`
+INSERT INTO cases (id, alert_id, alert_source, family, type, title, status, reasoner, created_at, updated_at)
+  SELECT 'case-' || i, 'A-' || i, 'lab', 'email', 't', 't', 'closed', 'offline', '2026-12-01', '2026-12-01'
+  FROM generate_series(1, 20000) i;
+INSERT INTO observables (case_id, type, value, role)
+  SELECT 'case-' || i, 'domain', 'd' || (i % 5000) || '.test', 'sender' FROM generate_series(1, 20000) i;
+INSERT INTO feedback (case_id, disposition, by, comment, at)
+  SELECT 'case-' || i, 'benign', 'alice', '', '' FROM generate_series(1, 20000, 10) i;
+INSERT INTO approvals (case_id, approved, by, action_ids, comment, at)
+  SELECT 'case-' || i, 1, 'bob', '[]', '', '' FROM generate_series(1, 20000, 5) i;`);
+      await driver.exec("VACUUM ANALYZE");
+      const probe = await postgresQueryPlan(driver, recallStatements.keyCases, [
+        "domain",
+        "d7.test",
+        "case-0",
+        51,
+      ]);
+      expect(probe).toEqual(
+        expect.arrayContaining(["Limit", "Index Only Scan using observables_recall on observables"]),
+      );
+      const cases = await postgresQueryPlan(driver, recallStatements.caseRows(3), [
+        "case-1",
+        "case-2",
+        "case-3",
+      ]);
+      expect(cases).toEqual(
+        expect.arrayContaining([
+          "Index Scan using cases_pkey on cases c",
+          "Index Scan Backward using feedback_case on feedback f",
+          "Index Scan Backward using approvals_case on approvals a",
+        ]),
+      );
+      for (const step of [...probe, ...cases]) expect(step).not.toMatch(/Seq Scan|Sort/);
+    } finally {
+      await driver.close();
+    }
   });
 });
 

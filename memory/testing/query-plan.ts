@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { CaseDatabase } from "../db.ts";
-import type { SqlValue } from "../sql/driver.ts";
+import type { SqlExecutor, SqlValue } from "../sql/driver.ts";
 
 const planRowSchema = z.object({ detail: z.string() });
 
@@ -19,4 +19,16 @@ export function queryPlan(db: CaseDatabase, sql: string, params: readonly SqlVal
 /** The steps that read a whole table or sort into a temporary b-tree: what an indexed query never needs. */
 export function unboundedSteps(plan: readonly string[]): string[] {
   return plan.filter((step) => /^SCAN /.test(step) || step.includes("TEMP B-TREE"));
+}
+
+const postgresPlanRowSchema = z.object({ "QUERY PLAN": z.string() });
+
+/** PostgreSQL's plan for `sql` (EXPLAIN, costs off), one line per node, indentation trimmed. */
+export async function postgresQueryPlan(
+  driver: SqlExecutor,
+  sql: string,
+  params: readonly SqlValue[],
+): Promise<string[]> {
+  const rows = await driver.all(`EXPLAIN (COSTS OFF) ${sql}`, params);
+  return rows.map((row) => postgresPlanRowSchema.parse(row)["QUERY PLAN"].replace(/^[\s>-]+/, ""));
 }
