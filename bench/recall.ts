@@ -94,6 +94,8 @@ function seed(db: CaseDatabase, cases: number): void {
   db.pragma("foreign_keys = OFF");
   db.pragma("synchronous = OFF");
   db.pragma("cache_size = -262144");
+  // Written once, straight into the file: no WAL to fill and then copy back at the checkpoint.
+  db.pragma("journal_mode = OFF");
   withoutIndexes(db, () =>
     db.transaction(() => {
       for (let i = 0; i < cases; i++) {
