@@ -121,6 +121,10 @@ function seed(db: CaseDatabase, cases: number): void {
 function seededDatabase(cases: number): string {
   const path = join(tmpdir(), `soc-triage-recall-v${SEED_VERSION}-${cases}.db`);
   if (existsSync(path)) return path;
+  // Databases seeded by earlier versions of this benchmark are a gigabyte or more each at a million.
+  for (let version = 1; version < SEED_VERSION; version++)
+    for (const suffix of ["", "-wal", "-shm"])
+      rmSync(join(tmpdir(), `soc-triage-recall-v${version}-${cases}.db${suffix}`), { force: true });
   const building = `${path}.building`;
   for (const f of [building, `${building}-wal`, `${building}-shm`, `${building}-journal`])
     rmSync(f, { force: true });

@@ -38,8 +38,11 @@ const PERSONAL_ROLES_SQL = personalRoles.map((role) => `'${role}'`).join(", ");
 // Values seen in this many cases are background (our own domain, a popular site): not a link between cases.
 const TOO_COMMON = 50;
 const RECALL_DAYS = 30;
-// Case ids bound per read of the cases: far below either engine's limit on parameters.
-const CASES_PER_READ = 500;
+// Case ids bound per read of the cases, in a few fixed counts (the last id repeated to fill one), so the
+// SQL driver's statement cache (memory/sql/sqlite-driver.ts) holds three texts rather than one per count;
+// the largest is far below either engine's limit on parameters.
+const READ_SIZES = [16, 64, 256] as const;
+const MAX_READ = 256;
 
 /**
  * The statements recall runs, exported for the plan test (memory/recall.test.ts). keyCases: the other
@@ -107,9 +110,12 @@ function linkedKeys(db: CaseDatabase, caseId: string, alert: Alert): Linked[] {
 function caseRows(db: CaseDatabase, linked: Linked[]): Map<string, CaseRow> {
   const ids = [...new Set(linked.flatMap((l) => l.caseIds))];
   const rows = new Map<string, CaseRow>();
-  for (let start = 0; start < ids.length; start += CASES_PER_READ) {
-    const chunk = ids.slice(start, start + CASES_PER_READ);
-    for (const raw of db.prepare(recallStatements.caseRows(chunk.length)).all(...chunk)) {
+  for (let start = 0; start < ids.length; start += MAX_READ) {
+    const chunk = ids.slice(start, start + MAX_READ);
+    const size = READ_SIZES.find((n) => n >= chunk.length) ?? MAX_READ;
+    const last = chunk[chunk.length - 1] ?? "";
+    const padded = [...chunk, ...Array.from({ length: size - chunk.length }, () => last)];
+    for (const raw of db.prepare(recallStatements.caseRows(size)).all(...padded)) {
       const row = caseRowSchema.parse(raw);
       rows.set(row.id, row);
     }
