@@ -357,7 +357,7 @@ describe("audit log: transactions", () => {
 });
 
 describe("audit log: processes starting on a new database", () => {
-  it("a second process committing before the first has written the head file starts no quarrel", async () => {
+  it("two connections appending at once to a new database keep one chain and one head file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "soc-triage-audit-"));
     scratch.push(dir);
     const path = join(dir, "cases.db");
@@ -369,11 +369,10 @@ describe("audit log: processes starting on a new database", () => {
       new AuditLog(createSqliteDriver(dbB, path), { now, settings }),
     ];
     const entry = (event: string) => ({ actor: "engine", event, caseId: null, payload: {} });
-    // A's row commits in a synchronous transaction: its head file follows only when A flushes.
-    dbA.transaction(() => a.appendSqlite(dbA, entry("a.1")))();
-    await b.append(entry("b.1"));
-    await a.flushSqlite(dbA);
-    await b.append(entry("b.2"));
+    // The first keyed row starts the head file under the write lock: whichever connection wins, the other
+    // finds the head file its rows extend, and nobody reports a quarrel.
+    await Promise.all([a.append(entry("a.1")), b.append(entry("b.1")), a.append(entry("a.2"))]);
+    await Promise.all([a.settled(), b.settled()]);
     dbA.close();
     dbB.close();
     expect(lines).toEqual([]);

@@ -9,7 +9,6 @@ import { z } from "zod";
 import { TriageError, describeError } from "../core/errors.ts";
 import { canonicalJson } from "../core/ids.ts";
 import type { AuditEntries } from "../core/ports.ts";
-import type { CaseDatabase } from "./db.ts";
 import { GENESIS_HASH, auditRowSchema, rowMac, type AuditRow } from "./audit-chain.ts";
 import { type AuditEntry } from "../core/domain.ts";
 import {
@@ -95,8 +94,6 @@ export class AuditLog implements Auditor {
   private key: AuditKey | null = null;
   /** Committed rows not yet given to the head file and the stream. */
   private unpublished: AuditRow[] = [];
-  /** Rows a synchronous SQLite writer appended, to be published once found committed. */
-  private unconfirmed: AuditRow[] = [];
   private scheduled = false;
   /** The head file and stream work in flight, in commit order. */
   private tail: Promise<void> = Promise.resolve();
@@ -172,43 +169,6 @@ export class AuditLog implements Auditor {
       await this.driver.transaction(work);
       await this.settled();
     }
-  }
-
-  /**
-   * The synchronous SQLite append, for stores still written against better-sqlite3 (campaigns until they
-   * move to the driver): inside the caller's better-sqlite3 transaction, under its write lock. Its rows
-   * reach the head file and stream once `flushSqlite` finds them committed.
-   */
-  appendSqlite(db: CaseDatabase, entry: AuditEntry): void {
-    const key = this.signingKey();
-    db.transaction(() => {
-      const raw = db.prepare(LAST_ROW).get();
-      const last = raw === undefined ? null : lastRowSchema.parse(raw);
-      const path = this.settings.headFile;
-      if (path !== null && last?.scheme !== "hmac-sha256" && !readSignedHead(path, "audit head file")) {
-        const count = countRowSchema.parse(db.prepare("SELECT COUNT(*) AS n FROM audit_log").get()).n;
-        writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last, count) }));
-      }
-      const row = this.nextRow(key, last, entry);
-      db.prepare(INSERT_ROW).run(...AuditLog.insertParams(row));
-      this.unconfirmed.push(row);
-    }).immediate();
-  }
-
-  /** After a synchronous SQLite transaction: publishes the rows it committed (a rollback drops them). */
-  flushSqlite(db: CaseDatabase): Promise<void> {
-    if (db.inTransaction || !this.unconfirmed.length) return this.tail;
-    const rows = this.unconfirmed.splice(0);
-    this.tail = this.tail.then(async () => {
-      try {
-        const committed: AuditRow[] = [];
-        for (const row of rows) if ((await this.macAt(row.seq)) === row.hash) committed.push(row);
-        this.published(committed);
-      } catch (error) {
-        this.report(`audit head file not updated: ${describeError(error)}`);
-      }
-    });
-    return this.tail;
   }
 
   /** Resolves once every committed row so far is in the head file and the stream. */

@@ -278,8 +278,7 @@ export class SqlCaseMemory implements CaseMemory {
 }
 
 /**
- * SqlCaseMemory over an open better-sqlite3 connection (tests, benchmarks, the SQLite CLI), with the
- * synchronous audit transaction that the campaign store still uses on SQLite.
+ * SqlCaseMemory over an open better-sqlite3 connection (tests, benchmarks, the SQLite CLI).
  */
 export class SqliteCaseMemory extends SqlCaseMemory {
   private readonly db: CaseDatabase;
@@ -293,27 +292,5 @@ export class SqliteCaseMemory extends SqlCaseMemory {
       audit: options.audit ?? defaultAuditSettings(db.name),
     });
     this.db = db;
-  }
-
-  /**
-   * The synchronous transaction and audit log of this SQLite file, for stores written against
-   * better-sqlite3 that must commit with its audit rows (memory/campaigns.ts until it moves to the driver
-   * and auditor()). The head file and stream follow each outermost transaction's commit.
-   */
-  sqliteAudit(): { transaction<T>(work: () => T): T; audit(entry: AuditEntry): void } {
-    const flush = () => void this.auditLog.flushSqlite(this.db);
-    return {
-      transaction: (work) => {
-        try {
-          return this.db.transaction(work).immediate();
-        } finally {
-          flush();
-        }
-      },
-      audit: (entry) => {
-        this.auditLog.appendSqlite(this.db, entry);
-        flush();
-      },
-    };
   }
 }
