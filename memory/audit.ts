@@ -235,6 +235,9 @@ export class AuditLog implements Auditor {
     // The log extends the head, and seq is dense: the rows since are last.seq - current.seq. Counting
     // them all instead was a table scan per commit, ~N ms at a million entries.
     const count = current ? current.count + (last.seq - current.seq) : await this.count();
+    // Another process may have moved the head past `last` while this one read the log: never move it back.
+    const now = readSignedHead(path, "audit head file");
+    if (now && now.keyId === key.id && now.seq >= last.seq) return;
     writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last, count) }));
   }
 
