@@ -57,6 +57,8 @@ async function logWith(rows: number, settings?: (dir: string) => Partial<AuditSe
       caseId: "case-1",
       payload: { i },
     });
+  // As the CLI closes case memory: the head file catches up with the rows its interval held back.
+  await writer.memory.settled();
   writer.db.close();
   return {
     dir,
@@ -342,6 +344,7 @@ describe("audit log: transactions", () => {
     ).toBe(false);
     await memory.setStatus(caseId, "closed", {}, [row("kept"), row("kept.too")]);
     await memory.audit(row("after"));
+    await memory.settled();
     db.close();
     expect(log.rows().map((r) => r.event)).toEqual([
       "event.1",
@@ -353,6 +356,30 @@ describe("audit log: transactions", () => {
     ]);
     expect(await log.verify()).toMatchObject({ ok: true, entries: 6 });
     expect(readSignedHead(log.headFile, "head")).toMatchObject({ seq: 6 });
+  });
+});
+
+describe("audit log: head interval", () => {
+  it("moves the head file at most once per interval, publishes held rows on settled, and a lagging head still verifies", async () => {
+    const log = await logWith(1, () => ({ headIntervalMs: 60_000 }));
+    const audit: AuditSettings = {
+      key: { kind: "file", path: log.keyFile },
+      headFile: log.headFile,
+      headIntervalMs: 60_000,
+    };
+    const db = openCaseDatabase(log.path);
+    const memory = new SqliteCaseMemory(db, { now, audit });
+    const entry = (event: string) => ({ actor: "engine", event, caseId: null, payload: {} });
+    await memory.audit(entry("first")); // the first publish of this process: at once
+    expect(readSignedHead(log.headFile, "head")).toMatchObject({ seq: 2 });
+    await memory.audit(entry("held"));
+    await memory.audit(entry("held.too"));
+    // Within the interval: the rows are committed, the head file has not moved, and that verifies.
+    expect(readSignedHead(log.headFile, "head")).toMatchObject({ seq: 2 });
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 4 });
+    await memory.settled();
+    expect(readSignedHead(log.headFile, "head")).toMatchObject({ seq: 4, count: 4 });
+    db.close();
   });
 });
 

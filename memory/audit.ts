@@ -33,7 +33,12 @@ export interface AuditSettings {
   stream?: AuditStreamConfig;
   /** One line per problem that must not fail a triage (stream down, head not advanced). */
   report?: (line: string) => void;
+  /** The head file moves at most this often (default DEFAULT_HEAD_INTERVAL_MS); 0 after every commit. */
+  headIntervalMs?: number;
 }
+
+/** How often the head file may move: often enough to lag a run by a fraction of a second, no more. */
+export const DEFAULT_HEAD_INTERVAL_MS = 250;
 
 /**
  * Appends audit rows inside the caller's driver transaction (`driver.transaction(...)`), for stores that
@@ -95,6 +100,10 @@ export class AuditLog implements Auditor {
   /** Committed rows not yet given to the head file and the stream. */
   private unpublished: AuditRow[] = [];
   private scheduled = false;
+  /** Set while committed rows wait for the head interval to pass. */
+  private heldTimer: NodeJS.Timeout | null = null;
+  private lastPublishedAt = 0;
+  private readonly headIntervalMs: number;
   /** The head file and stream work in flight, in commit order. */
   private tail: Promise<void> = Promise.resolve();
 
@@ -102,6 +111,7 @@ export class AuditLog implements Auditor {
     this.driver = driver;
     this.now = options.now;
     this.settings = options.settings;
+    this.headIntervalMs = options.settings.headIntervalMs ?? DEFAULT_HEAD_INTERVAL_MS;
     this.report = once(options.settings.report ?? toStderr);
     this.stream = options.settings.stream ? createAuditStream(options.settings.stream, this.report) : null;
   }
@@ -167,13 +177,15 @@ export class AuditLog implements Auditor {
     if (this.driver.inTransaction()) await work();
     else {
       await this.driver.transaction(work);
-      await this.settled();
+      await this.caughtUp();
     }
   }
 
-  /** Resolves once every committed row so far is in the head file and the stream. */
-  async settled(): Promise<void> {
-    // Work may queue more work (a synchronous writer's rows, once confirmed): wait until none is left.
+  /**
+   * Resolves once the head file and stream work in flight is done. Rows held back by the head interval
+   * (see published) stay held: a write does not wait for them. settled() publishes them too.
+   */
+  async caughtUp(): Promise<void> {
     let tail: Promise<void>;
     do {
       tail = this.tail;
@@ -181,14 +193,43 @@ export class AuditLog implements Auditor {
     } while (tail !== this.tail);
   }
 
-  /** Queues committed rows for the head file and stream. Never throws: the rows are already safe. */
+  /** Resolves once every committed row so far is in the head file and the stream (held rows included). */
+  async settled(): Promise<void> {
+    if (this.heldTimer) {
+      clearTimeout(this.heldTimer);
+      this.heldTimer = null;
+      this.schedulePublish();
+    }
+    await this.caughtUp();
+  }
+
+  /**
+   * Queues committed rows for the head file and stream. Never throws: the rows are already safe. The head
+   * file moves at most once per headIntervalMs: reading, signing and renaming it after every commit was a
+   * quarter of a lab alert's time. A head behind the log still verifies (the log extends it); what the
+   * interval costs is that a truncation of the last interval's rows by someone who can also stop this
+   * process is not seen. Rows within the interval wait on an unref'd timer, and settled() (closing case
+   * memory, anchors, verify) publishes them at once.
+   */
   private published(rows: readonly AuditRow[]): void {
     if (!rows.length) return;
     this.unpublished.push(...rows);
+    if (this.scheduled || this.heldTimer) return;
+    const wait = this.lastPublishedAt + this.headIntervalMs - Date.now();
+    if (wait <= 0) return this.schedulePublish();
+    this.heldTimer = setTimeout(() => {
+      this.heldTimer = null;
+      this.schedulePublish();
+    }, wait);
+    this.heldTimer.unref();
+  }
+
+  private schedulePublish(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     this.tail = this.tail.then(async () => {
       this.scheduled = false;
+      this.lastPublishedAt = Date.now();
       const batch = this.unpublished.splice(0).sort((a, b) => a.seq - b.seq);
       if (!batch.length) return;
       try {

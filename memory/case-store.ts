@@ -82,7 +82,7 @@ export class SqlCaseMemory implements CaseMemory {
       return value;
     });
     // Awaited only outermost: inside a transaction, the head file's reads would wait for its end.
-    if (outermost) await this.auditLog.settled();
+    if (outermost) await this.auditLog.caughtUp();
     return result;
   }
 
