@@ -16,6 +16,7 @@ import {
 } from "../core/domain.ts";
 import { redact, redactValue } from "../core/redact.ts";
 import type { CaseDatabase } from "./db.ts";
+import { packJson } from "./packing.ts";
 
 const approvalRowSchema = z.object({
   approved: z.number(),
@@ -52,7 +53,7 @@ export class CaseRecords {
           e.tool,
           JSON.stringify(redactValue(e.args)),
           redact(e.summary),
-          JSON.stringify(redactValue(e.data ?? null)),
+          packJson(redactValue(e.data ?? null)),
           e.collectedAt,
         );
       for (const s of steps)

@@ -397,6 +397,20 @@ CREATE TABLE campaign_changes (
 );
 `,
   },
+  {
+    version: 9,
+    name: "closed cases keep their report instead of their checkpoints",
+    sql: {
+      // The final report of a closed case, deflated JSON (memory/packing.ts): what `triage cases show`
+      // reads once the case's LangGraph checkpoints are gone.
+      sqlite: `
+CREATE TABLE case_reports (case_id TEXT PRIMARY KEY REFERENCES cases(id), report BLOB NOT NULL);
+`,
+      postgres: `
+CREATE TABLE case_reports (case_id TEXT PRIMARY KEY REFERENCES cases(id), report BYTEA NOT NULL);
+`,
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((max, m) => Math.max(max, m.version), 0);
