@@ -20,6 +20,8 @@ import { runBatch } from "../apps/batch.ts";
 import { renderTable } from "../apps/render.ts";
 
 const KB = 1024;
+/** An evidence row's data: its JSON text, or its deflated bytes (migration 9). */
+const DATA_BYTES = "LENGTH(data) + COALESCE(LENGTH(packed), 0)";
 const TARGET_KB = 10;
 
 const tableRowSchema = z.object({ name: z.string(), bytes: z.number(), payload: z.number() });
@@ -92,8 +94,8 @@ export function measureCaseBytes(path: string): CaseBytes {
     const tools = z.array(toolRowSchema).parse(
       db
         .prepare(
-          `SELECT tool, COUNT(*) AS n, AVG(LENGTH(data)) AS avg, MAX(LENGTH(data)) AS max
-             FROM evidence GROUP BY tool ORDER BY AVG(LENGTH(data)) * COUNT(*) DESC`,
+          `SELECT tool, COUNT(*) AS n, AVG(${DATA_BYTES}) AS avg, MAX(${DATA_BYTES}) AS max
+             FROM evidence GROUP BY tool ORDER BY SUM(${DATA_BYTES}) DESC`,
         )
         .all(),
     );

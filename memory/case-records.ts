@@ -38,24 +38,28 @@ export class CaseRecords {
   /** Upserts evidence by id; appends steps in order. */
   addEvidence(caseId: string, evidence: Evidence[], steps: InvestigationStep[]): void {
     const insertEvidence = this.db.prepare(
-      `INSERT INTO evidence (case_id, id, tool, args, summary, data, collected_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(case_id, id) DO UPDATE SET summary = excluded.summary, data = excluded.data, collected_at = excluded.collected_at`,
+      `INSERT INTO evidence (case_id, id, tool, args, summary, data, packed, collected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(case_id, id) DO UPDATE SET summary = excluded.summary, data = excluded.data, packed = excluded.packed,
+         collected_at = excluded.collected_at`,
     );
     const insertStep = this.db.prepare(
       `INSERT INTO steps (case_id, seq, round, tool, args, evidence_id, ok, summary, duration_ms)
        VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE case_id = ?), ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
-      for (const e of evidence)
+      for (const e of evidence) {
+        const data = packJson(redactValue(e.data ?? null));
         insertEvidence.run(
           caseId,
           e.id,
           e.tool,
           JSON.stringify(redactValue(e.args)),
           redact(e.summary),
-          packJson(redactValue(e.data ?? null)),
+          data.text,
+          data.packed,
           e.collectedAt,
         );
+      }
       for (const s of steps)
         insertStep.run(
           caseId,

@@ -399,15 +399,19 @@ CREATE TABLE campaign_changes (
   },
   {
     version: 9,
-    name: "closed cases keep their report instead of their checkpoints",
+    name: "closed cases keep their report instead of their checkpoints; large evidence deflated",
     sql: {
       // The final report of a closed case, deflated JSON (memory/packing.ts): what `triage cases show`
       // reads once the case's LangGraph checkpoints are gone.
       sqlite: `
 CREATE TABLE case_reports (case_id TEXT PRIMARY KEY REFERENCES cases(id), report BLOB NOT NULL);
+-- Tool output above a few hundred bytes, deflated JSON (data is then ''): SIEM rows were most of a case.
+ALTER TABLE evidence ADD COLUMN packed BLOB;
 `,
       postgres: `
 CREATE TABLE case_reports (case_id TEXT PRIMARY KEY REFERENCES cases(id), report BYTEA NOT NULL);
+-- Tool output above a few hundred bytes, deflated JSON (data is then ''): SIEM rows were most of a case.
+ALTER TABLE evidence ADD COLUMN packed BYTEA;
 `,
     },
   },

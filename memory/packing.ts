@@ -1,15 +1,12 @@
 /**
  * Compact JSON at rest. Large tool output (a SIEM search returns up to hundreds of rows of repetitive
- * fields) deflates to a fraction of its size; small values stay plain JSON, readable in the database.
+ * fields) deflates to a fraction of its size; small values stay plain JSON text, readable in the database.
  * Lossless: unpacking gives back exactly the value that was packed.
  */
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 
-/** JSON text longer than this is deflated; below it deflate's header and base64 would not pay off. */
-export const PACK_THRESHOLD = 1024;
-
-/** Marks packed text. JSON text never starts with a letter other than true/false/null, so never with it. */
-const PACKED = "deflate:";
+/** JSON text longer than this is deflated; shorter, deflate saves too little to give up readable text. */
+export const PACK_THRESHOLD = 256;
 
 /** A value as deflated JSON bytes, for a binary column. */
 export function deflateJson(value: unknown): Uint8Array {
@@ -21,16 +18,21 @@ export function inflateJson(bytes: Uint8Array): unknown {
   return JSON.parse(inflateRawSync(bytes).toString("utf8"));
 }
 
-/** A value as text for a text column: its JSON, or above the threshold its deflated JSON in base64. */
-export function packJson(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text.length <= PACK_THRESHOLD) return text;
-  return PACKED + deflateRawSync(text).toString("base64");
+/**
+ * A value for a text column with a binary one beside it: small, its JSON text and no bytes; above the
+ * threshold, empty text and its deflated JSON.
+ */
+export interface PackedJson {
+  text: string;
+  packed: Uint8Array | null;
 }
 
-/** The value packJson packed; plain JSON (stored before packing, or small) reads as it is. */
-export function unpackJson(text: string): unknown {
-  return text.startsWith(PACKED)
-    ? inflateJson(Buffer.from(text.slice(PACKED.length), "base64"))
-    : JSON.parse(text);
+export function packJson(value: unknown): PackedJson {
+  const text = JSON.stringify(value);
+  return text.length <= PACK_THRESHOLD ? { text, packed: null } : { text: "", packed: deflateRawSync(text) };
+}
+
+/** The value packJson packed (rows stored before packing have no bytes and read as their text). */
+export function unpackJson(stored: PackedJson): unknown {
+  return stored.packed === null ? JSON.parse(stored.text) : inflateJson(stored.packed);
 }
