@@ -1,10 +1,15 @@
 import { END, START, StateGraph, StateSchema } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { caseReportOf, closeCaseCheckpoints } from "./case-reports.ts";
+import { caseReportOf, closeCaseCheckpoints, saveCaseReport } from "./case-reports.ts";
 import { openCaseDatabase, type CaseDatabase } from "./db.ts";
+import { openCaseDatabaseDriver } from "./sql/open.ts";
 import { createSqliteDriver } from "./sql/sqlite-driver.ts";
+import { engineTitle, testEngines } from "./testing/engines.ts";
+
+const { engines, stop } = await testEngines();
+afterAll(stop);
 
 const State = new StateSchema({ log: z.array(z.string()) });
 
@@ -82,3 +87,29 @@ describe("closeCaseCheckpoints", () => {
     expect(count(db, "checkpoints", "thread_id", "case-4")).toBe(before);
   });
 });
+
+for (const engine of engines) {
+  describe.skipIf(engine.skipReason !== null)(`kept reports on ${engineTitle(engine)}`, () => {
+    it("stores a report as deflated bytes and reads it back as it was; replaces it; null for none", async () => {
+      const driver = await openCaseDatabaseDriver(await engine.location("case-reports"));
+      try {
+        await driver.run(
+          `INSERT INTO cases (id, alert_id, alert_source, family, type, title, status, reasoner, created_at, updated_at)
+           VALUES ('case-1', 'A-1', 'lab', 'email', 'phish', 't', 'closed', 'offline', '', '')`,
+        );
+        const report = {
+          caseId: "case-1",
+          notes: ["é ✓ 𝄞"],
+          steps: Array.from({ length: 20 }, (_, n) => ({ n })),
+        };
+        await saveCaseReport(driver, "case-1", report);
+        expect(await caseReportOf(driver, "case-1")).toEqual(report);
+        await saveCaseReport(driver, "case-1", { ...report, notes: [] });
+        expect(await caseReportOf(driver, "case-1")).toEqual({ ...report, notes: [] });
+        expect(await caseReportOf(driver, "case-2")).toBeNull();
+      } finally {
+        await driver.close();
+      }
+    });
+  });
+}
