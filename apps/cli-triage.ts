@@ -82,12 +82,15 @@ export async function showCommand(
         );
       return EXIT.ok;
     }
-    // A report answered from its campaign was never investigated (no checkpoint): its state is kept with
-    // the campaign. An investigated case shows its investigation.
+    // A report answered from its campaign was never investigated (no checkpoint, no kept report): its state
+    // is kept with the campaign. An investigated case shows its investigation, even once its campaign's
+    // revised verdict was sent to it.
     const answered = triageStateSchema.safeParse(opened.campaigns.answeredOf(caseId));
-    const checkpointed = await opened.runtime.graph.getState(threadOf(caseId));
+    const investigated =
+      (await opened.memory.closedReport(caseId)) !== null ||
+      Object.keys((await opened.runtime.graph.getState(threadOf(caseId))).values ?? {}).length > 0;
     const report =
-      answered.success && Object.keys(checkpointed.values ?? {}).length === 0
+      answered.success && !investigated
         ? buildReport(answered.data)
         : await caseReport(opened.runtime, caseId);
     if (options.json) printJson(supersededBy ? { ...report, supersededBy } : report);
