@@ -30,7 +30,7 @@ import type { AuditVerification } from "./audit-verify.ts";
 import { CaseLeases } from "./case-leases.ts";
 import { CaseRecords } from "./case-records.ts";
 import { Cases } from "./cases.ts";
-import { pruneCaseCheckpoints } from "./checkpoints.ts";
+import { caseReportOf, closeCaseCheckpoints } from "./case-reports.ts";
 import type { CaseDatabase } from "./db.ts";
 import { insertFeedback } from "./feedback.ts";
 import { recall } from "./recall.ts";
@@ -179,8 +179,12 @@ export class SqlCaseMemory implements CaseMemory {
     return this.cases.openedWith(caseId);
   }
 
-  async pruneCheckpoints(caseId: string): Promise<void> {
-    await pruneCaseCheckpoints(this.driver, caseId);
+  async pruneCheckpoints(caseId: string, report: unknown): Promise<void> {
+    await closeCaseCheckpoints(this.driver, caseId, report);
+  }
+
+  async closedReport(caseId: string): Promise<unknown> {
+    return caseReportOf(this.driver, caseId);
   }
 
   async takeCase(
