@@ -183,7 +183,7 @@ function canaries(vendor: VendorUnderTest): string[] {
   );
 }
 
-/** What the case database holds deflated (kept reports, large evidence), as text to search. */
+/** What the case database holds deflated (kept reports, large evidence, alerts, verdicts), as text to search. */
 function packedText(path: string): string {
   const db = new Database(path, { readonly: true });
   try {
@@ -191,11 +191,15 @@ function packedText(path: string): string {
       .array(z.object({ report: z.instanceof(Uint8Array) }))
       .parse(db.prepare("SELECT report FROM case_reports").all())
       .map((r) => inflateJson(r.report));
-    const data = z
-      .array(z.object({ text: z.string(), packed: z.instanceof(Uint8Array).nullable() }))
-      .parse(db.prepare("SELECT data AS text, packed FROM evidence").all())
-      .map((r) => unpackJson(r));
-    return JSON.stringify([reports, data]);
+    const packedRows = (sql: string) =>
+      z
+        .array(z.object({ text: z.string(), packed: z.instanceof(Uint8Array).nullable() }))
+        .parse(db.prepare(sql).all())
+        .map((r) => unpackJson(r));
+    const data = packedRows("SELECT data AS text, packed FROM evidence");
+    const alerts = packedRows("SELECT doc AS text, packed FROM alerts");
+    const verdicts = packedRows("SELECT doc AS text, packed FROM verdicts WHERE packed IS NOT NULL");
+    return JSON.stringify([reports, data, alerts, verdicts]);
   } finally {
     db.close();
   }

@@ -78,9 +78,16 @@ export class CaseRecords {
   /** Stores the verdict and copies its disposition, confidence and missing tools onto the case. */
   async saveVerdict(caseId: string, verdict: Verdict, findings: Finding[]): Promise<void> {
     const at = this.now().toISOString();
+    // Above the packing threshold the verdict and its findings are kept deflated together in `packed`
+    // (doc and findings empty); below it, as readable JSON.
+    const doc = redactValue(verdict);
+    const found = redactValue(findings);
+    const together = packJson({ verdict: doc, findings: found });
     await this.sql.run(
-      "INSERT INTO verdicts (case_id, doc, findings, at) VALUES (?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET doc = excluded.doc, findings = excluded.findings, at = excluded.at",
-      [caseId, JSON.stringify(redactValue(verdict)), JSON.stringify(redactValue(findings)), at],
+      "INSERT INTO verdicts (case_id, doc, findings, packed, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET doc = excluded.doc, findings = excluded.findings, packed = excluded.packed, at = excluded.at",
+      together.packed === null
+        ? [caseId, JSON.stringify(doc), JSON.stringify(found), null, at]
+        : [caseId, "", "", together.packed, at],
     );
     await this.sql.run(
       "UPDATE cases SET disposition = ?, confidence = ?, incomplete = ?, updated_at = ? WHERE id = ?",

@@ -13,6 +13,7 @@ import {
   dispositionSchema,
 } from "../core/domain.ts";
 import { TriageError } from "../core/errors.ts";
+import { packJson, unpackJson } from "./packing.ts";
 import type { SqlExecutor } from "./sql/driver.ts";
 
 const caseRowSchema = z
@@ -52,7 +53,11 @@ const caseRowSchema = z
 // Well under SQLite's 32,766 bound parameters per statement.
 const OBSERVABLES_PER_INSERT = 500;
 
-const openedRowSchema = z.object({ doc: z.string(), dry_run: z.number().nullable() });
+const openedRowSchema = z.object({
+  doc: z.string(),
+  packed: z.instanceof(Uint8Array).nullable(),
+  dry_run: z.number().nullable(),
+});
 
 /**
  * The statements run through the driver: inside a caller's transaction they join it (SqlCaseMemory opens
@@ -105,9 +110,10 @@ export class Cases {
 
   /** Stores (or replaces) the case's alert and indexes its observables for recall. */
   private async saveAlert(tx: SqlExecutor, caseId: string, alert: Alert): Promise<void> {
+    const doc = packJson(alert);
     await tx.run(
-      "INSERT INTO alerts (case_id, doc) VALUES (?, ?) ON CONFLICT(case_id) DO UPDATE SET doc = excluded.doc",
-      [caseId, JSON.stringify(alert)],
+      "INSERT INTO alerts (case_id, doc, packed) VALUES (?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET doc = excluded.doc, packed = excluded.packed",
+      [caseId, doc.text, doc.packed],
     );
     // Many rows per statement: one round trip per chunk on PostgreSQL, not one per observable.
     for (let start = 0; start < alert.observables.length; start += OBSERVABLES_PER_INSERT) {
@@ -151,11 +157,11 @@ export class Cases {
   async openedWith(caseId: string): Promise<{ alert: unknown; dryRun: boolean }> {
     const row = openedRowSchema.parse(
       await this.sql.get(
-        "SELECT a.doc, c.dry_run FROM cases c JOIN alerts a ON a.case_id = c.id WHERE c.id = ?",
+        "SELECT a.doc, a.packed, c.dry_run FROM cases c JOIN alerts a ON a.case_id = c.id WHERE c.id = ?",
         [caseId],
       ),
     );
     // Cases from before the mode was recorded are started again as dry runs: never act on a guess.
-    return { alert: JSON.parse(row.doc), dryRun: row.dry_run !== 0 };
+    return { alert: unpackJson({ text: row.doc, packed: row.packed }), dryRun: row.dry_run !== 0 };
   }
 }

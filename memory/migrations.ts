@@ -414,7 +414,7 @@ CREATE INDEX approvals_case ON approvals(case_id, seq);
   },
   {
     version: 10,
-    name: "closed cases keep their report instead of their checkpoints; large evidence deflated",
+    name: "closed cases keep their report instead of their checkpoints; large evidence, verdicts and alerts deflated",
     sql: {
       // The final report of a closed case, deflated JSON (memory/packing.ts): what `triage cases show`
       // reads once the case's LangGraph checkpoints are gone.
@@ -422,11 +422,17 @@ CREATE INDEX approvals_case ON approvals(case_id, seq);
 CREATE TABLE case_reports (case_id TEXT PRIMARY KEY REFERENCES cases(id), report BLOB NOT NULL);
 -- Tool output above a few hundred bytes, deflated JSON (data is then ''): SIEM rows were most of a case.
 ALTER TABLE evidence ADD COLUMN packed BLOB;
+-- The same for a verdict with its findings and for the alert a case was opened with.
+ALTER TABLE verdicts ADD COLUMN packed BLOB;
+ALTER TABLE alerts ADD COLUMN packed BLOB;
 `,
       postgres: `
 CREATE TABLE case_reports (case_id TEXT PRIMARY KEY REFERENCES cases(id), report BYTEA NOT NULL);
 -- Tool output above a few hundred bytes, deflated JSON (data is then ''): SIEM rows were most of a case.
 ALTER TABLE evidence ADD COLUMN packed BYTEA;
+-- The same for a verdict with its findings and for the alert a case was opened with.
+ALTER TABLE verdicts ADD COLUMN packed BYTEA;
+ALTER TABLE alerts ADD COLUMN packed BYTEA;
 `,
     },
   },
