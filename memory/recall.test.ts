@@ -3,15 +3,18 @@ import type { Alert, Observable } from "../core/domain.ts";
 import { openCaseDatabase, type CaseDatabase } from "./db.ts";
 import { recall, recallStatements } from "./recall.ts";
 import { openCaseDatabaseDriver } from "./sql/open.ts";
+import { createSqliteDriver, type SqliteSqlDriver } from "./sql/sqlite-driver.ts";
 import { startTestPostgres } from "./testing/postgres.ts";
 import { postgresQueryPlan, queryPlan, unboundedSteps } from "./testing/query-plan.ts";
 
 const NOW = new Date("2026-12-07T00:00:00.000Z");
 let db: CaseDatabase;
+let driver: SqliteSqlDriver;
 beforeEach(() => {
   db = openCaseDatabase(":memory:");
+  driver = createSqliteDriver(db, ":memory:");
 });
-afterEach(() => db.close());
+afterEach(() => driver.close());
 
 function storeCase(id: string, observables: Observable[], disposition = "malicious"): void {
   const at = NOW.toISOString();
@@ -74,9 +77,9 @@ describe.skipIf(!server.ok)("recall's queries on PostgreSQL", () => {
   // over 20,000 cases, analyzed, where a scan is what the planner would pick without the indexes.
   it("uses the same indexes", async () => {
     if (!server.ok) return;
-    const driver = await openCaseDatabaseDriver(await server.postgres.database("recall_plan"));
+    const pg = await openCaseDatabaseDriver(await server.postgres.database("recall_plan"));
     try {
-      await driver.exec(`
+      await pg.exec(`
 INSERT INTO cases (id, alert_id, alert_source, family, type, title, status, reasoner, created_at, updated_at)
   SELECT 'case-' || i, 'A-' || i, 'lab', 'email', 't', 't', 'closed', 'offline', '2026-12-01', '2026-12-01'
   FROM generate_series(1, 20000) i;
@@ -86,8 +89,8 @@ INSERT INTO feedback (case_id, disposition, by, comment, at)
   SELECT 'case-' || i, 'benign', 'alice', '', '' FROM generate_series(1, 20000, 10) i;
 INSERT INTO approvals (case_id, approved, by, action_ids, comment, at)
   SELECT 'case-' || i, 1, 'bob', '[]', '', '' FROM generate_series(1, 20000, 5) i;`);
-      await driver.exec("VACUUM ANALYZE");
-      const probe = await postgresQueryPlan(driver, recallStatements.keyCases, [
+      await pg.exec("VACUUM ANALYZE");
+      const probe = await postgresQueryPlan(pg, recallStatements.keyCases, [
         "domain",
         "d7.test",
         "case-0",
@@ -96,11 +99,7 @@ INSERT INTO approvals (case_id, approved, by, action_ids, comment, at)
       expect(probe).toEqual(
         expect.arrayContaining(["Limit", "Index Only Scan using observables_recall on observables"]),
       );
-      const cases = await postgresQueryPlan(driver, recallStatements.caseRows(3), [
-        "case-1",
-        "case-2",
-        "case-3",
-      ]);
+      const cases = await postgresQueryPlan(pg, recallStatements.caseRows(3), ["case-1", "case-2", "case-3"]);
       expect(cases).toEqual(
         expect.arrayContaining([
           "Index Scan using cases_pkey on cases c",
@@ -110,7 +109,7 @@ INSERT INTO approvals (case_id, approved, by, action_ids, comment, at)
       );
       for (const step of [...probe, ...cases]) expect(step).not.toMatch(/Seq Scan|Sort/);
     } finally {
-      await driver.close();
+      await pg.close();
     }
   });
 });
@@ -118,12 +117,12 @@ INSERT INTO approvals (case_id, approved, by, action_ids, comment, at)
 describe("recall", () => {
   const domain: Observable = { type: "domain", value: "evil.test", role: "sender" };
 
-  it("drops a value in more than 50 other cases as background, and keeps one in 50", () => {
+  it("drops a value in more than 50 other cases as background, and keeps one in 50", async () => {
     for (let i = 0; i < 51; i++)
       storeCase(`bg-${i}`, [{ type: "domain", value: "common.test", role: "url" }]);
     for (let i = 0; i < 50; i++) storeCase(`c-${i}`, [domain]);
-    const { history } = recall(
-      db,
+    const { history } = await recall(
+      driver,
       NOW,
       "case-new",
       alertWith([domain, { type: "domain", value: "common.test", role: "url" }]),
@@ -131,10 +130,10 @@ describe("recall", () => {
     expect(history.map((h) => [h.value, h.seenInCases])).toEqual([["evil.test", 50]]);
   });
 
-  it("counts a case once per value it shares, whatever roles hold it there, and not by a personal role", () => {
+  it("counts a case once per value it shares, whatever roles hold it there, and not by a personal role", async () => {
     storeCase("two-roles", [domain, { ...domain, role: "url" }]);
     storeCase("personal", [{ ...domain, role: "recipient" }]);
-    const { related, history } = recall(db, NOW, "case-new", alertWith([domain]));
+    const { related, history } = await recall(driver, NOW, "case-new", alertWith([domain]));
     expect(related.map((r) => [r.caseId, r.sharedObservables])).toEqual([
       ["two-roles", [{ type: "domain", value: "evil.test" }]],
     ]);

@@ -17,7 +17,7 @@ import {
   isPersonalRole,
   personalRoles,
 } from "../core/domain.ts";
-import type { CaseDatabase } from "./db.ts";
+import type { SqlExecutor } from "./sql/driver.ts";
 
 const keyCaseRowSchema = z.object({ case_id: z.string(), threat: z.number() });
 const caseRowSchema = z.object({
@@ -86,7 +86,7 @@ interface Linked {
  * The alert's threat observables, lowercased and deduplicated, each with the cases it links; background
  * values (in more than TOO_COMMON other cases, in any role) are dropped.
  */
-function linkedKeys(db: CaseDatabase, caseId: string, alert: Alert): Linked[] {
+async function linkedKeys(sql: SqlExecutor, caseId: string, alert: Alert): Promise<Linked[]> {
   const threat = alert.observables.filter((o) => !isPersonalRole(o.role));
   const keys = [
     ...new Map(
@@ -96,18 +96,19 @@ function linkedKeys(db: CaseDatabase, caseId: string, alert: Alert): Linked[] {
       ]),
     ).values(),
   ];
-  const keyCases = db.prepare(recallStatements.keyCases);
-  return keys.flatMap((key) => {
-    const rows = keyCases
-      .all(key.type, key.value, caseId, TOO_COMMON + 1)
-      .map((r) => keyCaseRowSchema.parse(r));
-    if (rows.length > TOO_COMMON) return [];
-    return [{ key, caseIds: rows.filter((r) => r.threat === 1).map((r) => r.case_id) }];
-  });
+  const linked: Linked[] = [];
+  for (const key of keys) {
+    const rows = (
+      await sql.all(recallStatements.keyCases, [key.type, key.value, caseId, TOO_COMMON + 1])
+    ).map((r) => keyCaseRowSchema.parse(r));
+    if (rows.length <= TOO_COMMON)
+      linked.push({ key, caseIds: rows.filter((r) => r.threat === 1).map((r) => r.case_id) });
+  }
+  return linked;
 }
 
 /** The cases `linked` names, by id, each read once. */
-function caseRows(db: CaseDatabase, linked: Linked[]): Map<string, CaseRow> {
+async function caseRows(sql: SqlExecutor, linked: Linked[]): Promise<Map<string, CaseRow>> {
   const ids = [...new Set(linked.flatMap((l) => l.caseIds))];
   const rows = new Map<string, CaseRow>();
   for (let start = 0; start < ids.length; start += MAX_READ) {
@@ -115,7 +116,7 @@ function caseRows(db: CaseDatabase, linked: Linked[]): Map<string, CaseRow> {
     const size = READ_SIZES.find((n) => n >= chunk.length) ?? MAX_READ;
     const last = chunk[chunk.length - 1] ?? "";
     const padded = [...chunk, ...Array.from({ length: size - chunk.length }, () => last)];
-    for (const raw of db.prepare(recallStatements.caseRows(size)).all(...padded)) {
+    for (const raw of await sql.all(recallStatements.caseRows(size), padded)) {
       const row = caseRowSchema.parse(raw);
       rows.set(row.id, row);
     }
@@ -189,15 +190,15 @@ function observableHistory(linked: Linked[], rows: Map<string, CaseRow>): Observ
 }
 
 /** Related cases (at most 10) and per-observable history for `alert`, excluding case `caseId` itself. */
-export function recall(
-  db: CaseDatabase,
+export async function recall(
+  sql: SqlExecutor,
   now: Date,
   caseId: string,
   alert: Alert,
-): { related: RelatedCase[]; history: ObservableHistory[] } {
+): Promise<{ related: RelatedCase[]; history: ObservableHistory[] }> {
   const since = new Date(now.getTime() - RECALL_DAYS * 86_400_000).toISOString();
-  const linked = linkedKeys(db, caseId, alert);
-  const rows = caseRows(db, linked);
+  const linked = await linkedKeys(sql, caseId, alert);
+  const rows = await caseRows(sql, linked);
   return {
     related: relatedCases(alert, linked, rows, since),
     history: observableHistory(linked, rows),
