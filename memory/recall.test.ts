@@ -49,9 +49,16 @@ function alertWith(observables: Observable[]): Alert {
 describe("recall's queries", () => {
   // SQLite plans these the same on ten rows as on ten million (recall never runs ANALYZE), so a plan
   // read here is the plan at scale.
-  it("probes an observable from the covering index alone, stopping at the bound", () => {
-    const plan = queryPlan(db, recallStatements.keyCases, ["domain", "evil.test", "case-0", 51]);
-    expect(plan).toEqual(["SEARCH observables USING COVERING INDEX observables_recall (type=? AND value=?)"]);
+  it("probes each observable from the covering index alone, stopping at the bound", () => {
+    const params = [1, 2, 3, 4].flatMap((i) => ["domain", `d${i}.test`, "case-0"]);
+    const plan = queryPlan(db, recallStatements.keyCases(4), params);
+    expect(unboundedSteps(plan)).toEqual([]);
+    expect(plan.filter((step) => step.startsWith("SEARCH"))).toEqual(
+      Array.from(
+        { length: 4 },
+        () => "SEARCH observables USING COVERING INDEX observables_recall (type=? AND value=?)",
+      ),
+    );
   });
 
   it("reads the cases found, and who settled them, by case id", () => {
@@ -90,15 +97,14 @@ INSERT INTO feedback (case_id, disposition, by, comment, at)
 INSERT INTO approvals (case_id, approved, by, action_ids, comment, at)
   SELECT 'case-' || i, 1, 'bob', '[]', '', '' FROM generate_series(1, 20000, 5) i;`);
       await pg.exec("VACUUM ANALYZE");
-      const probe = await postgresQueryPlan(pg, recallStatements.keyCases, [
-        "domain",
-        "d7.test",
-        "case-0",
-        51,
-      ]);
-      expect(probe).toEqual(
-        expect.arrayContaining(["Limit", "Index Only Scan using observables_recall on observables"]),
+      const probe = await postgresQueryPlan(
+        pg,
+        recallStatements.keyCases(4),
+        [1, 2, 3, 4].flatMap((i) => ["domain", `d${i}.test`, "case-0"]),
       );
+      expect(
+        probe.filter((step) => step.startsWith("Index Only Scan using observables_recall on observables")),
+      ).toHaveLength(4);
       const cases = await postgresQueryPlan(pg, recallStatements.caseRows(3), ["case-1", "case-2", "case-3"]);
       expect(cases).toEqual(
         expect.arrayContaining([
@@ -128,6 +134,22 @@ describe("recall", () => {
       alertWith([domain, { type: "domain", value: "common.test", role: "url" }]),
     );
     expect(history.map((h) => [h.value, h.seenInCases])).toEqual([["evil.test", 50]]);
+  });
+
+  it("probes any number of observables, each answered for itself", async () => {
+    const values = Array.from({ length: 70 }, (_, i) => `v${i}.test`);
+    values.forEach((value, i) => {
+      for (let c = 0; c <= i % 3; c++) storeCase(`${value}-${c}`, [{ type: "domain", value, role: "url" }]);
+    });
+    const { history } = await recall(
+      driver,
+      NOW,
+      "case-new",
+      alertWith(values.map((value) => ({ type: "domain", value, role: "url" }))),
+    );
+    expect(history.map((h) => [h.value, h.seenInCases])).toEqual(
+      values.map((value, i) => [value, (i % 3) + 1]),
+    );
   });
 
   it("counts a case once per value it shares, whatever roles hold it there, and not by a personal role", async () => {
