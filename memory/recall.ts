@@ -3,9 +3,9 @@
  * with it (last 30 days, most shared first); history counts, per observable, the cases it was seen in and
  * how they were settled, and by whom.
  *
- * Two statements, both bounded whatever the size of memory: one probe per observable key, answered from
- * the covering index observables_recall alone (migration 9), and one read of the cases found, each case
- * once however many keys it shares.
+ * Two statements, both bounded whatever the size of memory: one that probes every observable key, each
+ * from the covering index observables_recall alone (migration 9), and one read of the cases found, each
+ * case once however many keys it shares.
  */
 import { z } from "zod";
 import {
