@@ -11,6 +11,7 @@ import { fetchAlert } from "./fetch-alert.ts";
 import type { TriageGraph } from "./graph.ts";
 import { isApproverAllowed } from "./policy/gate.ts";
 import { buildReport, type TriageReport } from "./report.ts";
+import { triageReportSchema } from "./report-schema.ts";
 import { triageStateSchema, type TriageStateValue } from "./state.ts";
 
 export interface TriageRuntime {
@@ -64,7 +65,7 @@ export async function outcomeOf(
         },
       },
     );
-  else if (runtime.deps.interactiveApprovals) await runtime.deps.memory.pruneCheckpoints(caseId);
+  else if (runtime.deps.interactiveApprovals) await memory.pruneCheckpoints(caseId, report);
   return { status: report.status, report };
 }
 
@@ -132,17 +133,29 @@ export async function runTriage(
   });
 }
 
-async function snapshotOf(runtime: TriageRuntime, caseId: string): Promise<StateSnapshot> {
-  const snapshot = await runtime.graph.getState(threadOf(caseId));
-  if (Object.keys(snapshot.values ?? {}).length === 0)
-    throw new TriageError("NOT_FOUND", `no case ${caseId}`);
-  return snapshot;
+/** The report a closed case kept in place of its checkpoints, or null. */
+async function closedReport(runtime: TriageRuntime, caseId: string): Promise<TriageReport | null> {
+  const kept = await runtime.deps.memory.closedReport(caseId);
+  return kept === null ? null : triageReportSchema.parse(kept);
 }
 
-function answeredText(state: TriageStateValue): string {
+/** A case's latest checkpoint; a closed case (it kept only its report) is a conflict, not unknown. */
+async function snapshotOf(runtime: TriageRuntime, caseId: string): Promise<StateSnapshot> {
+  const snapshot = await runtime.graph.getState(threadOf(caseId));
+  if (Object.keys(snapshot.values ?? {}).length > 0) return snapshot;
+  const closed = await closedReport(runtime, caseId);
+  if (closed) throw new TriageError("CONFLICT", `case ${caseId} is ${closedText(closed)}`);
+  throw new TriageError("NOT_FOUND", `no case ${caseId}`);
+}
+
+function answeredText(state: { approval: { approved: boolean; by: string } | null }): string {
   return state.approval
     ? `already ${state.approval.approved ? "approved" : "denied"} by ${state.approval.by}`
     : "being answered by someone else";
+}
+
+function closedText(report: TriageReport): string {
+  return report.approval ? answeredText(report) : "not waiting for approval";
 }
 
 /**
@@ -218,9 +231,14 @@ export async function resumeTriage(
     },
   });
   if (!taken) {
-    // Someone else answered between our read of the checkpoint and now; say who, from their checkpoint.
-    const latest = stateOf(await runtime.graph.getState(threadOf(caseId)));
-    throw new TriageError("CONFLICT", `case ${caseId} is ${answeredText(latest)}`);
+    // Someone else answered between our read of the checkpoint and now; say who, from their checkpoint
+    // (or, once they closed the case, from the report it kept).
+    const latest = await runtime.graph.getState(threadOf(caseId));
+    const closed = Object.keys(latest.values ?? {}).length === 0 ? await closedReport(runtime, caseId) : null;
+    throw new TriageError(
+      "CONFLICT",
+      `case ${caseId} is ${closed ? closedText(closed) : answeredText(stateOf(latest))}`,
+    );
   }
   return owned(runtime, caseId, owner, async () => {
     const last = await runtime.graph.invoke(new Command({ resume: approval }), threadOf(caseId));
@@ -228,7 +246,7 @@ export async function resumeTriage(
   });
 }
 
-/** The report of a case from its checkpoint. */
+/** The report of a case: the one a closed case kept, else from its checkpoint. */
 export async function caseReport(runtime: TriageRuntime, caseId: string): Promise<TriageReport> {
-  return reportOf(stateOf(await snapshotOf(runtime, caseId)));
+  return (await closedReport(runtime, caseId)) ?? reportOf(stateOf(await snapshotOf(runtime, caseId)));
 }

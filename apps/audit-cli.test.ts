@@ -76,7 +76,6 @@ describe("triage audit", () => {
           "case.created",
           "alert.loaded",
           "verdict.assessed",
-          "action.proposed",
           "policy.decided",
           "action.started",
           "action.executed",

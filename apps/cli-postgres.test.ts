@@ -93,8 +93,11 @@ describe.skipIf(skipReason !== null)(
         disposition: closed.verdict.disposition,
       });
       expect(report(runCli(["cases", "show", closed.caseId, "--json"], env).stdout)).toEqual(closed);
-      // A closed case keeps its latest checkpoint only (pruned on PostgresSaver's tables).
+      // A closed case keeps its report, not its checkpoints (deleted from PostgresSaver's tables).
       expect(await count("SELECT COUNT(*) AS n FROM checkpoints WHERE thread_id = $1", [closed.caseId])).toBe(
+        0,
+      );
+      expect(await count("SELECT COUNT(*) AS n FROM case_reports WHERE case_id = $1", [closed.caseId])).toBe(
         1,
       );
     });
@@ -110,9 +113,9 @@ describe.skipIf(skipReason !== null)(
       expect(report(approved.stdout).actions.find((a) => a.type === "reset_password")?.status).toBe(
         "executed",
       );
-      // The interrupt's checkpoint and the final one: pruned to the final one, which the report reads.
+      // Paused, it kept the checkpoints the approval resumed from; closed, only its report.
       expect(await count("SELECT COUNT(*) AS n FROM checkpoints WHERE thread_id = $1", [paused.caseId])).toBe(
-        1,
+        0,
       );
       expect(report(runCli(["cases", "show", paused.caseId, "--json"], env).stdout)).toEqual(
         report(approved.stdout),

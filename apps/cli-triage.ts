@@ -82,10 +82,12 @@ export async function showCommand(
         );
       return EXIT.ok;
     }
-    // A report answered from its campaign was never investigated (no checkpoint): its state is kept with
-    // the campaign. An investigated case shows its investigation.
-    const checkpointed = await opened.runtime.graph.getState(threadOf(caseId));
-    const investigated = Object.keys(checkpointed.values ?? {}).length > 0;
+    // A report answered from its campaign was never investigated (no checkpoint, no kept report): its state
+    // is kept with the campaign. An investigated case shows its investigation, even once its campaign's
+    // revised verdict was sent to it.
+    const investigated =
+      (await opened.memory.closedReport(caseId)) !== null ||
+      Object.keys((await opened.runtime.graph.getState(threadOf(caseId))).values ?? {}).length > 0;
     const answered = investigated
       ? null
       : triageStateSchema.safeParse(await opened.campaigns.answeredOf(caseId));

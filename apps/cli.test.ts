@@ -118,7 +118,7 @@ describe("triage CLI", () => {
     });
   });
 
-  it("keeps one checkpoint of a closed case, and of a paused one the interrupt's, and shows both", () => {
+  it("keeps no checkpoint of a closed case (its report instead), and of a paused one the interrupt's, and shows both", () => {
     const checkpoints = (caseId: string) => {
       const db = new Database(env.TRIAGE_DB, { readonly: true });
       const row = db.prepare("SELECT COUNT(*) AS n FROM checkpoints WHERE thread_id = ?").get(caseId);
@@ -127,8 +127,11 @@ describe("triage CLI", () => {
     };
     // Not a reported message: a report of a known campaign is answered without the graph (no checkpoint).
     const closed = report(runCli([alertOf("impossible_travel_corporate_vpn"), "--json"], env).stdout);
-    expect(checkpoints(closed.caseId)).toBe(1);
+    expect(checkpoints(closed.caseId)).toBe(0);
     expect(report(runCli(["cases", "show", closed.caseId, "--json"], env).stdout)).toEqual(closed);
+    const late = runCli(["approve", closed.caseId, "--by", "alice"], env);
+    expect(late.code).toBe(2);
+    expect(late.stderr.trim()).toBe(`triage: case ${closed.caseId} is not waiting for approval`);
 
     const paused = report(runCli([alertOf("impossible_travel_attacker", 3), "--json"], env).stdout);
     // Checkpoints are written where a run stops (durability "exit"), not after every node: the interrupt's
@@ -136,7 +139,7 @@ describe("triage CLI", () => {
     expect(checkpoints(paused.caseId)).toBe(1);
     const resumed = report(runCli(["approve", paused.caseId, "--by", "alice", "--json"], env).stdout);
     expect(resumed.status).toBe("closed");
-    expect(checkpoints(paused.caseId)).toBe(1);
+    expect(checkpoints(paused.caseId)).toBe(0);
     expect(report(runCli(["cases", "show", paused.caseId, "--json"], env).stdout)).toEqual(resumed);
   });
 

@@ -35,6 +35,9 @@ import type { PortName } from "../tools/vendors/types.ts";
 import { runDoctor } from "./cli-doctor.ts";
 import { startFakeOpenAi, type FakeOpenAi } from "../agent/testing/fake-openai.ts";
 import { runCliAsync } from "./testing/run-cli.ts";
+import Database from "better-sqlite3";
+import { z } from "zod";
+import { inflateJson, unpackJson } from "../memory/packing.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-redaction-"));
 const labDb = join(dir, "lab.db");
@@ -180,6 +183,24 @@ function canaries(vendor: VendorUnderTest): string[] {
   );
 }
 
+/** What the case database holds deflated (kept reports, large evidence), as text to search. */
+function packedText(path: string): string {
+  const db = new Database(path, { readonly: true });
+  try {
+    const reports = z
+      .array(z.object({ report: z.instanceof(Uint8Array) }))
+      .parse(db.prepare("SELECT report FROM case_reports").all())
+      .map((r) => inflateJson(r.report));
+    const data = z
+      .array(z.object({ text: z.string(), packed: z.instanceof(Uint8Array).nullable() }))
+      .parse(db.prepare("SELECT data AS text, packed FROM evidence").all())
+      .map((r) => unpackJson(r));
+    return JSON.stringify([reports, data]);
+  } finally {
+    db.close();
+  }
+}
+
 function leaks(text: string, secrets: readonly string[]): string[] {
   return secrets.filter((secret) => text.includes(secret));
 }
@@ -244,6 +265,9 @@ describe.each(Object.keys(vendors))("%s echoing our request in its error bodies"
         .join("");
       expect(bytes).toContain("request rejected");
       expect(leaks(bytes, secrets)).toEqual([]);
+      const packed = packedText(db);
+      expect(packed).toContain("request rejected");
+      expect(leaks(packed, secrets)).toEqual([]);
       if (WITH_MODEL.has(name)) {
         const prompts = model.requests.map((r) => r.text).join("\n");
         expect(prompts).toContain("request rejected");

@@ -1,10 +1,10 @@
 /**
  * npm run bench: offline triage of every lab alert, per-alert latency (median, p99), with the SQLite
  * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email, slow-tools, batch,
- * throughput (CLI email vs bare parse, batch --workers, bytes per case), the queue with 1, 2 and 4 worker
- * processes on PostgreSQL (bench/postgres-workers.ts), related-case recall at 100,000 and
- * 1,000,000 cases, hostile-mail benchmarks and the CLI's start-up (bench/batch.ts, throughput.ts, recall.ts,
- * hostile.ts and startup.ts run alone too).
+ * bytes per closed case by table, throughput (CLI email vs bare parse, batch --workers, bytes per case),
+ * the queue with 1, 2 and 4 worker processes on PostgreSQL (bench/postgres-workers.ts), related-case recall
+ * at 100,000 and 1,000,000 cases, hostile-mail benchmarks and the CLI's start-up (bench/batch.ts,
+ * case-bytes.ts, throughput.ts, recall.ts, hostile.ts and startup.ts run alone too).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, projectRoot } from "../agent/config.ts";
 import { benchBatch } from "./batch.ts";
+import { benchCaseBytes } from "./case-bytes.ts";
 import { benchRecall, recallLine } from "./recall.ts";
 import { benchThroughput } from "./throughput.ts";
 import { benchPostgresWorkers } from "./postgres-workers.ts";
@@ -78,6 +79,7 @@ try {
   ];
   for (const line of renderToolBench(toolRows, 150)) console.log(line);
   for (const line of await benchBatch(scratch, { alerts: 1000, memoryAlerts: 10_000 })) console.log(line);
+  for (const line of await benchCaseBytes(scratch, 200, labDb)) console.log(line);
   const throughput = { alerts: 1000, messages: 800, workers: availableParallelism() };
   await benchThroughput(scratch, throughput, (line) => console.log(line));
   // The queue with 1, 2 and 4 worker processes and batch --workers, case memory on PostgreSQL.

@@ -192,8 +192,10 @@ export interface CaseMemory {
   startedRuns(): Promise<
     Array<{ idempotencyKey: string; caseId: string; actionId: string; action: unknown }>
   >;
-  /** Keeps only the latest checkpoint of a closed case (its report needs no other). */
-  pruneCheckpoints(caseId: string): Promise<void>;
+  /** Keeps the final report of a closed case and drops its checkpoints (a closed case never resumes). */
+  pruneCheckpoints(caseId: string, report: unknown): Promise<void>;
+  /** The report pruneCheckpoints kept for a case (unparsed), or null. */
+  closedReport(caseId: string): Promise<unknown>;
   /**
    * Takes a case for `owner` when its status is one of `statuses` or it is orphaned (its owner died);
    * true for exactly one of several racing callers. Only when taken, `approval` is recorded and `audit`

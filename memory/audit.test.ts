@@ -57,6 +57,8 @@ async function logWith(rows: number, settings?: (dir: string) => Partial<AuditSe
       caseId: "case-1",
       payload: { i },
     });
+  // As the CLI closes case memory: the head file catches up with the rows its interval held back.
+  await writer.memory.settled();
   writer.db.close();
   return {
     dir,
@@ -342,6 +344,7 @@ describe("audit log: transactions", () => {
     ).toBe(false);
     await memory.setStatus(caseId, "closed", {}, [row("kept"), row("kept.too")]);
     await memory.audit(row("after"));
+    await memory.settled();
     db.close();
     expect(log.rows().map((r) => r.event)).toEqual([
       "event.1",
@@ -356,8 +359,32 @@ describe("audit log: transactions", () => {
   });
 });
 
+describe("audit log: head interval", () => {
+  it("moves the head file at most once per interval, publishes held rows on settled, and a lagging head still verifies", async () => {
+    const log = await logWith(1, () => ({ headIntervalMs: 60_000 }));
+    const audit: AuditSettings = {
+      key: { kind: "file", path: log.keyFile },
+      headFile: log.headFile,
+      headIntervalMs: 60_000,
+    };
+    const db = openCaseDatabase(log.path);
+    const memory = new SqliteCaseMemory(db, { now, audit });
+    const entry = (event: string) => ({ actor: "engine", event, caseId: null, payload: {} });
+    await memory.audit(entry("first")); // the first publish of this process: at once
+    expect(readSignedHead(log.headFile, "head")).toMatchObject({ seq: 2 });
+    await memory.audit(entry("held"));
+    await memory.audit(entry("held.too"));
+    // Within the interval: the rows are committed, the head file has not moved, and that verifies.
+    expect(readSignedHead(log.headFile, "head")).toMatchObject({ seq: 2 });
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 4 });
+    await memory.settled();
+    expect(readSignedHead(log.headFile, "head")).toMatchObject({ seq: 4, count: 4 });
+    db.close();
+  });
+});
+
 describe("audit log: processes starting on a new database", () => {
-  it("a second process committing before the first has written the head file starts no quarrel", async () => {
+  it("two connections appending at once to a new database keep one chain and one head file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "soc-triage-audit-"));
     scratch.push(dir);
     const path = join(dir, "cases.db");
@@ -369,11 +396,10 @@ describe("audit log: processes starting on a new database", () => {
       new AuditLog(createSqliteDriver(dbB, path), { now, settings }),
     ];
     const entry = (event: string) => ({ actor: "engine", event, caseId: null, payload: {} });
-    // A's row commits in a synchronous transaction: its head file follows only when A flushes.
-    dbA.transaction(() => a.appendSqlite(dbA, entry("a.1")))();
-    await b.append(entry("b.1"));
-    await a.flushSqlite(dbA);
-    await b.append(entry("b.2"));
+    // The first keyed row starts the head file under the write lock: whichever connection wins, the other
+    // finds the head file its rows extend, and nobody reports a quarrel.
+    await Promise.all([a.append(entry("a.1")), b.append(entry("b.1")), a.append(entry("a.2"))]);
+    await Promise.all([a.settled(), b.settled()]);
     dbA.close();
     dbB.close();
     expect(lines).toEqual([]);

@@ -9,7 +9,6 @@ import { z } from "zod";
 import { TriageError, describeError } from "../core/errors.ts";
 import { canonicalJson } from "../core/ids.ts";
 import type { AuditEntries } from "../core/ports.ts";
-import type { CaseDatabase } from "./db.ts";
 import { GENESIS_HASH, auditRowSchema, rowMac, type AuditRow } from "./audit-chain.ts";
 import { type AuditEntry } from "../core/domain.ts";
 import {
@@ -34,7 +33,12 @@ export interface AuditSettings {
   stream?: AuditStreamConfig;
   /** One line per problem that must not fail a triage (stream down, head not advanced). */
   report?: (line: string) => void;
+  /** The head file moves at most this often (default DEFAULT_HEAD_INTERVAL_MS); 0 after every commit. */
+  headIntervalMs?: number;
 }
+
+/** How often the head file may move: often enough to lag a run by a fraction of a second, no more. */
+export const DEFAULT_HEAD_INTERVAL_MS = 250;
 
 /**
  * Appends audit rows inside the caller's driver transaction (`driver.transaction(...)`), for stores that
@@ -95,9 +99,11 @@ export class AuditLog implements Auditor {
   private key: AuditKey | null = null;
   /** Committed rows not yet given to the head file and the stream. */
   private unpublished: AuditRow[] = [];
-  /** Rows a synchronous SQLite writer appended, to be published once found committed. */
-  private unconfirmed: AuditRow[] = [];
   private scheduled = false;
+  /** Set while committed rows wait for the head interval to pass. */
+  private heldTimer: NodeJS.Timeout | null = null;
+  private lastPublishedAt = 0;
+  private readonly headIntervalMs: number;
   /** The head file and stream work in flight, in commit order. */
   private tail: Promise<void> = Promise.resolve();
 
@@ -105,6 +111,7 @@ export class AuditLog implements Auditor {
     this.driver = driver;
     this.now = options.now;
     this.settings = options.settings;
+    this.headIntervalMs = options.settings.headIntervalMs ?? DEFAULT_HEAD_INTERVAL_MS;
     this.report = once(options.settings.report ?? toStderr);
     this.stream = options.settings.stream ? createAuditStream(options.settings.stream, this.report) : null;
   }
@@ -170,50 +177,15 @@ export class AuditLog implements Auditor {
     if (this.driver.inTransaction()) await work();
     else {
       await this.driver.transaction(work);
-      await this.settled();
+      await this.caughtUp();
     }
   }
 
   /**
-   * The synchronous SQLite append, for stores still written against better-sqlite3 (campaigns until they
-   * move to the driver): inside the caller's better-sqlite3 transaction, under its write lock. Its rows
-   * reach the head file and stream once `flushSqlite` finds them committed.
+   * Resolves once the head file and stream work in flight is done. Rows held back by the head interval
+   * (see published) stay held: a write does not wait for them. settled() publishes them too.
    */
-  appendSqlite(db: CaseDatabase, entry: AuditEntry): void {
-    const key = this.signingKey();
-    db.transaction(() => {
-      const raw = db.prepare(LAST_ROW).get();
-      const last = raw === undefined ? null : lastRowSchema.parse(raw);
-      const path = this.settings.headFile;
-      if (path !== null && last?.scheme !== "hmac-sha256" && !readSignedHead(path, "audit head file")) {
-        const count = countRowSchema.parse(db.prepare("SELECT COUNT(*) AS n FROM audit_log").get()).n;
-        writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last, count) }));
-      }
-      const row = this.nextRow(key, last, entry);
-      db.prepare(INSERT_ROW).run(...AuditLog.insertParams(row));
-      this.unconfirmed.push(row);
-    }).immediate();
-  }
-
-  /** After a synchronous SQLite transaction: publishes the rows it committed (a rollback drops them). */
-  flushSqlite(db: CaseDatabase): Promise<void> {
-    if (db.inTransaction || !this.unconfirmed.length) return this.tail;
-    const rows = this.unconfirmed.splice(0);
-    this.tail = this.tail.then(async () => {
-      try {
-        const committed: AuditRow[] = [];
-        for (const row of rows) if ((await this.macAt(row.seq)) === row.hash) committed.push(row);
-        this.published(committed);
-      } catch (error) {
-        this.report(`audit head file not updated: ${describeError(error)}`);
-      }
-    });
-    return this.tail;
-  }
-
-  /** Resolves once every committed row so far is in the head file and the stream. */
-  async settled(): Promise<void> {
-    // Work may queue more work (a synchronous writer's rows, once confirmed): wait until none is left.
+  async caughtUp(): Promise<void> {
     let tail: Promise<void>;
     do {
       tail = this.tail;
@@ -221,14 +193,43 @@ export class AuditLog implements Auditor {
     } while (tail !== this.tail);
   }
 
-  /** Queues committed rows for the head file and stream. Never throws: the rows are already safe. */
+  /** Resolves once every committed row so far is in the head file and the stream (held rows included). */
+  async settled(): Promise<void> {
+    if (this.heldTimer) {
+      clearTimeout(this.heldTimer);
+      this.heldTimer = null;
+      this.schedulePublish();
+    }
+    await this.caughtUp();
+  }
+
+  /**
+   * Queues committed rows for the head file and stream. Never throws: the rows are already safe. The head
+   * file moves at most once per headIntervalMs: reading, signing and renaming it after every commit was a
+   * quarter of a lab alert's time. A head behind the log still verifies (the log extends it); what the
+   * interval costs is that a truncation of the last interval's rows by someone who can also stop this
+   * process is not seen. Rows within the interval wait on an unref'd timer, and settled() (closing case
+   * memory, anchors, verify) publishes them at once.
+   */
   private published(rows: readonly AuditRow[]): void {
     if (!rows.length) return;
     this.unpublished.push(...rows);
+    if (this.scheduled || this.heldTimer) return;
+    const wait = this.lastPublishedAt + this.headIntervalMs - Date.now();
+    if (wait <= 0) return this.schedulePublish();
+    this.heldTimer = setTimeout(() => {
+      this.heldTimer = null;
+      this.schedulePublish();
+    }, wait);
+    this.heldTimer.unref();
+  }
+
+  private schedulePublish(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     this.tail = this.tail.then(async () => {
       this.scheduled = false;
+      this.lastPublishedAt = Date.now();
       const batch = this.unpublished.splice(0).sort((a, b) => a.seq - b.seq);
       if (!batch.length) return;
       try {
@@ -275,6 +276,9 @@ export class AuditLog implements Auditor {
     // The log extends the head, and seq is dense: the rows since are last.seq - current.seq. Counting
     // them all instead was a table scan per commit, ~N ms at a million entries.
     const count = current ? current.count + (last.seq - current.seq) : await this.count();
+    // Another process may have moved the head past `last` while this one read the log: never move it back.
+    const now = readSignedHead(path, "audit head file");
+    if (now && now.keyId === key.id && now.seq >= last.seq) return;
     writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last, count) }));
   }
 

@@ -16,6 +16,7 @@ import {
 } from "../core/domain.ts";
 import { redact, redactValue } from "../core/redact.ts";
 import type { SqlExecutor } from "./sql/driver.ts";
+import { packJson } from "./packing.ts";
 
 const approvalRowSchema = z.object({
   approved: z.number(),
@@ -25,8 +26,10 @@ const approvalRowSchema = z.object({
   at: z.string(),
 });
 
-const INSERT_EVIDENCE = `INSERT INTO evidence (case_id, id, tool, args, summary, data, collected_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT(case_id, id) DO UPDATE SET summary = excluded.summary, data = excluded.data, collected_at = excluded.collected_at`;
+// Large tool output is stored deflated in `packed`, with `data` empty (memory/packing.ts).
+const INSERT_EVIDENCE = `INSERT INTO evidence (case_id, id, tool, args, summary, data, packed, collected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT(case_id, id) DO UPDATE SET summary = excluded.summary, data = excluded.data, packed = excluded.packed,
+    collected_at = excluded.collected_at`;
 const INSERT_STEP = `INSERT INTO steps (case_id, seq, round, tool, args, evidence_id, ok, summary, duration_ms)
   VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE case_id = ?), ?, ?, ?, ?, ?, ?, ?)`;
 const INSERT_ACTION = `INSERT INTO actions (case_id, action_id, type, target, doc, decision, rule, reason, approvers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -45,16 +48,19 @@ export class CaseRecords {
 
   /** Upserts evidence by id; appends steps in order. */
   async addEvidence(caseId: string, evidence: Evidence[], steps: InvestigationStep[]): Promise<void> {
-    for (const e of evidence)
+    for (const e of evidence) {
+      const data = packJson(redactValue(e.data ?? null));
       await this.sql.run(INSERT_EVIDENCE, [
         caseId,
         e.id,
         e.tool,
         JSON.stringify(redactValue(e.args)),
         redact(e.summary),
-        JSON.stringify(redactValue(e.data ?? null)),
+        data.text,
+        data.packed,
         e.collectedAt,
       ]);
+    }
     for (const s of steps)
       await this.sql.run(INSERT_STEP, [
         caseId,

@@ -30,7 +30,7 @@ import type { AuditVerification } from "./audit-verify.ts";
 import { CaseLeases } from "./case-leases.ts";
 import { CaseRecords } from "./case-records.ts";
 import { Cases } from "./cases.ts";
-import { pruneCaseCheckpoints } from "./checkpoints.ts";
+import { caseReportOf, closeCaseCheckpoints } from "./case-reports.ts";
 import type { CaseDatabase } from "./db.ts";
 import { insertFeedback } from "./feedback.ts";
 import { recall } from "./recall.ts";
@@ -82,7 +82,7 @@ export class SqlCaseMemory implements CaseMemory {
       return value;
     });
     // Awaited only outermost: inside a transaction, the head file's reads would wait for its end.
-    if (outermost) await this.auditLog.settled();
+    if (outermost) await this.auditLog.caughtUp();
     return result;
   }
 
@@ -179,8 +179,12 @@ export class SqlCaseMemory implements CaseMemory {
     return this.cases.openedWith(caseId);
   }
 
-  async pruneCheckpoints(caseId: string): Promise<void> {
-    await pruneCaseCheckpoints(this.driver, caseId);
+  async pruneCheckpoints(caseId: string, report: unknown): Promise<void> {
+    await closeCaseCheckpoints(this.driver, caseId, report);
+  }
+
+  async closedReport(caseId: string): Promise<unknown> {
+    return caseReportOf(this.driver, caseId);
   }
 
   async takeCase(
@@ -278,8 +282,7 @@ export class SqlCaseMemory implements CaseMemory {
 }
 
 /**
- * SqlCaseMemory over an open better-sqlite3 connection (tests, benchmarks, the SQLite CLI), with the
- * synchronous audit transaction that the campaign store still uses on SQLite.
+ * SqlCaseMemory over an open better-sqlite3 connection (tests, benchmarks, the SQLite CLI).
  */
 export class SqliteCaseMemory extends SqlCaseMemory {
   private readonly db: CaseDatabase;
@@ -293,27 +296,5 @@ export class SqliteCaseMemory extends SqlCaseMemory {
       audit: options.audit ?? defaultAuditSettings(db.name),
     });
     this.db = db;
-  }
-
-  /**
-   * The synchronous transaction and audit log of this SQLite file, for stores written against
-   * better-sqlite3 that must commit with its audit rows (memory/campaigns.ts until it moves to the driver
-   * and auditor()). The head file and stream follow each outermost transaction's commit.
-   */
-  sqliteAudit(): { transaction<T>(work: () => T): T; audit(entry: AuditEntry): void } {
-    const flush = () => void this.auditLog.flushSqlite(this.db);
-    return {
-      transaction: (work) => {
-        try {
-          return this.db.transaction(work).immediate();
-        } finally {
-          flush();
-        }
-      },
-      audit: (entry) => {
-        this.auditLog.appendSqlite(this.db, entry);
-        flush();
-      },
-    };
   }
 }

@@ -202,6 +202,17 @@ export function describeCaseMemoryContract(name: string, open: OpenCaseMemory): 
       ]);
     });
 
+    it("keeps a closed case's report in place of its checkpoints, and gives it back as it was", async () => {
+      const { memory } = await fresh();
+      const caseId = await opened(memory, "A-1");
+      expect(await memory.closedReport(caseId)).toBeNull();
+      const report = { caseId, status: "closed", evidence: [{ id: "ev-1", summary: "é ✓" }], approval: null };
+      await memory.pruneCheckpoints(caseId, report);
+      expect(await memory.closedReport(caseId)).toEqual(report);
+      await memory.pruneCheckpoints(caseId, { ...report, notes: ["again"] });
+      expect(await memory.closedReport(caseId)).toEqual({ ...report, notes: ["again"] });
+    });
+
     it("recalls related cases by shared threat observables (any case), not by the people involved", async () => {
       const { memory } = await fresh();
       const domain: Observable = { type: "domain", value: "evil.test", role: "sender" };

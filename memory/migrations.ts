@@ -412,6 +412,24 @@ CREATE INDEX feedback_case ON feedback(case_id, seq);
 CREATE INDEX approvals_case ON approvals(case_id, seq);
 `,
   },
+  {
+    version: 10,
+    name: "closed cases keep their report instead of their checkpoints; large evidence deflated",
+    sql: {
+      // The final report of a closed case, deflated JSON (memory/packing.ts): what `triage cases show`
+      // reads once the case's LangGraph checkpoints are gone.
+      sqlite: `
+CREATE TABLE case_reports (case_id TEXT PRIMARY KEY REFERENCES cases(id), report BLOB NOT NULL);
+-- Tool output above a few hundred bytes, deflated JSON (data is then ''): SIEM rows were most of a case.
+ALTER TABLE evidence ADD COLUMN packed BLOB;
+`,
+      postgres: `
+CREATE TABLE case_reports (case_id TEXT PRIMARY KEY REFERENCES cases(id), report BYTEA NOT NULL);
+-- Tool output above a few hundred bytes, deflated JSON (data is then ''): SIEM rows were most of a case.
+ALTER TABLE evidence ADD COLUMN packed BYTEA;
+`,
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -14,29 +14,30 @@ export const checkPolicy =
       now,
       recentExecutions: await recentExecutions(deps, state.actions, now),
     });
-    await deps.memory.saveActions(state.caseId, state.actions, decisions, [
-      ...state.actions.map((action) => ({
-        actor: `reasoner:${deps.reasoner.name}`,
-        event: "action.proposed",
-        caseId: state.caseId,
-        payload: { actionId: action.id, type: action.type, target: action.target, reason: action.reason },
-      })),
-      ...decisions.map((decision) => {
-        const action = state.actions.find((a) => a.id === decision.actionId);
+    // One audit row per decision, with the proposal it decided: a separate action.proposed row repeated
+    // the action, and audit rows are kept forever (they were a fifth of a closed case's bytes).
+    await deps.memory.saveActions(
+      state.caseId,
+      state.actions,
+      decisions,
+      state.actions.map((action) => {
+        const decision = decisions.find((d) => d.actionId === action.id);
         return {
           actor: "policy",
           event: "policy.decided",
           caseId: state.caseId,
           payload: {
-            actionId: decision.actionId,
-            type: action?.type,
-            target: action?.target,
-            decision: decision.decision,
-            rule: decision.rule,
-            approvers: decision.approvers,
+            actionId: action.id,
+            type: action.type,
+            target: action.target,
+            reason: action.reason,
+            proposedBy: `reasoner:${deps.reasoner.name}`,
+            decision: decision?.decision,
+            rule: decision?.rule,
+            approvers: decision?.approvers,
           },
         };
       }),
-    ]);
+    );
     return { decisions };
   };

@@ -62,12 +62,15 @@ async function runOne(
   // The intent is durable before the vendor hears of it: a crash from here on leaves the run 'started',
   // and whoever finishes the case (recover, a later approve, a batch takeover) comes back here.
   const describe = { actionId: action.id, type: action.type, target: action.target, idempotencyKey: key };
-  const claim = await deps.memory.claimAction(state.caseId, action.id, key, {
-    actor: "engine",
-    event: "action.started",
-    caseId: state.caseId,
-    payload: describe,
-  });
+  // A dry run touches nothing: its intent needs no audit row of its own, the action.dry_run row says all.
+  const claim = await deps.memory.claimAction(
+    state.caseId,
+    action.id,
+    key,
+    planned === "dry_run"
+      ? undefined
+      : { actor: "engine", event: "action.started", caseId: state.caseId, payload: describe },
+  );
   if (!claim.claimed) {
     const earlier = actionStatusSchema.safeParse(claim.status);
     if (earlier.success) {
