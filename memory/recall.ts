@@ -120,7 +120,7 @@ async function linkedKeys(sql: SqlExecutor, caseId: string, alert: Alert): Promi
     for (const raw of await sql.all(recallStatements.keyCases(size), params)) {
       const row = keyCaseRowSchema.parse(raw);
       const entry = found[row.k];
-      if (!entry) continue; // the empty key filling the statement finds nothing; this is for safety
+      if (!entry) continue; // a filling key: none match, as no observable has an empty type
       entry.cases++;
       if (row.threat === 1) entry.threat.push(row.case_id);
     }
