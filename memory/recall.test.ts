@@ -3,16 +3,18 @@ import type { Alert, Observable } from "../core/domain.ts";
 import { openCaseDatabase, type CaseDatabase } from "./db.ts";
 import { recall, recallStatements } from "./recall.ts";
 import { openCaseDatabaseDriver } from "./sql/open.ts";
-import { createSqliteDriver } from "./sql/sqlite-driver.ts";
+import { createSqliteDriver, type SqliteSqlDriver } from "./sql/sqlite-driver.ts";
 import { startTestPostgres } from "./testing/postgres.ts";
 import { postgresQueryPlan, queryPlan, unboundedSteps } from "./testing/query-plan.ts";
 
 const NOW = new Date("2026-12-07T00:00:00.000Z");
 let db: CaseDatabase;
+let driver: SqliteSqlDriver;
 beforeEach(() => {
   db = openCaseDatabase(":memory:");
+  driver = createSqliteDriver(db, ":memory:");
 });
-afterEach(() => db.close());
+afterEach(() => driver.close());
 
 function storeCase(id: string, observables: Observable[], disposition = "malicious"): void {
   const at = NOW.toISOString();
@@ -47,9 +49,16 @@ function alertWith(observables: Observable[]): Alert {
 describe("recall's queries", () => {
   // SQLite plans these the same on ten rows as on ten million (recall never runs ANALYZE), so a plan
   // read here is the plan at scale.
-  it("probes an observable from the covering index alone, stopping at the bound", () => {
-    const plan = queryPlan(db, recallStatements.keyCases, ["domain", "evil.test", "case-0", 51]);
-    expect(plan).toEqual(["SEARCH observables USING COVERING INDEX observables_recall (type=? AND value=?)"]);
+  it("probes each observable from the covering index alone, stopping at the bound", () => {
+    const params = [1, 2, 3, 4].flatMap((i) => ["domain", `d${i}.test`, "case-0"]);
+    const plan = queryPlan(db, recallStatements.keyCases(4), params);
+    expect(unboundedSteps(plan)).toEqual([]);
+    expect(plan.filter((step) => step.startsWith("SEARCH"))).toEqual(
+      Array.from(
+        { length: 4 },
+        () => "SEARCH observables USING COVERING INDEX observables_recall (type=? AND value=?)",
+      ),
+    );
   });
 
   it("reads the cases found, and who settled them, by case id", () => {
@@ -75,9 +84,9 @@ describe.skipIf(!server.ok)("recall's queries on PostgreSQL", () => {
   // over 20,000 cases, analyzed, where a scan is what the planner would pick without the indexes.
   it("uses the same indexes", async () => {
     if (!server.ok) return;
-    const driver = await openCaseDatabaseDriver(await server.postgres.database("recall_plan"));
+    const pg = await openCaseDatabaseDriver(await server.postgres.database("recall_plan"));
     try {
-      await driver.exec(`
+      await pg.exec(`
 INSERT INTO cases (id, alert_id, alert_source, family, type, title, status, reasoner, created_at, updated_at)
   SELECT 'case-' || i, 'A-' || i, 'lab', 'email', 't', 't', 'closed', 'offline', '2026-12-01', '2026-12-01'
   FROM generate_series(1, 20000) i;
@@ -87,21 +96,16 @@ INSERT INTO feedback (case_id, disposition, by, comment, at)
   SELECT 'case-' || i, 'benign', 'alice', '', '' FROM generate_series(1, 20000, 10) i;
 INSERT INTO approvals (case_id, approved, by, action_ids, comment, at)
   SELECT 'case-' || i, 1, 'bob', '[]', '', '' FROM generate_series(1, 20000, 5) i;`);
-      await driver.exec("VACUUM ANALYZE");
-      const probe = await postgresQueryPlan(driver, recallStatements.keyCases, [
-        "domain",
-        "d7.test",
-        "case-0",
-        51,
-      ]);
-      expect(probe).toEqual(
-        expect.arrayContaining(["Limit", "Index Only Scan using observables_recall on observables"]),
+      await pg.exec("VACUUM ANALYZE");
+      const probe = await postgresQueryPlan(
+        pg,
+        recallStatements.keyCases(4),
+        [1, 2, 3, 4].flatMap((i) => ["domain", `d${i}.test`, "case-0"]),
       );
-      const cases = await postgresQueryPlan(driver, recallStatements.caseRows(3), [
-        "case-1",
-        "case-2",
-        "case-3",
-      ]);
+      expect(
+        probe.filter((step) => step.startsWith("Index Only Scan using observables_recall on observables")),
+      ).toHaveLength(4);
+      const cases = await postgresQueryPlan(pg, recallStatements.caseRows(3), ["case-1", "case-2", "case-3"]);
       expect(cases).toEqual(
         expect.arrayContaining([
           "Index Scan using cases_pkey on cases c",
@@ -111,7 +115,7 @@ INSERT INTO approvals (case_id, approved, by, action_ids, comment, at)
       );
       for (const step of [...probe, ...cases]) expect(step).not.toMatch(/Seq Scan|Sort/);
     } finally {
-      await driver.close();
+      await pg.close();
     }
   });
 });
@@ -124,7 +128,7 @@ describe("recall", () => {
       storeCase(`bg-${i}`, [{ type: "domain", value: "common.test", role: "url" }]);
     for (let i = 0; i < 50; i++) storeCase(`c-${i}`, [domain]);
     const { history } = await recall(
-      createSqliteDriver(db, ":memory:"),
+      driver,
       NOW,
       "case-new",
       alertWith([domain, { type: "domain", value: "common.test", role: "url" }]),
@@ -132,15 +136,26 @@ describe("recall", () => {
     expect(history.map((h) => [h.value, h.seenInCases])).toEqual([["evil.test", 50]]);
   });
 
+  it("probes any number of observables, each answered for itself", async () => {
+    const values = Array.from({ length: 70 }, (_, i) => `v${i}.test`);
+    values.forEach((value, i) => {
+      for (let c = 0; c <= i % 3; c++) storeCase(`${value}-${c}`, [{ type: "domain", value, role: "url" }]);
+    });
+    const { history } = await recall(
+      driver,
+      NOW,
+      "case-new",
+      alertWith(values.map((value) => ({ type: "domain", value, role: "url" }))),
+    );
+    expect(history.map((h) => [h.value, h.seenInCases])).toEqual(
+      values.map((value, i) => [value, (i % 3) + 1]),
+    );
+  });
+
   it("counts a case once per value it shares, whatever roles hold it there, and not by a personal role", async () => {
     storeCase("two-roles", [domain, { ...domain, role: "url" }]);
     storeCase("personal", [{ ...domain, role: "recipient" }]);
-    const { related, history } = await recall(
-      createSqliteDriver(db, ":memory:"),
-      NOW,
-      "case-new",
-      alertWith([domain]),
-    );
+    const { related, history } = await recall(driver, NOW, "case-new", alertWith([domain]));
     expect(related.map((r) => [r.caseId, r.sharedObservables])).toEqual([
       ["two-roles", [{ type: "domain", value: "evil.test" }]],
     ]);

@@ -3,9 +3,9 @@
  * with it (last 30 days, most shared first); history counts, per observable, the cases it was seen in and
  * how they were settled, and by whom.
  *
- * Two statements, both bounded whatever the size of memory: one probe per observable key, answered from
- * the covering index observables_recall alone (migration 9), and one read of the cases found, each case
- * once however many keys it shares.
+ * Two statements, both bounded whatever the size of memory: one that probes every observable key, each
+ * from the covering index observables_recall alone (migration 9), and one read of the cases found, each
+ * case once however many keys it shares.
  */
 import { z } from "zod";
 import {
@@ -19,7 +19,7 @@ import {
 } from "../core/domain.ts";
 import type { SqlExecutor } from "./sql/driver.ts";
 
-const keyCaseRowSchema = z.object({ case_id: z.string(), threat: z.number() });
+const keyCaseRowSchema = z.object({ k: z.number(), case_id: z.string(), threat: z.number() });
 const caseRowSchema = z.object({
   id: z.string(),
   alert_id: z.string(),
@@ -43,18 +43,29 @@ const RECALL_DAYS = 30;
 // the largest is far below either engine's limit on parameters.
 const READ_SIZES = [16, 64, 256] as const;
 const MAX_READ = 256;
+// Observable keys probed per statement, likewise in fixed counts, filled with an empty key that no
+// observable has (one index descent that finds nothing).
+const PROBE_SIZES = [8, 32, 64] as const;
+const MAX_PROBE = 64;
 
 /**
- * The statements recall runs, exported for the plan test (memory/recall.test.ts). keyCases: the other
- * cases holding one observable in any role, each once, with whether a threat role holds it there; read
- * in index order and cut one past the background bound, so a value in a million cases costs 51 index
- * entries. caseRows: the cases found, with who settled them (the latest analyst feedback, the latest
- * approval of their proposed actions), each looked up by case id (indexes feedback_case, approvals_case).
+ * The statements recall runs, exported for the plan test (memory/recall.test.ts). keyCases: for each of
+ * `count` observables (k = its position; three parameters each: type, value, this case's id), the other
+ * cases holding it in any role, each once, with whether a threat role holds it there; read in index order
+ * and cut one past the background bound, so a value in a million cases costs 51 index entries, and all in
+ * one statement, one round trip. caseRows: the cases found, with who settled them (the latest analyst
+ * feedback, the latest approval of their proposed actions), each looked up by case id (indexes
+ * feedback_case, approvals_case).
  */
 export const recallStatements = {
-  keyCases: `SELECT case_id, MAX(CASE WHEN role IN (${PERSONAL_ROLES_SQL}) THEN 0 ELSE 1 END) AS threat
-     FROM observables WHERE type = ? AND value = ? AND case_id <> ?
-     GROUP BY case_id LIMIT ?`,
+  keyCases: (count: number): string =>
+    Array.from(
+      { length: count },
+      (_, k) => `SELECT ${k} AS k, p${k}.case_id, p${k}.threat FROM (
+       SELECT case_id, MAX(CASE WHEN role IN (${PERSONAL_ROLES_SQL}) THEN 0 ELSE 1 END) AS threat
+       FROM observables WHERE type = ? AND value = ? AND case_id <> ?
+       GROUP BY case_id LIMIT ${TOO_COMMON + 1}) AS p${k}`,
+    ).join("\n     UNION ALL "),
   caseRows: (count: number): string =>
     `SELECT c.id, c.alert_id, c.type, c.title, c.created_at, c.disposition,
        (SELECT f.disposition FROM feedback f WHERE f.case_id = c.id ORDER BY f.seq DESC LIMIT 1) AS analyst,
@@ -97,12 +108,26 @@ async function linkedKeys(sql: SqlExecutor, caseId: string, alert: Alert): Promi
     ).values(),
   ];
   const linked: Linked[] = [];
-  for (const key of keys) {
-    const rows = (
-      await sql.all(recallStatements.keyCases, [key.type, key.value, caseId, TOO_COMMON + 1])
-    ).map((r) => keyCaseRowSchema.parse(r));
-    if (rows.length > TOO_COMMON) continue;
-    linked.push({ key, caseIds: rows.filter((r) => r.threat === 1).map((r) => r.case_id) });
+  for (let start = 0; start < keys.length; start += MAX_PROBE) {
+    const chunk = keys.slice(start, start + MAX_PROBE);
+    const size = PROBE_SIZES.find((n) => n >= chunk.length) ?? MAX_PROBE;
+    const padded = [
+      ...chunk,
+      ...Array.from({ length: size - chunk.length }, () => ({ type: "", value: "" })),
+    ];
+    const params = padded.flatMap((key) => [key.type, key.value, caseId]);
+    const found = chunk.map((): { cases: number; threat: string[] } => ({ cases: 0, threat: [] }));
+    for (const raw of await sql.all(recallStatements.keyCases(size), params)) {
+      const row = keyCaseRowSchema.parse(raw);
+      const entry = found[row.k];
+      if (!entry) continue; // a filling key: none match, as no observable has an empty type
+      entry.cases++;
+      if (row.threat === 1) entry.threat.push(row.case_id);
+    }
+    chunk.forEach((key, k) => {
+      const entry = found[k];
+      if (entry && entry.cases <= TOO_COMMON) linked.push({ key, caseIds: entry.threat });
+    });
   }
   return linked;
 }

@@ -16,9 +16,19 @@ export function queryPlan(db: CaseDatabase, sql: string, params: readonly SqlVal
     .map((row) => planRowSchema.parse(row).detail);
 }
 
-/** The steps that read a whole table or sort into a temporary b-tree: what an indexed query never needs. */
+/**
+ * The steps that read a whole table or sort into a temporary b-tree: what an indexed query never needs.
+ * Reading back a subquery's own rows (SCAN p0 after CO-ROUTINE p0) is as bounded as the subquery.
+ */
 export function unboundedSteps(plan: readonly string[]): string[] {
-  return plan.filter((step) => /^SCAN /.test(step) || step.includes("TEMP B-TREE"));
+  const subqueries = new Set(
+    plan.flatMap((step) => /^(?:CO-ROUTINE|MATERIALIZE) (.+)$/.exec(step)?.[1] ?? []),
+  );
+  return plan.filter(
+    (step) =>
+      (step.startsWith("SCAN ") && !subqueries.has(step.slice("SCAN ".length))) ||
+      step.includes("TEMP B-TREE"),
+  );
 }
 
 const postgresPlanRowSchema = z.object({ "QUERY PLAN": z.string() });
