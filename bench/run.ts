@@ -1,6 +1,7 @@
 /**
  * npm run bench: offline triage of every lab alert, per-alert latency (median, p99), with the SQLite
- * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email, slow-tools, batch,
+ * checkpointer (as the CLI runs) and without it, and the ratio; the pipeline's in-process cost per message
+ * and per alert (bench/pipeline.ts); then the LLM, email, slow-tools, batch,
  * throughput (CLI email vs bare parse, batch --workers, bytes per case), related-case recall at 100,000 and
  * 1,000,000 cases, hostile-mail benchmarks and the CLI's start-up (bench/batch.ts, throughput.ts, recall.ts,
  * hostile.ts and startup.ts run alone too).
@@ -13,6 +14,7 @@ import { loadConfig, projectRoot } from "../agent/config.ts";
 import { benchBatch } from "./batch.ts";
 import { benchRecall, recallLine } from "./recall.ts";
 import { benchThroughput } from "./throughput.ts";
+import { benchPipeline } from "./pipeline.ts";
 import { availableParallelism } from "node:os";
 import { benchEmail } from "./email.ts";
 import { quantile } from "../evals/stats.ts";
@@ -64,6 +66,7 @@ try {
   const ratio = quantile(withCp, 0.5) / Math.max(quantile(without, 0.5), 1e-9);
   const ratio99 = quantile(withCp, 0.99) / Math.max(quantile(without, 0.99), 1e-9);
   console.log(`checkpointer cost: median ×${ratio.toFixed(2)}, p99 ×${ratio99.toFixed(2)}`);
+  for (const line of await benchPipeline(scratch, { messages: 300, alerts: 400 })) console.log(line);
   for (const line of await benchStartup(scratch, 15)) console.log(line);
   for (const line of await benchLlm(scratch, labDb, 30)) console.log(line);
   const corpus = join(projectRoot, "..", "shared", "datasets", "email");
