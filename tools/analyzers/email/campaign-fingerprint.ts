@@ -47,7 +47,10 @@ export interface CampaignFingerprint {
 const MIN_SHINGLES = 8;
 const QUOTE_START =
   /^(?:-{2,}\s*original message\s*-{2,}|on .{4,160} wrote:\s*$|from:\s.+$\n^(?:sent|date):\s)/im;
-const GREETING = /^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^\n]{0,60}$/gim;
+// Blanks within the line only (as THREAD_MARKERS in features.ts): \s* crossed line ends and made a long
+// blank run quadratic. The blank lines it used to swallow are collapsed with all whitespace below.
+const GREETING =
+  /^[^\S\r\n\u2028\u2029]*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^\n]{0,60}$/gim;
 const EMAIL = /[a-z0-9._%+-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}/gi;
 const URL_TEXT = /\bhttps?:\/\/[^\s<>"')]+/gi;
 // A tracking token or per-recipient id: a long run mixing letters and digits (hex ids, base64 slugs).
