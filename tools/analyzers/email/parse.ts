@@ -113,6 +113,13 @@ function overlongSender(value: AddressObject | AddressObject[] | undefined): str
   return null;
 }
 
+/** The message's own Content-Type (mailparser keeps it as `{ value, params }`), lower-case; "" if none. */
+function rootContentType(parsed: ParsedMail): string {
+  const header: unknown = parsed.headers.get("content-type");
+  if (typeof header !== "object" || header === null || !("value" in header)) return "";
+  return typeof header.value === "string" ? header.value.toLowerCase() : "";
+}
+
 /** mailparser types header values loosely; an address header is an object with a `value` array. */
 function asAddressObject(value: unknown): AddressObject | undefined {
   if (typeof value !== "object" || value === null || !("value" in value) || !Array.isArray(value.value))
@@ -217,6 +224,9 @@ async function parseBounded(
   const html = typeof parsed.html === "string" ? parsed.html : "";
   if (!html) return { parsed, text: parsed.text ?? "" };
   if (renderableHtml(html)) {
+    // Under a multipart/alternative root every HTML part is an alternative to a text part, and mailparser
+    // renders none of them: the text is already what the second parse would give (a third of the corpus).
+    if (rootContentType(parsed) === "multipart/alternative") return { parsed, text: parsed.text ?? "" };
     try {
       return { parsed, text: (await simpleParser(source, PARSE_OPTIONS)).text ?? "" };
     } catch {
