@@ -3,8 +3,9 @@
  * graph and checkpointer. Opening order matters: everything that can be rejected (the policy file, the lab
  * database) is checked before the case database is touched, so bad input writes nothing.
  */
-import { openCaseDatabase } from "../memory/db.ts";
-import { SqliteCaseMemory } from "../memory/case-store.ts";
+import { SqlCaseMemory, SqliteCaseMemory } from "../memory/case-store.ts";
+import { openCaseDatabaseDriver, type CaseDatabaseDriver } from "../memory/sql/open.ts";
+import { TriageError } from "../core/errors.ts";
 import { BatchClaims } from "../memory/batch-claims.ts";
 import { createLabToolset, openLab } from "../tools/lab/index.ts";
 import type { TriageConfig } from "./config.ts";
@@ -12,7 +13,7 @@ import type { TriageDeps } from "./deps.ts";
 import { buildTriageGraph } from "./graph.ts";
 import { killAfterCheckpoints, testHooksFrom } from "./test-hooks.ts";
 import { openCheckpointSaver } from "../memory/checkpoint-saver.ts";
-import { createSqliteDriver } from "../memory/sql/sqlite-driver.ts";
+import type { SqlDriver } from "../memory/sql/driver.ts";
 import { loadPolicy } from "./policy/loader.ts";
 import { createOfflineReasoner } from "./reasoners/offline/index.ts";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
@@ -27,10 +28,13 @@ import { CampaignStore } from "../memory/campaigns.ts";
 
 export interface OpenedRuntime {
   runtime: TriageRuntime;
-  memory: SqliteCaseMemory;
+  memory: SqlCaseMemory;
+  /** Batch claims and watermarks. On PostgreSQL, reading it throws BAD_INPUT until the store is ported. */
   claims: BatchClaims;
-  /** Reports grouped into campaigns (agent/campaigns/triage-report.ts). */
+  /** Reports grouped into campaigns (agent/campaigns/triage-report.ts); the same caveat as `claims`. */
   campaigns: CampaignStore;
+  /** The case database's driver, for the stores apps keep there (the Slack bot's cards). */
+  driver: SqlDriver;
   close: () => void;
 }
 
@@ -144,17 +148,19 @@ export async function openRuntime(
     ...(options.modules ? { modules: options.modules } : {}),
     ...(options.http ? { http: options.http } : {}),
   });
-  let db;
+  let driver: CaseDatabaseDriver;
   try {
-    db = openCaseDatabase(config.databasePath);
+    driver = await openCaseDatabaseDriver(config.databasePath);
   } catch (error) {
     composed.tools.close?.();
     throw error;
   }
-  // One driver over the connection: the saver, the intel cache and pruning share its serialization.
-  const driver = createSqliteDriver(db, config.databasePath);
+  // One driver: case memory, the saver, the intel cache and pruning share its transactions.
   intelCache.bind(new SqlIntelCache(driver));
-  const memory = new SqliteCaseMemory(db, { now, audit: config.audit, driver });
+  const memory =
+    driver.dialect === "sqlite"
+      ? new SqliteCaseMemory(driver.database, { now, audit: config.audit, driver })
+      : new SqlCaseMemory(driver, { now, audit: config.audit });
   const checkpointer = options.checkpointer ?? true;
   const deps: TriageDeps = {
     tools: (options.wrapTools ?? ((t: Toolset) => t))(composed.tools),
@@ -183,11 +189,17 @@ export async function openRuntime(
   return {
     runtime: { deps, graph, leaseMs: config.leaseMs },
     memory,
-    claims: new BatchClaims(db, { now, leaseMs: config.leaseMs }),
-    campaigns: new CampaignStore(db, { memory: memory.sqliteAudit(), now }),
+    claims: new BatchClaims(driver, { now, leaseMs: config.leaseMs }),
+    campaigns: new CampaignStore(driver, { auditor: memory.auditor(), now }),
+    driver,
     close: () => {
-      db.close();
       composed.tools.close?.();
+      // After the audit head file has the last rows (a campaign's synchronous write publishes them
+      // asynchronously); the process does not exit before this is done.
+      void memory
+        .settled()
+        .then(() => driver.close())
+        .catch(() => undefined);
     },
   };
 }

@@ -141,7 +141,7 @@ export async function triageOne(
 ): Promise<AlertResult> {
   const source = opened.runtime.deps.tools.alerts.name;
   const { worker } = options;
-  const claim = opened.claims.claim(source, alert.id, worker);
+  const claim = await opened.claims.claim(source, alert.id, worker);
   if (claim === "taken") return { claim, status: "skipped", lostLease: false };
   // A live worker keeps its claim: only a dead one's lease passes.
   const stopHeartbeat = opened.claims.heartbeat(source, alert.id, worker);
@@ -149,7 +149,7 @@ export async function triageOne(
     // The dead worker's case of this alert, if any, closes as superseded by the new one (runTriage),
     // whose actions reuse its idempotency keys: what it had started is finished, not run again.
     const outcome = await runTriage(opened.runtime, alert.id, { dryRun: options.dryRun });
-    const finished = opened.claims.finish(source, alert.id, worker, {
+    const finished = await opened.claims.finish(source, alert.id, worker, {
       status: "done",
       caseId: outcome.report.caseId,
     });
@@ -163,7 +163,10 @@ export async function triageOne(
     };
   } catch (error) {
     const message = describeError(error);
-    const finished = opened.claims.finish(source, alert.id, worker, { status: "failed", error: message });
+    const finished = await opened.claims.finish(source, alert.id, worker, {
+      status: "failed",
+      error: message,
+    });
     return { claim, status: "failed", error: message, lostLease: !finished };
   } finally {
     stopHeartbeat();
@@ -263,9 +266,9 @@ export async function triageAlerts(
  */
 export async function recoverOrphans(opened: OpenedRuntime): Promise<number> {
   const source = opened.runtime.deps.tools.alerts.name;
-  const orphans = (await opened.memory.orphanedCases()).filter(
-    (o) => opened.claims.status(source, o.alertId)?.status !== "running",
-  );
+  const orphaned = await opened.memory.orphanedCases();
+  const claims = await Promise.all(orphaned.map((o) => opened.claims.status(source, o.alertId)));
+  const orphans = orphaned.filter((_, i) => claims[i]?.status !== "running");
   return (await recoverAll(opened.runtime, orphans)).cases.length;
 }
 

@@ -3,9 +3,12 @@ import type { CampaignRuntime, ReportOutcome } from "../agent/campaigns/triage-r
 import type { OpenedRuntime } from "../agent/setup.ts";
 import { renderReport } from "./render.ts";
 
+/** The runtime with its campaign store, read only when a report needs it. */
 export const campaignRuntime = (opened: OpenedRuntime): CampaignRuntime => ({
   ...opened.runtime,
-  campaigns: opened.campaigns,
+  get campaigns() {
+    return opened.campaigns;
+  },
 });
 
 /** `--json`: the report with `campaign: { id, size, firstCaseId }` (null when the alert is not reported mail). */

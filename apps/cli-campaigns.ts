@@ -9,13 +9,13 @@ import type { CampaignRuntime } from "../agent/campaigns/triage-report.ts";
 import type { ConfigOverrides } from "../agent/config.ts";
 import type { Disposition } from "../core/domain.ts";
 import type { CampaignChange, CampaignStore } from "../memory/campaigns.ts";
-import type { SqliteCaseMemory } from "../memory/case-store.ts";
+import type { SqlCaseMemory } from "../memory/case-store.ts";
 import { EXIT, print, printJson } from "./output.ts";
 
 type Options = ConfigOverrides & { json?: boolean; by?: string; reason?: string };
 type WithMemory = <T>(
   options: Options,
-  run: (memory: SqliteCaseMemory, campaigns: CampaignStore) => T,
+  run: (memory: SqlCaseMemory, campaigns: CampaignStore) => T | Promise<T>,
 ) => Promise<T>;
 
 /** The runtime with its campaign store; the modules load here, so `triage --help` does not load them. */
@@ -102,7 +102,7 @@ async function withCampaigns<T>(
 ): Promise<T> {
   const { opened, runtime } = await openCampaignRuntime(options, overrides);
   try {
-    return await run(runtime, opened.campaigns.resolve(id));
+    return await run(runtime, await opened.campaigns.resolve(id));
   } finally {
     opened.close();
   }
@@ -187,7 +187,7 @@ export async function reviseFromFeedback(
   const { reviseCampaign } = await import("../agent/campaigns/triage-report.ts");
   const { opened, runtime } = await openCampaignRuntime(options, overrides);
   try {
-    const campaign = opened.campaigns.ofCase(caseId);
+    const campaign = await opened.campaigns.ofCase(caseId);
     if (!campaign) return null;
     const result = await reviseCampaign(runtime, campaign.id, feedback, {
       dryRun: !options.execute,

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import type { ConfigOverrides } from "../agent/config.ts";
-import type { SqliteCaseMemory } from "../memory/case-store.ts";
+import type { SqlCaseMemory } from "../memory/case-store.ts";
 import type { CampaignStore } from "../memory/campaigns.ts";
 import type { AuditVerification } from "../memory/audit-verify.ts";
 import { TriageError } from "../core/errors.ts";
@@ -29,22 +29,26 @@ type Options = ConfigOverrides & { json?: boolean };
 async function withMemory<T>(
   options: Options,
   overrides: Shared["overrides"],
-  run: (memory: SqliteCaseMemory, campaigns: CampaignStore) => T | Promise<T>,
+  run: (memory: SqlCaseMemory, campaigns: CampaignStore) => T | Promise<T>,
 ): Promise<T> {
-  const [{ loadConfig }, { openCaseDatabase }, { SqliteCaseMemory }, { CampaignStore }] = await Promise.all([
-    import("../agent/config.ts"),
-    import("../memory/db.ts"),
-    import("../memory/case-store.ts"),
-    import("../memory/campaigns.ts"),
-  ]);
+  const [{ loadConfig }, { openCaseDatabaseDriver }, { SqlCaseMemory, SqliteCaseMemory }, { CampaignStore }] =
+    await Promise.all([
+      import("../agent/config.ts"),
+      import("../memory/sql/open.ts"),
+      import("../memory/case-store.ts"),
+      import("../memory/campaigns.ts"),
+    ]);
   const config = loadConfig(overrides(options));
-  const db = openCaseDatabase(config.databasePath);
+  const driver = await openCaseDatabaseDriver(config.databasePath);
   try {
     const now = () => new Date();
-    const memory = new SqliteCaseMemory(db, { now, audit: config.audit });
-    return await run(memory, new CampaignStore(db, { memory: memory.sqliteAudit(), now }));
+    const memory =
+      driver.dialect === "sqlite"
+        ? new SqliteCaseMemory(driver.database, { now, audit: config.audit, driver })
+        : new SqlCaseMemory(driver, { now, audit: config.audit });
+    return await run(memory, new CampaignStore(driver, { auditor: memory.auditor(), now }));
   } finally {
-    db.close();
+    await driver.close();
   }
 }
 
@@ -69,15 +73,19 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       );
     }
     const list = await withMemory(options, overrides, async (memory, campaigns) =>
-      (await memory.listCases({ limit: Number(options.limit), ...(status ? { status } : {}) })).map((c) => {
-        const campaign = campaigns.ofCase(c.caseId);
-        return {
-          ...c,
-          campaign: campaign
-            ? { id: campaign.id, size: campaign.size, firstCaseId: campaign.firstCaseId }
-            : null,
-        };
-      }),
+      Promise.all(
+        (await memory.listCases({ limit: Number(options.limit), ...(status ? { status } : {}) })).map(
+          async (c) => {
+            const campaign = await campaigns.ofCase(c.caseId);
+            return {
+              ...c,
+              campaign: campaign
+                ? { id: campaign.id, size: campaign.size, firstCaseId: campaign.firstCaseId }
+                : null,
+            };
+          },
+        ),
+      ),
     );
     if (options.json) printJson(list);
     else
@@ -127,7 +135,7 @@ export function registerCaseCommands(cases: Command, program: Command, shared: S
       const feedback = { disposition, by: options.by ?? userInfo().username, comment: options.comment ?? "" };
       const inCampaign = await withMemory(options, overrides, async (memory, campaigns) => {
         await memory.getCase(caseId); // NOT_FOUND, one line, for an unknown case
-        return campaigns.ofCase(caseId) !== null;
+        return (await campaigns.ofCase(caseId)) !== null;
       });
       // A report of a campaign: the revision reaches every report and reporter of it.
       const revised = inCampaign ? await reviseFromFeedback(caseId, feedback, options, overrides) : null;

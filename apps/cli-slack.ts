@@ -25,18 +25,15 @@ function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 async function slackCommand(options: Options, overrides: Shared["overrides"]): Promise<number> {
-  const [{ loadSlackSettings }, { loadConfig }, { openRuntime }, { openCaseDatabase }] = await Promise.all([
+  const [{ loadSlackSettings }, { loadConfig }, { openRuntime }] = await Promise.all([
     import("./slack/settings.ts"),
     import("../agent/config.ts"),
     import("../agent/setup.ts"),
-    import("../memory/db.ts"),
   ]);
   // Settings first: a missing token must fail before any database is opened or created.
   const settings = loadSlackSettings({ port: options.port, host: options.host, execute: options.execute });
   const config = loadConfig(overrides(options));
   const opened = await openRuntime(config);
-  // A second connection to the case database for the card table; WAL and the busy timeout make it safe.
-  const db = openCaseDatabase(config.databasePath);
   try {
     // Bolt loads only once the settings are good and the runtime is open.
     const [{ createSlackBot }, { SlackCardStore }] = await Promise.all([
@@ -44,7 +41,7 @@ async function slackCommand(options: Options, overrides: Shared["overrides"]): P
       import("./slack/card-store.ts"),
     ]);
     const bot = createSlackBot(opened, settings, {
-      cards: new SlackCardStore(db, { now: () => new Date() }),
+      cards: new SlackCardStore(opened.driver, { now: () => new Date() }),
     });
     const started = await bot.start();
     const signal = untilSignal();
@@ -57,7 +54,6 @@ async function slackCommand(options: Options, overrides: Shared["overrides"]): P
     await bot.stop();
     return EXIT.ok;
   } finally {
-    db.close();
     opened.close();
   }
 }

@@ -84,12 +84,12 @@ export async function showCommand(
     }
     // A report answered from its campaign was never investigated (no checkpoint): its state is kept with
     // the campaign. An investigated case shows its investigation.
-    const answered = triageStateSchema.safeParse(opened.campaigns.answeredOf(caseId));
     const checkpointed = await opened.runtime.graph.getState(threadOf(caseId));
-    const report =
-      answered.success && Object.keys(checkpointed.values ?? {}).length === 0
-        ? buildReport(answered.data)
-        : await caseReport(opened.runtime, caseId);
+    const investigated = Object.keys(checkpointed.values ?? {}).length > 0;
+    const answered = investigated
+      ? null
+      : triageStateSchema.safeParse(await opened.campaigns.answeredOf(caseId));
+    const report = answered?.success ? buildReport(answered.data) : await caseReport(opened.runtime, caseId);
     if (options.json) printJson(supersededBy ? { ...report, supersededBy } : report);
     else {
       print(renderReport(report));

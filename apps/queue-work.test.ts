@@ -105,7 +105,7 @@ describe("queue workers", () => {
   it("skips a job whose alert another worker is triaging right now", async () => {
     const opened = await runtime("held-elsewhere");
     try {
-      expect(opened.claims.claim("lab", "FX-2", "other-worker")).toBe("claimed");
+      expect(await opened.claims.claim("lab", "FX-2", "other-worker")).toBe("claimed");
       const queue = new MemoryQueue();
       await queue.enqueue([{ source: "lab", alertId: "FX-2" }]);
       const { reports } = await drain(opened, queue);
@@ -131,16 +131,16 @@ describe("queue workers", () => {
         stop: stop.signal,
         abandon: abandon.signal,
       });
-      while (opened.claims.status("lab", "FX-1") === null)
+      while ((await opened.claims.status("lab", "FX-1")) === null)
         await new Promise((resolve) => setImmediate(resolve));
       stop.abort();
       abandon.abort();
       const summary = await running;
       expect(summary).toMatchObject({ abandoned: ["FX-1"], triaged: 0 });
-      expect(opened.claims.status("lab", "FX-1")?.status).toBe("running");
+      expect((await opened.claims.status("lab", "FX-1"))?.status).toBe("running");
       held.release();
       while (queue.jobs[0]?.state === "active") await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(opened.claims.status("lab", "FX-1")?.status).toBe("done");
+      expect((await opened.claims.status("lab", "FX-1"))?.status).toBe("done");
     } finally {
       opened.close();
     }

@@ -84,7 +84,7 @@ export async function enqueueFromWatermark(
 ): Promise<ScheduledEnqueue> {
   const source = opened.runtime.deps.tools.alerts;
   const { watermarks } = opened.claims;
-  const before = watermarks.get(source.name);
+  const before = await watermarks.get(source.name);
   const alerts = await source.listAlerts({
     ...(before === null ? {} : { since: before }),
     limit: options.limit,
@@ -94,7 +94,7 @@ export async function enqueueFromWatermark(
     current: before,
     complete: alerts.length < options.limit,
   });
-  const after = target === null || target === before ? before : watermarks.advance(source.name, target);
+  const after = target === null || target === before ? before : await watermarks.advance(source.name, target);
   return { ...summary, watermarkBefore: before, watermarkAfter: after };
 }
 
@@ -145,7 +145,7 @@ async function triageQueued(
         awaitingApproval: result.awaitingApproval,
       },
     };
-  const claim = opened.claims.status(source, alert.alertId);
+  const claim = await opened.claims.status(source, alert.alertId);
   if (claim?.status === "failed") throw new TriageError("INTERNAL", claim.error ?? "failed earlier");
   const reason =
     claim?.status === "done"

@@ -23,12 +23,9 @@ describe("scheduled batch runs", () => {
       });
       expect(first.summary).toMatchObject({ listed: 5, triaged: 1, notStarted: 4, stopped: true });
       expect(first.watermarkAfter).toBe(minute(0));
-      expect(["FX-2", "FX-3", "FX-4", "FX-5"].map((id) => opened.claims.status("lab", id))).toEqual([
-        null,
-        null,
-        null,
-        null,
-      ]);
+      expect(
+        await Promise.all(["FX-2", "FX-3", "FX-4", "FX-5"].map((id) => opened.claims.status("lab", id))),
+      ).toEqual([null, null, null, null]);
       const second = await runScheduledBatch(opened, base);
       expect(second.summary).toMatchObject({ listed: 4, triaged: 4, skippedAlreadyTaken: 0 });
       expect(second.watermarkAfter).toBe(minute(60));
@@ -43,11 +40,11 @@ describe("scheduled batch runs", () => {
   it("holds the watermark before an alert a live worker still runs, and passes it once that worker finishes", async () => {
     const opened = await runtime("held");
     try {
-      expect(opened.claims.claim("lab", "FX-3", "other-worker")).toBe("claimed");
+      expect(await opened.claims.claim("lab", "FX-3", "other-worker")).toBe("claimed");
       const first = await runScheduledBatch(opened, base);
       expect(first.summary).toMatchObject({ listed: 5, triaged: 4, skippedAlreadyTaken: 1 });
       expect(first.watermarkAfter).toBe(minute(30));
-      opened.claims.finish("lab", "FX-3", "other-worker", { status: "done", caseId: "case-elsewhere" });
+      await opened.claims.finish("lab", "FX-3", "other-worker", { status: "done", caseId: "case-elsewhere" });
       const second = await runScheduledBatch(opened, base);
       expect(second.summary).toMatchObject({ listed: 3, triaged: 0, skippedAlreadyTaken: 3 });
       expect(second.watermarkAfter).toBe(minute(60));
@@ -63,7 +60,7 @@ describe("scheduled batch runs", () => {
       expect(run.summary.failures.map((f) => f.alertId)).toEqual(["FX-BAD"]);
       expect(run.summary.triaged).toBe(5);
       expect(run.watermarkAfter).toBe(minute(60));
-      expect(opened.claims.status("lab", "FX-BAD")?.status).toBe("failed");
+      expect((await opened.claims.status("lab", "FX-BAD"))?.status).toBe("failed");
     } finally {
       opened.close();
     }
@@ -76,17 +73,17 @@ describe("scheduled batch runs", () => {
       const stop = new AbortController();
       const abandon = new AbortController();
       const running = runScheduledBatch(opened, { ...base, stop: stop.signal, abandon: abandon.signal });
-      while (opened.claims.status("lab", "FX-1") === null) await settle();
+      while ((await opened.claims.status("lab", "FX-1")) === null) await settle();
       stop.abort();
       abandon.abort();
       const run = await running;
       expect(run.summary).toMatchObject({ abandoned: ["FX-1"], notStarted: 4, triaged: 0, stopped: true });
       expect(run.watermarkAfter).toBeNull();
-      expect(opened.claims.status("lab", "FX-1")?.status).toBe("running");
+      expect((await opened.claims.status("lab", "FX-1"))?.status).toBe("running");
       // Let the abandoned triage end before the database closes; its claim is then recorded as usual.
       held.release();
-      while (opened.claims.status("lab", "FX-1")?.status === "running") await settle();
-      expect(opened.claims.status("lab", "FX-1")?.status).toBe("done");
+      while ((await opened.claims.status("lab", "FX-1"))?.status === "running") await settle();
+      expect((await opened.claims.status("lab", "FX-1"))?.status).toBe("done");
     } finally {
       opened.close();
     }
@@ -105,8 +102,10 @@ describe("scheduled batch runs", () => {
       const third = await runScheduledBatch(opened, limited);
       expect(third.summary).toMatchObject({ listed: 1, triaged: 0, skippedAlreadyTaken: 1 });
       expect(third.watermarkAfter).toBe(minute(60));
-      const triaged = ["FX-1", "FX-2", "FX-3", "FX-4", "FX-5"].map(
-        (id) => opened.claims.status("lab", id)?.status,
+      const triaged = await Promise.all(
+        ["FX-1", "FX-2", "FX-3", "FX-4", "FX-5"].map(
+          async (id) => (await opened.claims.status("lab", id))?.status,
+        ),
       );
       expect(triaged).toEqual(["done", "done", "done", "done", "done"]);
     } finally {

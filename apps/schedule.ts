@@ -24,7 +24,7 @@ export async function runScheduledBatch(
   const source = opened.runtime.deps.tools.alerts;
   const { watermarks } = opened.claims;
   const recoveredCases = await recoverOrphans(opened);
-  const before = watermarks.get(source.name);
+  const before = await watermarks.get(source.name);
   const alerts = await source.listAlerts({
     ...(before === null ? {} : { since: before }),
     limit: options.limit,
@@ -32,14 +32,18 @@ export async function runScheduledBatch(
   const { summary, outcomes } = await triageAlerts(opened, alerts, options);
   // An alert another worker holds counts only once that worker has finished it: if it dies, the lease
   // passes and this alert must still be listed so someone takes it over.
-  const handled = (index: number): boolean => {
-    const outcome = outcomes[index];
-    const alert = alerts[index];
-    if (outcome === "done" || outcome === "failed") return true;
-    return outcome === "taken" && alert !== undefined && opened.claims.isFinished(source.name, alert.id);
-  };
-  const target = nextWatermark(alerts, handled, { current: before, complete: alerts.length < options.limit });
-  const after = target === null || target === before ? before : watermarks.advance(source.name, target);
+  const handled = await Promise.all(
+    alerts.map(async (alert, index) => {
+      const outcome = outcomes[index];
+      if (outcome === "done" || outcome === "failed") return true;
+      return outcome === "taken" && (await opened.claims.isFinished(source.name, alert.id));
+    }),
+  );
+  const target = nextWatermark(alerts, (index) => handled[index] === true, {
+    current: before,
+    complete: alerts.length < options.limit,
+  });
+  const after = target === null || target === before ? before : await watermarks.advance(source.name, target);
   return { summary: { ...summary, recoveredCases }, watermarkBefore: before, watermarkAfter: after };
 }
 

@@ -2,7 +2,8 @@
  * npm run bench: offline triage of every lab alert, per-alert latency (median, p99), with the SQLite
  * checkpointer (as the CLI runs) and without it, and the ratio; the pipeline's in-process cost per message
  * and per alert (bench/pipeline.ts); then the LLM, email, slow-tools, batch,
- * throughput (CLI email vs bare parse, batch --workers, bytes per case), related-case recall at 100,000 and
+ * throughput (CLI email vs bare parse, batch --workers, bytes per case), the queue with 1, 2 and 4 worker
+ * processes on PostgreSQL (bench/postgres-workers.ts), related-case recall at 100,000 and
  * 1,000,000 cases, hostile-mail benchmarks and the CLI's start-up (bench/batch.ts, throughput.ts, recall.ts,
  * hostile.ts and startup.ts run alone too).
  */
@@ -15,6 +16,7 @@ import { benchBatch } from "./batch.ts";
 import { benchRecall, recallLine } from "./recall.ts";
 import { benchThroughput } from "./throughput.ts";
 import { benchPipeline } from "./pipeline.ts";
+import { benchPostgresWorkers } from "./postgres-workers.ts";
 import { availableParallelism } from "node:os";
 import { benchEmail } from "./email.ts";
 import { quantile } from "../evals/stats.ts";
@@ -81,6 +83,10 @@ try {
   for (const line of await benchBatch(scratch, { alerts: 1000, memoryAlerts: 10_000 })) console.log(line);
   const throughput = { alerts: 1000, messages: 800, workers: availableParallelism() };
   await benchThroughput(scratch, throughput, (line) => console.log(line));
+  // The queue with 1, 2 and 4 worker processes and batch --workers, case memory on PostgreSQL.
+  await benchPostgresWorkers({ alerts: 1000, workers: [1, 2, 4], cases: "postgres" }, (line) =>
+    console.log(line),
+  );
   // Seeded once into the temp directory and reused: the first run writes a million cases (minutes).
   for (const cases of [100_000, 1_000_000]) console.log(recallLine(await benchRecall(cases, 2000)));
   // A process of its own, so its peak RSS is the hostile set's alone.

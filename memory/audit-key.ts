@@ -3,7 +3,17 @@
  * must not also be able to recompute the chain (the key) or hide the removal of its last rows (the head).
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { dirname } from "node:path";
 import { z } from "zod";
 import { canonicalJson } from "../core/ids.ts";
 import { TriageError, describeError } from "../core/errors.ts";
@@ -62,6 +72,8 @@ export function loadAuditKey(source: AuditKeySource, options: { create: boolean 
       if (!existsSync(source.path)) {
         if (!options.create) return null;
         try {
+          // A PostgreSQL deployment's key lives in the data directory, which may not exist yet.
+          mkdirSync(dirname(source.path), { recursive: true });
           const fd = openSync(source.path, "wx", 0o600);
           try {
             writeSync(fd, `${randomBytes(32).toString("hex")}\n`);
@@ -145,6 +157,7 @@ export function readSignedHead(path: string, what: string): SignedHead | null {
 /** Writes through a temporary file and a rename, so a reader never sees half a head. */
 export function writeSignedHead(path: string, head: SignedHead): void {
   const temporary = `${path}.${process.pid}.tmp`;
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(temporary, `${JSON.stringify(head, null, 2)}\n`, { mode: 0o600 });
   renameSync(temporary, path);
 }

@@ -3,7 +3,7 @@
  * then the end of the chain against the signed head file and, when given, an exported anchor. The first
  * problem wins and names the first bad seq.
  */
-import type { CaseDatabase } from "./db.ts";
+import type { SqlExecutor } from "./sql/driver.ts";
 import { GENESIS_HASH, auditRowSchema, legacyHash, rowMac, type AuditRow } from "./audit-chain.ts";
 import { headSignedBy, type AuditKey, type SignedHead } from "./audit-key.ts";
 
@@ -79,7 +79,24 @@ function checkHead(
   return null;
 }
 
-export function verifyAuditChain(db: CaseDatabase, inputs: VerifyInputs): AuditVerification {
+/** Rows read per query: memory stays flat however long the log, in few round trips. */
+const PAGE = 1000;
+
+/** Every row in seq order, a page at a time. */
+async function* rowsInOrder(sql: SqlExecutor): AsyncGenerator<AuditRow> {
+  let after = -1;
+  for (;;) {
+    const page = await sql.all("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", [after, PAGE]);
+    for (const raw of page) {
+      const row = auditRowSchema.parse(raw);
+      after = row.seq;
+      yield row;
+    }
+    if (page.length < PAGE) return;
+  }
+}
+
+export async function verifyAuditChain(sql: SqlExecutor, inputs: VerifyInputs): Promise<AuditVerification> {
   const { key } = inputs;
   let prev = GENESIS_HASH;
   let prevSeq: number | null = null;
@@ -92,8 +109,7 @@ export function verifyAuditChain(db: CaseDatabase, inputs: VerifyInputs): AuditV
     head: prevSeq === null ? null : { seq: prevSeq, mac: prev },
     checked: [],
   });
-  for (const raw of db.prepare("SELECT * FROM audit_log ORDER BY seq").iterate()) {
-    const row: AuditRow = auditRowSchema.parse(raw);
+  for await (const row of rowsInOrder(sql)) {
     counts.entries++;
     if (row.scheme === "sha256" && counts.keyed > 0)
       return fail(

@@ -25,6 +25,7 @@ import { parseAuditKey, readSignedHead, signHead, writeSignedHead } from "./audi
 import { AuditLog, defaultAuditSettings, type AuditSettings } from "./audit.ts";
 import { SqliteCaseMemory } from "./case-store.ts";
 import { openCaseDatabase } from "./db.ts";
+import { createSqliteDriver } from "./sql/sqlite-driver.ts";
 import { migrationSql, migrations } from "./migrations.ts";
 
 const scratch: string[] = [];
@@ -36,7 +37,7 @@ let clock = Date.parse("2026-12-01T08:00:00Z");
 const now = () => new Date((clock += 1000));
 
 /** A case database with `rows` audit entries written the normal way, key and head beside it. */
-function logWith(rows: number, settings?: (dir: string) => Partial<AuditSettings>) {
+async function logWith(rows: number, settings?: (dir: string) => Partial<AuditSettings>) {
   const dir = mkdtempSync(join(tmpdir(), "soc-triage-audit-"));
   scratch.push(dir);
   const path = join(dir, "cases.db");
@@ -47,35 +48,34 @@ function logWith(rows: number, settings?: (dir: string) => Partial<AuditSettings
     const db = openCaseDatabase(path);
     return { db, memory: new SqliteCaseMemory(db, { now, audit }) };
   };
-  // Written through the audit log itself: synchronous, so every test can set its log up in one line.
-  const db = openCaseDatabase(path);
-  const writer = new AuditLog(db, { now, settings: audit });
+  // Written through case memory itself, so every test can set its log up in one line.
+  const writer = open();
   for (let i = 1; i <= rows; i++)
-    writer.append({
+    await writer.memory.audit({
       actor: "engine",
       event: i === 4 ? "approval.denied" : `event.${i}`,
       caseId: "case-1",
       payload: { i },
     });
-  db.close();
+  writer.db.close();
   return {
     dir,
     path,
     keyFile: `${path}.audit-key`,
     headFile: `${path}.audit-head`,
     /** Verifies from a fresh connection, as `triage audit verify` would. */
-    verify(options: Parameters<SqliteCaseMemory["verifyAudit"]>[0] = {}) {
+    async verify(options: Parameters<SqliteCaseMemory["verifyAudit"]>[0] = {}) {
       const opened = open();
       try {
-        return opened.memory.verifyAudit(options);
+        return await opened.memory.verifyAudit(options);
       } finally {
         opened.db.close();
       }
     },
-    anchor() {
+    async anchor() {
       const opened = open();
       try {
-        return opened.memory.auditAnchor();
+        return await opened.memory.auditAnchor();
       } finally {
         opened.db.close();
       }
@@ -127,33 +127,39 @@ function rechain(
 const attackerKey = parseAuditKey(randomBytes(32).toString("hex"), "attacker");
 
 describe("audit log: keyed chain", () => {
-  it("an untouched log verifies, checking its head file", () => {
-    const log = logWith(6);
-    expect(log.verify()).toMatchObject({ ok: true, entries: 6, keyed: 6, legacy: 0, checked: ["head file"] });
+  it("an untouched log verifies, checking its head file", async () => {
+    const log = await logWith(6);
+    expect(await log.verify()).toMatchObject({
+      ok: true,
+      entries: 6,
+      keyed: 6,
+      legacy: 0,
+      checked: ["head file"],
+    });
     expect(statSync(log.keyFile).mode & 0o777).toBe(0o600);
     expect(readSignedHead(log.headFile, "head")).toMatchObject({ kind: "head", seq: 6, count: 6 });
   });
 
-  it("an edited payload is caught at its seq", () => {
-    const log = logWith(6);
+  it("an edited payload is caught at its seq", async () => {
+    const log = await logWith(6);
     log.tamper((db) => db.prepare(`UPDATE audit_log SET payload = '{"i":99}' WHERE seq = 3`).run());
-    expect(log.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 3 });
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 3 });
   });
 
-  it("a deleted middle row is caught at the missing seq", () => {
-    const log = logWith(6);
+  it("a deleted middle row is caught at the missing seq", async () => {
+    const log = await logWith(6);
     log.tamper((db) => db.prepare("DELETE FROM audit_log WHERE seq = 3").run());
-    expect(log.verify()).toMatchObject({ ok: false, problem: "MISSING_SEQ", firstBadSeq: 3 });
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "MISSING_SEQ", firstBadSeq: 3 });
   });
 
-  it("deleted last rows are caught by the head file", () => {
-    const log = logWith(6);
+  it("deleted last rows are caught by the head file", async () => {
+    const log = await logWith(6);
     log.tamper((db) => db.prepare("DELETE FROM audit_log WHERE seq >= 5").run());
-    expect(log.verify()).toMatchObject({ ok: false, problem: "TRUNCATED", firstBadSeq: 5 });
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "TRUNCATED", firstBadSeq: 5 });
   });
 
   it("deleted last rows stay visible after new rows are appended (the head does not move past a cut)", async () => {
-    const log = logWith(6);
+    const log = await logWith(6);
     log.tamper((db) => db.prepare("DELETE FROM audit_log WHERE seq >= 5").run());
     const db = openCaseDatabase(log.path);
     const lines: string[] = [];
@@ -170,40 +176,40 @@ describe("audit log: keyed chain", () => {
     await memory.audit({ actor: "engine", event: "after.cut", caseId: null, payload: {} });
     db.close();
     expect(lines).toEqual([expect.stringMatching(/no longer extends its head file \(seq 6\)/)]);
-    expect(log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISMATCH", firstBadSeq: 6 });
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISMATCH", firstBadSeq: 6 });
   });
 
-  it("a truncated table is caught, with or without its head file", () => {
-    const log = logWith(6);
+  it("a truncated table is caught, with or without its head file", async () => {
+    const log = await logWith(6);
     log.tamper((db) => db.prepare("DELETE FROM audit_log").run());
-    expect(log.verify()).toMatchObject({ ok: false, problem: "TRUNCATED", firstBadSeq: 1 });
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "TRUNCATED", firstBadSeq: 1 });
     unlinkSync(log.headFile);
-    expect(log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISSING" });
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISSING" });
   });
 
-  it("a chain recomputed with another key is caught at its first row", () => {
-    const log = logWith(6);
+  it("a chain recomputed with another key is caught at its first row", async () => {
+    const log = await logWith(6);
     log.tamper((db) =>
       rechain(db, 1, (prev, row) => ({ hash: rowMac(attackerKey, prev, row), scheme: "hmac-sha256" })),
     );
-    expect(log.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 1 });
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 1 });
   });
 
-  it("a chain recomputed as unkeyed SHA-256 is caught, from an edit on or for the whole log", () => {
-    const log = logWith(6);
+  it("a chain recomputed as unkeyed SHA-256 is caught, from an edit on or for the whole log", async () => {
+    const log = await logWith(6);
     log.tamper((db) => {
       db.prepare(`UPDATE audit_log SET payload = '{"i":99}' WHERE seq = 3`).run();
       rechain(db, 3, (prev, row) => ({ hash: legacyHash(prev, row), scheme: "sha256" }));
     });
-    expect(log.verify()).toMatchObject({ ok: false, problem: "UNKEYED_AFTER_KEYED", firstBadSeq: 3 });
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "UNKEYED_AFTER_KEYED", firstBadSeq: 3 });
     log.tamper((db) => rechain(db, 1, (prev, row) => ({ hash: legacyHash(prev, row), scheme: "sha256" })));
-    expect(log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISMATCH", firstBadSeq: 6 });
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISMATCH", firstBadSeq: 6 });
     unlinkSync(log.headFile);
-    expect(log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISSING" });
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "HEAD_MISSING" });
   });
 
-  it("a forged approval.granted is caught, appended or in place of a denial", () => {
-    const log = logWith(6);
+  it("a forged approval.granted is caught, appended or in place of a denial", async () => {
+    const log = await logWith(6);
     const last = log.rows().at(-1);
     log.tamper((db) => {
       const forged = {
@@ -227,27 +233,27 @@ describe("audit log: keyed chain", () => {
         rowMac(attackerKey, last?.hash ?? "", forged),
       );
     });
-    expect(log.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 7 });
-    const other = logWith(6);
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 7 });
+    const other = await logWith(6);
     other.tamper((db) => db.prepare("UPDATE audit_log SET event = 'approval.granted' WHERE seq = 4").run());
-    expect(other.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 4 });
+    expect(await other.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 4 });
   });
 
-  it("reordered rows are caught, whether contents or seqs are swapped", () => {
-    const log = logWith(6);
+  it("reordered rows are caught, whether contents or seqs are swapped", async () => {
+    const log = await logWith(6);
     log.tamper((db) => {
       db.prepare("UPDATE audit_log SET seq = 100 WHERE seq = 2").run();
       db.prepare("UPDATE audit_log SET seq = 2 WHERE seq = 3").run();
       db.prepare("UPDATE audit_log SET seq = 3 WHERE seq = 100").run();
     });
-    expect(log.verify()).toMatchObject({ ok: false, problem: "UNLINKED", firstBadSeq: 2 });
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "UNLINKED", firstBadSeq: 2 });
   });
 
-  it("a swapped key file is caught at the first row, and a full re-chain under it by an anchor", () => {
-    const log = logWith(6);
-    const anchor = log.anchor();
+  it("a swapped key file is caught at the first row, and a full re-chain under it by an anchor", async () => {
+    const log = await logWith(6);
+    const anchor = await log.anchor();
     writeFileSync(log.keyFile, `${randomBytes(32).toString("hex")}\n`);
-    expect(log.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 1 });
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 1 });
     // The attacker who controls the key file re-chains everything and re-signs the head file: only an
     // anchor kept elsewhere can tell.
     const swapped = parseAuditKey(readFileSync(log.keyFile, "utf8"), "swapped");
@@ -259,39 +265,39 @@ describe("audit log: keyed chain", () => {
       log.headFile,
       signHead(swapped, { kind: "head", seq: 6, mac: end?.hash ?? "", count: 6, at: "x" }),
     );
-    expect(log.verify()).toMatchObject({ ok: true });
-    expect(log.verify({ anchor })).toMatchObject({ ok: false, problem: "WRONG_KEY" });
+    expect(await log.verify()).toMatchObject({ ok: true });
+    expect(await log.verify({ anchor })).toMatchObject({ ok: false, problem: "WRONG_KEY" });
   });
 
   it("a head file rolled back to an older copy still loses to an anchor", async () => {
-    const log = logWith(4);
+    const log = await logWith(4);
     copyFileSync(log.headFile, join(log.dir, "old-head"));
     const db = openCaseDatabase(log.path);
     const memory = new SqliteCaseMemory(db, { now });
     await memory.audit({ actor: "engine", event: "event.5", caseId: null, payload: {} });
     await memory.audit({ actor: "engine", event: "event.6", caseId: null, payload: {} });
-    const anchor = memory.auditAnchor();
+    const anchor = await memory.auditAnchor();
     db.close();
     log.tamper((raw) => raw.prepare("DELETE FROM audit_log WHERE seq >= 5").run());
     copyFileSync(join(log.dir, "old-head"), log.headFile);
-    expect(log.verify()).toMatchObject({ ok: true });
-    expect(log.verify({ anchor })).toMatchObject({ ok: false, problem: "TRUNCATED", firstBadSeq: 5 });
+    expect(await log.verify()).toMatchObject({ ok: true });
+    expect(await log.verify({ anchor })).toMatchObject({ ok: false, problem: "TRUNCATED", firstBadSeq: 5 });
   });
 
-  it("a forged head file is refused", () => {
-    const log = logWith(3);
+  it("a forged head file is refused", async () => {
+    const log = await logWith(3);
     writeSignedHead(
       log.headFile,
       signHead(attackerKey, { kind: "head", seq: 3, mac: log.rows()[2]?.hash ?? "", count: 3, at: "x" }),
     );
-    expect(log.verify()).toMatchObject({ ok: false, problem: "WRONG_KEY" });
+    expect(await log.verify()).toMatchObject({ ok: false, problem: "WRONG_KEY" });
   });
 
-  it("keyed rows without their key are a configuration error, not a pass", () => {
-    const log = logWith(2);
+  it("keyed rows without their key are a configuration error, not a pass", async () => {
+    const log = await logWith(2);
     unlinkSync(log.keyFile);
     try {
-      log.verify();
+      await log.verify();
       expect.unreachable();
     } catch (error) {
       expect(isTriageError(error) && error.code).toBe("BAD_INPUT");
@@ -301,7 +307,7 @@ describe("audit log: keyed chain", () => {
 
 describe("audit log: transactions", () => {
   it("a change's audit rows commit with it, or not at all", async () => {
-    const log = logWith(2);
+    const log = await logWith(2);
     const db = openCaseDatabase(log.path);
     const memory = new SqliteCaseMemory(db, { now });
     const row = (event: string, payload: Record<string, unknown> = {}) => ({
@@ -345,26 +351,29 @@ describe("audit log: transactions", () => {
       "kept.too",
       "after",
     ]);
-    expect(log.verify()).toMatchObject({ ok: true, entries: 6 });
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 6 });
     expect(readSignedHead(log.headFile, "head")).toMatchObject({ seq: 6 });
   });
 });
 
 describe("audit log: processes starting on a new database", () => {
-  it("a second process committing before the first has written the head file starts no quarrel", () => {
+  it("a second process committing before the first has written the head file starts no quarrel", async () => {
     const dir = mkdtempSync(join(tmpdir(), "soc-triage-audit-"));
     scratch.push(dir);
     const path = join(dir, "cases.db");
     const lines: string[] = [];
     const settings: AuditSettings = { ...defaultAuditSettings(path), report: (l) => lines.push(l) };
     const [dbA, dbB] = [openCaseDatabase(path), openCaseDatabase(path)];
-    const [a, b] = [new AuditLog(dbA, { now, settings }), new AuditLog(dbB, { now, settings })];
+    const [a, b] = [
+      new AuditLog(createSqliteDriver(dbA, path), { now, settings }),
+      new AuditLog(createSqliteDriver(dbB, path), { now, settings }),
+    ];
     const entry = (event: string) => ({ actor: "engine", event, caseId: null, payload: {} });
-    // A's rows commit inside an outer transaction: its head file follows only when A calls afterCommit.
-    dbA.transaction(() => a.append(entry("a.1")))();
-    b.append(entry("b.1"));
-    a.afterCommit();
-    b.append(entry("b.2"));
+    // A's row commits in a synchronous transaction: its head file follows only when A flushes.
+    dbA.transaction(() => a.appendSqlite(dbA, entry("a.1")))();
+    await b.append(entry("b.1"));
+    await a.flushSqlite(dbA);
+    await b.append(entry("b.2"));
     dbA.close();
     dbB.close();
     expect(lines).toEqual([]);
@@ -411,14 +420,14 @@ describe("audit log: legacy rows", () => {
     legacyDatabase(path, 3);
     let db = openCaseDatabase(path);
     let memory = new SqliteCaseMemory(db, { now });
-    expect(memory.verifyAudit()).toMatchObject({ ok: true, entries: 3, legacy: 3, keyed: 0 });
+    expect(await memory.verifyAudit()).toMatchObject({ ok: true, entries: 3, legacy: 3, keyed: 0 });
     expect(existsSync(`${path}.audit-key`)).toBe(false);
     // The first anchor makes the key and a head over the legacy rows, which verify then checks.
-    expect(memory.auditAnchor()).toMatchObject({ kind: "anchor", seq: 3, count: 3 });
-    expect(memory.verifyAudit()).toMatchObject({ ok: true, legacy: 3, checked: ["head file"] });
+    expect(await memory.auditAnchor()).toMatchObject({ kind: "anchor", seq: 3, count: 3 });
+    expect(await memory.verifyAudit()).toMatchObject({ ok: true, legacy: 3, checked: ["head file"] });
     await memory.audit({ actor: "engine", event: "new.1", caseId: null, payload: {} });
     await memory.audit({ actor: "engine", event: "new.2", caseId: null, payload: {} });
-    expect(memory.verifyAudit()).toMatchObject({
+    expect(await memory.verifyAudit()).toMatchObject({
       ok: true,
       entries: 5,
       legacy: 3,
@@ -440,7 +449,7 @@ describe("audit log: legacy rows", () => {
     db = openCaseDatabase(path);
     memory = new SqliteCaseMemory(db, { now });
     // The attacker relinked row 4 to the new legacy hash, which its MAC (over that link) refuses.
-    expect(memory.verifyAudit()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 4 });
+    expect(await memory.verifyAudit()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 4 });
     db.close();
   });
 });
@@ -452,7 +461,7 @@ describe("audit log: stream", () => {
     await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
     socket.on("message", (m) => received.push(m.toString("utf8")));
     const port = socket.address().port;
-    const log = logWith(2, (dir) => ({
+    const log = await logWith(2, (dir) => ({
       stream: { jsonl: join(dir, "audit.jsonl"), syslog: { host: "127.0.0.1", port, protocol: "udp" } },
     }));
     const lines = readFileSync(join(log.dir, "audit.jsonl"), "utf8")
@@ -478,33 +487,33 @@ describe("audit log: stream", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : 0;
-    logWith(3, () => ({ stream: { syslog: { host: "127.0.0.1", port, protocol: "tcp" } } }));
+    await logWith(3, () => ({ stream: { syslog: { host: "127.0.0.1", port, protocol: "tcp" } } }));
     await expect.poll(() => received.join("").split("\n").filter(Boolean).length).toBe(3);
     expect(received.join("").split("\n")[2]).toMatch(/ audit - \{"seq":3,.*"mac":"[0-9a-f]{64}"/);
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it("a key from TRIAGE_AUDIT_KEY needs no key file; another key fails the first row", () => {
+  it("a key from TRIAGE_AUDIT_KEY needs no key file; another key fails the first row", async () => {
     const key = randomBytes(32).toString("base64");
-    const log = logWith(3, () => ({ key: { kind: "env", text: key } }));
+    const log = await logWith(3, () => ({ key: { kind: "env", text: key } }));
     expect(existsSync(log.keyFile)).toBe(false);
-    expect(log.verify()).toMatchObject({ ok: true, keyed: 3, checked: ["head file"] });
+    expect(await log.verify()).toMatchObject({ ok: true, keyed: 3, checked: ["head file"] });
     const db = openCaseDatabase(log.path);
     const memory = new SqliteCaseMemory(db, {
       now,
       audit: { key: { kind: "env", text: randomBytes(32).toString("hex") }, headFile: log.headFile },
     });
-    expect(memory.verifyAudit()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 1 });
+    expect(await memory.verifyAudit()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 1 });
     db.close();
   });
 
-  it("a failing stream never fails the audit: it reports one line", () => {
+  it("a failing stream never fails the audit: it reports one line", async () => {
     const lines: string[] = [];
-    const log = logWith(2, (dir) => ({
+    const log = await logWith(2, (dir) => ({
       stream: { jsonl: join(dir, "missing", "audit.jsonl") },
       report: (l) => lines.push(l),
     }));
-    expect(log.verify()).toMatchObject({ ok: true, entries: 2 });
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 2 });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^audit stream to .*audit\.jsonl failed: /);
   });

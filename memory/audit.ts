@@ -1,11 +1,14 @@
 /**
  * The audit log: keyed, append-only, anchored outside the database. Rows are appended inside the caller's
- * transaction (a savepoint when nested), so a state change and the row that describes it commit together;
- * the head file and the stream only ever see rows that committed.
+ * driver transaction, so a state change and the row that describes it commit together; the head file and
+ * the stream only ever see rows that committed (driver.afterCommit). Reading the last row and appending
+ * the next is safe across processes on both engines: a driver transaction holds the writers' lock
+ * (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock), so the chain never forks.
  */
 import { z } from "zod";
 import { TriageError, describeError } from "../core/errors.ts";
 import { canonicalJson } from "../core/ids.ts";
+import type { AuditEntries } from "../core/ports.ts";
 import type { CaseDatabase } from "./db.ts";
 import { GENESIS_HASH, auditRowSchema, rowMac, type AuditRow } from "./audit-chain.ts";
 import { type AuditEntry } from "../core/domain.ts";
@@ -21,6 +24,8 @@ import {
 } from "./audit-key.ts";
 import { createAuditStream, type AuditStream, type AuditStreamConfig } from "./audit-stream.ts";
 import { verifyAuditChain, type AuditVerification } from "./audit-verify.ts";
+import type { SqlDriver, SqlExecutor } from "./sql/driver.ts";
+import { isPostgresUrl } from "./sql/location.ts";
 
 export interface AuditSettings {
   key: AuditKeySource;
@@ -31,16 +36,34 @@ export interface AuditSettings {
   report?: (line: string) => void;
 }
 
-/** Where the key and head live when the configuration says nothing: beside the database file. */
+/**
+ * Appends audit rows inside the caller's driver transaction (`driver.transaction(...)`), for stores that
+ * share case memory's database and must commit with its audit rows (campaigns). Called outside one, the
+ * rows commit in a transaction of their own.
+ */
+export interface Auditor {
+  append(entries: AuditEntries): Promise<void>;
+}
+
+/**
+ * Where the key and head live when the configuration says nothing: beside a database file. A `:memory:`
+ * database, or a PostgreSQL URL given without settings (tests), gets a key for this process and no head.
+ */
 export function defaultAuditSettings(databasePath: string): AuditSettings {
-  if (databasePath === "" || databasePath === ":memory:")
+  if (databasePath === "" || databasePath === ":memory:" || isPostgresUrl(databasePath))
     return { key: { kind: "ephemeral" }, headFile: null };
   return { key: { kind: "file", path: `${databasePath}.audit-key` }, headFile: `${databasePath}.audit-head` };
 }
 
 const lastRowSchema = z.object({ seq: z.number(), hash: z.string(), scheme: z.string() });
+type LastRow = z.infer<typeof lastRowSchema>;
 const macRowSchema = z.object({ hash: z.string() });
+const schemeRowSchema = z.object({ scheme: z.string() });
 const countRowSchema = z.object({ n: z.number() });
+
+const LAST_ROW = "SELECT seq, hash, scheme FROM audit_log ORDER BY seq DESC LIMIT 1";
+const INSERT_ROW =
+  "INSERT INTO audit_log (seq, at, actor, event, case_id, payload, prev_hash, hash, scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'hmac-sha256')";
 
 /** Each distinct problem once per process: a stream that is down says so once, not once per row. */
 function once(report: (line: string) => void): (line: string) => void {
@@ -54,18 +77,32 @@ function once(report: (line: string) => void): (line: string) => void {
 
 const toStderr = (line: string) => void process.stderr.write(`triage: ${line}\n`);
 
-export class AuditLog {
-  private readonly db: CaseDatabase;
+// Array.isArray does not narrow a readonly array out of a union: this guard does.
+const isEntryList = (audit: AuditEntries): audit is readonly AuditEntry[] => Array.isArray(audit);
+
+/** The rows a change carries, as a list. */
+export function entriesOf(audit: AuditEntries | undefined): readonly AuditEntry[] {
+  if (audit === undefined) return [];
+  return isEntryList(audit) ? audit : [audit];
+}
+
+export class AuditLog implements Auditor {
+  private readonly driver: SqlDriver;
   private readonly now: () => Date;
   private readonly settings: AuditSettings;
   private readonly report: (line: string) => void;
   private readonly stream: AuditStream | null;
   private key: AuditKey | null = null;
-  /** Appended by this process but maybe not committed yet (inside an outer transaction). */
-  private pending: AuditRow[] = [];
+  /** Committed rows not yet given to the head file and the stream. */
+  private unpublished: AuditRow[] = [];
+  /** Rows a synchronous SQLite writer appended, to be published once found committed. */
+  private unconfirmed: AuditRow[] = [];
+  private scheduled = false;
+  /** The head file and stream work in flight, in commit order. */
+  private tail: Promise<void> = Promise.resolve();
 
-  constructor(db: CaseDatabase, options: { now: () => Date; settings: AuditSettings }) {
-    this.db = db;
+  constructor(driver: SqlDriver, options: { now: () => Date; settings: AuditSettings }) {
+    this.driver = driver;
     this.now = options.now;
     this.settings = options.settings;
     this.report = once(options.settings.report ?? toStderr);
@@ -78,79 +115,144 @@ export class AuditLog {
     return this.key;
   }
 
-  private lastRow(): z.infer<typeof lastRowSchema> | null {
-    const row = this.db.prepare("SELECT seq, hash, scheme FROM audit_log ORDER BY seq DESC LIMIT 1").get();
+  private async lastRow(sql: SqlExecutor): Promise<LastRow | null> {
+    const row = await sql.get(LAST_ROW);
     return row === undefined ? null : lastRowSchema.parse(row);
   }
 
-  private macAt(seq: number): string | null {
-    const row = this.db.prepare("SELECT hash FROM audit_log WHERE seq = ?").get(seq);
+  private async macAt(seq: number): Promise<string | null> {
+    const row = await this.driver.get("SELECT hash FROM audit_log WHERE seq = ?", [seq]);
     return row === undefined ? null : macRowSchema.parse(row).hash;
   }
 
-  /** Appends one row. Safe inside an outer transaction: it becomes a savepoint of it. */
-  append(entry: AuditEntry): void {
-    const key = this.signingKey();
+  private nextRow(key: AuditKey, last: LastRow | null, entry: AuditEntry): AuditRow {
     const at = this.now().toISOString();
-    const payload = canonicalJson(entry.payload);
-    // Immediate when outermost: take the write lock before reading the last MAC, so no two processes fork
-    // the chain. Nested, better-sqlite3 makes it a savepoint of the caller's (immediate) transaction.
-    this.db
-      .transaction(() => {
-        const last = this.lastRow();
-        // The first keyed row: its head file is written now, under the write lock, for the log as it
-        // stands. Written after commit instead, another process committing meanwhile would find keyed rows
-        // and no head file, and refuse to start one (seen with batch worker processes on a new database).
-        this.startHeadFile(key, last);
-        const seq = (last?.seq ?? 0) + 1;
-        const prev = last?.hash ?? GENESIS_HASH;
-        const content = { seq, at, actor: entry.actor, event: entry.event, case_id: entry.caseId, payload };
-        const hash = rowMac(key, prev, content);
-        this.db
-          .prepare(
-            "INSERT INTO audit_log (seq, at, actor, event, case_id, payload, prev_hash, hash, scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'hmac-sha256')",
-          )
-          .run(seq, at, entry.actor, entry.event, entry.caseId, payload, prev, hash);
-        this.pending.push(auditRowSchema.parse({ ...content, prev_hash: prev, hash, scheme: "hmac-sha256" }));
-      })
-      .immediate();
-    this.afterCommit();
+    const seq = (last?.seq ?? 0) + 1;
+    const prev = last?.hash ?? GENESIS_HASH;
+    const content = {
+      seq,
+      at,
+      actor: entry.actor,
+      event: entry.event,
+      case_id: entry.caseId,
+      payload: canonicalJson(entry.payload),
+    };
+    const hash = rowMac(key, prev, content);
+    return auditRowSchema.parse({ ...content, prev_hash: prev, hash, scheme: "hmac-sha256" });
   }
 
-  /** Runs `work` in one immediate transaction; the head file and stream follow once it has committed. */
-  transaction<T>(work: () => T): T {
-    try {
-      return this.db.transaction(work).immediate();
-    } finally {
-      this.afterCommit();
+  private static insertParams(row: AuditRow): Array<string | number | null> {
+    return [row.seq, row.at, row.actor, row.event, row.case_id, row.payload, row.prev_hash, row.hash];
+  }
+
+  /**
+   * Appends rows inside the caller's transaction, or in one of their own; the head file and stream
+   * follow the commit.
+   */
+  async append(entries: AuditEntries | undefined): Promise<void> {
+    const list = entriesOf(entries);
+    if (!list.length) return;
+    const key = this.signingKey();
+    const work = async () => {
+      let last = await this.lastRow(this.driver);
+      // The first keyed row: its head file is written now, under the write lock, for the log as it
+      // stands. Written after commit instead, another process committing meanwhile would find keyed rows
+      // and no head file, and refuse to start one (seen with batch worker processes on a new database).
+      await this.startHeadFile(key, last);
+      for (const entry of list) {
+        const row = this.nextRow(key, last, entry);
+        await this.driver.run(INSERT_ROW, AuditLog.insertParams(row));
+        this.driver.afterCommit(() => this.published([row]));
+        last = row;
+      }
+    };
+    // Inside a transaction the rows simply join it: a savepoint would cost two more round trips.
+    if (this.driver.inTransaction()) await work();
+    else {
+      await this.driver.transaction(work);
+      await this.settled();
     }
   }
 
   /**
-   * Once no transaction is open: keeps the pending rows that really committed (an outer rollback drops
-   * the others), advances the head file, feeds the stream. Never throws: the rows are already safe.
+   * The synchronous SQLite append, for stores still written against better-sqlite3 (campaigns until they
+   * move to the driver): inside the caller's better-sqlite3 transaction, under its write lock. Its rows
+   * reach the head file and stream once `flushSqlite` finds them committed.
    */
-  afterCommit(): void {
-    if (this.db.inTransaction || !this.pending.length) return;
-    const rows = this.pending.splice(0).filter((r) => this.macAt(r.seq) === r.hash);
+  appendSqlite(db: CaseDatabase, entry: AuditEntry): void {
+    const key = this.signingKey();
+    db.transaction(() => {
+      const raw = db.prepare(LAST_ROW).get();
+      const last = raw === undefined ? null : lastRowSchema.parse(raw);
+      const path = this.settings.headFile;
+      if (path !== null && last?.scheme !== "hmac-sha256" && !readSignedHead(path, "audit head file")) {
+        const count = countRowSchema.parse(db.prepare("SELECT COUNT(*) AS n FROM audit_log").get()).n;
+        writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last, count) }));
+      }
+      const row = this.nextRow(key, last, entry);
+      db.prepare(INSERT_ROW).run(...AuditLog.insertParams(row));
+      this.unconfirmed.push(row);
+    }).immediate();
+  }
+
+  /** After a synchronous SQLite transaction: publishes the rows it committed (a rollback drops them). */
+  flushSqlite(db: CaseDatabase): Promise<void> {
+    if (db.inTransaction || !this.unconfirmed.length) return this.tail;
+    const rows = this.unconfirmed.splice(0);
+    this.tail = this.tail.then(async () => {
+      try {
+        const committed: AuditRow[] = [];
+        for (const row of rows) if ((await this.macAt(row.seq)) === row.hash) committed.push(row);
+        this.published(committed);
+      } catch (error) {
+        this.report(`audit head file not updated: ${describeError(error)}`);
+      }
+    });
+    return this.tail;
+  }
+
+  /** Resolves once every committed row so far is in the head file and the stream. */
+  async settled(): Promise<void> {
+    // Work may queue more work (a synchronous writer's rows, once confirmed): wait until none is left.
+    let tail: Promise<void>;
+    do {
+      tail = this.tail;
+      await tail;
+    } while (tail !== this.tail);
+  }
+
+  /** Queues committed rows for the head file and stream. Never throws: the rows are already safe. */
+  private published(rows: readonly AuditRow[]): void {
     if (!rows.length) return;
-    try {
-      this.advanceHead(rows);
-    } catch (error) {
-      this.report(`audit head file not updated: ${describeError(error)}`);
-    }
-    this.stream?.write(rows);
+    this.unpublished.push(...rows);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.tail = this.tail.then(async () => {
+      this.scheduled = false;
+      const batch = this.unpublished.splice(0).sort((a, b) => a.seq - b.seq);
+      if (!batch.length) return;
+      try {
+        await this.advanceHead(batch);
+      } catch (error) {
+        this.report(`audit head file not updated: ${describeError(error)}`);
+      }
+      this.stream?.write(batch);
+    });
   }
 
   /** Writes the head file of a log with no keyed row yet, as it stands, when there is none. */
-  private startHeadFile(key: AuditKey, last: z.infer<typeof lastRowSchema> | null): void {
+  private async startHeadFile(key: AuditKey, last: LastRow | null): Promise<void> {
     const path = this.settings.headFile;
     if (path !== null && last?.scheme !== "hmac-sha256" && !readSignedHead(path, "audit head file"))
-      writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last) }));
+      writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last, await this.count()) }));
+  }
+
+  private async count(): Promise<number> {
+    return countRowSchema.parse(await this.driver.get("SELECT COUNT(*) AS n FROM audit_log")).n;
   }
 
   /** Moves the head file forward only when the log still extends it: a truncation stays visible. */
-  private advanceHead(committed: readonly AuditRow[]): void {
+  private async advanceHead(committed: readonly AuditRow[]): Promise<void> {
     const path = this.settings.headFile;
     const first = committed[0];
     if (path === null || !first) return;
@@ -159,60 +261,59 @@ export class AuditLog {
     if (current) {
       if (current.keyId !== key.id || !headSignedBy(key, current))
         return this.report(`audit head file ${path} is not signed by the audit key; left as it is`);
-      if (current.seq > 0 && this.macAt(current.seq) !== current.mac)
+      if (current.seq > 0 && (await this.macAt(current.seq)) !== current.mac)
         return this.report(
           `the audit log no longer extends its head file (seq ${current.seq}); left as it is`,
         );
     } else if (first.seq > 1) {
-      const before = this.db.prepare("SELECT scheme FROM audit_log WHERE seq = ?").get(first.seq - 1);
-      if (before !== undefined && lastRowSchema.pick({ scheme: true }).parse(before).scheme !== "sha256")
+      const before = await this.driver.get("SELECT scheme FROM audit_log WHERE seq = ?", [first.seq - 1]);
+      if (before !== undefined && schemeRowSchema.parse(before).scheme !== "sha256")
         return this.report(`audit head file ${path} is missing while keyed entries exist; not recreating it`);
     }
-    const last = this.lastRow();
+    const last = await this.lastRow(this.driver);
     if (!last || (current && last.seq <= current.seq)) return;
     // The log extends the head, and seq is dense: the rows since are last.seq - current.seq. Counting
     // them all instead was a table scan per commit, ~N ms at a million entries.
-    const count = current ? current.count + (last.seq - current.seq) : undefined;
+    const count = current ? current.count + (last.seq - current.seq) : await this.count();
     writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last, count) }));
   }
 
   private headFields(
     last: { seq: number; hash: string } | null,
-    known?: number,
-  ): {
-    seq: number;
-    mac: string;
-    count: number;
-    at: string;
-  } {
-    const count =
-      known ?? countRowSchema.parse(this.db.prepare("SELECT COUNT(*) AS n FROM audit_log").get()).n;
+    count: number,
+  ): { seq: number; mac: string; count: number; at: string } {
     return { seq: last?.seq ?? 0, mac: last?.hash ?? GENESIS_HASH, count, at: this.now().toISOString() };
   }
 
   /** The signed head as of now, for `triage audit anchor`: keep it where the database's writers cannot. */
-  anchor(): SignedHead {
+  async anchor(): Promise<SignedHead> {
+    await this.settled();
     const key = this.signingKey();
-    const last = this.lastRow();
-    // The first anchor of a legacy-only log makes the key: give it its head file too, so the pair holds.
-    this.startHeadFile(key, last);
-    return signHead(key, { kind: "anchor", ...this.headFields(last) });
+    return this.driver.transaction(async () => {
+      const last = await this.lastRow(this.driver);
+      // The first anchor of a legacy-only log makes the key: give it its head file too, so the pair holds.
+      await this.startHeadFile(key, last);
+      return signHead(key, { kind: "anchor", ...this.headFields(last, await this.count()) });
+    });
   }
 
   /** Recomputes the chain and checks the head file and, when given, an exported anchor. */
-  verify(options: { anchor?: SignedHead } = {}): AuditVerification {
+  async verify(options: { anchor?: SignedHead } = {}): Promise<AuditVerification> {
+    await this.settled();
     const source = this.settings.key;
     const key = this.key ?? loadAuditKey(source, { create: false });
     const headFile = this.settings.headFile
       ? readSignedHead(this.settings.headFile, "audit head file")
       : null;
-    const keyed = this.db.prepare("SELECT 1 FROM audit_log WHERE scheme = 'hmac-sha256' LIMIT 1").get();
+    const keyed = await this.driver.get(
+      "SELECT 1 AS one FROM audit_log WHERE scheme = 'hmac-sha256' LIMIT 1",
+    );
     if (keyed !== undefined && !key)
       throw new TriageError(
         "BAD_INPUT",
         `the audit log has keyed entries but no audit key was found (${source.kind === "file" ? source.path : "TRIAGE_AUDIT_KEY"})`,
       );
-    return verifyAuditChain(this.db, {
+    return verifyAuditChain(this.driver, {
       key,
       headFile,
       // Key file and head file are made together on first append: a key file alone means a deleted head.

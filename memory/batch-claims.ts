@@ -5,9 +5,8 @@
  * budget, so a live worker always finishes before anyone may take its alert.
  */
 import { z } from "zod";
-import type { CaseDatabase } from "./db.ts";
+import type { SqlExecutor } from "./sql/driver.ts";
 import { BatchWatermarks } from "./batch-watermarks.ts";
-
 import { DEFAULT_LEASE_MS } from "./case-leases.ts";
 
 export { DEFAULT_LEASE_MS };
@@ -31,43 +30,44 @@ export interface ClaimStatus {
 export type ClaimResult = "claimed" | "took_over" | "taken";
 
 export class BatchClaims {
-  private readonly db: CaseDatabase;
+  private readonly sql: SqlExecutor;
   private readonly now: () => Date;
   private readonly leaseMs: number;
   /** Watermarks live beside the claims: the runtime hands batches one object for their bookkeeping. */
   readonly watermarks: BatchWatermarks;
 
-  constructor(db: CaseDatabase, options: { now: () => Date; leaseMs?: number }) {
-    this.db = db;
+  /** `sql` is the case database's driver (SQLite or PostgreSQL). */
+  constructor(sql: SqlExecutor, options: { now: () => Date; leaseMs?: number }) {
+    this.sql = sql;
     this.now = options.now;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-    this.watermarks = new BatchWatermarks(db, { now: options.now });
+    this.watermarks = new BatchWatermarks(sql, { now: options.now });
   }
 
   /**
-   * Takes the alert for `worker`. Each statement is atomic across processes: the INSERT makes the first
-   * claimant the owner; the UPDATE takes over only a running claim whose lease has passed, and it renews
-   * the lease as it does, so of two workers racing for the same dead claim exactly one matches.
+   * Takes the alert for `worker`. Each statement is atomic across processes on both engines, so no
+   * transaction (and no writer lock) is needed: the INSERT makes the first claimant the owner; the UPDATE
+   * takes over only a running claim whose lease has passed, and it renews the lease as it does, so of two
+   * workers racing for the same dead claim exactly one matches (PostgreSQL re-checks the WHERE on the row
+   * the first one wrote).
    */
-  claim(source: string, alertId: string, worker: string): ClaimResult {
+  async claim(source: string, alertId: string, worker: string): Promise<ClaimResult> {
     const now = this.now();
     const at = now.toISOString();
     const leaseUntil = new Date(now.getTime() + this.leaseMs).toISOString();
-    const inserted = this.db
-      .prepare(
-        "INSERT INTO batch_claims (alert_source, alert_id, worker, status, claimed_at, lease_until) VALUES (?, ?, ?, 'running', ?, ?) ON CONFLICT DO NOTHING",
-      )
-      .run(source, alertId, worker, at, leaseUntil);
+    const inserted = await this.sql.run(
+      "INSERT INTO batch_claims (alert_source, alert_id, worker, status, claimed_at, lease_until) VALUES (?, ?, ?, 'running', ?, ?) ON CONFLICT DO NOTHING",
+      [source, alertId, worker, at, leaseUntil],
+    );
     if (inserted.changes === 1) return "claimed";
     // Claims written before leases existed have none: they count as leased from claimed_at.
     const legacyExpiredBefore = new Date(now.getTime() - this.leaseMs).toISOString();
-    const taken = this.db
-      .prepare(
-        `UPDATE batch_claims SET worker = ?, claimed_at = ?, lease_until = ?
-         WHERE alert_source = ? AND alert_id = ? AND status = 'running'
-           AND ((lease_until IS NOT NULL AND lease_until < ?) OR (lease_until IS NULL AND claimed_at < ?))`,
-      )
-      .run(worker, at, leaseUntil, source, alertId, at, legacyExpiredBefore);
+    const taken = await this.sql.run(
+      `UPDATE batch_claims SET worker = ?, claimed_at = ?, lease_until = ?
+       WHERE alert_source = ? AND alert_id = ? AND status = 'running'
+         AND ((lease_until IS NOT NULL AND lease_until < ?) OR (lease_until IS NULL AND claimed_at < ?))`,
+      [worker, at, leaseUntil, source, alertId, at, legacyExpiredBefore],
+    );
     return taken.changes === 1 ? "took_over" : "taken";
   }
 
@@ -75,17 +75,15 @@ export class BatchClaims {
    * Records the outcome, only while `worker` still owns the claim: a worker that outlived its lease and
    * was taken over must not overwrite its successor. False when the claim was no longer this worker's.
    */
-  finish(
+  async finish(
     source: string,
     alertId: string,
     worker: string,
     outcome: { status: "done" | "failed"; caseId?: string; error?: string },
-  ): boolean {
-    const result = this.db
-      .prepare(
-        "UPDATE batch_claims SET status = ?, case_id = ?, error = ?, finished_at = ? WHERE alert_source = ? AND alert_id = ? AND worker = ? AND status = 'running'",
-      )
-      .run(
+  ): Promise<boolean> {
+    const result = await this.sql.run(
+      "UPDATE batch_claims SET status = ?, case_id = ?, error = ?, finished_at = ? WHERE alert_source = ? AND alert_id = ? AND worker = ? AND status = 'running'",
+      [
         outcome.status,
         outcome.caseId ?? null,
         outcome.error ?? null,
@@ -93,38 +91,38 @@ export class BatchClaims {
         source,
         alertId,
         worker,
-      );
+      ],
+    );
     return result.changes === 1;
   }
 
   /** Extends `worker`'s lease while it still owns the running claim; false once it was taken over. */
-  renew(source: string, alertId: string, worker: string): boolean {
+  async renew(source: string, alertId: string, worker: string): Promise<boolean> {
     const until = new Date(this.now().getTime() + this.leaseMs).toISOString();
-    return (
-      this.db
-        .prepare(
-          "UPDATE batch_claims SET lease_until = ? WHERE alert_source = ? AND alert_id = ? AND worker = ? AND status = 'running'",
-        )
-        .run(until, source, alertId, worker).changes === 1
+    const result = await this.sql.run(
+      "UPDATE batch_claims SET lease_until = ? WHERE alert_source = ? AND alert_id = ? AND worker = ? AND status = 'running'",
+      [until, source, alertId, worker],
     );
+    return result.changes === 1;
   }
 
   /** Renews the lease every third of it until the returned function is called (a live worker keeps it). */
   heartbeat(source: string, alertId: string, worker: string): () => void {
     const timer = setInterval(
-      () => this.renew(source, alertId, worker),
+      // A renewal that fails (the database briefly away) is tried again at the next tick: the lease
+      // outlasts three of them.
+      () => void this.renew(source, alertId, worker).catch(() => undefined),
       Math.max(50, Math.floor(this.leaseMs / 3)),
     );
     timer.unref();
     return () => clearInterval(timer);
   }
 
-  status(source: string, alertId: string): ClaimStatus | null {
-    const row = this.db
-      .prepare(
-        "SELECT status, worker, lease_until, error FROM batch_claims WHERE alert_source = ? AND alert_id = ?",
-      )
-      .get(source, alertId);
+  async status(source: string, alertId: string): Promise<ClaimStatus | null> {
+    const row = await this.sql.get(
+      "SELECT status, worker, lease_until, error FROM batch_claims WHERE alert_source = ? AND alert_id = ?",
+      [source, alertId],
+    );
     if (row === undefined) return null;
     const parsed = statusRow.parse(row);
     return {
@@ -136,8 +134,8 @@ export class BatchClaims {
   }
 
   /** True when some worker has finished the alert (done or failed), so nobody will triage it again. */
-  isFinished(source: string, alertId: string): boolean {
-    const status = this.status(source, alertId)?.status;
+  async isFinished(source: string, alertId: string): Promise<boolean> {
+    const status = (await this.status(source, alertId))?.status;
     return status === "done" || status === "failed";
   }
 }

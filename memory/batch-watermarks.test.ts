@@ -1,14 +1,13 @@
 /** Watermarks: the pure rule that never passes an unhandled alert, and the store that never moves back. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { BatchWatermarks, nextWatermark } from "./batch-watermarks.ts";
-import { openCaseDatabase } from "./db.ts";
+import type { SqlDriver } from "./sql/driver.ts";
+import { openCaseDatabaseDriver } from "./sql/open.ts";
+import { engineTitle, testEngines } from "./testing/engines.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "soc-triage-watermarks-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { engines, stop } = await testEngines();
+afterAll(stop);
 
 const at = (minute: number) =>
   new Date(Date.parse("2026-11-02T08:00:00.000Z") + minute * 60_000).toISOString();
@@ -83,20 +82,42 @@ describe("nextWatermark", () => {
   });
 });
 
-describe("BatchWatermarks", () => {
-  it("stores one watermark per source, normalised to UTC, and never moves it back", () => {
-    const db = openCaseDatabase(join(dir, "cases.db"));
-    try {
-      const marks = new BatchWatermarks(db, { now: () => new Date("2026-11-20T00:00:00Z") });
-      expect(marks.get("lab")).toBeNull();
-      expect(marks.advance("lab", "2026-11-02T10:00:00+02:00")).toBe("2026-11-02T08:00:00.000Z");
-      expect(marks.advance("lab", "2026-11-02T07:00:00Z")).toBe("2026-11-02T08:00:00.000Z");
-      expect(marks.advance("lab", "2026-11-03T00:00:00Z")).toBe("2026-11-03T00:00:00.000Z");
-      expect(marks.get("other")).toBeNull();
-      expect(() => marks.advance("lab", "yesterday")).toThrow(RangeError);
-      expect(marks.get("lab")).toBe("2026-11-03T00:00:00.000Z");
-    } finally {
-      db.close();
-    }
+for (const engine of engines) {
+  describe.skipIf(engine.skipReason !== null)(`BatchWatermarks on ${engineTitle(engine)}`, () => {
+    it("stores one watermark per source, normalised to UTC, and never moves it back", async () => {
+      const driver = await openCaseDatabaseDriver(await engine.location("watermarks"));
+      try {
+        const marks = new BatchWatermarks(driver, { now: () => new Date("2026-11-20T00:00:00Z") });
+        expect(await marks.get("lab")).toBeNull();
+        expect(await marks.advance("lab", "2026-11-02T10:00:00+02:00")).toBe("2026-11-02T08:00:00.000Z");
+        expect(await marks.advance("lab", "2026-11-02T07:00:00Z")).toBe("2026-11-02T08:00:00.000Z");
+        expect(await marks.advance("lab", "2026-11-03T00:00:00Z")).toBe("2026-11-03T00:00:00.000Z");
+        expect(await marks.get("other")).toBeNull();
+        await expect(marks.advance("lab", "yesterday")).rejects.toThrow(RangeError);
+        expect(await marks.get("lab")).toBe("2026-11-03T00:00:00.000Z");
+      } finally {
+        await driver.close();
+      }
+    });
+
+    it("keeps the latest time when schedulers on separate connections advance it at once", async () => {
+      const location = await engine.location("watermarks-race");
+      // Opened one after another: SQLite's migration waits on the file lock, synchronously, in one process.
+      const drivers: SqlDriver[] = [];
+      for (let i = 0; i < 4; i++) drivers.push(await openCaseDatabaseDriver(location));
+      try {
+        const times = ["2026-11-02T08:00:00.000Z", "2026-11-02T11:00:00.000Z", "2026-11-02T09:00:00.000Z"];
+        await Promise.all(
+          drivers.flatMap((driver) =>
+            times.map((time) => new BatchWatermarks(driver, { now: () => new Date() }).advance("lab", time)),
+          ),
+        );
+        const [first] = drivers;
+        if (!first) throw new Error("no driver");
+        expect(await new BatchWatermarks(first, { now: () => new Date() }).get("lab")).toBe(times[1]);
+      } finally {
+        for (const driver of drivers) await driver.close();
+      }
+    });
   });
-});
+}

@@ -3,7 +3,7 @@
  * been handled, so the next run lists only what came after it.
  */
 import { z } from "zod";
-import type { CaseDatabase } from "./db.ts";
+import type { SqlExecutor } from "./sql/driver.ts";
 
 const watermarkRow = z.object({ watermark: z.string() });
 
@@ -15,16 +15,16 @@ function normalized(time: string): string {
 }
 
 export class BatchWatermarks {
-  private readonly db: CaseDatabase;
+  private readonly sql: SqlExecutor;
   private readonly now: () => Date;
 
-  constructor(db: CaseDatabase, options: { now: () => Date }) {
-    this.db = db;
+  constructor(sql: SqlExecutor, options: { now: () => Date }) {
+    this.sql = sql;
     this.now = options.now;
   }
 
-  get(source: string): string | null {
-    const row = this.db.prepare("SELECT watermark FROM batch_watermarks WHERE alert_source = ?").get(source);
+  async get(source: string): Promise<string | null> {
+    const row = await this.sql.get("SELECT watermark FROM batch_watermarks WHERE alert_source = ?", [source]);
     return row === undefined ? null : watermarkRow.parse(row).watermark;
   }
 
@@ -32,15 +32,17 @@ export class BatchWatermarks {
    * Moves the watermark forward to `to`, never back: two schedulers sharing a source each advance it over
    * what they saw handled, and the later time wins whatever order they write in. Returns the stored value.
    */
-  advance(source: string, to: string): string {
-    this.db
-      .prepare(
-        `INSERT INTO batch_watermarks (alert_source, watermark, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (alert_source) DO UPDATE SET watermark = excluded.watermark, updated_at = excluded.updated_at
-         WHERE excluded.watermark > batch_watermarks.watermark`,
-      )
-      .run(source, normalized(to), this.now().toISOString());
-    return this.get(source) ?? normalized(to);
+  async advance(source: string, to: string): Promise<string> {
+    const target = normalized(to);
+    // One statement on both engines: the upsert's WHERE keeps the later time atomically, so the read after
+    // it needs no transaction (it may only see a time later still, from another scheduler).
+    await this.sql.run(
+      `INSERT INTO batch_watermarks (alert_source, watermark, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (alert_source) DO UPDATE SET watermark = excluded.watermark, updated_at = excluded.updated_at
+       WHERE excluded.watermark > batch_watermarks.watermark`,
+      [source, target, this.now().toISOString()],
+    );
+    return (await this.get(source)) ?? target;
   }
 }
 

@@ -111,7 +111,7 @@ describe("case leases", () => {
       );
     expect(took).toEqual([true, false]);
     expect(await b.latestApproval(caseId)).toMatchObject({ by: "taker 0" });
-    const events = a.verifyAudit();
+    const events = await a.verifyAudit();
     expect(events).toMatchObject({ ok: true, entries: 1 });
     expect(await b.orphanedCases()).toEqual([]);
   });

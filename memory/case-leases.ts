@@ -6,7 +6,7 @@
 import { instanceId } from "../core/ids.ts";
 import { hostname } from "node:os";
 import { z } from "zod";
-import type { CaseDatabase } from "./db.ts";
+import type { SqlExecutor } from "./sql/driver.ts";
 
 /** Ten minutes: well past the default triage wall budget (60 s) and a model's slowest retries. */
 export const DEFAULT_LEASE_MS = 10 * 60_000;
@@ -55,83 +55,80 @@ function orphaned(row: LeaseRow, now: Date): boolean {
   return leasePassed || (row.owner !== null && !ownerAlive(row.owner));
 }
 
-export class CaseLeases {
-  private readonly db: CaseDatabase;
-  private readonly now: () => Date;
+const LEASE_COLUMNS = "id, alert_id, status, owner, lease_until, updated_at, superseded_by";
 
-  constructor(db: CaseDatabase, options: { now: () => Date }) {
-    this.db = db;
+export class CaseLeases {
+  private readonly sql: SqlExecutor;
+  private readonly now: () => Date;
+  private readonly report: (line: string) => void;
+
+  constructor(sql: SqlExecutor, options: { now: () => Date; report?: (line: string) => void }) {
+    this.sql = sql;
     this.now = options.now;
+    this.report = options.report ?? ((line) => void process.stderr.write(`triage: ${line}\n`));
   }
 
-  private row(caseId: string): LeaseRow | null {
-    const raw = this.db
-      .prepare(
-        "SELECT id, alert_id, status, owner, lease_until, updated_at, superseded_by FROM cases WHERE id = ?",
-      )
-      .get(caseId);
+  private async row(caseId: string): Promise<LeaseRow | null> {
+    const raw = await this.sql.get(`SELECT ${LEASE_COLUMNS} FROM cases WHERE id = ?`, [caseId]);
     return raw === undefined ? null : leaseRowSchema.parse(raw);
   }
 
   /**
    * Takes the case for `owner` when it is in one of `statuses`, or orphaned. Read and write in one
-   * IMMEDIATE transaction, so of two processes taking the same case exactly one succeeds. `onTaken` runs
-   * inside it (the audit row and any state that must commit with the ownership).
+   * transaction holding the writers' lock, so of two processes taking the same case exactly one succeeds.
+   * `onTaken` runs inside it (the audit row and any state that must commit with the ownership).
    */
   take(
     caseId: string,
     owner: string,
     leaseMs: number,
-    options: { statuses: readonly string[]; onTaken?: () => void },
-  ): boolean {
-    return this.db
-      .transaction(() => {
-        const row = this.row(caseId);
-        if (row === null || row.superseded_by !== null) return false;
-        const now = this.now();
-        if (!options.statuses.includes(row.status) && !orphaned(row, now)) return false;
-        this.db
-          .prepare(
-            "UPDATE cases SET status = 'investigating', owner = ?, lease_until = ?, updated_at = ? WHERE id = ?",
-          )
-          .run(owner, new Date(now.getTime() + leaseMs).toISOString(), now.toISOString(), caseId);
-        options.onTaken?.();
-        return true;
-      })
-      .immediate();
+    options: { statuses: readonly string[]; onTaken?: () => Promise<void> },
+  ): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const row = await this.row(caseId);
+      if (row === null || row.superseded_by !== null) return false;
+      const now = this.now();
+      if (!options.statuses.includes(row.status) && !orphaned(row, now)) return false;
+      await tx.run(
+        "UPDATE cases SET status = 'investigating', owner = ?, lease_until = ?, updated_at = ? WHERE id = ?",
+        [owner, new Date(now.getTime() + leaseMs).toISOString(), now.toISOString(), caseId],
+      );
+      await options.onTaken?.();
+      return true;
+    });
   }
 
   /** Extends the lease while `owner` still holds it; false once someone else took the case. */
-  renew(caseId: string, owner: string, leaseMs: number): boolean {
+  async renew(caseId: string, owner: string, leaseMs: number): Promise<boolean> {
     const until = new Date(this.now().getTime() + leaseMs).toISOString();
-    return (
-      this.db.prepare("UPDATE cases SET lease_until = ? WHERE id = ? AND owner = ?").run(until, caseId, owner)
-        .changes === 1
-    );
+    const { changes } = await this.sql.run("UPDATE cases SET lease_until = ? WHERE id = ? AND owner = ?", [
+      until,
+      caseId,
+      owner,
+    ]);
+    return changes === 1;
   }
 
   /** Gives the case up (it closed, paused or failed): nobody owns a case that is not being worked on. */
-  release(caseId: string, owner: string): void {
-    this.db
-      .prepare("UPDATE cases SET owner = NULL, lease_until = NULL WHERE id = ? AND owner = ?")
-      .run(caseId, owner);
+  async release(caseId: string, owner: string): Promise<void> {
+    await this.sql.run("UPDATE cases SET owner = NULL, lease_until = NULL WHERE id = ? AND owner = ?", [
+      caseId,
+      owner,
+    ]);
   }
 
   /** Every orphaned case, oldest first; `alertId` narrows to one alert's. */
-  orphans(options: { alertId?: string } = {}): Array<{ caseId: string; alertId: string }> {
-    const rows = (
+  async orphans(options: { alertId?: string } = {}): Promise<Array<{ caseId: string; alertId: string }>> {
+    const raws =
       options.alertId === undefined
-        ? this.db
-            .prepare(
-              "SELECT id, alert_id, status, owner, lease_until, updated_at, superseded_by FROM cases WHERE status = 'investigating' ORDER BY created_at, rowid",
-            )
-            .all()
-        : this.db
-            .prepare(
-              "SELECT id, alert_id, status, owner, lease_until, updated_at, superseded_by FROM cases WHERE status = 'investigating' AND alert_id = ? ORDER BY created_at, rowid",
-            )
-            .all(options.alertId)
-    ).map((r) => leaseRowSchema.parse(r));
+        ? await this.sql.all(
+            `SELECT ${LEASE_COLUMNS} FROM cases WHERE status = 'investigating' ORDER BY created_at, rowid`,
+          )
+        : await this.sql.all(
+            `SELECT ${LEASE_COLUMNS} FROM cases WHERE status = 'investigating' AND alert_id = ? ORDER BY created_at, rowid`,
+            [options.alertId],
+          );
+    const rows = raws.map((r) => leaseRowSchema.parse(r));
     const now = this.now();
     return rows.filter((r) => orphaned(r, now)).map((r) => ({ caseId: r.id, alertId: r.alert_id }));
   }
@@ -143,38 +140,46 @@ export class CaseLeases {
   supersede(
     oldCaseIds: readonly string[],
     successor: string,
-    onSuperseded: (caseId: string) => void,
-  ): string[] {
-    return this.db
-      .transaction(() => {
-        const now = this.now();
-        const closed: string[] = [];
-        for (const id of oldCaseIds) {
-          const row = this.row(id);
-          if (row === null || !orphaned(row, now)) continue;
-          this.db
-            .prepare(
-              "UPDATE cases SET status = 'closed', superseded_by = ?, owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
-            )
-            .run(successor, now.toISOString(), id);
-          onSuperseded(id);
-          closed.push(id);
-        }
-        return closed;
-      })
-      .immediate();
+    onSuperseded: (caseId: string) => Promise<void>,
+  ): Promise<string[]> {
+    return this.sql.transaction(async (tx) => {
+      const now = this.now();
+      const closed: string[] = [];
+      for (const id of oldCaseIds) {
+        const row = await this.row(id);
+        if (row === null || !orphaned(row, now)) continue;
+        await tx.run(
+          "UPDATE cases SET status = 'closed', superseded_by = ?, owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+          [successor, now.toISOString(), id],
+        );
+        await onSuperseded(id);
+        closed.push(id);
+      }
+      return closed;
+    });
   }
 
   /**
    * Renews the lease every third of it until the returned function is called, so a live owner's case is
-   * never taken from it. The timer does not keep the process alive.
+   * never taken from it. The timer does not keep the process alive; a renewal that fails (the database
+   * briefly away) is reported and tried again at the next tick.
    */
   heartbeat(caseId: string, owner: string, leaseMs: number): () => void {
+    let stopped = false;
     const timer = setInterval(
-      () => this.renew(caseId, owner, leaseMs),
+      () =>
+        void this.renew(caseId, owner, leaseMs).catch((error: unknown) => {
+          if (!stopped)
+            this.report(
+              `lease of case ${caseId} not renewed: ${error instanceof Error ? error.message : String(error)}`,
+            );
+        }),
       Math.max(50, Math.floor(leaseMs / 3)),
     );
     timer.unref();
-    return () => clearInterval(timer);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
   }
 }

@@ -52,11 +52,11 @@ describe("audit log", () => {
       clock += 1000;
       await memory.audit({ actor: "engine", event: `e${i}`, caseId: null, payload: { i } });
     }
-    expect(memory.verifyAudit()).toMatchObject({ ok: true, entries: 5, keyed: 5, legacy: 0 });
+    expect(await memory.verifyAudit()).toMatchObject({ ok: true, entries: 5, keyed: 5, legacy: 0 });
     expect(() => db.prepare("UPDATE audit_log SET event = 'x' WHERE seq = 2").run()).toThrow(/append-only/);
     expect(() => db.prepare("DELETE FROM audit_log WHERE seq = 2").run()).toThrow(/append-only/);
     db.exec("DROP TRIGGER audit_log_no_update");
     db.prepare("UPDATE audit_log SET payload = '{\"i\":99}' WHERE seq = 3").run();
-    expect(memory.verifyAudit()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 3 });
+    expect(await memory.verifyAudit()).toMatchObject({ ok: false, problem: "ALTERED", firstBadSeq: 3 });
   });
 });

@@ -1,9 +1,9 @@
 /**
- * Case memory over SQLite: SqliteCaseMemory implements the CaseMemory port by composing one module per
- * job: cases (lifecycle and reads), recall, case records (evidence, verdicts, actions, approvals), action
- * runs (exactly-once claims), feedback, leases, the audit log and checkpoint pruning. It owns the
- * transactions: better-sqlite3 is synchronous, so each method does its work in one synchronous
- * transaction, with the audit rows it was given, and answers with a settled Promise.
+ * Case memory over SQL: SqlCaseMemory implements the CaseMemory port on one async driver, SQLite or
+ * PostgreSQL alike, by composing one module per job: cases (lifecycle and reads), recall, case records
+ * (evidence, verdicts, actions, approvals), action runs (exactly-once claims), feedback, leases, the audit
+ * log and checkpoint pruning. It owns the transactions: each mutating call does its work and appends the
+ * audit rows it was given in one driver transaction, so both commit or neither does.
  */
 import type {
   ActionResult,
@@ -24,79 +24,74 @@ import type {
 } from "../core/domain.ts";
 import type { AuditEntries, CaseMemory, ClaimResult } from "../core/ports.ts";
 import { ActionRuns } from "./action-runs.ts";
-import { AuditLog, defaultAuditSettings, type AuditSettings } from "./audit.ts";
+import { AuditLog, defaultAuditSettings, type AuditSettings, type Auditor } from "./audit.ts";
 import type { SignedHead } from "./audit-key.ts";
 import type { AuditVerification } from "./audit-verify.ts";
 import { CaseLeases } from "./case-leases.ts";
 import { CaseRecords } from "./case-records.ts";
 import { Cases } from "./cases.ts";
 import { pruneCaseCheckpoints } from "./checkpoints.ts";
-import { createSqliteDriver, type SqliteSqlDriver } from "./sql/sqlite-driver.ts";
 import type { CaseDatabase } from "./db.ts";
 import { insertFeedback } from "./feedback.ts";
 import { recall } from "./recall.ts";
+import type { CaseDatabaseDriver } from "./sql/open.ts";
+import { createSqliteDriver } from "./sql/sqlite-driver.ts";
 
 type StartedRun = { idempotencyKey: string; caseId: string; actionId: string; action: unknown };
 
-export class SqliteCaseMemory implements CaseMemory {
-  private readonly db: CaseDatabase;
+export interface SqlCaseMemoryOptions {
+  now: () => Date;
+  /** Where the audit key and head live; by default beside a database file (none for PostgreSQL). */
+  audit?: AuditSettings;
+}
+
+export class SqlCaseMemory implements CaseMemory {
+  /** The driver every module writes through; shared with the app's saver, intel cache and stores. */
+  readonly driver: CaseDatabaseDriver;
   private readonly now: () => Date;
-  private readonly auditLog: AuditLog;
+  protected readonly auditLog: AuditLog;
   private readonly cases: Cases;
   private readonly records: CaseRecords;
   private readonly runs: ActionRuns;
   /** Case ownership: who works on which case, and which cases were left behind by a dead process. */
   readonly leases: CaseLeases;
 
-  /** The async driver over the same connection (checkpoint pruning); shared with the app's saver. */
-  private readonly driver: SqliteSqlDriver;
-
-  /** `audit` says where the audit key and head live; by default beside the database file. */
-  constructor(
-    db: CaseDatabase,
-    options: { now: () => Date; audit?: AuditSettings; driver?: SqliteSqlDriver },
-  ) {
-    this.db = db;
-    this.driver = options.driver ?? createSqliteDriver(db, db.name);
+  constructor(driver: CaseDatabaseDriver, options: SqlCaseMemoryOptions) {
+    this.driver = driver;
     this.now = options.now;
-    this.cases = new Cases(db, options);
-    this.records = new CaseRecords(db, options);
-    this.runs = new ActionRuns(db, options);
-    this.leases = new CaseLeases(db, options);
-    this.auditLog = new AuditLog(db, {
+    this.cases = new Cases(driver, options);
+    this.records = new CaseRecords(driver, options);
+    this.runs = new ActionRuns(driver, options);
+    this.leases = new CaseLeases(driver, options);
+    this.auditLog = new AuditLog(driver, {
       now: options.now,
-      settings: options.audit ?? defaultAuditSettings(db.name),
+      settings: options.audit ?? defaultAuditSettings(driver.where),
     });
   }
 
   /**
-   * Runs `work` and appends `audit` in one immediate transaction, so a change and the rows that describe it
-   * commit together or not at all. Through the audit log's transaction, so the rows reach the head file
-   * and stream at commit.
+   * Runs `work` and appends `audit` in one driver transaction, so a change and the rows that describe it
+   * commit together or not at all; the head file and stream have them when this resolves. Inside a
+   * caller's transaction it joins it (a savepoint), and the head file follows the caller's commit.
    */
-  private write<T>(work: () => T, audit?: AuditEntries): T {
-    return this.auditLog.transaction(() => {
-      const result = work();
-      this.append(audit);
-      return result;
+  private async write<T>(work: () => Promise<T>, audit?: AuditEntries): Promise<T> {
+    const outermost = !this.driver.inTransaction();
+    const result = await this.driver.transaction(async () => {
+      const value = await work();
+      await this.auditLog.append(audit);
+      return value;
     });
+    // Awaited only outermost: inside a transaction, the head file's reads would wait for its end.
+    if (outermost) await this.auditLog.settled();
+    return result;
   }
 
   /**
-   * The synchronous transaction and audit log of this SQLite file, for stores that share the file and
-   * must commit with its audit rows (memory/campaigns.ts). Not part of the CaseMemory port: a store on
-   * another engine brings its own.
+   * Appends audit rows inside the caller's `driver.transaction`, for stores that share this database and
+   * must commit with its audit rows (campaigns on the driver). Not part of the CaseMemory port.
    */
-  sqliteAudit(): { transaction<T>(work: () => T): T; audit(entry: AuditEntry): void } {
-    return {
-      transaction: (work) => this.auditLog.transaction(work),
-      audit: (entry) => this.auditLog.append(entry),
-    };
-  }
-
-  private append(audit: AuditEntries | undefined): void {
-    if (audit === undefined) return;
-    for (const entry of Array.isArray(audit) ? audit : [audit]) this.auditLog.append(entry);
+  auditor(): Auditor {
+    return { append: (entries) => this.auditLog.append(entries) };
   }
 
   async createCase(
@@ -104,9 +99,9 @@ export class SqliteCaseMemory implements CaseMemory {
     options: { reasoner: string; owner?: string; leaseMs?: number; dryRun?: boolean },
     audit?: (caseId: string) => AuditEntries,
   ): Promise<string> {
-    return this.write(() => {
-      const caseId = this.cases.create(alert, options);
-      this.append(audit?.(caseId));
+    return this.write(async () => {
+      const caseId = await this.cases.create(alert, options);
+      await this.auditLog.append(audit?.(caseId));
       return caseId;
     });
   }
@@ -115,7 +110,7 @@ export class SqliteCaseMemory implements CaseMemory {
     caseId: string,
     alert: Alert,
   ): Promise<{ related: RelatedCase[]; history: ObservableHistory[] }> {
-    return recall(this.db, this.now(), caseId, alert);
+    return recall(this.driver, this.now(), caseId, alert);
   }
 
   async addEvidence(
@@ -124,7 +119,7 @@ export class SqliteCaseMemory implements CaseMemory {
     steps: InvestigationStep[],
     audit?: AuditEntries,
   ): Promise<void> {
-    this.write(() => this.records.addEvidence(caseId, evidence, steps), audit);
+    await this.write(() => this.records.addEvidence(caseId, evidence, steps), audit);
   }
 
   async saveVerdict(
@@ -133,7 +128,7 @@ export class SqliteCaseMemory implements CaseMemory {
     findings: Finding[],
     audit?: AuditEntries,
   ): Promise<void> {
-    this.write(() => this.records.saveVerdict(caseId, verdict, findings), audit);
+    await this.write(() => this.records.saveVerdict(caseId, verdict, findings), audit);
   }
 
   async saveActions(
@@ -142,11 +137,11 @@ export class SqliteCaseMemory implements CaseMemory {
     decisions: PolicyDecision[],
     audit?: AuditEntries,
   ): Promise<void> {
-    this.write(() => this.records.saveActions(caseId, actions, decisions), audit);
+    await this.write(() => this.records.saveActions(caseId, actions, decisions), audit);
   }
 
   async recordApproval(caseId: string, approval: Approval, audit?: AuditEntries): Promise<void> {
-    this.write(() => this.records.recordApproval(caseId, approval), audit);
+    await this.write(() => this.records.recordApproval(caseId, approval), audit);
   }
 
   async countExecutions(type: string, since: Date): Promise<number> {
@@ -160,9 +155,9 @@ export class SqliteCaseMemory implements CaseMemory {
     audit?: AuditEntries,
   ): Promise<ClaimResult> {
     // The intent and its audit row commit together; only the caller that inserted it writes the row.
-    const claimed = this.write(() => {
-      const inserted = this.runs.claim(caseId, actionId, idempotencyKey);
-      if (inserted) this.append(audit);
+    const claimed = await this.write(async () => {
+      const inserted = await this.runs.claim(caseId, actionId, idempotencyKey);
+      if (inserted) await this.auditLog.append(audit);
       return inserted;
     });
     return claimed ? { claimed: true } : this.runs.existing(idempotencyKey);
@@ -173,7 +168,7 @@ export class SqliteCaseMemory implements CaseMemory {
   }
 
   async completeAction(caseId: string, result: ActionResult, audit?: AuditEntries): Promise<void> {
-    this.write(() => this.runs.complete(caseId, result), audit);
+    await this.write(() => this.runs.complete(caseId, result), audit);
   }
 
   async latestApproval(caseId: string): Promise<Approval | null> {
@@ -197,9 +192,9 @@ export class SqliteCaseMemory implements CaseMemory {
     return this.write(() =>
       this.leases.take(caseId, owner, leaseMs, {
         statuses: options.statuses,
-        onTaken: () => {
-          if (options.approval) this.records.recordApproval(caseId, options.approval);
-          this.append(options.audit);
+        onTaken: async () => {
+          if (options.approval) await this.records.recordApproval(caseId, options.approval);
+          await this.auditLog.append(options.audit);
         },
       }),
     );
@@ -210,7 +205,7 @@ export class SqliteCaseMemory implements CaseMemory {
   }
 
   async releaseCase(caseId: string, owner: string): Promise<void> {
-    this.leases.release(caseId, owner);
+    await this.leases.release(caseId, owner);
   }
 
   async orphanedCases(alertId?: string): Promise<Array<{ caseId: string; alertId: string }>> {
@@ -220,7 +215,7 @@ export class SqliteCaseMemory implements CaseMemory {
   async supersedeCases(oldCaseIds: readonly string[], successor: string): Promise<string[]> {
     return this.write(() =>
       this.leases.supersede(oldCaseIds, successor, (caseId) =>
-        this.append({
+        this.auditLog.append({
           actor: "engine",
           event: "case.superseded",
           caseId,
@@ -236,20 +231,25 @@ export class SqliteCaseMemory implements CaseMemory {
     extra: { error?: string } = {},
     audit?: AuditEntries,
   ): Promise<void> {
-    this.write(() => this.cases.setStatus(caseId, status, extra), audit);
+    await this.write(() => this.cases.setStatus(caseId, status, extra), audit);
   }
 
   async audit(entry: AuditEntry): Promise<void> {
-    this.auditLog.append(entry);
+    await this.auditLog.append(entry);
+  }
+
+  /** Resolves once every committed audit row is in the head file and the stream: wait for it before closing. */
+  settled(): Promise<void> {
+    return this.auditLog.settled();
   }
 
   /** Recomputes the audit chain and checks its head file and, when given, an exported anchor. */
-  verifyAudit(options: { anchor?: SignedHead } = {}): AuditVerification {
+  verifyAudit(options: { anchor?: SignedHead } = {}): Promise<AuditVerification> {
     return this.auditLog.verify(options);
   }
 
   /** The signed head of the audit log now, to keep outside this machine. */
-  auditAnchor(): SignedHead {
+  auditAnchor(): Promise<SignedHead> {
     return this.auditLog.anchor();
   }
 
@@ -262,8 +262,8 @@ export class SqliteCaseMemory implements CaseMemory {
   }
 
   async recordFeedback(caseId: string, feedback: CaseFeedback): Promise<void> {
-    this.cases.get(caseId);
-    this.write(() => insertFeedback(this.db, caseId, feedback, this.now()), {
+    await this.cases.get(caseId);
+    await this.write(() => insertFeedback(this.driver, caseId, feedback, this.now()), {
       actor: `analyst:${feedback.by}`,
       event: "case.feedback",
       caseId,
@@ -274,5 +274,46 @@ export class SqliteCaseMemory implements CaseMemory {
   /** Status of each action run of a case, by action id. */
   async actionRuns(caseId: string): Promise<Array<{ actionId: string; status: string; detail: string }>> {
     return this.runs.ofCase(caseId);
+  }
+}
+
+/**
+ * SqlCaseMemory over an open better-sqlite3 connection (tests, benchmarks, the SQLite CLI), with the
+ * synchronous audit transaction that the campaign store still uses on SQLite.
+ */
+export class SqliteCaseMemory extends SqlCaseMemory {
+  private readonly db: CaseDatabase;
+
+  constructor(
+    db: CaseDatabase,
+    options: SqlCaseMemoryOptions & { driver?: ReturnType<typeof createSqliteDriver> },
+  ) {
+    super(options.driver ?? createSqliteDriver(db, db.name), {
+      now: options.now,
+      audit: options.audit ?? defaultAuditSettings(db.name),
+    });
+    this.db = db;
+  }
+
+  /**
+   * The synchronous transaction and audit log of this SQLite file, for stores written against
+   * better-sqlite3 that must commit with its audit rows (memory/campaigns.ts until it moves to the driver
+   * and auditor()). The head file and stream follow each outermost transaction's commit.
+   */
+  sqliteAudit(): { transaction<T>(work: () => T): T; audit(entry: AuditEntry): void } {
+    const flush = () => void this.auditLog.flushSqlite(this.db);
+    return {
+      transaction: (work) => {
+        try {
+          return this.db.transaction(work).immediate();
+        } finally {
+          flush();
+        }
+      },
+      audit: (entry) => {
+        this.auditLog.appendSqlite(this.db, entry);
+        flush();
+      },
+    };
   }
 }

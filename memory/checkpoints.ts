@@ -5,10 +5,11 @@
  * Pruning goes through the saver's public API, not its tables: the saver has no "delete one checkpoint",
  * so the latest is read (getTuple), the thread deleted (deleteThread) and the latest written back (put,
  * putWrites) with no parent. Only the saver's calls are used, so any BaseCheckpointSaver can be pruned this
- * way; making the three steps atomic is the caller's job (SqliteCaseMemory wraps them in one transaction).
+ * way; making the three steps atomic is the caller's job (pruneCaseCheckpoints wraps them in one transaction).
  */
 import type { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { z } from "zod";
+import type { PostgresSqlDriver } from "./sql/postgres-driver.ts";
 import type { SqliteSqlDriver } from "./sql/sqlite-driver.ts";
 
 const countRowSchema = z.object({ n: z.number() });
@@ -51,14 +52,17 @@ export async function keepLatestCheckpoint(saver: PrunableSaver, threadId: strin
 }
 
 /**
- * Prunes case `caseId`'s checkpoints in a case database whose LangGraph saver shares the connection. The
+ * Prunes case `caseId`'s checkpoints in a case database whose LangGraph saver shares it. On SQLite the
  * saver's calls are async, so they run inside one driver transaction (BEGIN IMMEDIATE): a crash between
  * deleting the thread and writing the latest back must not leave a closed case without the checkpoint its
- * report is read from. The driver holds the graph's saver (and every other driver user) off the
- * connection until it ends; SqliteCaseMemory's own synchronous writes do not go through the driver yet.
- * No-op when the database never held checkpoints.
+ * report is read from. The driver holds the graph's saver (and every other driver user) off the connection
+ * until it ends. No-op when the database never held checkpoints.
  */
-export async function pruneCaseCheckpoints(driver: SqliteSqlDriver, caseId: string): Promise<void> {
+export async function pruneCaseCheckpoints(
+  driver: SqliteSqlDriver | PostgresSqlDriver,
+  caseId: string,
+): Promise<void> {
+  if (driver.dialect === "postgres") return prunePostgresCheckpoints(driver, caseId);
   const tables = await driver.get(
     "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('checkpoints', 'writes')",
   );
@@ -68,5 +72,41 @@ export async function pruneCaseCheckpoints(driver: SqliteSqlDriver, caseId: stri
   const saver = new SqliteSaver(driver.database);
   await driver.transaction(async () => {
     await keepLatestCheckpoint(saver, caseId);
+  });
+}
+
+/**
+ * PostgresSaver works on its own pool clients, which cannot join a driver transaction; so on PostgreSQL the
+ * same pruning is done on its tables (checkpoints, checkpoint_blobs, checkpoint_writes of
+ * @langchain/langgraph-checkpoint-postgres 1.x) in one transaction: keep the latest root checkpoint, its
+ * pending writes and the blobs its channel_versions name; drop the rest of the thread, subgraphs included.
+ */
+async function prunePostgresCheckpoints(driver: PostgresSqlDriver, threadId: string): Promise<void> {
+  const table = await driver.get("SELECT to_regclass('checkpoint_blobs') IS NOT NULL AS present");
+  if (!z.object({ present: z.boolean() }).parse(table).present) return;
+  await driver.transaction(async (tx) => {
+    const latest = await tx.get(
+      "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1",
+      [threadId],
+    );
+    if (latest === undefined) return;
+    const keep = z.object({ checkpoint_id: z.string() }).parse(latest).checkpoint_id;
+    await tx.run(
+      "DELETE FROM checkpoint_blobs b WHERE b.thread_id = ? AND NOT EXISTS (SELECT 1 FROM checkpoints c, jsonb_each_text(c.checkpoint -> 'channel_versions') v WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = '' AND c.checkpoint_id = ? AND b.checkpoint_ns = '' AND v.key = b.channel AND v.value = b.version)",
+      [threadId, keep],
+    );
+    await tx.run(
+      "DELETE FROM checkpoint_writes WHERE thread_id = ? AND NOT (checkpoint_ns = '' AND checkpoint_id = ?)",
+      [threadId, keep],
+    );
+    await tx.run(
+      "DELETE FROM checkpoints WHERE thread_id = ? AND NOT (checkpoint_ns = '' AND checkpoint_id = ?)",
+      [threadId, keep],
+    );
+    // The kept checkpoint has no parent left to point to.
+    await tx.run(
+      "UPDATE checkpoints SET parent_checkpoint_id = NULL WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ?",
+      [threadId, keep],
+    );
   });
 }

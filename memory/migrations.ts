@@ -397,6 +397,21 @@ CREATE TABLE campaign_changes (
 );
 `,
   },
+  {
+    version: 9,
+    name: "recall indexes",
+    sql: `
+-- Recall (memory/recall.ts) asks, per observable, which other cases hold it and in what role: with
+-- case_id and role in the index it is answered from the index alone. It makes observables_lookup, its
+-- prefix, redundant.
+CREATE INDEX observables_recall ON observables(type, value, case_id, role);
+DROP INDEX observables_lookup;
+-- A case's latest feedback and latest approval, read for every case recall finds (and by latestApproval):
+-- without these each read scanned the whole table.
+CREATE INDEX feedback_case ON feedback(case_id, seq);
+CREATE INDEX approvals_case ON approvals(case_id, seq);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((max, m) => Math.max(max, m.version), 0);

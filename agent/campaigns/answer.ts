@@ -34,7 +34,7 @@ export interface AnswerInput {
    * Runs last, once the case is closed: marks the reporter answered and keeps the state its report is built
    * from (the case has no graph checkpoint).
    */
-  answered: (caseId: string, state: TriageStateValue) => void;
+  answered: (caseId: string, state: TriageStateValue) => Promise<void>;
 }
 
 function replyAction(input: AnswerInput, caseId: string, runtime: TriageRuntime): ProposedAction[] {
@@ -88,7 +88,7 @@ export async function answerReport(
     });
   const close = async (caseId: string, state: TriageStateValue) => {
     if (!input.keepStatus) await memory.setStatus(caseId, "closed");
-    input.answered(caseId, state);
+    await input.answered(caseId, state);
   };
   const caseId = await input.open();
   const actions = replyAction(input, caseId, runtime);

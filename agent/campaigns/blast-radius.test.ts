@@ -43,7 +43,7 @@ describe("a campaign's blast radius", () => {
     if (!id) throw new Error("expected a campaign");
     for (const alertId of phishing.slice(1)) await triageReport(runtime, alertId, { dryRun: true });
     const radius = await blastRadius(runtime, id);
-    expect(radius.copies.length).toBeGreaterThanOrEqual(runtime.campaigns.get(id).size);
+    expect(radius.copies.length).toBeGreaterThanOrEqual((await runtime.campaigns.get(id)).size);
     expect(radius.reporters.length).toBeGreaterThan(0);
     expect(radius.unavailable).toEqual([]);
 

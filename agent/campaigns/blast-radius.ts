@@ -47,8 +47,8 @@ function hostOf(url: string): string | null {
 
 export async function blastRadius(runtime: CampaignRuntime, campaignId: string): Promise<BlastRadius> {
   const { tools, organization, now } = runtime.deps;
-  const campaign = runtime.campaigns.get(campaignId);
-  const members = runtime.campaigns.members(campaignId);
+  const campaign = await runtime.campaigns.get(campaignId);
+  const members = await runtime.campaigns.members(campaignId);
   const fingerprints = members.flatMap((m) => {
     const parsed = campaignFingerprintSchema.safeParse(m.fingerprint);
     return parsed.success ? [parsed.data] : [];
@@ -119,7 +119,7 @@ export async function containCampaign(
   options: { dryRun: boolean; approvedBy?: string },
 ): Promise<Containment> {
   const { deps } = runtime;
-  const campaign = runtime.campaigns.get(campaignId);
+  const campaign = await runtime.campaigns.get(campaignId);
   if (!campaign.verdict)
     throw new TriageError("CONFLICT", `campaign ${campaignId} has no verdict yet; nothing to contain`);
   const radius = await blastRadius(runtime, campaignId);

@@ -106,7 +106,7 @@ describe("triage of reported mail in campaigns", () => {
     const fp = campaignFingerprint(await parseEmail(raw));
     const opening = await reportedMessage(raw, { file: "p.eml", index: 100, now: new Date() });
     const pendingFirst = await opened.memory.createCase(opening.alert, { reasoner: "test" });
-    const campaignId = runtime.campaigns.create(
+    const campaignId = await runtime.campaigns.create(
       pendingFirst,
       { keys: campaignKeys(fp), fingerprint: fp },
       null,
@@ -114,9 +114,12 @@ describe("triage of reported mail in campaigns", () => {
     const joined = await report(raw, "ann@northwindtraders.com");
     expect(joined).toMatchObject({ status: "pending", report: null, campaign: { id: campaignId, size: 2 } });
     expect((await opened.memory.getCase(joined.caseId)).disposition).toBeNull();
-    const verdict = opened.campaigns.get(payrollCampaign).verdict;
+    const verdict = (await opened.campaigns.get(payrollCampaign)).verdict;
     if (!verdict) throw new Error("expected the payroll campaign's verdict");
-    runtime.campaigns.markAnswered(pendingFirst, runtime.campaigns.setVerdict(campaignId, verdict, "engine"));
+    await runtime.campaigns.markAnswered(
+      pendingFirst,
+      await runtime.campaigns.setVerdict(campaignId, verdict, "engine"),
+    );
     expect(await settleCampaign(runtime, campaignId, { dryRun: true })).toBe(1);
     expect(await opened.memory.getCase(joined.caseId)).toMatchObject({
       status: "closed",
@@ -140,9 +143,9 @@ describe("triage of reported mail in campaigns", () => {
     );
     expect(fed).toHaveLength(3);
     expect(result.answered).toBe(3);
-    for (const m of opened.campaigns.members(campaignId))
+    for (const m of await opened.campaigns.members(campaignId))
       expect((await opened.memory.getCase(m.caseId)).disposition).toBe("malicious");
-    expect(opened.campaigns.get(campaignId)).toMatchObject({
+    expect(await opened.campaigns.get(campaignId)).toMatchObject({
       verdictBy: "person:alice",
       outcome: "phishing",
     });

@@ -72,17 +72,17 @@ function reporterOf(alert: Alert): string | null {
 }
 
 /** The campaign the fingerprint joins under the join rule, and why. */
-export function findCampaign(
+export async function findCampaign(
   store: CampaignStore,
   fp: CampaignFingerprint,
   ownDomains: readonly string[],
-): { campaign: Campaign; reason: JoinReason; matched: string } | null {
-  for (const candidate of store.candidates(campaignKeys(fp))) {
+): Promise<{ campaign: Campaign; reason: JoinReason; matched: string } | null> {
+  for (const candidate of await store.candidates(campaignKeys(fp))) {
     const member = campaignFingerprintSchema.safeParse(candidate.fingerprint);
     if (!member.success) continue;
     const payloadJoins = candidate.outcome === "phishing" || candidate.outcome === "suspicious";
     const reason = joinReason(fp, member.data, { payloadJoins, ownDomains });
-    if (reason) return { campaign: store.get(candidate.campaignId), reason, matched: candidate.caseId };
+    if (reason) return { campaign: await store.get(candidate.campaignId), reason, matched: candidate.caseId };
   }
   return null;
 }
@@ -132,10 +132,10 @@ export async function settleCampaign(
   campaignId: string,
   options: { dryRun: boolean },
 ): Promise<number> {
-  const campaign = runtime.campaigns.get(campaignId);
+  const campaign = await runtime.campaigns.get(campaignId);
   if (!campaign.verdict) return 0;
   let answered = 0;
-  for (const member of runtime.campaigns.unanswered(campaignId)) {
+  for (const member of await runtime.campaigns.unanswered(campaignId)) {
     const alert = await alertOfCase(runtime, member.caseId);
     if (!alert) continue;
     const note =
@@ -154,9 +154,9 @@ export async function settleCampaign(
       reporter: member.reporter ?? reporterOf(alert),
       open: () => Promise.resolve(member.caseId),
       keepStatus: member.caseStatus === "awaiting_approval",
-      answered: (caseId, state) => {
-        runtime.campaigns.markAnswered(caseId, campaign.revision);
-        runtime.campaigns.saveAnswered(caseId, state);
+      answered: async (caseId, state) => {
+        await runtime.campaigns.markAnswered(caseId, campaign.revision);
+        await runtime.campaigns.saveAnswered(caseId, state);
       },
     });
     answered++;
@@ -173,7 +173,7 @@ export async function triageReport(
   alertId: string,
   options: { dryRun: boolean },
 ): Promise<ReportOutcome> {
-  const { deps, campaigns } = runtime;
+  const { deps } = runtime;
   const started = performance.now();
   const alert = await fetchAlert(deps, alertId);
   const raw = await messageOf(runtime, alert);
@@ -181,12 +181,14 @@ export async function triageReport(
     const outcome = await runTriage(runtime, alertId, { dryRun: options.dryRun, alert });
     return { caseId: outcome.report.caseId, ...outcome, campaign: null, joined: null };
   }
+  // Only reported mail reads the campaign store (not on every engine yet: see agent/setup.ts).
+  const { campaigns } = runtime;
   const facts = await parseEmail(raw);
   const fp = campaignFingerprint(facts);
   const entry = { keys: campaignKeys(fp), fingerprint: fp };
   const reporter = reporterOf(alert);
   const own = [...deps.organization.internalDomains, ...deps.organization.protectedDomains];
-  const found = findCampaign(campaigns, fp, own);
+  const found = await findCampaign(campaigns, fp, own);
 
   if (found) {
     const lookupMs = performance.now() - started;
@@ -194,7 +196,11 @@ export async function triageReport(
     const note = `Report ${campaign.size + 1} of campaign ${campaign.id}: joined by ${found.reason.replace(/_/g, " ")}, not re-investigated`;
     const join = async (): Promise<string> => {
       const id = await openCase(runtime, alert, options.dryRun);
-      campaigns.attach(campaign.id, id, entry, { reporter, reason: found.reason, matched: found.matched });
+      await campaigns.attach(campaign.id, id, entry, {
+        reporter,
+        reason: found.reason,
+        matched: found.matched,
+      });
       return id;
     };
     const ref = { id: campaign.id, size: campaign.size + 1, firstCaseId: campaign.firstCaseId };
@@ -213,9 +219,9 @@ export async function triageReport(
       note,
       reporter,
       open: join,
-      answered: (id, state) => {
-        campaigns.markAnswered(id, campaign.revision);
-        campaigns.saveAnswered(id, state);
+      answered: async (id, state) => {
+        await campaigns.markAnswered(id, campaign.revision);
+        await campaigns.saveAnswered(id, state);
       },
     });
     return { caseId, status: report.status, report, campaign: ref, joined: found.reason, lookupMs };
@@ -237,32 +243,32 @@ export async function triageReport(
       reporter,
       open: async () => {
         const id = await openCase(runtime, alert, options.dryRun);
-        campaignId = campaigns.create(id, entry, reporter);
-        campaigns.setVerdict(campaignId, verdict, "engine");
+        campaignId = await campaigns.create(id, entry, reporter);
+        await campaigns.setVerdict(campaignId, verdict, "engine");
         return id;
       },
-      answered: (id, state) => {
-        campaigns.markAnswered(id, 1);
-        campaigns.saveAnswered(id, state);
+      answered: async (id, state) => {
+        await campaigns.markAnswered(id, 1);
+        await campaigns.saveAnswered(id, state);
       },
     });
     return {
       caseId,
       status: report.status,
       report,
-      campaign: refOf(campaigns.get(campaignId)),
+      campaign: refOf(await campaigns.get(campaignId)),
       joined: "simulation",
     };
   }
 
   const outcome = await runTriage(runtime, alertId, { dryRun: options.dryRun, alert });
   const caseId = outcome.report.caseId;
-  const campaignId = campaigns.create(caseId, entry, reporter);
-  const revision = campaigns.setVerdict(campaignId, verdictOf(outcome.report), "engine");
+  const campaignId = await campaigns.create(caseId, entry, reporter);
+  const revision = await campaigns.setVerdict(campaignId, verdictOf(outcome.report), "engine");
   // The investigation's own actions told this reporter; reports that joined meanwhile are told now.
-  campaigns.markAnswered(caseId, revision);
+  await campaigns.markAnswered(caseId, revision);
   await settleCampaign(runtime, campaignId, options);
-  return { caseId, ...outcome, campaign: refOf(campaigns.get(campaignId)), joined: "first" };
+  return { caseId, ...outcome, campaign: refOf(await campaigns.get(campaignId)), joined: "first" };
 }
 
 /** The verdict in a report, as the campaign stores it (the report's model and prompt details dropped). */
@@ -282,7 +288,7 @@ export async function reviseCampaign(
   options: { dryRun: boolean; recordFeedback: (caseId: string) => void | Promise<void> },
 ): Promise<{ campaign: CampaignRef; answered: number }> {
   const { campaigns } = runtime;
-  const campaign = campaigns.get(campaignId);
+  const campaign = await campaigns.get(campaignId);
   const base = campaign.verdict;
   const category =
     revision.disposition === "benign" && base?.category !== "phishing_simulation"
@@ -300,8 +306,8 @@ export async function reviseCampaign(
     findingIds: [],
     reasoner: `person:${revision.by}`,
   };
-  campaigns.setVerdict(campaignId, verdict, `person:${revision.by}`);
-  for (const member of campaigns.members(campaignId)) await options.recordFeedback(member.caseId);
+  await campaigns.setVerdict(campaignId, verdict, `person:${revision.by}`);
+  for (const member of await campaigns.members(campaignId)) await options.recordFeedback(member.caseId);
   const answered = await settleCampaign(runtime, campaignId, options);
-  return { campaign: refOf(campaigns.get(campaignId)), answered };
+  return { campaign: refOf(await campaigns.get(campaignId)), answered };
 }

@@ -77,7 +77,7 @@ async function triage(alertId = PAUSING_ALERT) {
   const post = last("chat.postMessage");
   const caseId = caseIdOfCard(post.body);
   if (!caseId) throw new Error("the card has no Approve button");
-  const card = h.cards.find(caseId);
+  const card = await h.cards.find(caseId);
   if (!card) throw new Error("the card's location was not stored");
   return { result, post, caseId, card };
 }

@@ -49,7 +49,7 @@ export async function refreshCard(
   report: TriageReport,
   fallback: { channel: string; ts: string } | null,
 ): Promise<boolean> {
-  const where = cards.find(report.caseId) ?? fallback;
+  const where = (await cards.find(report.caseId)) ?? fallback;
   if (!where) return false;
   const card = verdictCard(report);
   await client.chat.update({ channel: where.channel, ts: where.ts, text: card.text, blocks: card.blocks });

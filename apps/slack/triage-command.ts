@@ -46,7 +46,7 @@ export function registerTriageCommand(app: App, context: BotContext): void {
                 error,
               );
             });
-          context.cards.save(outcome.report.caseId, postedMessageSchema.parse(posted));
+          await context.cards.save(outcome.report.caseId, postedMessageSchema.parse(posted));
         } catch (error) {
           await tellUser({ client, respond, logger }, where, userMessage(error));
         }

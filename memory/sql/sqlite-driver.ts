@@ -4,6 +4,7 @@
  * case's statements, another transaction, LangGraph's saver) until the transaction ends: two cases in one
  * process never interleave inside one transaction.
  */
+import { resolve } from "node:path";
 import type Database from "better-sqlite3";
 import { createSqlDriver, type SqlDriver, type SqlValue } from "./driver.ts";
 import { Mutex } from "./mutex.ts";
@@ -25,9 +26,33 @@ function bindable(params: readonly SqlValue[]): unknown[] {
   );
 }
 
+/**
+ * One mutex per database file in this process. Two connections to one file (a second client in a test, a
+ * store on its own connection) must not both hold a transaction: the second BEGIN IMMEDIATE would wait
+ * synchronously for a lock that the first, stopped at an await on the same thread, can never release.
+ */
+const fileMutexes = new Map<string, { mutex: Mutex; users: number }>();
+
+function fileMutex(file: string): { mutex: Mutex; release(): void } {
+  if (file === "" || file === ":memory:") return { mutex: new Mutex(), release: () => undefined };
+  const key = resolve(file);
+  const shared = fileMutexes.get(key) ?? { mutex: new Mutex(), users: 0 };
+  shared.users++;
+  fileMutexes.set(key, shared);
+  let released = false;
+  return {
+    mutex: shared.mutex,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--shared.users === 0) fileMutexes.delete(key);
+    },
+  };
+}
+
 /** A driver over an open connection; close() closes it. */
 export function createSqliteDriver(database: Database.Database, where: string): SqliteSqlDriver {
-  const mutex = new Mutex();
+  const { mutex, release } = fileMutex(database.name);
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string): Database.Statement => {
     let statement = statements.get(sql);
@@ -69,6 +94,7 @@ export function createSqliteDriver(database: Database.Database, where: string): 
     close: async () => {
       // Wait for a transaction in flight rather than cut it off.
       await mutex.lock(async () => database.close());
+      release();
     },
   });
   return {

@@ -60,7 +60,7 @@ export async function startHarness(
     config,
     opened,
     db,
-    cards: new SlackCardStore(db, { now: () => new Date() }),
+    cards: new SlackCardStore(opened.driver, { now: () => new Date() }),
     fake,
     settings: (env = {}, flags = {}) =>
       loadSlackSettings(flags, {
@@ -165,13 +165,13 @@ export function caseIdOfCard(body: unknown): string | null {
 
 /** Polls until `probe` returns a value (work after an HTTP ack finishes a moment later). */
 export async function until<T>(
-  probe: () => T | null | undefined,
+  probe: () => T | null | undefined | Promise<T | null | undefined>,
   what: string,
   timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== null && value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
