@@ -165,7 +165,17 @@ export async function reportedMessage(
  * read at each call, so a long run (the hostile benchmark) can hold one message at a time.
  */
 export function withReportedMessages(tools: Toolset, messages: readonly ReportedMessage[]): Toolset {
-  const find = (id: string) => messages.find((m) => m.alert.id === id);
+  // Where each alert was last seen in the list, checked on every use: the list may change under us, and
+  // an mbox of n messages would otherwise scan it on every port call of every message (n² in all).
+  const seen = new Map<string, number>();
+  const find = (id: string): ReportedMessage | undefined => {
+    const at = seen.get(id);
+    if (at !== undefined && messages[at]?.alert.id === id) return messages[at];
+    const index = messages.findIndex((m) => m.alert.id === id);
+    if (index < 0) return undefined;
+    seen.set(id, index);
+    return messages[index];
+  };
   // A message from a file is the user's own, not the lab's fictional company's: the lab's logs are no
   // history of its sender. A deployment's SIEM is, so it keeps speaking for these messages.
   const foreign = (alert: Alert) => find(alert.id) !== undefined && tools.siem.simulated === true;

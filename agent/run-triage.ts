@@ -41,14 +41,17 @@ function reportOf(state: TriageStateValue): TriageReport {
   return state.report ?? buildReport(state);
 }
 
+/**
+ * What a run came to, from the state its invoke returned: the values of its last superstep, at the end or
+ * at the approval interrupt alike (the interrupt's own key is dropped by the schema). Reading them back
+ * from the checkpoint just written cost a checkpoint read and its deserialization per case.
+ */
 export async function outcomeOf(
   runtime: TriageRuntime,
   caseId: string,
   last: unknown,
 ): Promise<TriageOutcome> {
-  const values = runtime.deps.interactiveApprovals
-    ? stateOf(await runtime.graph.getState(threadOf(caseId)))
-    : triageStateSchema.parse(last);
+  const values = triageStateSchema.parse(last);
   const report = reportOf(values);
   const { memory } = runtime.deps;
   if (report.status === "awaiting_approval")

@@ -1,10 +1,11 @@
 /**
  * npm run bench: offline triage of every lab alert, per-alert latency (median, p99), with the SQLite
- * checkpointer (as the CLI runs) and without it, and the ratio; then the LLM, email, slow-tools, batch,
- * bytes per closed case by table, throughput (CLI email vs bare parse, batch --workers, bytes per case),
- * the queue with 1, 2 and 4 worker processes on PostgreSQL (bench/postgres-workers.ts), related-case recall
- * at 100,000 and 1,000,000 cases, hostile-mail benchmarks and the CLI's start-up (bench/batch.ts,
- * case-bytes.ts, throughput.ts, recall.ts, hostile.ts and startup.ts run alone too).
+ * checkpointer (as the CLI runs) and without it, and the ratio; the pipeline's in-process cost per message
+ * and per alert (bench/pipeline.ts); then the LLM, email, slow-tools, batch, bytes per closed case by table,
+ * throughput (CLI email vs bare parse, batch --workers, bytes per case), the queue with 1, 2 and 4 worker
+ * processes on PostgreSQL (bench/postgres-workers.ts), related-case recall at 100,000 and 1,000,000 cases,
+ * hostile-mail benchmarks and the CLI's start-up (bench/batch.ts, case-bytes.ts, pipeline.ts, throughput.ts,
+ * recall.ts, hostile.ts and startup.ts run alone too).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
@@ -15,6 +16,7 @@ import { benchBatch } from "./batch.ts";
 import { benchCaseBytes } from "./case-bytes.ts";
 import { benchRecall, recallLine } from "./recall.ts";
 import { benchThroughput } from "./throughput.ts";
+import { benchPipeline } from "./pipeline.ts";
 import { benchPostgresWorkers } from "./postgres-workers.ts";
 import { availableParallelism } from "node:os";
 import { benchEmail } from "./email.ts";
@@ -67,6 +69,7 @@ try {
   const ratio = quantile(withCp, 0.5) / Math.max(quantile(without, 0.5), 1e-9);
   const ratio99 = quantile(withCp, 0.99) / Math.max(quantile(without, 0.99), 1e-9);
   console.log(`checkpointer cost: median ×${ratio.toFixed(2)}, p99 ×${ratio99.toFixed(2)}`);
+  for (const line of await benchPipeline(scratch, { messages: 300, alerts: 400 })) console.log(line);
   for (const line of await benchStartup(scratch, 15)) console.log(line);
   for (const line of await benchLlm(scratch, labDb, 30)) console.log(line);
   const corpus = join(projectRoot, "..", "shared", "datasets", "email");

@@ -4,7 +4,7 @@
  * the sender's infrastructure, the payload (URLs, attachment hashes) and the thread the message belongs to.
  * Pure functions over parsed facts; the join rule that reads them is campaign-join.ts.
  */
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { z } from "zod";
 import { registrableDomain } from "../domains.ts";
 import type { EmailFacts } from "./parse.ts";
@@ -47,7 +47,10 @@ export interface CampaignFingerprint {
 const MIN_SHINGLES = 8;
 const QUOTE_START =
   /^(?:-{2,}\s*original message\s*-{2,}|on .{4,160} wrote:\s*$|from:\s.+$\n^(?:sent|date):\s)/im;
-const GREETING = /^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^\n]{0,60}$/gim;
+// Blanks within the line only (as THREAD_MARKERS in features.ts): \s* crossed line ends and made a long
+// blank run quadratic. The blank lines it used to swallow are collapsed with all whitespace below.
+const GREETING =
+  /^[^\S\r\n\u2028\u2029]*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^\n]{0,60}$/gim;
 const EMAIL = /[a-z0-9._%+-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}/gi;
 const URL_TEXT = /\bhttps?:\/\/[^\s<>"')]+/gi;
 // A tracking token or per-recipient id: a long run mixing letters and digits (hex ids, base64 slugs).
@@ -94,20 +97,25 @@ export function bodyHash(normalized: string): string | null {
   return createHash("sha256").update(normalized).digest("hex").slice(0, 32);
 }
 
-function hash64(text: string): bigint {
-  return createHash("sha256").update(text).digest().readBigUInt64BE(0);
-}
-
-/** 64-bit SimHash over word 3-shingles; null when the text has too few shingles to be compared. */
+/**
+ * 64-bit SimHash over word 3-shingles (each shingle's hash: the first 8 bytes of its SHA-256, big-endian);
+ * null when the text has too few shingles to be compared. The bits are counted on the two 32-bit halves
+ * as plain numbers: a BigInt shift per bit allocated 64 BigInts per shingle.
+ */
 export function simhash(normalized: string): string | null {
   const words = normalized.split(" ").filter(Boolean);
   const shingles = new Set<string>();
-  for (let i = 0; i + 3 <= words.length; i++) shingles.add(words.slice(i, i + 3).join(" "));
+  for (let i = 0; i + 3 <= words.length; i++) shingles.add(`${words[i]} ${words[i + 1]} ${words[i + 2]}`);
   if (shingles.size < MIN_SHINGLES) return null;
   const counts = new Array<number>(64).fill(0);
   for (const shingle of shingles) {
-    const h = hash64(shingle);
-    for (let bit = 0; bit < 64; bit++) counts[bit] = (counts[bit] ?? 0) + ((h >> BigInt(bit)) & 1n ? 1 : -1);
+    const digest = hash("sha256", shingle, "buffer");
+    const low = digest.readUInt32BE(4);
+    const high = digest.readUInt32BE(0);
+    for (let bit = 0; bit < 32; bit++) {
+      counts[bit] = (counts[bit] ?? 0) + ((low >>> bit) & 1 ? 1 : -1);
+      counts[bit + 32] = (counts[bit + 32] ?? 0) + ((high >>> bit) & 1 ? 1 : -1);
+    }
   }
   let out = 0n;
   for (let bit = 0; bit < 64; bit++) if ((counts[bit] ?? 0) > 0) out |= 1n << BigInt(bit);

@@ -113,6 +113,13 @@ function overlongSender(value: AddressObject | AddressObject[] | undefined): str
   return null;
 }
 
+/** The message's own Content-Type (mailparser keeps it as `{ value, params }`), lower-case; "" if none. */
+function rootContentType(parsed: ParsedMail): string {
+  const header: unknown = parsed.headers.get("content-type");
+  if (typeof header !== "object" || header === null || !("value" in header)) return "";
+  return typeof header.value === "string" ? header.value.toLowerCase() : "";
+}
+
 /** mailparser types header values loosely; an address header is an object with a `value` array. */
 function asAddressObject(value: unknown): AddressObject | undefined {
   if (typeof value !== "object" || value === null || !("value" in value) || !Array.isArray(value.value))
@@ -217,6 +224,9 @@ async function parseBounded(
   const html = typeof parsed.html === "string" ? parsed.html : "";
   if (!html) return { parsed, text: parsed.text ?? "" };
   if (renderableHtml(html)) {
+    // Under a multipart/alternative root every HTML part is an alternative to a text part, and mailparser
+    // renders none of them: the text is already what the second parse would give (a third of the corpus).
+    if (rootContentType(parsed) === "multipart/alternative") return { parsed, text: parsed.text ?? "" };
     try {
       return { parsed, text: (await simpleParser(source, PARSE_OPTIONS)).text ?? "" };
     } catch {
@@ -228,11 +238,32 @@ async function parseBounded(
   return { parsed, text: null };
 }
 
+// A parse is a pure function of the text, and one triage of a reported message reads the same text three
+// times (the alert made from the file, the campaign lookup, the playbook's plan and assessment): the
+// last few results are kept, keyed by the text itself, so each message is parsed once. Callers treat the
+// facts as read-only. Only a handful are held: a batch moves on message by message.
+const recentlyParsed = new Map<string, Promise<EmailFacts>>();
+const RECENT_PARSES = 4;
+
 /**
  * The facts of a message. `raw` may be the output of `boundSource` (what `triage email` serves the
  * playbook): the bounds it applied are read back from its marker line and reported again.
  */
-export async function parseEmail(raw: string): Promise<EmailFacts> {
+export function parseEmail(raw: string): Promise<EmailFacts> {
+  const kept = recentlyParsed.get(raw);
+  if (kept) return kept;
+  const parsing = parseEmailText(raw);
+  recentlyParsed.set(raw, parsing);
+  if (recentlyParsed.size > RECENT_PARSES) {
+    const oldest = recentlyParsed.keys().next();
+    if (!oldest.done) recentlyParsed.delete(oldest.value);
+  }
+  // A failed parse is not kept: the next reader gets the error afresh.
+  parsing.catch(() => recentlyParsed.delete(raw));
+  return parsing;
+}
+
+async function parseEmailText(raw: string): Promise<EmailFacts> {
   const { source: stripped, notes: truncated } = boundSource(raw);
   const note = (bounded: { value: string; note: string | null }) => {
     if (bounded.note) truncated.push(bounded.note);

@@ -2,7 +2,6 @@
  * User-reported email: read the reported copy, find every copy, ask intel about the sender, links and
  * attachments, check the sender's history at the gateway and who clicked.
  */
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import {
   isFreeMailDomain,
@@ -21,7 +20,6 @@ import {
   intelVerdictSchema,
   mailboxMessageSchema,
   siemEventSchema,
-  type Alert,
   type MailboxMessage,
   type ProposedActionInput,
 } from "../../../../core/domain.ts";
@@ -98,18 +96,6 @@ function reportedOf(ctx: ReasonerContext): Reported | null {
   }
   if (!located && !messageId && !search) return null;
   return { located, messageId, reporter, search };
-}
-
-// Parsing is the costliest step and plan and assess both need it. The cache lives as long as the run's
-// alert object (one triage), and is keyed by the content's hash: two messages never share an entry.
-const parsedByRun = new WeakMap<Alert, Map<string, Promise<EmailFacts>>>();
-function parseCached(ctx: ReasonerContext, raw: string): Promise<EmailFacts> {
-  let cache = parsedByRun.get(ctx.alert);
-  if (!cache) parsedByRun.set(ctx.alert, (cache = new Map()));
-  const key = createHash("sha256").update(raw).digest("hex");
-  let parsed = cache.get(key);
-  if (!parsed) cache.set(key, (parsed = parseEmail(raw)));
-  return parsed;
 }
 
 const messageCall = (at: Located) => call("mail_get_message", { mailbox: at.mailbox, id: at.mailId });
@@ -209,7 +195,7 @@ async function factsOf(
   if (!r.located) return null;
   const message = resultOf(ctx.evidence, messageCall(r.located), messageDataSchema);
   if (!message) return null;
-  return { facts: await parseCached(ctx, message.value.raw), evidenceId: message.evidenceId };
+  return { facts: await parseEmail(message.value.raw), evidenceId: message.evidenceId };
 }
 
 const eventsSchema = z.array(siemEventSchema);
