@@ -163,16 +163,26 @@ async function memory(scratch: string, seedLab: string, alerts: number, gc: () =
       samples.map((s) => [String(s.done), s.heapMb.toFixed(1), s.rssMb.toFixed(0)]),
     ),
   );
+  // A sample is taken with the other alert of concurrency 2 in flight, so one sample can hold that
+  // alert's transient state (tens of MB, gone by the next sample). A leak shows as a trend: the median of
+  // the later half of the samples against the median of the earlier half.
+  const half = Math.floor(samples.length / 2);
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? 0;
+  };
   const first = samples[0];
   const last = samples[samples.length - 1];
-  if (first && last) {
-    const growth = last.heapMb - first.heapMb;
-    const perThousand = (growth / Math.max(1, last.done - first.done)) * 1000;
-    // Flat: the retained heap grows by less than 5 MB or 10% from the first sample to the last (a heap
-    // that shrinks, as warm-up garbage goes, is flat too: the question is whether it leaks).
-    const flat = growth < Math.max(5, first.heapMb * 0.1);
+  if (first && last && half > 0) {
+    const early = median(samples.slice(0, half).map((s) => s.heapMb));
+    const late = median(samples.slice(samples.length - half).map((s) => s.heapMb));
+    const growth = late - early;
+    const perThousand = (growth / Math.max(1, last.done - first.done)) * 2000;
+    // Flat: the retained heap grows by less than 5 MB or 10% (a heap that shrinks, as warm-up garbage
+    // goes, is flat too: the question is whether it leaks).
+    const flat = growth < Math.max(5, early * 0.1);
     lines.push(
-      `heap ${first.done} → ${last.done} alerts: ${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MB (${perThousand.toFixed(2)} MB per 1,000 alerts): ${flat ? "flat" : "NOT flat"}; heap high-water ${peakHeapMb.toFixed(0)} MB, peak RSS ${peakRssMb().toFixed(0)} MB`,
+      `heap median over the first ${half} samples ${early.toFixed(1)} MB, over the last ${half} ${late.toFixed(1)} MB: ${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MB (~${perThousand.toFixed(2)} MB per 1,000 alerts): ${flat ? "flat" : "NOT flat"}; heap high-water ${peakHeapMb.toFixed(0)} MB, peak RSS ${peakRssMb().toFixed(0)} MB`,
     );
   }
   return lines;
