@@ -7,15 +7,13 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { idempotencyKey } from "../agent/nodes/run-actions.ts";
 import { proposedActionSchema } from "../core/domain.ts";
-import { readGroundTruth } from "../tools/lab/ground-truth.ts";
-import { openLab } from "../tools/lab/index.ts";
 import { startTestPostgres } from "../memory/testing/postgres.ts";
+import { labActionLog as labActionLogOf, labScenarioAlerts } from "./testing/lab-scenarios.ts";
 import { runCli, runCliAsync } from "./testing/run-cli.ts";
 
 const server = await startTestPostgres();
@@ -44,19 +42,11 @@ const reportSchema = z.object({
 });
 const report = (stdout: string) => reportSchema.parse(JSON.parse(stdout));
 
-let byScenario = new Map<string, string[]>();
+let alertOf: ReturnType<typeof labScenarioAlerts>;
 beforeAll(() => {
-  const lab = openLab(env.TRIAGE_LAB_DB, { seed: 1337 });
-  byScenario = new Map();
-  for (const t of readGroundTruth(lab))
-    byScenario.set(t.scenario, [...(byScenario.get(t.scenario) ?? []), t.alertId]);
-  lab.close();
+  alertOf = labScenarioAlerts(env.TRIAGE_LAB_DB);
 });
-const alertOf = (scenario: string, index = 0) => {
-  const id = byScenario.get(scenario)?.[index];
-  if (!id) throw new Error(`no lab alert for ${scenario}`);
-  return id;
-};
+const labActionLog = (key: string) => labActionLogOf(env.TRIAGE_LAB_DB, key);
 
 async function count(sql: string, params: string[]): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -67,13 +57,6 @@ async function count(sql: string, params: string[]): Promise<number> {
   } finally {
     await client.end();
   }
-}
-
-function labActionLog(key: string): number {
-  const lab = new Database(env.TRIAGE_LAB_DB, { readonly: true });
-  const row = lab.prepare("SELECT COUNT(*) AS n FROM action_log WHERE idempotency_key = ?").get(key);
-  lab.close();
-  return z.object({ n: z.number() }).parse(row).n;
 }
 
 describe.skipIf(skipReason !== null)(

@@ -12,9 +12,8 @@ import { projectRoot } from "../agent/config.ts";
 import { idempotencyKey } from "../agent/nodes/run-actions.ts";
 import { SqliteCaseMemory } from "../memory/case-store.ts";
 import { openCaseDatabase } from "../memory/db.ts";
-import { readGroundTruth } from "../tools/lab/ground-truth.ts";
-import { openLab } from "../tools/lab/index.ts";
 import { proposedActionSchema } from "../core/domain.ts";
+import { labActionLog as labActionLogOf, labScenarioAlerts } from "./testing/lab-scenarios.ts";
 import { runCli, runCliAsync } from "./testing/run-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-cli-"));
@@ -58,28 +57,11 @@ const reportSchema = z.object({
 });
 const report = (stdout: string) => reportSchema.parse(JSON.parse(stdout));
 
-let byScenario: Map<string, string[]>;
+let alertOf: ReturnType<typeof labScenarioAlerts>;
 beforeAll(() => {
-  const lab = openLab(env.TRIAGE_LAB_DB, { seed: 1337 });
-  byScenario = new Map();
-  for (const t of readGroundTruth(lab))
-    byScenario.set(t.scenario, [...(byScenario.get(t.scenario) ?? []), t.alertId]);
-  lab.close();
+  alertOf = labScenarioAlerts(env.TRIAGE_LAB_DB);
 });
-const alertOf = (scenario: string, index = 0) => {
-  const id = byScenario.get(scenario)?.[index];
-  if (!id) throw new Error(`no lab alert for ${scenario}`);
-  return id;
-};
-
-function labActionLog(key: string): number {
-  const lab = new Database(env.TRIAGE_LAB_DB, { readonly: true });
-  const row = z
-    .object({ n: z.number() })
-    .parse(lab.prepare("SELECT COUNT(*) AS n FROM action_log WHERE idempotency_key = ?").get(key));
-  lab.close();
-  return row.n;
-}
+const labActionLog = (key: string) => labActionLogOf(env.TRIAGE_LAB_DB, key);
 
 describe("triage CLI", () => {
   it("lists the lab's alerts as JSON", () => {

@@ -17,6 +17,21 @@ export function migrationSql(migration: Migration, dialect: SqlDialect): string 
   return typeof migration.sql === "string" ? migration.sql : migration.sql[dialect];
 }
 
+/**
+ * Migration 10's statements for an engine whose binary type is `binary`. The final report of a closed case
+ * is deflated JSON (memory/packing.ts): what `triage cases show` reads once the case's LangGraph
+ * checkpoints are gone. Tool output, verdicts and alerts above a few hundred bytes are deflated JSON in a
+ * `packed` column (their text column then ''): SIEM rows were most of a case.
+ */
+function packedColumns(binary: "BLOB" | "BYTEA"): string {
+  return `
+CREATE TABLE case_reports (case_id TEXT PRIMARY KEY REFERENCES cases(id), report ${binary} NOT NULL);
+ALTER TABLE evidence ADD COLUMN packed ${binary};
+ALTER TABLE verdicts ADD COLUMN packed ${binary};
+ALTER TABLE alerts ADD COLUMN packed ${binary};
+`;
+}
+
 export const migrations: readonly Migration[] = [
   {
     version: 1,
@@ -415,26 +430,8 @@ CREATE INDEX approvals_case ON approvals(case_id, seq);
   {
     version: 10,
     name: "closed cases keep their report instead of their checkpoints; large evidence, verdicts and alerts deflated",
-    sql: {
-      // The final report of a closed case, deflated JSON (memory/packing.ts): what `triage cases show`
-      // reads once the case's LangGraph checkpoints are gone.
-      sqlite: `
-CREATE TABLE case_reports (case_id TEXT PRIMARY KEY REFERENCES cases(id), report BLOB NOT NULL);
--- Tool output above a few hundred bytes, deflated JSON (data is then ''): SIEM rows were most of a case.
-ALTER TABLE evidence ADD COLUMN packed BLOB;
--- The same for a verdict with its findings and for the alert a case was opened with.
-ALTER TABLE verdicts ADD COLUMN packed BLOB;
-ALTER TABLE alerts ADD COLUMN packed BLOB;
-`,
-      postgres: `
-CREATE TABLE case_reports (case_id TEXT PRIMARY KEY REFERENCES cases(id), report BYTEA NOT NULL);
--- Tool output above a few hundred bytes, deflated JSON (data is then ''): SIEM rows were most of a case.
-ALTER TABLE evidence ADD COLUMN packed BYTEA;
--- The same for a verdict with its findings and for the alert a case was opened with.
-ALTER TABLE verdicts ADD COLUMN packed BYTEA;
-ALTER TABLE alerts ADD COLUMN packed BYTEA;
-`,
-    },
+    // The engines differ only in the name of their binary type.
+    sql: { sqlite: packedColumns("BLOB"), postgres: packedColumns("BYTEA") },
   },
 ];
 
