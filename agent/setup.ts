@@ -5,7 +5,6 @@
  */
 import { SqlCaseMemory, SqliteCaseMemory } from "../memory/case-store.ts";
 import { openCaseDatabaseDriver, type CaseDatabaseDriver } from "../memory/sql/open.ts";
-import { TriageError } from "../core/errors.ts";
 import { BatchClaims } from "../memory/batch-claims.ts";
 import { createLabToolset, openLab } from "../tools/lab/index.ts";
 import type { TriageConfig } from "./config.ts";
