@@ -14,7 +14,7 @@ import { idempotencyKey } from "../agent/nodes/run-actions.ts";
 import { proposedActionSchema } from "../core/domain.ts";
 import { startTestPostgres } from "../memory/testing/postgres.ts";
 import { labActionLog as labActionLogOf, labScenarioAlerts } from "./testing/lab-scenarios.ts";
-import { runCli, runCliAsync } from "./testing/run-cli.ts";
+import { answerAtOnce, runCli, runCliAsync } from "./testing/run-cli.ts";
 
 const server = await startTestPostgres();
 const skipReason = server.ok ? null : server.reason;
@@ -122,10 +122,7 @@ describe.skipIf(skipReason !== null)(
 
     it("of two people answering one case at once, from two processes, exactly one is recorded", async () => {
       const paused = report(runCli([alertOf("impossible_travel_attacker", 2), "--json"], env).stdout);
-      const [approve, deny] = await Promise.all([
-        runCliAsync(["approve", paused.caseId, "--by", "alice"], env),
-        runCliAsync(["approve", paused.caseId, "--deny", "--by", "bob"], env),
-      ]);
+      const { approve, deny } = await answerAtOnce(paused.caseId, env);
       expect([approve.code, deny.code].sort()).toEqual([0, 2]);
       expect(await count("SELECT COUNT(*) AS n FROM approvals WHERE case_id = $1", [paused.caseId])).toBe(1);
     });

@@ -14,7 +14,7 @@ import { SqliteCaseMemory } from "../memory/case-store.ts";
 import { openCaseDatabase } from "../memory/db.ts";
 import { proposedActionSchema } from "../core/domain.ts";
 import { labActionLog as labActionLogOf, labScenarioAlerts } from "./testing/lab-scenarios.ts";
-import { runCli, runCliAsync } from "./testing/run-cli.ts";
+import { answerAtOnce, runCli } from "./testing/run-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "soc-triage-cli-"));
 const env = {
@@ -152,10 +152,7 @@ describe("triage CLI", () => {
 
   it("of two people answering one case at once, from two processes, exactly one is recorded", async () => {
     const paused = report(runCli([alertOf("impossible_travel_attacker", 2), "--json"], env).stdout);
-    const [approve, deny] = await Promise.all([
-      runCliAsync(["approve", paused.caseId, "--by", "alice"], env),
-      runCliAsync(["approve", paused.caseId, "--deny", "--by", "bob"], env),
-    ]);
+    const { approve, deny } = await answerAtOnce(paused.caseId, env);
     expect([approve.code, deny.code].sort()).toEqual([0, 2]);
     const loser = approve.code === 2 ? approve : deny;
     expect(loser.stderr.trim()).toMatch(

@@ -57,6 +57,18 @@ export function runCliAsync(args: string[], env: Record<string, string>): Promis
   return startCli(args, env).done;
 }
 
+/** Two people answer one paused case at once, from two processes: alice approves, bob denies. */
+export async function answerAtOnce(
+  caseId: string,
+  env: Record<string, string>,
+): Promise<{ approve: CliRun; deny: CliRun }> {
+  const [approve, deny] = await Promise.all([
+    runCliAsync(["approve", caseId, "--by", "alice"], env),
+    runCliAsync(["approve", caseId, "--deny", "--by", "bob"], env),
+  ]);
+  return { approve, deny };
+}
+
 /** A temp directory and an environment that keeps every database in it and ignores the user's config. */
 export function scratchCliEnv(prefix: string): { dir: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
