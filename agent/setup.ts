@@ -3,7 +3,7 @@
  * graph and checkpointer. Opening order matters: everything that can be rejected (the policy file, the lab
  * database) is checked before the case database is touched, so bad input writes nothing.
  */
-import { SqlCaseMemory, SqliteCaseMemory } from "../memory/case-store.ts";
+import { SqlCaseMemory } from "../memory/case-store.ts";
 import { openCaseDatabaseDriver, type CaseDatabaseDriver } from "../memory/sql/open.ts";
 import { BatchClaims } from "../memory/batch-claims.ts";
 import { createLabToolset, openLab } from "../tools/lab/index.ts";
@@ -12,7 +12,6 @@ import type { TriageDeps } from "./deps.ts";
 import { buildTriageGraph } from "./graph.ts";
 import { killAfterCheckpoints, testHooksFrom } from "./test-hooks.ts";
 import { openCheckpointSaver } from "../memory/checkpoint-saver.ts";
-import type { SqlDriver } from "../memory/sql/driver.ts";
 import { loadPolicy } from "./policy/loader.ts";
 import { createOfflineReasoner } from "./reasoners/offline/index.ts";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
@@ -28,12 +27,10 @@ import { CampaignStore } from "../memory/campaigns.ts";
 export interface OpenedRuntime {
   runtime: TriageRuntime;
   memory: SqlCaseMemory;
-  /** Batch claims and watermarks. On PostgreSQL, reading it throws BAD_INPUT until the store is ported. */
+  /** Batch claims: one worker per alert in a batch, on the case database. */
   claims: BatchClaims;
-  /** Reports grouped into campaigns (agent/campaigns/triage-report.ts); the same caveat as `claims`. */
+  /** Reports grouped into campaigns (agent/campaigns/triage-report.ts). */
   campaigns: CampaignStore;
-  /** The case database's driver, for the stores apps keep there (the Slack bot's cards). */
-  driver: SqlDriver;
   close: () => void;
 }
 
@@ -156,10 +153,7 @@ export async function openRuntime(
   }
   // One driver: case memory, the saver, the intel cache and pruning share its transactions.
   intelCache.bind(new SqlIntelCache(driver));
-  const memory =
-    driver.dialect === "sqlite"
-      ? new SqliteCaseMemory(driver.database, { now, audit: config.audit, driver })
-      : new SqlCaseMemory(driver, { now, audit: config.audit });
+  const memory = new SqlCaseMemory(driver, { now, audit: config.audit });
   const checkpointer = options.checkpointer ?? true;
   const deps: TriageDeps = {
     tools: (options.wrapTools ?? ((t: Toolset) => t))(composed.tools),
@@ -190,7 +184,6 @@ export async function openRuntime(
     memory,
     claims: new BatchClaims(driver, { now, leaseMs: config.leaseMs }),
     campaigns: new CampaignStore(driver, { auditor: memory.auditor(), now }),
-    driver,
     close: () => {
       composed.tools.close?.();
       // After the audit head file has the last rows (a campaign's synchronous write publishes them

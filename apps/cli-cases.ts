@@ -31,7 +31,7 @@ async function withMemory<T>(
   overrides: Shared["overrides"],
   run: (memory: SqlCaseMemory, campaigns: CampaignStore) => T | Promise<T>,
 ): Promise<T> {
-  const [{ loadConfig }, { openCaseDatabaseDriver }, { SqlCaseMemory, SqliteCaseMemory }, { CampaignStore }] =
+  const [{ loadConfig }, { openCaseDatabaseDriver }, { SqlCaseMemory }, { CampaignStore }] =
     await Promise.all([
       import("../agent/config.ts"),
       import("../memory/sql/open.ts"),
@@ -42,10 +42,7 @@ async function withMemory<T>(
   const driver = await openCaseDatabaseDriver(config.databasePath);
   try {
     const now = () => new Date();
-    const memory =
-      driver.dialect === "sqlite"
-        ? new SqliteCaseMemory(driver.database, { now, audit: config.audit, driver })
-        : new SqlCaseMemory(driver, { now, audit: config.audit });
+    const memory = new SqlCaseMemory(driver, { now, audit: config.audit });
     return await run(memory, new CampaignStore(driver, { auditor: memory.auditor(), now }));
   } finally {
     await driver.close();

@@ -41,7 +41,7 @@ async function slackCommand(options: Options, overrides: Shared["overrides"]): P
       import("./slack/card-store.ts"),
     ]);
     const bot = createSlackBot(opened, settings, {
-      cards: new SlackCardStore(opened.driver, { now: () => new Date() }),
+      cards: new SlackCardStore(opened.memory.driver, { now: () => new Date() }),
     });
     const started = await bot.start();
     const signal = untilSignal();

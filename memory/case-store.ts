@@ -49,7 +49,7 @@ export class SqlCaseMemory implements CaseMemory {
   /** The driver every module writes through; shared with the app's saver, intel cache and stores. */
   readonly driver: CaseDatabaseDriver;
   private readonly now: () => Date;
-  protected readonly auditLog: AuditLog;
+  private readonly auditLog: AuditLog;
   private readonly cases: Cases;
   private readonly records: CaseRecords;
   private readonly runs: ActionRuns;
@@ -285,8 +285,6 @@ export class SqlCaseMemory implements CaseMemory {
  * SqlCaseMemory over an open better-sqlite3 connection (tests, benchmarks, the SQLite CLI).
  */
 export class SqliteCaseMemory extends SqlCaseMemory {
-  private readonly db: CaseDatabase;
-
   constructor(
     db: CaseDatabase,
     options: SqlCaseMemoryOptions & { driver?: ReturnType<typeof createSqliteDriver> },
@@ -295,6 +293,5 @@ export class SqliteCaseMemory extends SqlCaseMemory {
       now: options.now,
       audit: options.audit ?? defaultAuditSettings(db.name),
     });
-    this.db = db;
   }
 }

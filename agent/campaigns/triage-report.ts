@@ -173,7 +173,7 @@ export async function triageReport(
   alertId: string,
   options: { dryRun: boolean },
 ): Promise<ReportOutcome> {
-  const { deps } = runtime;
+  const { deps, campaigns } = runtime;
   const started = performance.now();
   const alert = await fetchAlert(deps, alertId);
   const raw = await messageOf(runtime, alert);
@@ -181,8 +181,6 @@ export async function triageReport(
     const outcome = await runTriage(runtime, alertId, { dryRun: options.dryRun, alert });
     return { caseId: outcome.report.caseId, ...outcome, campaign: null, joined: null };
   }
-  // Only reported mail reads the campaign store (not on every engine yet: see agent/setup.ts).
-  const { campaigns } = runtime;
   const facts = await parseEmail(raw);
   const fp = campaignFingerprint(facts);
   const entry = { keys: campaignKeys(fp), fingerprint: fp };

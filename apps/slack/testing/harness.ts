@@ -60,7 +60,7 @@ export async function startHarness(
     config,
     opened,
     db,
-    cards: new SlackCardStore(opened.driver, { now: () => new Date() }),
+    cards: new SlackCardStore(opened.memory.driver, { now: () => new Date() }),
     fake,
     settings: (env = {}, flags = {}) =>
       loadSlackSettings(flags, {
