@@ -166,12 +166,14 @@ export class AuditLog implements Auditor {
       // stands. Written after commit instead, another process committing meanwhile would find keyed rows
       // and no head file, and refuse to start one (seen with batch worker processes on a new database).
       await this.startHeadFile(key, last);
+      const appended: AuditRow[] = [];
       for (const entry of list) {
         const row = this.nextRow(key, last, entry);
         await this.driver.run(INSERT_ROW, AuditLog.insertParams(row));
-        this.driver.afterCommit(() => this.published([row]));
+        appended.push(row);
         last = row;
       }
+      this.driver.afterCommit(() => this.published(appended));
     };
     // Inside a transaction the rows simply join it: a savepoint would cost two more round trips.
     if (this.driver.inTransaction()) await work();
