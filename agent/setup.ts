@@ -31,7 +31,11 @@ export interface OpenedRuntime {
   claims: BatchClaims;
   /** Reports grouped into campaigns (agent/campaigns/triage-report.ts). */
   campaigns: CampaignStore;
-  close: () => void;
+  /**
+   * Closes the tools and the case database, once the audit head file and stream have every committed row.
+   * Await it before removing the database's directory.
+   */
+  close: () => Promise<void>;
 }
 
 export interface RuntimeOptions {
@@ -184,11 +188,10 @@ export async function openRuntime(
     memory,
     claims: new BatchClaims(driver, { now, leaseMs: config.leaseMs }),
     campaigns: new CampaignStore(driver, { auditor: memory.auditor(), now }),
-    close: () => {
+    close: async () => {
       composed.tools.close?.();
-      // After the audit head file has the last rows (a campaign's synchronous write publishes them
-      // asynchronously); the process does not exit before this is done.
-      void memory
+      // After the audit head file has the last rows (the head interval holds some back).
+      await memory
         .settled()
         .then(() => driver.close())
         .catch(() => undefined);

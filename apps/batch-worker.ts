@@ -67,7 +67,7 @@ export async function runBatchWorker(): Promise<number> {
     await Promise.all(inFlight);
     return EXIT.ok;
   } finally {
-    opened.close();
+    await opened.close();
     process.off("disconnect", orphaned);
     process.disconnect();
   }

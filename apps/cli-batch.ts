@@ -182,7 +182,7 @@ async function enqueueInstead(
       ...(options.json ? { json: true } : {}),
     });
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 
@@ -259,7 +259,7 @@ async function batchCommand(
     return exitFor(summary);
   } finally {
     signals.dispose();
-    opened.close();
+    await opened.close();
   }
 }
 
@@ -292,8 +292,8 @@ async function scheduleCommand(
   const enqueuer = queueing
     ? await queueing
         .scheduledEnqueuer(config, opened, { limit: settings.limit, ...(options.json ? { json: true } : {}) })
-        .catch((error: unknown) => {
-          opened.close();
+        .catch(async (error: unknown) => {
+          await opened.close();
           throw error;
         })
     : null;
@@ -333,7 +333,7 @@ async function scheduleCommand(
   } finally {
     signals.dispose();
     await enqueuer?.close();
-    opened.close();
+    await opened.close();
   }
 }
 

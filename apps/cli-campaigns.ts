@@ -104,7 +104,7 @@ async function withCampaigns<T>(
   try {
     return await run(runtime, await opened.campaigns.resolve(id));
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 
@@ -195,6 +195,6 @@ export async function reviseFromFeedback(
     });
     return { campaignId: result.campaign.id, answered: result.answered };
   } finally {
-    opened.close();
+    await opened.close();
   }
 }

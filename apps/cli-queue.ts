@@ -144,7 +144,7 @@ async function workerCommand(options: WorkerOptions, shared: Shared): Promise<nu
   } finally {
     signals.dispose();
     await queue?.close();
-    opened?.close();
+    await opened?.close();
   }
 }
 

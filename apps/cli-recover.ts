@@ -49,7 +49,7 @@ export function registerRecoverCommand(program: Command, shared: Shared): void {
         report.cases.some((c) => c.status === "failed") || report.actions.some((a) => a.status === "failed");
       setExit(failed ? EXIT.internal : EXIT.ok);
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 }

@@ -54,7 +54,7 @@ async function slackCommand(options: Options, overrides: Shared["overrides"]): P
     await bot.stop();
     return EXIT.ok;
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 

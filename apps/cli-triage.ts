@@ -34,7 +34,7 @@ export async function triageCommand(
     else print(renderOutcome(outcome));
     return outcome.status === "awaiting_approval" ? EXIT.waiting : EXIT.ok;
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 
@@ -56,7 +56,7 @@ export async function approveCommand(
     else print(renderReport(outcome.report));
     return EXIT.ok;
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 
@@ -100,7 +100,7 @@ export async function showCommand(
     }
     return EXIT.ok;
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 
@@ -141,7 +141,7 @@ export async function emailCommand(
     if (options.json) printJson(reports.length === 1 ? reports[0] : reports);
     return code;
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 

@@ -66,7 +66,7 @@ describe("an investigation that could not reach its tools", () => {
         verdict.incomplete?.failedTools,
       );
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 

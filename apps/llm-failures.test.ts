@@ -57,7 +57,7 @@ async function triageWith(planner: ChatOpenAI | ChatOllama) {
   try {
     return await runTriage(opened.runtime, alertId, { dryRun: true });
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 

@@ -55,7 +55,7 @@ async function triageWith(
     const outcome = await runTriage(opened.runtime, alertId, { dryRun: true });
     return { outcome, requests: fake?.requests ?? [] };
   } finally {
-    opened.close();
+    await opened.close();
     await fake?.close();
   }
 }
@@ -259,7 +259,7 @@ describe("accounting, redaction, per-task models and retries", () => {
     try {
       return await runTriage(opened.runtime, firstOf("credential_phish_campaign"), { dryRun: true });
     } finally {
-      opened.close();
+      await opened.close();
     }
   }
 
@@ -500,7 +500,7 @@ describe("streamed planning", () => {
       expect(report.verdict.summary).toBe("Streamed plan.");
       expect(report.verdict.model?.promptTokens).toBeGreaterThan(0);
     } finally {
-      opened.close();
+      await opened.close();
       await fake.close();
     }
   });
@@ -547,7 +547,7 @@ describe("token budget", () => {
       await runTriage(opened.runtime, firstOf("impossible_travel_attacker"), { dryRun: true });
       expect(fake.requests.filter((r) => !("response_format" in r.body))).toHaveLength(1);
     } finally {
-      opened.close();
+      await opened.close();
       await fake.close();
     }
   });

@@ -98,7 +98,7 @@ describe("queue workers", () => {
       const cases = await opened.memory.listCases({ limit: 100 });
       expect(cases.map((c) => c.alertId).sort()).toEqual(["FX-1", "FX-2"]);
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 
@@ -113,7 +113,7 @@ describe("queue workers", () => {
         { alertId: "FX-2", status: "skipped", reason: "being triaged by other-worker" },
       ]);
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 
@@ -142,7 +142,7 @@ describe("queue workers", () => {
       while (queue.jobs[0]?.state === "active") await new Promise((resolve) => setTimeout(resolve, 5));
       expect((await opened.claims.status("lab", "FX-1"))?.status).toBe("done");
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 
@@ -165,7 +165,7 @@ describe("queue workers", () => {
       const third = await enqueueFromWatermark(opened, queue, { limit: 100 });
       expect(third).toMatchObject({ listed: 0, enqueued: 0, watermarkAfter: minute(60) });
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 });

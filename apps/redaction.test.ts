@@ -251,7 +251,7 @@ describe.each(Object.keys(vendors))("%s echoing our request in its error bodies"
       try {
         for (const alertId of alertIds) await runTriage(opened.runtime, alertId, { dryRun: true });
       } finally {
-        opened.close();
+        await opened.close();
       }
 
       const secrets = [...canaries(vendor), MODEL_KEY];

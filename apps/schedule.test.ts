@@ -33,7 +33,7 @@ describe("scheduled batch runs", () => {
       expect(third.summary.listed).toBe(0);
       expect(third.watermarkAfter).toBe(minute(60));
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 
@@ -49,7 +49,7 @@ describe("scheduled batch runs", () => {
       expect(second.summary).toMatchObject({ listed: 3, triaged: 0, skippedAlreadyTaken: 3 });
       expect(second.watermarkAfter).toBe(minute(60));
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 
@@ -62,7 +62,7 @@ describe("scheduled batch runs", () => {
       expect(run.watermarkAfter).toBe(minute(60));
       expect((await opened.claims.status("lab", "FX-BAD"))?.status).toBe("failed");
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 
@@ -85,7 +85,7 @@ describe("scheduled batch runs", () => {
       while ((await opened.claims.status("lab", "FX-1"))?.status === "running") await settle();
       expect((await opened.claims.status("lab", "FX-1"))?.status).toBe("done");
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 
@@ -109,7 +109,7 @@ describe("scheduled batch runs", () => {
       );
       expect(triaged).toEqual(["done", "done", "done", "done", "done"]);
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 });

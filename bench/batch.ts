@@ -88,7 +88,7 @@ async function timedBatch(
     });
     return { summary, peakHeapMb: peakHeap / MB, samples };
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 

@@ -144,7 +144,7 @@ export async function benchCaseBytes(scratch: string, alerts: number, labDb?: st
   try {
     await runBatch(opened, { limit: alerts, concurrency: 1, dryRun: true });
   } finally {
-    opened.close();
+    await opened.close();
   }
   return renderCaseBytes(measureCaseBytes(db), alerts);
 }

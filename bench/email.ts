@@ -41,7 +41,7 @@ export async function benchEmail(corpusDir: string, scratch: string): Promise<st
       triageTimes.push(performance.now() - started);
     }
   } finally {
-    opened.close();
+    await opened.close();
   }
   const model = loadEmailModel().model;
   const batchStart = performance.now();

@@ -62,7 +62,7 @@ export async function benchLlm(scratch: string, labDb: string, sample: number): 
         },
       );
       await runTriage(ours.runtime, alert.id, { dryRun: true });
-      ours.close();
+      await ours.close();
       await oursFake.close();
       totals.ours.calls += oursFake.requests.length;
       totals.ours.tokens += estimate(oursFake.requests);
@@ -108,7 +108,7 @@ export async function benchLlm(scratch: string, labDb: string, sample: number): 
       totals.react.tokens += estimate(reactFake.requests);
     }
   } finally {
-    offline.close();
+    await offline.close();
   }
   const n = alerts.length || 1;
   const per = (x: number) => (x / n).toFixed(1);

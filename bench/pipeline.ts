@@ -111,7 +111,7 @@ export async function benchPipelineEmail(
       triage,
     };
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 
@@ -130,7 +130,7 @@ export async function benchPipelineLab(scratch: string, count: number): Promise<
       opened.runtime,
     );
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 

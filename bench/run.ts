@@ -44,7 +44,7 @@ async function timeAll(checkpointer: boolean, scratch: string, labDb: string): P
     }
     return times.sort((a, b) => a - b);
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 

@@ -81,7 +81,7 @@ export async function timeTriage(
     }
     return { times: times.sort((a, b) => a - b), calls };
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 
@@ -134,7 +134,7 @@ export async function benchLabTools(
   const config = loadConfig({ db: join(scratch, "tools-lab.db"), labDb });
   const probe = await openRuntime(config, { checkpointer: false });
   const all = await probe.runtime.deps.tools.alerts.listAlerts({ limit: 100_000 });
-  probe.close();
+  await probe.close();
   const ids = ["email", "identity", "endpoint", "network"].flatMap((family) =>
     all
       .filter((a) => a.family === family)

@@ -131,7 +131,7 @@ export async function evaluateCampaigns(
       outcomes.push(outcome);
     }
   } finally {
-    opened.close();
+    await opened.close();
     rmSync(scratch, { recursive: true, force: true });
   }
   return {

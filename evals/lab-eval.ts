@@ -97,7 +97,7 @@ export async function evaluateLab(config: TriageConfig): Promise<LabEvalResult> 
       }
     }
   } finally {
-    opened.close();
+    await opened.close();
     rmSync(scratch, { recursive: true, force: true });
   }
   const families = [...byFamily.values()].map((f) => ({ ...f, accuracy: f.n ? f.correct / f.n : 0 }));

@@ -37,6 +37,6 @@ export async function triageMessages(
     }
     return { reports };
   } finally {
-    opened.close();
+    await opened.close();
   }
 }

@@ -84,7 +84,7 @@ export async function streamCorpus(
       options.onProgress?.(i + 1, reported.length);
     }
   } finally {
-    opened.close();
+    await opened.close();
   }
   return { outcomes, times };
 }

@@ -87,6 +87,6 @@ export async function runHostile(
       });
     }
   } finally {
-    opened.close();
+    await opened.close();
   }
 }

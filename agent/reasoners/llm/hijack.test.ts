@@ -112,7 +112,7 @@ describe("a hijacked model", () => {
         }
       }
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 });

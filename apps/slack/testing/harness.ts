@@ -73,7 +73,7 @@ export async function startHarness(
     close: async () => {
       await fake.close();
       db.close();
-      opened.close();
+      await opened.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -83,8 +83,8 @@ describe("email playbook on a vendor's alert", () => {
       }
       expect(checked).toBeGreaterThanOrEqual(5);
     } finally {
-      plain.close();
-      vendor.close();
+      await plain.close();
+      await vendor.close();
     }
   });
 });
@@ -124,7 +124,7 @@ describe("email playbook's link blocking", () => {
       }
       expect(checked).toBeGreaterThan(0);
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 });
