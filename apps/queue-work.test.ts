@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { describeError } from "../core/errors.ts";
 import type { AlertQueue, QueuedAlert, QueuedOutcome, WorkOptions } from "../core/ports.ts";
-import { enqueueFromWatermark, enqueueNew, runWorker, type JobReport } from "./queue-work.ts";
+import { enqueueFromWatermark, enqueueNew, queueTimings, runWorker, type JobReport } from "./queue-work.ts";
 import { fixtureRuntimes, heldReasoner, minute } from "./testing/fixture-runtime.ts";
 
 const { runtime, cleanup } = fixtureRuntimes("soc-triage-queue-work-");
@@ -60,6 +60,24 @@ async function drain(opened: Awaited<ReturnType<typeof runtime>>, queue: MemoryQ
   });
   return { summary, reports };
 }
+
+describe("queue timings", () => {
+  it("follow the claim lease: a dead worker's job is handed out again after its lease has passed, within seconds for a short lease", () => {
+    // The default lease keeps pg-boss's own maintenance interval and retry delay.
+    expect(queueTimings(600_000)).toEqual({
+      expireInSeconds: 1260,
+      maintenanceIntervalSeconds: 120,
+      retryDelaySeconds: 10,
+    });
+    expect(queueTimings(2_000)).toEqual({
+      expireInSeconds: 6,
+      maintenanceIntervalSeconds: 1,
+      retryDelaySeconds: 2,
+    });
+    for (const seconds of [1, 2, 30, 600, 86_400])
+      expect(queueTimings(seconds * 1000).expireInSeconds).toBeGreaterThan(2 * seconds);
+  });
+});
 
 describe("queue workers", () => {
   it("triage each queued alert once: a job for an alert already triaged is skipped, a bad alert fails alone", async () => {

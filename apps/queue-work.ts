@@ -14,9 +14,31 @@ import { PgBossAlertQueue } from "../memory/queue/pg-boss-queue.ts";
 import { abandoned, newWorkerId, recoverOrphans, triageOne } from "./batch.ts";
 
 /**
- * Opens the configured queue. A job in flight for longer than twice the claim lease is taken for its
- * worker's death and handed out again: by then the claim's lease has passed too, so the next worker takes
- * the alert over instead of finding it held.
+ * The queue's timings, from the claim lease (`--lease`, batch.leaseSeconds). A job in flight past its expiry
+ * is taken for its worker's death and handed out again; by then the claim's lease must have passed, or the
+ * next worker would find the alert held by the dead one. pg-boss notices expired jobs only in its
+ * maintenance, which by default runs every two minutes (and first two minutes after a worker starts), and
+ * hands an expired job out again after its retry delay: both are bounded by the lease too, so a takeover
+ * follows a death within about three leases whatever the lease. The default lease (600 s) keeps pg-boss's
+ * defaults: expiry 21 min, maintenance every 2 min, retries after 10 s.
+ */
+export function queueTimings(leaseMs: number): {
+  expireInSeconds: number;
+  maintenanceIntervalSeconds: number;
+  retryDelaySeconds: number;
+} {
+  const lease = Math.max(1, Math.ceil(leaseMs / 1000));
+  return {
+    // Twice the lease, and a margin of one more lease (at most a minute) for clocks that disagree.
+    expireInSeconds: 2 * lease + Math.min(60, lease),
+    maintenanceIntervalSeconds: Math.min(120, Math.max(1, Math.ceil(lease / 2))),
+    retryDelaySeconds: Math.min(10, lease),
+  };
+}
+
+/**
+ * Opens the configured queue with the timings of the configured lease. Jobs carry the expiry and retry
+ * settings of the process that enqueued them: producers and workers should share one lease.
  */
 export async function openAlertQueue(
   config: TriageConfig,
@@ -27,7 +49,7 @@ export async function openAlertQueue(
   const where = new URL(config.queueUrl);
   try {
     return await PgBossAlertQueue.open(config.queueUrl, {
-      expireInSeconds: Math.ceil((2 * config.leaseMs) / 1000) + 60,
+      ...queueTimings(config.leaseMs),
       supervise: options.worker,
       maxConnections: (options.concurrency ?? 1) + 2,
       ...(options.onError ? { onError: options.onError } : {}),

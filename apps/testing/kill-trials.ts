@@ -6,15 +6,23 @@
  * for action, so every allowed or approved action ran exactly once. Used by apps/recovery.test.ts (a few
  * trials) and bench/kill-trials.ts (50 and more).
  */
-import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { z } from "zod";
 import { openLab } from "../../tools/lab/index.ts";
-import { runCliAsync, startCli } from "./run-cli.ts";
+import { runCliAsync, startCli, type StartedCli } from "./run-cli.ts";
+import {
+  actionLog,
+  compareLogs as compare,
+  countRows as count,
+  listColumn,
+  trialEnv,
+  type TrialDatabases,
+} from "./trial-env.ts";
 
-export type TrialKind = "approve" | "batch" | "schedule";
+/** `worker`: `triage worker` processes on the alert queue; PostgreSQL only. */
+export type TrialKind = "approve" | "batch" | "schedule" | "worker";
 
 export interface TrialResult {
   kind: TrialKind;
@@ -28,54 +36,17 @@ export interface TrialResult {
   /** Cases still investigating or actions still started after recovery: must be 0. */
   leftBehind: number;
   superseded: number;
+  /** Alerts whose claim the killed process left running (batch and worker trials). */
+  stranded: string[];
+  /** The trial's directory and case memory, for checks beyond the action log. */
+  dir: string;
+  caseDatabase: string;
 }
 
 const start = startCli;
 const run = runCliAsync;
 
-const logRow = z.object({ action_type: z.string(), target: z.string() });
-const countRow = z.object({ n: z.number() });
 const caseRow = z.object({ id: z.string(), alert_id: z.string() });
-
-/** The lab's action log as a multiset of `type target`. */
-function actionLog(labDb: string): Map<string, number> {
-  const db = new Database(labDb, { readonly: true });
-  try {
-    const counts = new Map<string, number>();
-    for (const raw of db.prepare("SELECT action_type, target FROM action_log").all()) {
-      const row = logRow.parse(raw);
-      const key = `${row.action_type} ${row.target}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    return counts;
-  } finally {
-    db.close();
-  }
-}
-
-function count(path: string, sql: string): number {
-  let db: Database.Database | undefined;
-  try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    return countRow.parse(db.prepare(sql).get()).n;
-  } catch {
-    return 0; // the database or its table does not exist yet: nothing there
-  } finally {
-    db?.close();
-  }
-}
-
-function compare(expected: Map<string, number>, actual: Map<string, number>) {
-  let lost = 0;
-  let duplicated = 0;
-  for (const key of new Set([...expected.keys(), ...actual.keys()])) {
-    const diff = (actual.get(key) ?? 0) - (expected.get(key) ?? 0);
-    if (diff > 0) duplicated += diff;
-    else lost -= diff;
-  }
-  const total = (m: Map<string, number>) => [...m.values()].reduce((s, n) => s + n, 0);
-  return { expected: total(expected), ran: total(actual), lost, duplicated };
-}
 
 export interface TrialSetup {
   dir: string;
@@ -86,29 +57,26 @@ export interface TrialSetup {
   approveAlert: string;
   expectedApprove: Map<string, number>;
   expectedBatch: Map<string, number>;
+  /** Where the trials' case memory lives (the reference runs are on SQLite: the same work, either engine). */
+  databases: TrialDatabases;
 }
 
-function envFor(dir: string, labTemplate: string, name: string): Record<string, string> {
-  const trial = join(dir, name);
-  mkdirSync(trial, { recursive: true });
-  copyFileSync(labTemplate, join(trial, "lab.db"));
-  return {
-    TRIAGE_DB: join(trial, "cases.db"),
-    TRIAGE_LAB_DB: join(trial, "lab.db"),
-    TRIAGE_POLICY: "",
-    TRIAGE_CONFIG: "",
-  };
-}
+const sqliteOnly: TrialDatabases = { engine: "sqlite" };
+const envFor = (dir: string, labTemplate: string, name: string, databases: TrialDatabases = sqliteOnly) =>
+  trialEnv(dir, labTemplate, name, databases);
 
 function caseIdOf(stdout: string): string {
   return z.object({ caseId: z.string() }).parse(JSON.parse(stdout)).caseId;
 }
 
 /** The lab template and the reference logs: the same work, done without a crash. */
-export async function prepareTrials(dir: string, options: { limit: number }): Promise<TrialSetup> {
+export async function prepareTrials(
+  dir: string,
+  options: { limit: number; databases?: TrialDatabases },
+): Promise<TrialSetup> {
   const labTemplate = join(dir, "lab-template.db");
   openLab(labTemplate, { seed: 1337 }).close();
-  const batchEnv = envFor(dir, labTemplate, "reference-batch");
+  const batchEnv = await envFor(dir, labTemplate, "reference-batch");
   const batch = await run(batchArgs("batch", options.limit), batchEnv);
   if (batch.code !== 0) throw new Error(`reference batch failed: ${batch.stderr}`);
   const paused = new Database(batchEnv.TRIAGE_DB ?? "", { readonly: true });
@@ -117,7 +85,7 @@ export async function prepareTrials(dir: string, options: { limit: number }): Pr
     .get();
   paused.close();
   const approveAlert = caseRow.parse(first).alert_id;
-  const approveEnv = envFor(dir, labTemplate, "reference-approve");
+  const approveEnv = await envFor(dir, labTemplate, "reference-approve");
   const opened = await run([approveAlert, "--execute", "--json"], approveEnv);
   const approved = await run(["approve", caseIdOf(opened.stdout), "--by", "alice", "--json"], approveEnv);
   if (approved.code !== 0) throw new Error(`reference approve failed: ${approved.stderr}`);
@@ -128,6 +96,7 @@ export async function prepareTrials(dir: string, options: { limit: number }): Pr
     approveAlert,
     expectedApprove: actionLog(approveEnv.TRIAGE_LAB_DB ?? ""),
     expectedBatch: actionLog(batchEnv.TRIAGE_LAB_DB ?? ""),
+    databases: options.databases ?? sqliteOnly,
   };
 }
 
@@ -151,8 +120,23 @@ export function random(seed: number): () => number {
 }
 
 /**
+ * Waits for `child` to exit; a long-running one (`triage worker`) is stopped with SIGTERM once `idle` says
+ * its work is done. Its exit code (137 when killed).
+ */
+async function exitOrIdle(child: StartedCli, idle: (() => Promise<boolean>) | undefined): Promise<number> {
+  if (idle === undefined) return (await child.done).code;
+  let exited = false;
+  void child.done.then(() => (exited = true));
+  const deadline = Date.now() + 120_000;
+  while (!exited && !(await idle()) && Date.now() < deadline) await sleep(100);
+  if (!exited) child.signal("SIGTERM");
+  return (await child.done).code;
+}
+
+/**
  * Starts `args` with a fault: SIGKILL after a random checkpoint, or with an action in flight (the lab
- * delays before and after acting; the kill lands a random moment after the intent is recorded).
+ * delays before and after acting; the kill lands a random moment after the intent is recorded). `idle`
+ * tells when a process that does not exit by itself has nothing left to do (the kill came too late).
  */
 async function killSomewhere(
   args: string[],
@@ -160,18 +144,22 @@ async function killSomewhere(
   rand: () => number,
   maxCheckpoint: number,
   fault: Fault | undefined,
+  idle?: () => Promise<boolean>,
 ): Promise<string> {
   if (fault === "checkpoint" || (fault === undefined && rand() < 0.5)) {
     const at = 1 + Math.floor(rand() * maxCheckpoint);
-    const done = await run(args, { ...env, TRIAGE_TEST_KILL_AFTER_CHECKPOINTS: String(at) });
-    return done.code === 137 ? `checkpoint ${at}` : "finished";
+    const child = start(args, { ...env, TRIAGE_TEST_KILL_AFTER_CHECKPOINTS: String(at) });
+    return (await exitOrIdle(child, idle)) === 137 ? `checkpoint ${at}` : "finished";
   }
   const delay = 150 + Math.floor(rand() * 350);
   const child = start(args, { ...env, TRIAGE_TEST_ACTION_DELAY_MS: String(delay) });
   let exited = false;
   void child.done.then(() => (exited = true));
   const started = "SELECT COUNT(*) AS n FROM action_runs WHERE status = 'started'";
-  while (!exited && count(env.TRIAGE_DB ?? "", started) === 0) await sleep(25);
+  while (!exited && (await count(env.TRIAGE_DB ?? "", started)) === 0) {
+    if (idle && (await idle())) return (await exitOrIdle(child, idle)) === 137 ? "killed idle" : "finished";
+    await sleep(25);
+  }
   // The responder waits `delay` before and after acting, so a kill within 1.8 × delay of the intent lands
   // while that action is in flight (before or after the vendor call), however many actions the case has.
   const extra = Math.floor(rand() * delay * 1.8);
@@ -180,30 +168,85 @@ async function killSomewhere(
   return (await child.done).code === 137 ? `in action +${extra}ms` : "finished";
 }
 
-function leftBehind(env: Record<string, string>): number {
+async function leftBehind(env: Record<string, string>): Promise<number> {
   const db = env.TRIAGE_DB ?? "";
   return (
-    count(db, "SELECT COUNT(*) AS n FROM cases WHERE status = 'investigating'") +
-    count(db, "SELECT COUNT(*) AS n FROM action_runs WHERE status = 'started'")
+    (await count(db, "SELECT COUNT(*) AS n FROM cases WHERE status = 'investigating'")) +
+    (await count(db, "SELECT COUNT(*) AS n FROM action_runs WHERE status = 'started'"))
   );
 }
 
-function superseded(env: Record<string, string>): number {
+function superseded(env: Record<string, string>): Promise<number> {
   return count(env.TRIAGE_DB ?? "", "SELECT COUNT(*) AS n FROM cases WHERE superseded_by IS NOT NULL");
+}
+
+/** The alerts whose claim a killed process left running: the ones another worker must take over. */
+function strandedAlerts(env: Record<string, string>): Promise<string[]> {
+  return listColumn(
+    env.TRIAGE_DB ?? "",
+    "SELECT alert_id AS value FROM batch_claims WHERE status = 'running' ORDER BY alert_id",
+  ).catch(() => []);
 }
 
 /** Where the first process dies: at a node boundary, or with an action in flight; random by default. */
 export type Fault = "checkpoint" | "in-action";
+
+/** Jobs of the alert queue not yet completed or failed (the queue lives in case memory's database). */
+const unsettledJobs = (env: Record<string, string>) =>
+  count(
+    env.TRIAGE_DB ?? "",
+    "SELECT COUNT(*) AS n FROM pgboss.job WHERE name = 'triage-alerts' AND state NOT IN ('completed', 'failed')",
+  );
+
+/**
+ * A worker trial: the alerts are enqueued, a `triage worker` is killed mid-alert, and another worker takes
+ * every job to the end: the dead worker's jobs once pg-boss has expired them and its claims' leases (2 s)
+ * have passed. The queue's timings follow the lease (apps/queue-work.ts queueTimings), so that is seconds.
+ */
+async function workerTrial(
+  setup: TrialSetup,
+  env: Record<string, string>,
+  rand: () => number,
+  fault: Fault | undefined,
+): Promise<{ killedAt: string; stranded: string[]; recoveredBy: string }> {
+  const lease = ["--lease", "2"];
+  const enqueued = await run(["batch", "--enqueue", "--json", "--limit", String(setup.limit), ...lease], env);
+  if (enqueued.code !== 0) throw new Error(`enqueue failed: ${enqueued.stderr}`);
+  const args = ["worker", "--json", "--poll", "50", "--concurrency", "4", "--execute", ...lease];
+  const idle = async () => (await unsettledJobs(env)) === 0;
+  const killedAt = await killSomewhere(args, env, rand, setup.limit * 10, fault, idle);
+  const stranded = await strandedAlerts(env);
+  const takeover = await exitOrIdle(start(args, env), idle);
+  return { killedAt, stranded, recoveredBy: `worker takeover (exit ${takeover})` };
+}
 
 /** One trial of `kind`, numbered `index` (its directory and its random seed). */
 export async function runTrial(
   setup: TrialSetup,
   kind: TrialKind,
   index: number,
-  options: { fault?: Fault } = {},
+  options: { fault?: Fault; recoverBy?: "approve" | "recover" } = {},
 ): Promise<TrialResult> {
   const rand = random(index * 7919 + 17);
-  const env = envFor(setup.dir, setup.labTemplate, `trial-${index}-${kind}`);
+  const env = await envFor(setup.dir, setup.labTemplate, `trial-${index}-${kind}`, setup.databases);
+  const outcome = async (
+    killedAt: string,
+    recoveredBy: string,
+    stranded: string[],
+  ): Promise<TrialResult> => ({
+    kind,
+    killedAt,
+    recoveredBy,
+    ...compare(
+      kind === "approve" ? setup.expectedApprove : setup.expectedBatch,
+      actionLog(env.TRIAGE_LAB_DB ?? ""),
+    ),
+    leftBehind: await leftBehind(env),
+    superseded: await superseded(env),
+    stranded,
+    dir: join(setup.dir, `trial-${index}-${kind}`),
+    caseDatabase: env.TRIAGE_DB ?? "",
+  });
   if (kind === "approve") {
     const opened = await run([setup.approveAlert, "--execute", "--json"], env);
     const caseId = caseIdOf(opened.stdout);
@@ -215,32 +258,30 @@ export async function runTrial(
       options.fault,
     );
     const byApprove = rand() < 0.5;
+    const by = options.recoverBy ?? (byApprove ? "approve" : "recover");
     const recovery = await run(
-      byApprove ? ["approve", caseId, "--by", "bob", "--json"] : ["recover", "--json"],
+      by === "approve" ? ["approve", caseId, "--by", "bob", "--json"] : ["recover", "--json"],
       env,
     );
-    const recoveredBy = `${byApprove ? "approve" : "recover"} (exit ${recovery.code})`;
-    return {
-      kind,
-      killedAt,
-      recoveredBy,
-      ...compare(setup.expectedApprove, actionLog(env.TRIAGE_LAB_DB ?? "")),
-      leftBehind: leftBehind(env),
-      superseded: superseded(env),
-    };
+    return outcome(killedAt, `${by} (exit ${recovery.code})`, []);
+  }
+  if (kind === "worker") {
+    if (setup.databases.engine !== "postgres")
+      throw new Error("worker trials need PostgreSQL (the alert queue)");
+    const trial = await workerTrial(setup, env, rand, options.fault);
+    const recover = await run(["recover", "--json"], env);
+    return outcome(trial.killedAt, `${trial.recoveredBy} + recover (exit ${recover.code})`, trial.stranded);
   }
   const args = batchArgs(kind, setup.limit);
   const killedAt = await killSomewhere(args, env, rand, setup.limit * 10, options.fault);
+  const stranded = await strandedAlerts(env);
   // The dead worker's claims hold until their 2 s lease passes; then the next run takes them over.
   await sleep(2_300);
   const takeover = await run(args, env);
   const recover = await run(["recover", "--json"], env);
-  return {
-    kind,
+  return outcome(
     killedAt,
-    recoveredBy: `${kind} takeover (exit ${takeover.code}) + recover (exit ${recover.code})`,
-    ...compare(setup.expectedBatch, actionLog(env.TRIAGE_LAB_DB ?? "")),
-    leftBehind: leftBehind(env),
-    superseded: superseded(env),
-  };
+    `${kind} takeover (exit ${takeover.code}) + recover (exit ${recover.code})`,
+    stranded,
+  );
 }
