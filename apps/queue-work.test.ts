@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { describeError } from "../core/errors.ts";
+import { BatchClaims } from "../memory/batch-claims.ts";
 import type { AlertQueue, QueuedAlert, QueuedOutcome, WorkOptions } from "../core/ports.ts";
 import { enqueueFromWatermark, enqueueNew, queueTimings, runWorker, type JobReport } from "./queue-work.ts";
 import { fixtureRuntimes, heldReasoner, minute } from "./testing/fixture-runtime.ts";
@@ -74,8 +75,10 @@ describe("queue timings", () => {
       maintenanceIntervalSeconds: 1,
       retryDelaySeconds: 2,
     });
-    for (const seconds of [1, 2, 30, 600, 86_400])
+    for (const seconds of [1, 2, 30, 600, 43_000])
       expect(queueTimings(seconds * 1000).expireInSeconds).toBeGreaterThan(2 * seconds);
+    // pg-boss refuses a day; --lease goes up to one.
+    expect(queueTimings(86_400_000).expireInSeconds).toBe(86_399);
   });
 });
 
@@ -120,16 +123,37 @@ describe("queue workers", () => {
     }
   });
 
-  it("skips a job whose alert another worker is triaging right now", async () => {
+  it("skips a job whose alert another, live, worker is triaging right now", async () => {
     const opened = await runtime("held-elsewhere");
+    // The other worker renews its claim as a live one does (every third of its lease).
+    const other = new BatchClaims(opened.memory.driver, { now: () => new Date(), leaseMs: 300 });
+    const stopRenewing = other.heartbeat("lab", "FX-2", "other-worker");
     try {
-      expect(await opened.claims.claim("lab", "FX-2", "other-worker")).toBe("claimed");
+      expect(await other.claim("lab", "FX-2", "other-worker")).toBe("claimed");
       const queue = new MemoryQueue();
       await queue.enqueue([{ source: "lab", alertId: "FX-2" }]);
       const { reports } = await drain(opened, queue);
       expect(reports).toEqual([
         { alertId: "FX-2", status: "skipped", reason: "being triaged by other-worker" },
       ]);
+    } finally {
+      stopRenewing();
+      await opened.close();
+    }
+  });
+
+  it("takes over a job whose alert a dead worker still holds once the claim's lease passes, never skips it", async () => {
+    const opened = await runtime("held-by-dead");
+    try {
+      // A worker that died a moment ago: its claim is running, its lease (1 s) not yet passed, never renewed.
+      const dead = new BatchClaims(opened.memory.driver, { now: () => new Date(), leaseMs: 1_000 });
+      expect(await dead.claim("lab", "FX-2", "gone-worker")).toBe("claimed");
+      const queue = new MemoryQueue();
+      await queue.enqueue([{ source: "lab", alertId: "FX-2" }]);
+      const { summary, reports } = await drain(opened, queue);
+      expect(reports).toEqual([expect.objectContaining({ alertId: "FX-2", status: "done" })]);
+      expect(summary).toMatchObject({ triaged: 1, tookOver: 1, skipped: 0 });
+      expect(await opened.claims.status("lab", "FX-2")).toMatchObject({ status: "done" });
     } finally {
       await opened.close();
     }

@@ -9,6 +9,7 @@ import type { OpenedRuntime } from "../agent/setup.ts";
 import type { AlertSummary } from "../core/domain.ts";
 import { TriageError, describeError } from "../core/errors.ts";
 import type { AlertQueue, EnqueueResult, QueuedAlert, QueuedOutcome } from "../core/ports.ts";
+import { setTimeout as sleep } from "node:timers/promises";
 import { nextWatermark } from "../memory/batch-watermarks.ts";
 import { PgBossAlertQueue } from "../memory/queue/pg-boss-queue.ts";
 import { abandoned, newWorkerId, recoverOrphans, triageOne } from "./batch.ts";
@@ -29,8 +30,9 @@ export function queueTimings(leaseMs: number): {
 } {
   const lease = Math.max(1, Math.ceil(leaseMs / 1000));
   return {
-    // Twice the lease, and a margin of one more lease (at most a minute) for clocks that disagree.
-    expireInSeconds: 2 * lease + Math.min(60, lease),
+    // Twice the lease, and a margin of one more lease (at most a minute) for clocks that disagree; pg-boss
+    // refuses an expiry of a day or more (a lease over 12 h: the worker then waits out the claim's lease).
+    expireInSeconds: Math.min(2 * lease + Math.min(60, lease), PG_BOSS_MAX_EXPIRY_SECONDS),
     maintenanceIntervalSeconds: Math.min(120, Math.max(1, Math.ceil(lease / 2))),
     retryDelaySeconds: Math.min(10, lease),
   };
@@ -138,6 +140,43 @@ export interface WorkerSummary {
   durationMs: number;
 }
 
+/** pg-boss asserts an expiry under 24 hours. */
+const PG_BOSS_MAX_EXPIRY_SECONDS = 24 * 3600 - 1;
+
+/** The longest a worker waits between two looks at a claim another worker holds. */
+const HELD_CLAIM_POLL_MS = 5_000;
+
+/**
+ * Waits while another worker holds the alert's claim, until the claim is finished, renewed (its worker is
+ * alive: the alert is its to finish) or its lease has passed (its worker died: the alert is ours to take
+ * over). A job is handed out again only once it expired, past the lease, so this is normally no wait at
+ * all; but jobs carry the expiry of the process that enqueued them, and a producer with a shorter lease than
+ * the workers' (or clocks that disagree) hands a dead worker's job out while its claim still looks held.
+ * Completing that job as skipped left the alert untriaged for good; waiting at most one lease does not.
+ * True when the lease passed. A stop while waiting fails the job, which pg-boss hands out again later.
+ */
+async function waitForHeldClaim(
+  opened: OpenedRuntime,
+  source: string,
+  alertId: string,
+  stop: AbortSignal,
+): Promise<boolean> {
+  const first = await opened.claims.status(source, alertId);
+  if (first?.status !== "running" || first.leaseUntil === null) return false;
+  for (;;) {
+    const left = Date.parse(first.leaseUntil) - opened.runtime.deps.now().getTime();
+    if (left < 0) return true;
+    try {
+      await sleep(Math.min(left + 50, HELD_CLAIM_POLL_MS), undefined, { signal: stop });
+    } catch {
+      throw new TriageError("INTERNAL", `stopped while waiting for ${first.worker}'s claim on ${alertId}`);
+    }
+    const now = await opened.claims.status(source, alertId);
+    if (now?.status !== "running" || now.worker !== first.worker || now.leaseUntil !== first.leaseUntil)
+      return false;
+  }
+}
+
 /**
  * Triages one queued alert under its claim. A triage that fails throws its one line, which fails the job;
  * so does a job handed out again for an alert that already failed, with the reason it failed then.
@@ -146,7 +185,7 @@ async function triageQueued(
   opened: OpenedRuntime,
   worker: string,
   alert: QueuedAlert,
-  dryRun: boolean,
+  options: { dryRun: boolean; stop: AbortSignal },
 ): Promise<{ outcome: QueuedOutcome; tookOver: boolean }> {
   const source = opened.runtime.deps.tools.alerts.name;
   if (alert.source !== source)
@@ -155,7 +194,10 @@ async function triageQueued(
       `alert ${alert.alertId} was queued from source ${alert.source}, but this worker reads ${source}`,
     );
   // The same claim-and-triage as a batch, so each alert is triaged once whoever gets it.
-  const result = await triageOne(opened, { id: alert.alertId }, { worker, dryRun });
+  const triage = () => triageOne(opened, { id: alert.alertId }, { worker, dryRun: options.dryRun });
+  let result = await triage();
+  if (result.status === "skipped" && (await waitForHeldClaim(opened, source, alert.alertId, options.stop)))
+    result = await triage();
   if (result.status === "failed" || result.status === "lost") throw new TriageError("INTERNAL", result.error);
   if (result.status === "triaged")
     return {
@@ -209,7 +251,10 @@ export async function runWorker(
   const handler = async (alert: QueuedAlert): Promise<QueuedOutcome> => {
     inFlight.add(alert.alertId);
     try {
-      const { outcome, tookOver } = await triageQueued(opened, summary.worker, alert, options.dryRun);
+      const { outcome, tookOver } = await triageQueued(opened, summary.worker, alert, {
+        dryRun: options.dryRun,
+        stop: options.stop,
+      });
       if (tookOver) summary.tookOver++;
       if (outcome.status === "done") {
         summary.triaged++;
