@@ -1,10 +1,11 @@
 /**
  * Kill trials: real `triage` child processes killed with SIGKILL at node boundaries (the checkpoint hook)
  * or with an action in flight (the lab's action delay), then recovered (`triage recover`, a later
- * `triage approve`, or another batch taking the alerts over once their lease passed). The lab's action log
- * is the vendor's view: each trial's log must equal the log of the same work done without a crash, action
- * for action, so every allowed or approved action ran exactly once. Used by apps/recovery.test.ts (a few
- * trials) and bench/kill-trials.ts (50 and more).
+ * `triage approve`, or another batch or queue worker taking the alerts over once their lease passed). The
+ * lab's action log is the vendor's view: each trial's log must equal the log of the same work done without
+ * a crash, action for action, so every allowed or approved action ran exactly once. Case memory is a SQLite
+ * file or, given a server, a PostgreSQL database per trial. Used by apps/recovery.test.ts and
+ * apps/postgres-kill.test.ts (a few trials) and bench/kill-trials.ts (50 and more).
  */
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
