@@ -30,7 +30,7 @@ export interface RecoveryReport {
     status: string;
     detail: string;
   }>;
-  /** Orphans another process took first. */
+  /** Orphans another process took first, or (`triage recover`) whose alert a live worker's claim holds. */
   skipped: string[];
 }
 

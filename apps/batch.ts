@@ -143,6 +143,15 @@ export async function triageOne(
   const { worker } = options;
   const claim = await opened.claims.claim(source, alert.id, worker);
   if (claim === "taken") return { claim, status: "skipped", lostLease: false };
+  // A dead worker may have finished the alert's case and died before recording it: record that one.
+  const unrecorded = claim === "took_over" ? await opened.claims.unrecordedCase(source, alert.id) : null;
+  if (unrecorded !== null) {
+    const finished = await opened.claims.finish(source, alert.id, worker, {
+      status: "done",
+      caseId: unrecorded.caseId,
+    });
+    return { claim, status: "triaged", ...unrecorded, lostLease: !finished };
+  }
   // A live worker keeps its claim: only a dead one's lease passes.
   const stopHeartbeat = opened.claims.heartbeat(source, alert.id, worker);
   try {

@@ -22,7 +22,8 @@ function lines(report: RecoveryReport): string[] {
     );
   for (const a of report.actions)
     out.push(`  action ${a.actionId} of ${a.caseId}: ${a.status}${a.detail ? `: ${a.detail}` : ""}`);
-  if (report.skipped.length) out.push(`  taken by another process meanwhile: ${report.skipped.join(", ")}`);
+  if (report.skipped.length)
+    out.push(`  left to the process that took them or holds their alert: ${report.skipped.join(", ")}`);
   return out;
 }
 
@@ -35,14 +36,14 @@ export function registerRecoverCommand(program: Command, shared: Shared): void {
         "finish every case a crashed process left investigating, and every action left started; safe to run any time",
       ),
   ).action(async (options: Options) => {
-    const [{ loadConfig }, { recoverAll }, { openRuntime }] = await Promise.all([
+    const [{ loadConfig }, { recoverCases }, { openRuntime }] = await Promise.all([
       import("../agent/config.ts"),
-      import("../agent/recover.ts"),
+      import("./recover-cases.ts"),
       import("../agent/setup.ts"),
     ]);
     const opened = await openRuntime(loadConfig(overrides(options)));
     try {
-      const report = await recoverAll(opened.runtime, await opened.memory.orphanedCases());
+      const report = await recoverCases(opened);
       if (options.json) printJson(report);
       else for (const line of lines(report)) print(line);
       const failed =

@@ -87,6 +87,22 @@ describe.skipIf(!server.ok)(
       await expectEachAlertOnce(result);
     }, 60_000);
 
+    it("triage recover run before the takeover finishes the dead worker's cases and records them in their claims: no second case", async () => {
+      const result = await runTrial(setup, "worker", 4, { fault: "checkpoint", recoverFirst: true });
+      expect(result.killedAt).toMatch(/^checkpoint/);
+      expect(result.recoveredBy).toMatch(/^recover \(exit 0\) \+ worker takeover/);
+      expect(result.stranded.length).toBeGreaterThan(0);
+      expect(result).toMatchObject({ ...exactlyOnce, superseded: 0 });
+      expect(result.ran).toBe(result.expected);
+      await expectEachAlertOnce(result);
+      // Every stranded alert's claim names the case recover finished, not one a worker opened after it.
+      const recovered = await countRows(
+        result.caseDatabase,
+        "SELECT COUNT(*) AS n FROM audit_log WHERE event = 'case.recovered'",
+      );
+      expect(recovered).toBeGreaterThan(0);
+    }, 60_000);
+
     it("triage recover finishes a case an approve left mid-action; the approved action runs once", async () => {
       const result = await runTrial(setup, "approve", 3, { fault: "in-action", recoverBy: "recover" });
       expect(result.killedAt).toMatch(/^in action/);

@@ -1,4 +1,6 @@
 /** Claims and their leases on a real case database (SQLite and PostgreSQL), with an injected clock. */
+import { spawnSync } from "node:child_process";
+import { hostname } from "node:os";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { BatchClaims, DEFAULT_LEASE_MS } from "./batch-claims.ts";
 import type { SqlDriver } from "./sql/driver.ts";
@@ -70,6 +72,61 @@ for (const engine of engines) {
       });
       // A third worker arriving just after finds the renewed lease.
       expect(await claims.claim("lab", "A-1", "w3")).toBe("taken");
+    });
+
+    it("lets recovery take over a claim whose holder is dead: lease passed, or its process on this host gone", async () => {
+      // A process that has exited: its pid is no longer there (ESRCH), as after kill -9.
+      const gone = `${hostname()}:${spawnSync(process.execPath, ["-e", ""]).pid}:0abc`;
+      await claims.claim("lab", "A-1", "w1");
+      await claims.claim("lab", "A-2", gone);
+      await claims.claim("lab", "A-3", "w3");
+      await claims.finish("lab", "A-3", "w3", { status: "done", caseId: "case-3" });
+      clock = T0 + 1_000;
+      // A holder that may be alive (another host's, or one we cannot tell) keeps a live lease.
+      expect(await claims.takeOverDead("lab", "A-1", "recover")).toBe(false);
+      expect(await claims.takeOverDead("lab", "A-2", "recover")).toBe(true);
+      expect(await claims.status("lab", "A-2")).toMatchObject({ status: "running", worker: "recover" });
+      expect(await claims.takeOverDead("lab", "A-3", "recover")).toBe(false);
+      clock = T0 + LEASE + 1;
+      expect(await claims.takeOverDead("lab", "A-1", "recover")).toBe(true);
+      expect(await claims.finish("lab", "A-1", "recover", { status: "done", caseId: "case-1" })).toBe(true);
+      expect(await claims.finish("lab", "A-1", "w1", { status: "failed", error: "late" })).toBe(false);
+    });
+
+    it("finds the case a dead holder finished but never recorded, and only that one", async () => {
+      const at = (ms: number) => new Date(T0 + ms).toISOString();
+      const addCase = (
+        id: string,
+        alertId: string,
+        status: string,
+        created: number,
+        disposition: string | null,
+      ) =>
+        driver.run(
+          `INSERT INTO cases (id, alert_id, alert_source, family, type, title, status, reasoner, disposition, created_at, updated_at)
+           VALUES (?, ?, 'lab', 'email', 'phish', 't', ?, 'offline', ?, ?, ?)`,
+          [id, alertId, status, disposition, at(created), at(created)],
+        );
+      // Triaged by hand an hour before any batch claimed it: not the claim's.
+      await addCase("case-old", "A-1", "closed", -3_600_000, "benign");
+      await claims.claim("lab", "A-1", "dead");
+      await claims.claim("lab", "A-2", "dead");
+      expect(await claims.unrecordedCase("lab", "A-1")).toBeNull();
+      await addCase("case-paused", "A-1", "awaiting_approval", 1_000, "malicious");
+      await addCase("case-running", "A-2", "investigating", 1_000, null);
+      clock = T0 + LEASE + 1;
+      expect(await claims.claim("lab", "A-1", "w2")).toBe("took_over");
+      expect(await claims.unrecordedCase("lab", "A-1")).toEqual({
+        caseId: "case-paused",
+        disposition: "malicious",
+        awaitingApproval: true,
+      });
+      // A case still investigating is superseded by the next triage, not recorded.
+      expect(await claims.claim("lab", "A-2", "w2")).toBe("took_over");
+      expect(await claims.unrecordedCase("lab", "A-2")).toBeNull();
+      // Once the claim is finished there is nothing unrecorded.
+      await claims.finish("lab", "A-1", "w2", { status: "done", caseId: "case-paused" });
+      expect(await claims.unrecordedCase("lab", "A-1")).toBeNull();
     });
 
     it("keeps a taken-over claim from being overwritten by the worker that lost it", async () => {

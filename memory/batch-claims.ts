@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { SqlExecutor } from "./sql/driver.ts";
 import { BatchWatermarks } from "./batch-watermarks.ts";
-import { DEFAULT_LEASE_MS } from "./case-leases.ts";
+import { DEFAULT_LEASE_MS, ownerAlive } from "./case-leases.ts";
 
 export { DEFAULT_LEASE_MS };
 
@@ -16,6 +16,12 @@ const statusRow = z.object({
   worker: z.string(),
   lease_until: z.string().nullable(),
   error: z.string().nullable(),
+});
+
+const unrecordedRow = z.object({
+  id: z.string(),
+  status: z.enum(["closed", "awaiting_approval"]),
+  disposition: z.string(),
 });
 
 export interface ClaimStatus {
@@ -62,13 +68,68 @@ export class BatchClaims {
     if (inserted.changes === 1) return "claimed";
     // Claims written before leases existed have none: they count as leased from claimed_at.
     const legacyExpiredBefore = new Date(now.getTime() - this.leaseMs).toISOString();
+    // claimed_at stays the first claim's time: the cases opened since are this claim's (unrecordedCase).
     const taken = await this.sql.run(
-      `UPDATE batch_claims SET worker = ?, claimed_at = ?, lease_until = ?
+      `UPDATE batch_claims SET worker = ?, lease_until = ?
        WHERE alert_source = ? AND alert_id = ? AND status = 'running'
          AND ((lease_until IS NOT NULL AND lease_until < ?) OR (lease_until IS NULL AND claimed_at < ?))`,
-      [worker, at, leaseUntil, source, alertId, at, legacyExpiredBefore],
+      [worker, leaseUntil, source, alertId, at, legacyExpiredBefore],
     );
     return taken.changes === 1 ? "took_over" : "taken";
+  }
+
+  /**
+   * Takes a running claim over for `worker` when its holder is dead: its lease has passed, or it ran on this
+   * host and its process is gone (kill -9: no need to wait for the lease, as with a case's owner). The
+   * UPDATE names the holder and lease it judged, so a holder that renewed meanwhile keeps its claim. False
+   * when the claim is not running or its holder may be alive. For `triage recover`, which finishes the dead
+   * holder's case itself: the claim then records that case, and no worker triages the alert again.
+   */
+  async takeOverDead(source: string, alertId: string, worker: string): Promise<boolean> {
+    const held = await this.status(source, alertId);
+    if (held?.status !== "running" || held.leaseUntil === null) return false;
+    const now = this.now();
+    if (held.leaseUntil >= now.toISOString() && ownerAlive(held.worker)) return false;
+    const taken = await this.sql.run(
+      `UPDATE batch_claims SET worker = ?, lease_until = ?
+       WHERE alert_source = ? AND alert_id = ? AND status = 'running' AND worker = ? AND lease_until = ?`,
+      [
+        worker,
+        new Date(now.getTime() + this.leaseMs).toISOString(),
+        source,
+        alertId,
+        held.worker,
+        held.leaseUntil,
+      ],
+    );
+    return taken.changes === 1;
+  }
+
+  /**
+   * The case a dead holder of this running claim finished but never recorded (killed after the case closed
+   * or paused for approval, before finish()): the alert's newest case opened since the claim was first
+   * taken, closed or awaiting approval, superseded by none. The worker that took the claim over records it
+   * instead of triaging the alert a second time; null when there is none.
+   */
+  async unrecordedCase(
+    source: string,
+    alertId: string,
+  ): Promise<{ caseId: string; disposition: string; awaitingApproval: boolean } | null> {
+    const row = await this.sql.get(
+      `SELECT c.id, c.status, c.disposition FROM cases c
+       JOIN batch_claims b ON b.alert_source = c.alert_source AND b.alert_id = c.alert_id
+       WHERE b.alert_source = ? AND b.alert_id = ? AND b.status = 'running' AND c.created_at >= b.claimed_at
+         AND c.superseded_by IS NULL AND c.status IN ('closed', 'awaiting_approval') AND c.disposition IS NOT NULL
+       ORDER BY c.created_at DESC, c.rowid DESC LIMIT 1`,
+      [source, alertId],
+    );
+    if (row === undefined) return null;
+    const parsed = unrecordedRow.parse(row);
+    return {
+      caseId: parsed.id,
+      disposition: parsed.disposition,
+      awaitingApproval: parsed.status === "awaiting_approval",
+    };
   }
 
   /**

@@ -209,6 +209,7 @@ async function workerTrial(
   env: Record<string, string>,
   rand: () => number,
   fault: Fault | undefined,
+  recoverFirst: boolean,
 ): Promise<{ killedAt: string; stranded: string[]; recoveredBy: string }> {
   const lease = ["--lease", "2"];
   const enqueued = await run(["batch", "--enqueue", "--json", "--limit", String(setup.limit), ...lease], env);
@@ -217,8 +218,10 @@ async function workerTrial(
   const idle = async () => (await unsettledJobs(env)) === 0;
   const killedAt = await killSomewhere(args, env, rand, setup.limit * 10, fault, idle);
   const stranded = await strandedAlerts(env);
+  // An operator may run `triage recover` before any worker has taken the dead one's alerts over.
+  const early = recoverFirst ? `recover (exit ${(await run(["recover", "--json"], env)).code}) + ` : "";
   const takeover = await exitOrIdle(start(args, env), idle);
-  return { killedAt, stranded, recoveredBy: `worker takeover (exit ${takeover})` };
+  return { killedAt, stranded, recoveredBy: `${early}worker takeover (exit ${takeover})` };
 }
 
 /** One trial of `kind`, numbered `index` (its directory and its random seed). */
@@ -226,7 +229,13 @@ export async function runTrial(
   setup: TrialSetup,
   kind: TrialKind,
   index: number,
-  options: { fault?: Fault; recoverBy?: "approve" | "recover" } = {},
+  options: {
+    fault?: Fault;
+    /** Approve trials: how the killed approve is finished (random by default). */
+    recoverBy?: "approve" | "recover";
+    /** Worker trials: `triage recover` runs between the kill and the takeover. */
+    recoverFirst?: boolean;
+  } = {},
 ): Promise<TrialResult> {
   const rand = random(index * 7919 + 17);
   const env = await envFor(setup.dir, setup.labTemplate, `trial-${index}-${kind}`, setup.databases);
@@ -269,7 +278,7 @@ export async function runTrial(
   if (kind === "worker") {
     if (setup.databases.engine !== "postgres")
       throw new Error("worker trials need PostgreSQL (the alert queue)");
-    const trial = await workerTrial(setup, env, rand, options.fault);
+    const trial = await workerTrial(setup, env, rand, options.fault, options.recoverFirst ?? false);
     const recover = await run(["recover", "--json"], env);
     return outcome(trial.killedAt, `${trial.recoveredBy} + recover (exit ${recover.code})`, trial.stranded);
   }
