@@ -31,7 +31,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const exactlyOnce = { lost: 0, duplicated: 0, leftBehind: 0 };
+const exactlyOnce = { lost: 0, duplicated: 0, leftBehind: 0, duplicateCases: 0 };
 
 /**
  * Case memory after a worker trial: every alert's claim done, one live case per alert, and a second case

@@ -18,7 +18,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const exactlyOnce = { lost: 0, duplicated: 0, leftBehind: 0 };
+const exactlyOnce = { lost: 0, duplicated: 0, leftBehind: 0, duplicateCases: 0 };
 
 describe("kill -9, then recovery: every allowed or approved action ran exactly once", () => {
   it("an approve killed with the approved action in flight is finished by a later approve or recover", async () => {

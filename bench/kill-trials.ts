@@ -3,8 +3,9 @@
  * randomized kill -9 trials over real child processes (`triage approve`, `triage batch --execute`,
  * `triage schedule --once`, and with PostgreSQL `triage worker` on the queue), each recovered and checked
  * against the lab's action log. Prints every trial and the totals; exits 1 on any lost or duplicated
- * action, or anything left behind. `--db postgres://…/db` keeps each trial's case memory (and queue) in a
- * new database on that server; `--db postgres` on TRIAGE_TEST_POSTGRES or a throwaway local cluster.
+ * action, anything left behind, or an alert with two live cases. `--db postgres://…/db` keeps each
+ * trial's case memory (and queue) in a new database on that server; `--db postgres` on
+ * TRIAGE_TEST_POSTGRES or a throwaway local cluster.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,7 +49,7 @@ try {
     const result = await runTrial(setup, kind, firstSeed + index);
     results.push(result);
     process.stdout.write(
-      `trial ${index + 1}/${trials} ${kind}: killed ${result.killedAt}; ${result.recoveredBy}; ran ${result.ran}/${result.expected}, lost ${result.lost}, duplicated ${result.duplicated}, left behind ${result.leftBehind}, superseded ${result.superseded}\n`,
+      `trial ${index + 1}/${trials} ${kind}: killed ${result.killedAt}; ${result.recoveredBy}; ran ${result.ran}/${result.expected}, lost ${result.lost}, duplicated ${result.duplicated}, left behind ${result.leftBehind}, superseded ${result.superseded}, alerts with two live cases ${result.duplicateCases}\n`,
     );
   }
   const sum = (pick: (r: TrialResult) => number, of = results) => of.reduce((s, r) => s + pick(r), 0);
@@ -63,14 +64,15 @@ try {
       String(sum((r) => r.duplicated, of)),
       String(sum((r) => r.leftBehind, of)),
       String(sum((r) => r.superseded, of)),
+      String(sum((r) => r.duplicateCases, of)),
     ];
   });
   process.stdout.write(
-    `\n${renderTable(["kind", "trials", "killed", "actions expected", "lost", "duplicated", "left behind", "superseded cases"], rows)}\n`,
+    `\n${renderTable(["kind", "trials", "killed", "actions expected", "lost", "duplicated", "left behind", "superseded cases", "alerts with 2 live cases"], rows)}\n`,
   );
-  const bad = sum((r) => r.lost + r.duplicated + r.leftBehind);
+  const bad = sum((r) => r.lost + r.duplicated + r.leftBehind + r.duplicateCases);
   process.stdout.write(
-    `${results.length} trials in ${((performance.now() - started) / 1000).toFixed(0)} s: ${sum((r) => r.lost)} lost, ${sum((r) => r.duplicated)} duplicated, ${sum((r) => r.leftBehind)} left behind\n`,
+    `${results.length} trials in ${((performance.now() - started) / 1000).toFixed(0)} s: ${sum((r) => r.lost)} lost, ${sum((r) => r.duplicated)} duplicated, ${sum((r) => r.leftBehind)} left behind, ${sum((r) => r.duplicateCases)} alerts with two live cases\n`,
   );
   process.stdout.write(`case memory: ${postgres ? "PostgreSQL" : "SQLite"}\n`);
   process.exitCode = bad === 0 ? 0 : 1;

@@ -37,6 +37,8 @@ export interface TrialResult {
   /** Cases still investigating or actions still started after recovery: must be 0. */
   leftBehind: number;
   superseded: number;
+  /** Alerts with more than one case superseded by none (one triaged twice): must be 0. */
+  duplicateCases: number;
   /** Alerts whose claim the killed process left running (batch and worker trials). */
   stranded: string[];
   /** The trial's directory and case memory, for checks beyond the action log. */
@@ -181,6 +183,12 @@ function superseded(env: Record<string, string>): Promise<number> {
   return count(env.TRIAGE_DB ?? "", "SELECT COUNT(*) AS n FROM cases WHERE superseded_by IS NOT NULL");
 }
 
+function duplicateCases(env: Record<string, string>): Promise<number> {
+  const twice =
+    "SELECT alert_id FROM cases WHERE superseded_by IS NULL GROUP BY alert_id HAVING COUNT(*) > 1";
+  return count(env.TRIAGE_DB ?? "", `SELECT COUNT(*) AS n FROM (${twice}) AS t`);
+}
+
 /** The alerts whose claim a killed process left running: the ones another worker must take over. */
 function strandedAlerts(env: Record<string, string>): Promise<string[]> {
   return listColumn(
@@ -253,6 +261,7 @@ export async function runTrial(
     ),
     leftBehind: await leftBehind(env),
     superseded: await superseded(env),
+    duplicateCases: await duplicateCases(env),
     stranded,
     dir: join(setup.dir, `trial-${index}-${kind}`),
     caseDatabase: env.TRIAGE_DB ?? "",
