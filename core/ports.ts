@@ -176,13 +176,16 @@ export interface CaseMemory {
   countExecutions(type: string, since: Date): Promise<number>;
   /**
    * Exactly-once: the first caller for a key claims it; later callers see the earlier attempt. `audit` is
-   * appended only by the caller that claims.
+   * appended only by the caller that claims. The claim is on stable storage when this resolves, since a
+   * side effect follows that must not run twice after a power cut; a dry run, which touches nothing,
+   * passes `durable: false`.
    */
   claimAction(
     caseId: string,
     actionId: string,
     idempotencyKey: string,
     audit?: AuditEntries,
+    options?: { durable?: boolean },
   ): Promise<ClaimResult>;
   /** Records an action's outcome. */
   completeAction(caseId: string, result: ActionResult, audit?: AuditEntries): Promise<void>;

@@ -153,6 +153,7 @@ export class SqlCaseMemory implements CaseMemory {
     actionId: string,
     idempotencyKey: string,
     audit?: AuditEntries,
+    options: { durable?: boolean } = {},
   ): Promise<ClaimResult> {
     // The intent and its audit row commit together; only the caller that inserted it writes the row.
     const claimed = await this.write(async () => {
@@ -160,7 +161,9 @@ export class SqlCaseMemory implements CaseMemory {
       if (inserted) await this.auditLog.append(audit);
       return inserted;
     });
-    return claimed ? { claimed: true } : this.runs.existing(idempotencyKey);
+    if (!claimed) return this.runs.existing(idempotencyKey);
+    if (options.durable ?? true) await this.driver.flush();
+    return { claimed: true };
   }
 
   async startedRuns(): Promise<StartedRun[]> {
