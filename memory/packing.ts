@@ -50,7 +50,11 @@ export interface PackedJson {
 }
 
 export function packJson(value: unknown): PackedJson {
-  const text = JSON.stringify(value);
+  return packText(JSON.stringify(value));
+}
+
+/** packJson of a value already turned into its JSON `text`. */
+export function packText(text: string): PackedJson {
   return text.length <= PACK_THRESHOLD ? { text, packed: null } : { text: "", packed: deflateText(text) };
 }
 
