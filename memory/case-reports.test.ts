@@ -3,11 +3,12 @@ import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import type { Alert, Evidence, InvestigationStep } from "../core/domain.ts";
+import type { Alert, Evidence, Finding, InvestigationStep, Verdict } from "../core/domain.ts";
 import { caseReportOf, closeCaseCheckpoints, saveCaseReport } from "./case-reports.ts";
 import { SqlCaseMemory } from "./case-store.ts";
 import { openCaseDatabase, type CaseDatabase } from "./db.ts";
 import { PACK_DICTIONARY_V1 } from "./pack-dictionary.ts";
+import { FROM_ROWS } from "./report-rows.ts";
 import { openCaseDatabaseDriver, type CaseDatabaseDriver } from "./sql/open.ts";
 import { createSqliteDriver } from "./sql/sqlite-driver.ts";
 import { engineTitle, testEngines } from "./testing/engines.ts";
@@ -141,8 +142,31 @@ const stepOf = (e: Evidence, round: number, ok = true): InvestigationStep => ({
   durationMs: 16.57,
 });
 const steps = [stepOf(evidence[1]!, 1), stepOf(evidence[2]!, 2, false)];
+const verdict: Verdict = {
+  disposition: "benign",
+  confidence: 0.994,
+  severity: "informational",
+  category: "benign_notification",
+  attack: [],
+  summary: "Benign.",
+  rationale: ["SPF, DKIM and DMARC all pass (-0.8)"],
+  evidenceIds: ["ev-alert", "ev-2"],
+  findingIds: ["email.auth.aligned_pass"],
+  maliciousProbability: 0.0064,
+  reasoner: "offline",
+};
+const findings: Finding[] = [
+  {
+    id: "email.auth.aligned_pass",
+    title: "SPF, DKIM and DMARC all pass",
+    detail: "",
+    weight: -0.8,
+    evidenceIds: ["ev-2"],
+    attack: [],
+  },
+];
 
-/** A report as agent/report.ts builds it from the state these rows were written from. */
+/** A report as agent/report.ts builds it from the state the rows of caseWithRows were written from. */
 const reportOf = (
   caseId: string,
   reportSteps: InvestigationStep[] = steps,
@@ -152,12 +176,24 @@ const reportOf = (
   alertId: "A-1",
   status: "closed",
   verdict: {
-    disposition: "benign",
-    summary: "Benign.",
-    evidenceIds: ["ev-alert", "ev-2"],
-    reasoner: "offline",
+    disposition: verdict.disposition,
+    confidence: verdict.confidence,
+    severity: verdict.severity,
+    category: verdict.category,
+    attack: verdict.attack,
+    summary: verdict.summary,
+    rationale: verdict.rationale,
+    evidenceIds: verdict.evidenceIds,
+    reasoner: verdict.reasoner,
+    maliciousProbability: verdict.maliciousProbability,
   },
-  findings: [{ id: "email.auth.aligned_pass", evidenceIds: ["ev-2"] }],
+  findings: findings.map((f) => ({
+    id: f.id,
+    title: f.title,
+    detail: f.detail,
+    weight: f.weight,
+    evidenceIds: f.evidenceIds,
+  })),
   evidence: reportEvidence.map((e) => ({
     id: e.id,
     tool: e.tool,
@@ -185,6 +221,7 @@ for (const engine of engines) {
       await memory.addEvidence(caseId, [rows[0]!], []);
       await memory.addEvidence(caseId, [rows[1]!], [rowSteps[0]!]);
       await memory.addEvidence(caseId, [rows[2]!], [rowSteps[1]!]);
+      await memory.saveVerdict(caseId, verdict, findings);
       return caseId;
     }
     const keptRow = async (driver: CaseDatabaseDriver, caseId: string) =>
@@ -199,16 +236,21 @@ for (const engine of engines) {
         const report = reportOf(caseId);
         await saveCaseReport(driver, caseId, report);
         const kept = await keptRow(driver, caseId);
-        expect(kept.from_rows).toBe(1);
+        expect(kept.from_rows).toBe(FROM_ROWS.evidenceAndSteps | FROM_ROWS.verdictAndFindings);
         const body = inflateRawSync(kept.report.subarray(1), { dictionary: PACK_DICTIONARY_V1 }).toString();
-        expect(JSON.parse(body)).toEqual({ ...report, evidence: [], steps: [] });
+        expect(JSON.parse(body)).toEqual({ ...report, verdict: null, findings: [], evidence: [], steps: [] });
         expect(JSON.stringify(await caseReportOf(driver, caseId))).toBe(JSON.stringify(report));
+        // A verdict other than the row's (not one triage writes): only the evidence and steps are left out.
+        const other = { ...report, verdict: { ...report.verdict, summary: "Benign, by hand." } };
+        await saveCaseReport(driver, caseId, other);
+        expect((await keptRow(driver, caseId)).from_rows).toBe(FROM_ROWS.evidenceAndSteps);
+        expect(JSON.stringify(await caseReportOf(driver, caseId))).toBe(JSON.stringify(other));
       } finally {
         await driver.close();
       }
     });
 
-    it("keeps a report whole when its rows would not give it back: redacted arguments, other steps", async () => {
+    it("keeps the evidence and steps in a report when the rows would not give them back: redacted arguments, other steps", async () => {
       const driver = await openCaseDatabaseDriver(await engine.location("case-reports"));
       try {
         // The rows hold redacted arguments; a report that still has the secret is not what they rebuild.
@@ -225,7 +267,7 @@ for (const engine of engines) {
           reportOf(caseId, [secretSteps[0]!], secretEvidence),
         ]) {
           await saveCaseReport(driver, caseId, report);
-          expect((await keptRow(driver, caseId)).from_rows).toBe(0);
+          expect((await keptRow(driver, caseId)).from_rows).toBe(FROM_ROWS.verdictAndFindings);
           expect(JSON.stringify(await caseReportOf(driver, caseId))).toBe(JSON.stringify(report));
         }
       } finally {

@@ -2,69 +2,62 @@
  * A closed case keeps its final report, not its LangGraph checkpoints. Every graph step checkpoints the
  * whole state (most of a case's bytes); a closed case never resumes, and its report is all that
  * `triage cases show` and a late approval's answer read. Paused cases keep their checkpoints: the approval
- * resumes from them, in any process. The report repeats the case's evidence and steps rows: kept without
- * them (migration 11's from_rows) whenever the rows give them back exactly.
+ * resumes from them, in any process. The report repeats the case's evidence, steps and verdict rows: kept
+ * without those parts (migration 11's from_rows) whenever the rows give them back exactly.
  */
 import { z } from "zod";
-import type { Evidence, InvestigationStep } from "../core/domain.ts";
-import { ALERT_EVIDENCE_ID } from "../core/ids.ts";
-import { evidenceRowsOf, stepRowsOf } from "./case-rows.ts";
+import { TriageError } from "../core/errors.ts";
 import { deflateJson, inflateJson } from "./packing.ts";
+import {
+  caseRowsOf,
+  FROM_ROWS,
+  reportObjectSchema,
+  withoutParts,
+  withRows,
+  type ReportObject,
+} from "./report-rows.ts";
 import type { SqlExecutor } from "./sql/driver.ts";
 import type { CaseDatabaseDriver } from "./sql/open.ts";
 
 const reportRowSchema = z.object({ report: z.instanceof(Uint8Array), from_rows: z.number() });
 const countRowSchema = z.object({ n: z.number() });
-/** A report as an object, its keys in their order (agent/report-schema.ts owns its shape). */
-const reportObjectSchema = z.record(z.string(), z.unknown());
-/** What rebuilding a report's evidence and steps reads of it: the evidence its verdict cites. */
-const citingSchema = z.object({
-  verdict: z.object({ evidenceIds: z.array(z.string()) }),
-  evidence: z.array(z.unknown()),
-  steps: z.array(z.unknown()),
-});
-type ReportObject = z.infer<typeof reportObjectSchema>;
+
+/** The parts to try leaving to the rows, most first. */
+const TRIED = [
+  FROM_ROWS.evidenceAndSteps | FROM_ROWS.verdictAndFindings,
+  FROM_ROWS.evidenceAndSteps,
+  FROM_ROWS.verdictAndFindings,
+];
 
 /**
- * `report` with its evidence and steps as the report builds them from the state (agent/report.ts): the
- * alert's evidence, then each step's in step order, each with whether the verdict cites it; the steps as
- * recorded.
+ * What to keep of `report` for `caseId`: without the most parts the case's rows rebuild byte for byte
+ * (memory/report-rows.ts), else whole. They can differ: rows hold redacted arguments, a call run again
+ * adds steps.
  */
-function withRows(report: ReportObject, evidence: Evidence[], steps: InvestigationStep[]): ReportObject {
-  const cited = new Set(citingSchema.parse(report).verdict.evidenceIds);
-  const byId = new Map(evidence.map((e) => [e.id, e]));
-  const order = new Set([ALERT_EVIDENCE_ID, ...steps.map((s) => s.evidenceId), ...byId.keys()]);
-  const listed = [...order].flatMap((id) => {
-    const e = byId.get(id);
-    return e === undefined
-      ? []
-      : [{ id: e.id, tool: e.tool, args: e.args, summary: e.summary, cited: cited.has(e.id) }];
-  });
-  return { ...report, evidence: listed, steps };
-}
-
-/**
- * The report to keep for `caseId` without its evidence and steps (the case's rows hold them), when
- * rebuilding them from the rows gives back exactly `report`, byte for byte; else null, and it is kept
- * whole. They can differ: rows hold redacted arguments, and a call run again adds steps.
- */
-async function withoutRows(db: SqlExecutor, caseId: string, report: unknown): Promise<ReportObject | null> {
+async function keptForm(
+  db: SqlExecutor,
+  caseId: string,
+  report: unknown,
+): Promise<{ kept: unknown; parts: number }> {
   const whole = reportObjectSchema.safeParse(report);
-  const citing = citingSchema.safeParse(report);
-  if (!whole.success || !citing.success) return null;
-  if (citing.data.evidence.length === 0 && citing.data.steps.length === 0) return null;
-  const kept = { ...whole.data, evidence: [], steps: [] };
-  const rebuilt = withRows(kept, await evidenceRowsOf(db, caseId), await stepRowsOf(db, caseId));
-  return JSON.stringify(rebuilt) === JSON.stringify(report) ? kept : null;
+  if (!whole.success) return { kept: report, parts: 0 };
+  const rows = await caseRowsOf(db, caseId);
+  const exact = JSON.stringify(report);
+  for (const parts of TRIED) {
+    const kept: ReportObject = withoutParts(whole.data, parts);
+    const rebuilt = withRows(kept, parts, rows);
+    if (rebuilt !== null && JSON.stringify(rebuilt) === exact) return { kept, parts };
+  }
+  return { kept: report, parts: 0 };
 }
 
 /** Stores (or replaces) the final report of `caseId`, deflated, without what the case's rows hold. */
 export async function saveCaseReport(db: SqlExecutor, caseId: string, report: unknown): Promise<void> {
-  const kept = await withoutRows(db, caseId, report);
+  const { kept, parts } = await keptForm(db, caseId, report);
   await db.run(
     `INSERT INTO case_reports (case_id, report, from_rows) VALUES (?, ?, ?)
      ON CONFLICT (case_id) DO UPDATE SET report = excluded.report, from_rows = excluded.from_rows`,
-    [caseId, deflateJson(kept ?? report), kept === null ? 0 : 1],
+    [caseId, deflateJson(kept), parts],
   );
 }
 
@@ -75,11 +68,11 @@ export async function caseReportOf(db: SqlExecutor, caseId: string): Promise<unk
   const stored = reportRowSchema.parse(row);
   const report = inflateJson(stored.report);
   if (stored.from_rows === 0) return report;
-  return withRows(
-    reportObjectSchema.parse(report),
-    await evidenceRowsOf(db, caseId),
-    await stepRowsOf(db, caseId),
-  );
+  const rebuilt = withRows(reportObjectSchema.parse(report), stored.from_rows, await caseRowsOf(db, caseId));
+  // Only when rows it was kept from are gone: no case memory path deletes them.
+  if (rebuilt === null)
+    throw new TriageError("BAD_DATABASE", `case ${caseId}: the rows its report was kept from are gone`);
+  return rebuilt;
 }
 
 /**

@@ -43,6 +43,23 @@ const stepRowSchema = z.object({
   evidence_summary: z.string().nullable(),
 });
 
+const verdictRowSchema = z.object({ doc: z.string(), findings: z.string(), packed: bytesSchema });
+
+/** The verdict and findings stored for `caseId` (to be parsed by the caller), or null. */
+export async function verdictRowOf(
+  sql: SqlExecutor,
+  caseId: string,
+): Promise<{ verdict: unknown; findings: unknown } | null> {
+  const row = await sql.get("SELECT doc, findings, packed FROM verdicts WHERE case_id = ?", [caseId]);
+  if (row === undefined) return null;
+  const r = verdictRowSchema.parse(row);
+  // Above the packing threshold both are deflated together (memory/case-records.ts).
+  if (r.packed === null) return { verdict: JSON.parse(r.doc), findings: JSON.parse(r.findings) };
+  return z
+    .object({ verdict: z.unknown(), findings: z.unknown() })
+    .parse(unpackJson({ text: "", packed: r.packed }));
+}
+
 /** True for the data of an evidence row that holds the case's alert instead of a copy of it. */
 export function isAlertReference(data: string, packed: Uint8Array | null): boolean {
   return data === "" && packed === null;
