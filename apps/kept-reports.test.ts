@@ -15,7 +15,7 @@ afterAll(cleanup);
 
 const keptSchema = z.array(z.object({ case_id: z.string(), from_rows: z.number() }));
 
-it("keeps every closed case's report without its evidence, steps, verdict and findings, and reads it back", async () => {
+it("keeps every closed case's report without its alert, evidence, steps, verdict and findings, and reads it back", async () => {
   const opened = await runtime("kept");
   try {
     await runBatch(opened, { limit: 10, concurrency: 1, dryRun: true });
@@ -25,7 +25,7 @@ it("keeps every closed case's report without its evidence, steps, verdict and fi
       ),
     );
     expect(kept.length).toBeGreaterThan(1);
-    const all = FROM_ROWS.evidenceAndSteps | FROM_ROWS.verdictAndFindings;
+    const all = FROM_ROWS.evidenceAndSteps | FROM_ROWS.verdictAndFindings | FROM_ROWS.alert;
     expect(kept.map((k) => k.from_rows)).toEqual(kept.map(() => all));
     for (const { case_id } of kept) {
       const report = triageReportSchema.parse(await opened.memory.closedReport(case_id));

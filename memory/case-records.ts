@@ -17,9 +17,8 @@ import {
 import { ALERT_EVIDENCE_ID } from "../core/ids.ts";
 import { redact, redactValue } from "../core/redact.ts";
 import type { SqlExecutor } from "./sql/driver.ts";
-import { packJson, packText, unpackJson } from "./packing.ts";
-
-const alertRowSchema = z.object({ doc: z.string(), packed: z.instanceof(Uint8Array).nullable() });
+import { alertRowOf } from "./case-rows.ts";
+import { packJson, packText } from "./packing.ts";
 
 const approvalRowSchema = z.object({
   approved: z.number(),
@@ -108,10 +107,8 @@ export class CaseRecords {
 
   /** The JSON text of the alert stored with the case, or null. */
   private async alertText(caseId: string): Promise<string | null> {
-    const row = await this.sql.get("SELECT doc, packed FROM alerts WHERE case_id = ?", [caseId]);
-    if (row === undefined) return null;
-    const r = alertRowSchema.parse(row);
-    return JSON.stringify(unpackJson({ text: r.doc, packed: r.packed }));
+    const alert = await alertRowOf(this.sql, caseId);
+    return alert === null ? null : JSON.stringify(alert);
   }
 
   /** Stores the verdict and copies its disposition, confidence and missing tools onto the case. */

@@ -175,6 +175,16 @@ const reportOf = (
   caseId,
   alertId: "A-1",
   status: "closed",
+  dryRun: true,
+  alert: {
+    id: alert.id,
+    source: alert.source,
+    family: alert.family,
+    type: alert.type,
+    title: alert.title,
+    severity: alert.severity,
+    createdAt: alert.createdAt,
+  },
   verdict: {
     disposition: verdict.disposition,
     confidence: verdict.confidence,
@@ -236,14 +246,23 @@ for (const engine of engines) {
         const report = reportOf(caseId);
         await saveCaseReport(driver, caseId, report);
         const kept = await keptRow(driver, caseId);
-        expect(kept.from_rows).toBe(FROM_ROWS.evidenceAndSteps | FROM_ROWS.verdictAndFindings);
+        expect(kept.from_rows).toBe(
+          FROM_ROWS.evidenceAndSteps | FROM_ROWS.verdictAndFindings | FROM_ROWS.alert,
+        );
         const body = inflateRawSync(kept.report.subarray(1), { dictionary: PACK_DICTIONARY_V1 }).toString();
-        expect(JSON.parse(body)).toEqual({ ...report, verdict: null, findings: [], evidence: [], steps: [] });
+        expect(JSON.parse(body)).toEqual({
+          ...report,
+          alert: null,
+          verdict: null,
+          findings: [],
+          evidence: [],
+          steps: [],
+        });
         expect(JSON.stringify(await caseReportOf(driver, caseId))).toBe(JSON.stringify(report));
-        // A verdict other than the row's (not one triage writes): only the evidence and steps are left out.
+        // A verdict other than the row's (not one triage writes): the other parts are left out.
         const other = { ...report, verdict: { ...report.verdict, summary: "Benign, by hand." } };
         await saveCaseReport(driver, caseId, other);
-        expect((await keptRow(driver, caseId)).from_rows).toBe(FROM_ROWS.evidenceAndSteps);
+        expect((await keptRow(driver, caseId)).from_rows).toBe(FROM_ROWS.evidenceAndSteps | FROM_ROWS.alert);
         expect(JSON.stringify(await caseReportOf(driver, caseId))).toBe(JSON.stringify(other));
       } finally {
         await driver.close();
@@ -267,7 +286,9 @@ for (const engine of engines) {
           reportOf(caseId, [secretSteps[0]!], secretEvidence),
         ]) {
           await saveCaseReport(driver, caseId, report);
-          expect((await keptRow(driver, caseId)).from_rows).toBe(FROM_ROWS.verdictAndFindings);
+          expect((await keptRow(driver, caseId)).from_rows).toBe(
+            FROM_ROWS.verdictAndFindings | FROM_ROWS.alert,
+          );
           expect(JSON.stringify(await caseReportOf(driver, caseId))).toBe(JSON.stringify(report));
         }
       } finally {

@@ -2,7 +2,7 @@
  * A closed case keeps its final report, not its LangGraph checkpoints. Every graph step checkpoints the
  * whole state (most of a case's bytes); a closed case never resumes, and its report is all that
  * `triage cases show` and a late approval's answer read. Paused cases keep their checkpoints: the approval
- * resumes from them, in any process. The report repeats the case's evidence, steps and verdict rows: kept
+ * resumes from them, in any process. The report repeats the case's evidence, steps, verdict and alert rows: kept
  * without those parts (migration 11's from_rows) whenever the rows give them back exactly.
  */
 import { z } from "zod";
@@ -22,12 +22,10 @@ import type { CaseDatabaseDriver } from "./sql/open.ts";
 const reportRowSchema = z.object({ report: z.instanceof(Uint8Array), from_rows: z.number() });
 const countRowSchema = z.object({ n: z.number() });
 
-/** The parts to try leaving to the rows, most first. */
-const TRIED = [
-  FROM_ROWS.evidenceAndSteps | FROM_ROWS.verdictAndFindings,
-  FROM_ROWS.evidenceAndSteps,
-  FROM_ROWS.verdictAndFindings,
-];
+/** The parts to try leaving to the rows, most first: all, then all but one, then each alone. */
+const PARTS = Object.values(FROM_ROWS);
+const ALL = PARTS.reduce((all, part) => all | part, 0);
+const TRIED = [ALL, ...PARTS.map((part) => ALL & ~part), ...PARTS];
 
 /**
  * What to keep of `report` for `caseId`: without the most parts the case's rows rebuild byte for byte

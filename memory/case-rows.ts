@@ -60,6 +60,16 @@ export async function verdictRowOf(
     .parse(unpackJson({ text: "", packed: r.packed }));
 }
 
+const alertRowSchema = z.object({ doc: z.string(), packed: bytesSchema });
+
+/** The alert stored with `caseId` (to be parsed by the caller), or null. */
+export async function alertRowOf(sql: SqlExecutor, caseId: string): Promise<unknown> {
+  const row = await sql.get("SELECT doc, packed FROM alerts WHERE case_id = ?", [caseId]);
+  if (row === undefined) return null;
+  const r = alertRowSchema.parse(row);
+  return unpackJson({ text: r.doc, packed: r.packed });
+}
+
 /** True for the data of an evidence row that holds the case's alert instead of a copy of it. */
 export function isAlertReference(data: string, packed: Uint8Array | null): boolean {
   return data === "" && packed === null;

@@ -1,21 +1,23 @@
 /**
  * The parts of a closed case's report that repeat the case's rows, rebuilt from them as agent/report.ts
  * builds them from the graph state: the evidence list and the steps (from the evidence and steps rows),
- * the verdict and its findings (from the verdicts row). memory/case-reports.ts keeps a report without a
+ * the verdict and its findings (from the verdicts row), the alert's summary (from the alerts row). memory/case-reports.ts keeps a report without a
  * part only when this rebuilds it byte for byte; should the two builders ever drift apart, reports are
  * kept whole again, never changed (agent/report-rows.test.ts says so for real triage runs).
  */
 import { z } from "zod";
 import {
+  type Alert,
   type Evidence,
   type Finding,
   type InvestigationStep,
   type Verdict,
+  alertSchema,
   findingSchema,
   verdictSchema,
 } from "../core/domain.ts";
 import { ALERT_EVIDENCE_ID } from "../core/ids.ts";
-import { evidenceRowsOf, stepRowsOf, verdictRowOf } from "./case-rows.ts";
+import { alertRowOf, evidenceRowsOf, stepRowsOf, verdictRowOf } from "./case-rows.ts";
 import type { SqlExecutor } from "./sql/driver.ts";
 
 /** A report as an object, its keys in their order (agent/report-schema.ts owns its shape). */
@@ -23,23 +25,26 @@ export const reportObjectSchema = z.record(z.string(), z.unknown());
 export type ReportObject = z.infer<typeof reportObjectSchema>;
 
 /** Which parts a kept report leaves to the rows: a bit each, stored in case_reports.from_rows. */
-export const FROM_ROWS = { evidenceAndSteps: 1, verdictAndFindings: 2 } as const;
+export const FROM_ROWS = { evidenceAndSteps: 1, verdictAndFindings: 2, alert: 4 } as const;
 
 /** What the rows hold of one case. */
 export interface CaseRows {
   evidence: Evidence[];
   steps: InvestigationStep[];
   verdict: { verdict: Verdict; findings: Finding[] } | null;
+  alert: Alert | null;
 }
 
 export async function caseRowsOf(sql: SqlExecutor, caseId: string): Promise<CaseRows> {
   const stored = await verdictRowOf(sql, caseId);
+  const alert = alertSchema.safeParse(await alertRowOf(sql, caseId));
   const verdict = verdictSchema.safeParse(stored?.verdict);
   const findings = z.array(findingSchema).safeParse(stored?.findings);
   return {
     evidence: await evidenceRowsOf(sql, caseId),
     steps: await stepRowsOf(sql, caseId),
     verdict: verdict.success && findings.success ? { verdict: verdict.data, findings: findings.data } : null,
+    alert: alert.success ? alert.data : null,
   };
 }
 
@@ -70,6 +75,19 @@ function reportVerdict(v: Verdict): Record<string, unknown> {
  */
 export function withRows(report: ReportObject, parts: number, rows: CaseRows): ReportObject | null {
   const rebuilt: ReportObject = { ...report };
+  if (parts & FROM_ROWS.alert) {
+    if (rows.alert === null) return null;
+    const a = rows.alert;
+    rebuilt.alert = {
+      id: a.id,
+      source: a.source,
+      family: a.family,
+      type: a.type,
+      title: a.title,
+      severity: a.severity,
+      createdAt: a.createdAt,
+    };
+  }
   if (parts & FROM_ROWS.verdictAndFindings) {
     if (rows.verdict === null) return null;
     rebuilt.verdict = reportVerdict(rows.verdict.verdict);
@@ -102,6 +120,7 @@ export function withRows(report: ReportObject, parts: number, rows: CaseRows): R
 export function withoutParts(report: ReportObject, parts: number): ReportObject {
   return {
     ...report,
+    ...(parts & FROM_ROWS.alert ? { alert: null } : {}),
     ...(parts & FROM_ROWS.verdictAndFindings ? { verdict: null, findings: [] } : {}),
     ...(parts & FROM_ROWS.evidenceAndSteps ? { evidence: [], steps: [] } : {}),
   };
