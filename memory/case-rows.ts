@@ -75,7 +75,24 @@ export function isAlertReference(data: string, packed: Uint8Array | null): boole
   return data === "" && packed === null;
 }
 
-/** The evidence of `caseId`, by id. */
+/** An evidence item without its data: what a report lists. */
+export type EvidenceEntry = Pick<Evidence, "id" | "tool" | "args" | "summary">;
+
+const entryRowSchema = z.object({ id: z.string(), tool: z.string(), args: z.string(), summary: z.string() });
+const argsSchema = evidenceSchema.shape.args;
+
+/** The evidence of `caseId` without its data (nothing inflated), by id. */
+export async function evidenceEntriesOf(sql: SqlExecutor, caseId: string): Promise<EvidenceEntry[]> {
+  const rows = await sql.all("SELECT id, tool, args, summary FROM evidence WHERE case_id = ? ORDER BY id", [
+    caseId,
+  ]);
+  return rows.map((row) => {
+    const r = entryRowSchema.parse(row);
+    return { id: r.id, tool: r.tool, args: argsSchema.parse(JSON.parse(r.args)), summary: r.summary };
+  });
+}
+
+/** The evidence of `caseId`, data included, by id. */
 export async function evidenceRowsOf(sql: SqlExecutor, caseId: string): Promise<Evidence[]> {
   const rows = await sql.all(
     `SELECT e.id, e.tool, e.args, e.summary, e.data, e.packed, e.collected_at,

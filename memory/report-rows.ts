@@ -8,7 +8,6 @@
 import { z } from "zod";
 import {
   type Alert,
-  type Evidence,
   type Finding,
   type InvestigationStep,
   type Verdict,
@@ -17,7 +16,7 @@ import {
   verdictSchema,
 } from "../core/domain.ts";
 import { ALERT_EVIDENCE_ID } from "../core/ids.ts";
-import { alertRowOf, evidenceRowsOf, stepRowsOf, verdictRowOf } from "./case-rows.ts";
+import { alertRowOf, evidenceEntriesOf, stepRowsOf, verdictRowOf, type EvidenceEntry } from "./case-rows.ts";
 import type { SqlExecutor } from "./sql/driver.ts";
 
 /** A report as an object, its keys in their order (agent/report-schema.ts owns its shape). */
@@ -29,7 +28,7 @@ export const FROM_ROWS = { evidenceAndSteps: 1, verdictAndFindings: 2, alert: 4 
 
 /** What the rows hold of one case. */
 export interface CaseRows {
-  evidence: Evidence[];
+  evidence: EvidenceEntry[];
   steps: InvestigationStep[];
   verdict: { verdict: Verdict; findings: Finding[] } | null;
   alert: Alert | null;
@@ -41,7 +40,7 @@ export async function caseRowsOf(sql: SqlExecutor, caseId: string): Promise<Case
   const verdict = verdictSchema.safeParse(stored?.verdict);
   const findings = z.array(findingSchema).safeParse(stored?.findings);
   return {
-    evidence: await evidenceRowsOf(sql, caseId),
+    evidence: await evidenceEntriesOf(sql, caseId),
     steps: await stepRowsOf(sql, caseId),
     verdict: verdict.success && findings.success ? { verdict: verdict.data, findings: findings.data } : null,
     alert: alert.success ? alert.data : null,
