@@ -2,8 +2,8 @@
  * A closed case keeps its final report, not its LangGraph checkpoints. Every graph step checkpoints the
  * whole state (most of a case's bytes); a closed case never resumes, and its report is all that
  * `triage cases show` and a late approval's answer read. Paused cases keep their checkpoints: the approval
- * resumes from them, in any process. The report repeats the case's evidence, steps, verdict and alert rows: kept
- * without those parts (migration 11's from_rows) whenever the rows give them back exactly.
+ * resumes from them, in any process. The report repeats the case's alert, verdict, evidence and steps
+ * rows: it is kept without those parts (migration 11's from_rows) whenever the rows give them back exactly.
  */
 import { z } from "zod";
 import { TriageError } from "../core/errors.ts";

@@ -1,9 +1,9 @@
 /**
  * The parts of a closed case's report that repeat the case's rows, rebuilt from them as agent/report.ts
- * builds them from the graph state: the evidence list and the steps (from the evidence and steps rows),
- * the verdict and its findings (from the verdicts row), the alert's summary (from the alerts row). memory/case-reports.ts keeps a report without a
- * part only when this rebuilds it byte for byte; should the two builders ever drift apart, reports are
- * kept whole again, never changed (agent/report-rows.test.ts says so for real triage runs).
+ * builds them from the graph state: the evidence list and the steps (evidence and steps rows), the
+ * verdict and its findings (verdicts row), the alert's summary (alerts row). memory/case-reports.ts keeps
+ * a report without a part only when this rebuilds it byte for byte: should the two builders drift apart,
+ * reports are kept whole again, never changed (apps/kept-reports.test.ts fails on real triage runs then).
  */
 import { z } from "zod";
 import {
@@ -34,6 +34,7 @@ export interface CaseRows {
   alert: Alert | null;
 }
 
+/** The rows of `caseId` a report repeats; a verdict or alert that does not parse counts as missing. */
 export async function caseRowsOf(sql: SqlExecutor, caseId: string): Promise<CaseRows> {
   const stored = await verdictRowOf(sql, caseId);
   const alert = alertSchema.safeParse(await alertRowOf(sql, caseId));
