@@ -17,8 +17,10 @@ import {
 import { ALERT_EVIDENCE_ID } from "../core/ids.ts";
 import { redact, redactValue } from "../core/redact.ts";
 import type { SqlExecutor } from "./sql/driver.ts";
+import { keepPartsWhole } from "./case-reports.ts";
 import { alertRowOf } from "./case-rows.ts";
 import { packJson, packText } from "./packing.ts";
+import { FROM_ROWS } from "./report-rows.ts";
 
 const approvalRowSchema = z.object({
   approved: z.number(),
@@ -62,6 +64,7 @@ export class CaseRecords {
    * points at the alerts row.
    */
   async addEvidence(caseId: string, evidence: Evidence[], steps: InvestigationStep[]): Promise<void> {
+    await keepPartsWhole(this.sql, caseId, FROM_ROWS.evidenceAndSteps);
     const stored = new Map<string, { tool: string; args: string; summary: string }>();
     for (const e of evidence) {
       const row = {
@@ -119,6 +122,8 @@ export class CaseRecords {
     const doc = redactValue(verdict);
     const found = redactValue(findings);
     const together = packJson({ verdict: doc, findings: found });
+    // A campaign revision replaces the verdict of a case that may be closed, its report kept.
+    await keepPartsWhole(this.sql, caseId, FROM_ROWS.verdictAndFindings);
     await this.sql.run(
       "INSERT INTO verdicts (case_id, doc, findings, packed, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET doc = excluded.doc, findings = excluded.findings, packed = excluded.packed, at = excluded.at",
       together.packed === null

@@ -296,6 +296,26 @@ for (const engine of engines) {
       }
     });
 
+    it("puts the parts back into a kept report before their rows change: it reads as it was kept", async () => {
+      const driver = await openCaseDatabaseDriver(await engine.location("case-reports"));
+      try {
+        const caseId = await caseWithRows(driver);
+        const report = reportOf(caseId);
+        await saveCaseReport(driver, caseId, report);
+        const memory = new SqlCaseMemory(driver, { now: () => new Date(at) });
+        // A campaign revision gives the closed case another verdict.
+        await memory.saveVerdict(caseId, { ...verdict, disposition: "malicious", summary: "Revised." }, []);
+        expect((await keptRow(driver, caseId)).from_rows).toBe(FROM_ROWS.evidenceAndSteps | FROM_ROWS.alert);
+        expect(JSON.stringify(await caseReportOf(driver, caseId))).toBe(JSON.stringify(report));
+        const late = { ...evidence[1]!, id: "ev-3", summary: "late" };
+        await memory.addEvidence(caseId, [late], [stepOf(late, 3)]);
+        expect((await keptRow(driver, caseId)).from_rows).toBe(FROM_ROWS.alert);
+        expect(JSON.stringify(await caseReportOf(driver, caseId))).toBe(JSON.stringify(report));
+      } finally {
+        await driver.close();
+      }
+    });
+
     it("reads a report kept before migration 11: raw deflate, whole", async () => {
       const driver = await openCaseDatabaseDriver(await engine.location("case-reports"));
       try {

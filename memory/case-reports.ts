@@ -74,6 +74,25 @@ export async function caseReportOf(db: SqlExecutor, caseId: string): Promise<unk
 }
 
 /**
+ * Puts the `parts` (FROM_ROWS bits) a kept report of `caseId` leaves to the rows back into it, before
+ * those rows change, so that it reads as it was kept: a campaign revision replaces a closed case's verdict.
+ * Nothing when no report was kept, or it holds those parts.
+ */
+export async function keepPartsWhole(db: SqlExecutor, caseId: string, parts: number): Promise<void> {
+  const row = await db.get("SELECT report, from_rows FROM case_reports WHERE case_id = ?", [caseId]);
+  if (row === undefined) return;
+  const stored = reportRowSchema.parse(row);
+  if ((stored.from_rows & parts) === 0) return;
+  const whole = await caseReportOf(db, caseId);
+  const still = stored.from_rows & ~parts;
+  await db.run("UPDATE case_reports SET report = ?, from_rows = ? WHERE case_id = ?", [
+    deflateJson(withoutParts(reportObjectSchema.parse(whole), still)),
+    still,
+    caseId,
+  ]);
+}
+
+/**
  * Keeps `report` for closed case `caseId` and deletes its checkpoints, in one transaction, so a crash
  * leaves both or the checkpoints alone, never neither. On SQLite the LangGraph saver shares the
  * connection, so its deleteThread runs inside the transaction. PostgresSaver works on its own pool
