@@ -83,23 +83,38 @@ export async function owned<T>(
   owner: string,
   run: () => Promise<T>,
 ): Promise<T> {
-  const stop = runtime.deps.memory.heartbeat(caseId, owner, leaseOf(runtime));
+  const { memory } = runtime.deps;
+  const stop = memory.heartbeat(caseId, owner, leaseOf(runtime));
+  // The run's record commits with its writes that must land at once (claims, statuses): a few
+  // transactions per case rather than one per node.
+  const record = memory.deferWrites(caseId);
   try {
-    return await run();
+    const result = await run();
+    await record.commit();
+    return result;
   } catch (error) {
     const message = describeError(error);
-    const { memory } = runtime.deps;
-    await memory.setStatus(
-      caseId,
-      "failed",
-      { error: message },
-      { actor: "engine", event: "case.failed", caseId, payload: { error: message } },
-    );
+    const failed = () =>
+      memory.setStatus(
+        caseId,
+        "failed",
+        { error: message },
+        { actor: "engine", event: "case.failed", caseId, payload: { error: message } },
+      );
+    try {
+      await failed();
+    } catch {
+      // What the case held could not be written (it may be why the run failed): the failure is
+      // recorded alone rather than not at all.
+      record.discard();
+      await failed();
+    }
     if (isTriageError(error)) throw error;
     throw new TriageError("INTERNAL", `case ${caseId} failed: ${message}`);
   } finally {
     stop();
-    await runtime.deps.memory.releaseCase(caseId, owner);
+    record.discard();
+    await memory.releaseCase(caseId, owner);
   }
 }
 

@@ -196,7 +196,10 @@ function packedText(path: string): string {
         .array(z.object({ text: z.string(), packed: z.instanceof(Uint8Array).nullable() }))
         .parse(db.prepare(sql).all())
         .map((r) => unpackJson(r));
-    const data = packedRows("SELECT data AS text, packed FROM evidence");
+    // Alert evidence stored as a reference to the alerts row (empty data, no bytes) is searched there.
+    const data = packedRows(
+      "SELECT data AS text, packed FROM evidence WHERE NOT (data = '' AND packed IS NULL)",
+    );
     const alerts = packedRows("SELECT doc AS text, packed FROM alerts");
     const verdicts = packedRows("SELECT doc AS text, packed FROM verdicts WHERE packed IS NOT NULL");
     return JSON.stringify([reports, data, alerts, verdicts]);

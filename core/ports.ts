@@ -176,13 +176,16 @@ export interface CaseMemory {
   countExecutions(type: string, since: Date): Promise<number>;
   /**
    * Exactly-once: the first caller for a key claims it; later callers see the earlier attempt. `audit` is
-   * appended only by the caller that claims.
+   * appended only by the caller that claims. The claim is on stable storage when this resolves, since a
+   * side effect follows that must not run twice after a power cut; a dry run, which touches nothing,
+   * passes `durable: false`.
    */
   claimAction(
     caseId: string,
     actionId: string,
     idempotencyKey: string,
     audit?: AuditEntries,
+    options?: { durable?: boolean },
   ): Promise<ClaimResult>;
   /** Records an action's outcome. */
   completeAction(caseId: string, result: ActionResult, audit?: AuditEntries): Promise<void>;
@@ -231,6 +234,17 @@ export interface CaseMemory {
   recordFeedback(caseId: string, feedback: CaseFeedback): Promise<void>;
   /** Appends a stand-alone row to the keyed audit log. */
   audit(entry: AuditEntry): Promise<void>;
+  /**
+   * From now on, the record of `caseId`'s investigation (evidence, verdict, proposed actions and
+   * decisions, dry-run outcomes, stand-alone audit rows) is held in this process and committed with the
+   * case's next write that must land at once (an action's claim, a real action's outcome, an approval, a
+   * status), in that write's transaction, in the order given; a read of the case sees it first. One
+   * transaction per node cost a case about twelve. Another process sees the record when the case next
+   * commits; a process that dies loses what it held, as it loses the run itself (the case is
+   * investigated again from its alert). `commit` commits what is still held and stops deferring;
+   * `discard` drops it and stops (a case that failed on a held write records its failure alone).
+   */
+  deferWrites(caseId: string): { commit(): Promise<void>; discard(): void };
 }
 
 // ---------------------------------------------------------------------------------------------------

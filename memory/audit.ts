@@ -235,6 +235,9 @@ export class AuditLog implements Auditor {
       const batch = this.unpublished.splice(0).sort((a, b) => a.seq - b.seq);
       if (!batch.length) return;
       try {
+        // The head file vouches for these rows, and the stream sends them off the machine: both only once
+        // the rows are on disk, or a power cut could leave a head ahead of the log (a false truncation).
+        await this.driver.flush();
         await this.advanceHead(batch);
       } catch (error) {
         this.report(`audit head file not updated: ${describeError(error)}`);
@@ -246,8 +249,10 @@ export class AuditLog implements Auditor {
   /** Writes the head file of a log with no keyed row yet, as it stands, when there is none. */
   private async startHeadFile(key: AuditKey, last: LastRow | null): Promise<void> {
     const path = this.settings.headFile;
-    if (path !== null && last?.scheme !== "hmac-sha256" && !readSignedHead(path, "audit head file"))
+    if (path !== null && last?.scheme !== "hmac-sha256" && !readSignedHead(path, "audit head file")) {
+      await this.driver.flush();
       writeSignedHead(path, signHead(key, { kind: "head", ...this.headFields(last, await this.count()) }));
+    }
   }
 
   private async count(): Promise<number> {

@@ -426,5 +426,99 @@ export function describeCaseMemoryContract(name: string, open: OpenCaseMemory): 
       await memory.audit(row("stand.alone", null));
       expect(await auditRows()).toEqual([{ event: "stand.alone", caseId: null }]);
     });
+
+    it("holds a deferred case's record until its next write that must land, then commits both in order", async () => {
+      const store = await fresh();
+      const { memory, auditRows } = store;
+      const other = await store.another();
+      const caseId = await opened(memory, "A-1");
+      const record = memory.deferWrites(caseId);
+      const evidence = {
+        id: "ev-1",
+        tool: "siem",
+        args: {},
+        summary: "s",
+        data: null,
+        collectedAt: now().toISOString(),
+      };
+      await memory.addEvidence(caseId, [evidence], [], row("evidence.added", caseId));
+      await memory.saveVerdict(caseId, verdictOf("malicious"), [], row("verdict.assessed", caseId));
+      await memory.saveActions(caseId, [isolate], [], row("policy.decided", caseId));
+      await memory.audit(row("note", caseId));
+      await memory.completeAction(
+        caseId,
+        {
+          actionId: "act-0",
+          status: "dry_run",
+          idempotencyKey: "k-0",
+          detail: "would",
+          at: now().toISOString(),
+        },
+        row("action.dry_run", caseId),
+      );
+      // Held: another client sees none of it, and the audit log has nothing of this case yet.
+      expect(await other.getCase(caseId)).toMatchObject({ disposition: null });
+      expect(await auditRows()).toEqual([]);
+      // A claim must land at once: the record lands with it, before its own row.
+      expect(await memory.claimAction(caseId, "act-1", "k-1", row("action.started", caseId))).toEqual({
+        claimed: true,
+      });
+      expect(await other.getCase(caseId)).toMatchObject({ disposition: "malicious" });
+      expect((await auditRows()).map((r) => r.event)).toEqual([
+        "evidence.added",
+        "verdict.assessed",
+        "policy.decided",
+        "note",
+        "action.dry_run",
+        "action.started",
+      ]);
+      // A real action's outcome is written at once; a later held write waits for commit().
+      await memory.completeAction(
+        caseId,
+        {
+          actionId: "act-1",
+          status: "executed",
+          idempotencyKey: "k-1",
+          detail: "done",
+          at: now().toISOString(),
+        },
+        row("action.executed", caseId),
+      );
+      expect(await other.countExecutions("isolate_host", new Date(0))).toBe(1);
+      await memory.audit(row("late", caseId));
+      expect((await auditRows()).map((r) => r.event)).not.toContain("late");
+      await record.commit();
+      expect((await auditRows()).map((r) => r.event).slice(-2)).toEqual(["action.executed", "late"]);
+      // No longer deferred: writes land at once.
+      await memory.audit(row("after", caseId));
+      expect((await auditRows()).map((r) => r.event).at(-1)).toBe("after");
+    });
+
+    it("lets a deferred case read its own record, and keeps it held when the write carrying it fails", async () => {
+      const { memory, auditRows } = await fresh();
+      const caseId = await opened(memory, "A-1");
+      const record = memory.deferWrites(caseId);
+      await memory.saveVerdict(caseId, verdictOf("benign"), [], row("verdict.assessed", caseId));
+      expect(await memory.getCase(caseId)).toMatchObject({ disposition: "benign" });
+      await memory.saveVerdict(caseId, verdictOf("malicious"), [], row("verdict.revised", caseId));
+      // The status change cannot be written (a BigInt has no JSON): nothing of it, nor of the held
+      // verdict, is committed, and the verdict stays held for the next write.
+      await expect(
+        memory.setStatus(caseId, "closed", {}, row("unwritable", caseId, { n: 1n })),
+      ).rejects.toThrow();
+      expect((await auditRows()).map((r) => r.event)).toEqual(["verdict.assessed"]);
+      await memory.setStatus(caseId, "closed", {}, row("case.closed", caseId));
+      expect(await memory.getCase(caseId)).toMatchObject({ status: "closed", disposition: "malicious" });
+      expect((await auditRows()).map((r) => r.event)).toEqual([
+        "verdict.assessed",
+        "verdict.revised",
+        "case.closed",
+      ]);
+      // discard() drops what is held.
+      await memory.audit(row("dropped", caseId));
+      record.discard();
+      await record.commit();
+      expect((await auditRows()).map((r) => r.event)).not.toContain("dropped");
+    });
   });
 }

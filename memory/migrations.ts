@@ -433,6 +433,13 @@ CREATE INDEX approvals_case ON approvals(case_id, seq);
     // The engines differ only in the name of their binary type.
     sql: { sqlite: packedColumns("BLOB"), postgres: packedColumns("BYTEA") },
   },
+  {
+    version: 11,
+    name: "a closed case's report may read its evidence and steps from the case's rows",
+    // 1: the kept report holds its evidence and steps as empty lists, rebuilt on read from the evidence and
+    // steps rows (memory/case-reports.ts), which it repeated. Reports kept before hold them (0).
+    sql: "ALTER TABLE case_reports ADD COLUMN from_rows INTEGER NOT NULL DEFAULT 0;",
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -131,12 +131,13 @@ export async function answerReport(
       continue;
     }
     const describe = { actionId: action.id, type: action.type, target: action.target, idempotencyKey: key };
-    const claim = await memory.claimAction(caseId, action.id, key, {
-      actor: "engine",
-      event: "action.started",
+    const claim = await memory.claimAction(
       caseId,
-      payload: describe,
-    });
+      action.id,
+      key,
+      { actor: "engine", event: "action.started", caseId, payload: describe },
+      { durable: status !== "dry_run" },
+    );
     if (!claim.claimed && (claim.status === "executed" || claim.status === "dry_run")) {
       results.push(result(claim.status, claim.detail));
       continue;

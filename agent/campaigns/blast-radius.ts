@@ -199,12 +199,18 @@ export async function containCampaign(
     });
     return { radius, action, decision, result: r };
   }
-  const claim = await deps.memory.claimAction(caseId, action.id, key, {
-    actor: "engine",
-    event: "action.started",
+  const claim = await deps.memory.claimAction(
     caseId,
-    payload: { actionId: action.id, type: action.type, target: action.target, idempotencyKey: key },
-  });
+    action.id,
+    key,
+    {
+      actor: "engine",
+      event: "action.started",
+      caseId,
+      payload: { actionId: action.id, type: action.type, target: action.target, idempotencyKey: key },
+    },
+    { durable: status !== "dry_run" },
+  );
   if (!claim.claimed && (claim.status === "executed" || claim.status === "dry_run"))
     return { radius, action, decision, result: result(claim.status, claim.detail) };
   const outcome =

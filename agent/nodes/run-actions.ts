@@ -70,6 +70,7 @@ async function runOne(
     planned === "dry_run"
       ? undefined
       : { actor: "engine", event: "action.started", caseId: state.caseId, payload: describe },
+    { durable: planned !== "dry_run" },
   );
   if (!claim.claimed) {
     const earlier = actionStatusSchema.safeParse(claim.status);

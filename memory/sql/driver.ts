@@ -44,6 +44,13 @@ export interface SqlExecutor {
 export interface SqlDriver extends SqlExecutor {
   /** Where the database is, without credentials, for messages. */
   readonly where: string;
+  /**
+   * Resolves once every transaction committed so far through this driver is on stable storage. Commits
+   * need not be (SQLite's WAL at synchronous=NORMAL syncs at checkpoints, not at each COMMIT): call it
+   * before anything outside the database depends on a commit, such as a response action or the audit
+   * head file.
+   */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +65,7 @@ export interface SqlEngine<Connection> {
   all(connection: Connection, sql: string, params: readonly SqlValue[]): Promise<SqlRow[]>;
   run(connection: Connection, sql: string, params: readonly SqlValue[]): Promise<{ changes: number }>;
   exec(connection: Connection, script: string): Promise<void>;
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -125,5 +133,5 @@ export function createSqlDriver<Connection>(engine: SqlEngine<Connection>): SqlD
       return result;
     },
   };
-  return { ...executor, where: engine.where, close: () => engine.close() };
+  return { ...executor, where: engine.where, flush: () => engine.flush(), close: () => engine.close() };
 }

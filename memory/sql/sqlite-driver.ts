@@ -4,6 +4,7 @@
  * case's statements, another transaction, LangGraph's saver) until the transaction ends: two cases in one
  * process never interleave inside one transaction.
  */
+import { closeSync, fsyncSync, openSync } from "node:fs";
 import { resolve } from "node:path";
 import type Database from "better-sqlite3";
 import { createSqlDriver, type SqlDriver, type SqlValue } from "./driver.ts";
@@ -91,6 +92,7 @@ export function createSqliteDriver(database: Database.Database, where: string): 
     },
     run: async (db, sql, params) => ({ changes: prepare(sql).run(...bindable(params)).changes }),
     exec: async (db, script) => void db.exec(script),
+    flush: async () => syncWal(database),
     close: async () => {
       // Wait for a transaction in flight rather than cut it off.
       await mutex.lock(async () => database.close());
@@ -103,6 +105,29 @@ export function createSqliteDriver(database: Database.Database, where: string): 
     database,
     serialized: (work) => (driver.inTransaction() ? Promise.resolve(work()) : mutex.lock(async () => work())),
   };
+}
+
+/**
+ * Puts the write-ahead log's committed frames on stable storage. Case memory runs WAL at
+ * synchronous=NORMAL (memory/db.ts): a COMMIT is written to the log but not synced, which a crashed
+ * process cannot lose, and which a power cut can only lose from the end, whole transactions at a time.
+ * fsync covers the file, whichever descriptor wrote it. No log file (an in-memory database, or a
+ * connection not in WAL mode, which syncs at each COMMIT) needs nothing.
+ */
+function syncWal(database: Database.Database): void {
+  if (database.memory || database.name === "") return;
+  let fd: number;
+  try {
+    fd = openSync(`${database.name}-wal`, "r+");
+  } catch (error) {
+    if (error instanceof Error && "code" in error && error.code === "ENOENT") return;
+    throw error;
+  }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function isRow(value: unknown): value is Record<string, unknown> {
