@@ -1,5 +1,6 @@
 /** The case report: what the CLI prints, `--json` emits, and Slack cards show. Built from the graph state. */
 import type { ActionStatus } from "../core/domain.ts";
+import { reportAlert, reportEvidence, reportFinding, reportVerdict } from "../core/report-parts.ts";
 import type { TriageReport } from "./report-schema.ts";
 import type { TriageStateValue } from "./state.ts";
 
@@ -16,45 +17,10 @@ export function buildReport(state: TriageStateValue): TriageReport {
     alertId: state.alertId,
     status: waiting ? "awaiting_approval" : "closed",
     dryRun: state.dryRun,
-    alert: {
-      id: alert.id,
-      source: alert.source,
-      family: alert.family,
-      type: alert.type,
-      title: alert.title,
-      severity: alert.severity,
-      createdAt: alert.createdAt,
-    },
-    verdict: {
-      disposition: verdict.disposition,
-      confidence: verdict.confidence,
-      severity: verdict.severity,
-      category: verdict.category,
-      attack: verdict.attack,
-      summary: verdict.summary,
-      rationale: verdict.rationale,
-      evidenceIds: verdict.evidenceIds,
-      reasoner: verdict.reasoner,
-      ...(verdict.model ? { model: verdict.model } : {}),
-      ...(verdict.incomplete ? { incomplete: verdict.incomplete } : {}),
-      ...(verdict.maliciousProbability === undefined
-        ? {}
-        : { maliciousProbability: verdict.maliciousProbability }),
-    },
-    findings: state.findings.map((f) => ({
-      id: f.id,
-      title: f.title,
-      detail: f.detail,
-      weight: f.weight,
-      evidenceIds: f.evidenceIds,
-    })),
-    evidence: state.evidence.map((e) => ({
-      id: e.id,
-      tool: e.tool,
-      args: e.args,
-      summary: e.summary,
-      cited: cited.has(e.id),
-    })),
+    alert: reportAlert(alert),
+    verdict: reportVerdict(verdict),
+    findings: state.findings.map(reportFinding),
+    evidence: state.evidence.map((e) => reportEvidence(e, cited.has(e.id))),
     steps: state.steps.map((s) => ({ ...s })),
     related: state.related.map((r) => ({
       caseId: r.caseId,

@@ -1,9 +1,10 @@
 /**
- * The parts of a closed case's report that repeat the case's rows, rebuilt from them as agent/report.ts
- * builds them from the graph state: the evidence list and the steps (evidence and steps rows), the
- * verdict and its findings (verdicts row), the alert's summary (alerts row). memory/case-reports.ts keeps
- * a report without a part only when this rebuilds it byte for byte: should the two builders drift apart,
- * reports are kept whole again, never changed (apps/kept-reports.test.ts fails on real triage runs then).
+ * The parts of a closed case's report that repeat the case's rows, rebuilt from them with the builders
+ * agent/report.ts uses on the graph state (core/report-parts.ts): the evidence list and the steps
+ * (evidence and steps rows), the verdict and its findings (verdicts row), the alert's summary (alerts row).
+ * memory/case-reports.ts keeps a report without a part only when this rebuilds it byte for byte: should
+ * the rows differ from the state (redacted arguments, a call run again), the report is kept whole, never
+ * changed (apps/kept-reports.test.ts fails on real triage runs if rebuilding stops matching).
  */
 import { z } from "zod";
 import {
@@ -16,6 +17,7 @@ import {
   verdictSchema,
 } from "../core/domain.ts";
 import { ALERT_EVIDENCE_ID } from "../core/ids.ts";
+import { reportAlert, reportEvidence, reportFinding, reportVerdict } from "../core/report-parts.ts";
 import { alertRowOf, evidenceEntriesOf, stepRowsOf, verdictRowOf, type EvidenceEntry } from "./case-rows.ts";
 import type { SqlExecutor } from "./sql/driver.ts";
 
@@ -50,24 +52,6 @@ export async function caseRowsOf(sql: SqlExecutor, caseId: string): Promise<Case
 
 const citedSchema = z.object({ verdict: z.object({ evidenceIds: z.array(z.string()) }) });
 
-/** The report's verdict as agent/report.ts copies it. */
-function reportVerdict(v: Verdict): Record<string, unknown> {
-  return {
-    disposition: v.disposition,
-    confidence: v.confidence,
-    severity: v.severity,
-    category: v.category,
-    attack: v.attack,
-    summary: v.summary,
-    rationale: v.rationale,
-    evidenceIds: v.evidenceIds,
-    reasoner: v.reasoner,
-    ...(v.model ? { model: v.model } : {}),
-    ...(v.incomplete ? { incomplete: v.incomplete } : {}),
-    ...(v.maliciousProbability === undefined ? {} : { maliciousProbability: v.maliciousProbability }),
-  };
-}
-
 /**
  * `report` with the parts named by `parts` (FROM_ROWS bits) rebuilt from `rows`, each in its place; null
  * when the rows lack a part. The evidence list is the alert's evidence, then each step's in step order,
@@ -77,27 +61,12 @@ export function withRows(report: ReportObject, parts: number, rows: CaseRows): R
   const rebuilt: ReportObject = { ...report };
   if (parts & FROM_ROWS.alert) {
     if (rows.alert === null) return null;
-    const a = rows.alert;
-    rebuilt.alert = {
-      id: a.id,
-      source: a.source,
-      family: a.family,
-      type: a.type,
-      title: a.title,
-      severity: a.severity,
-      createdAt: a.createdAt,
-    };
+    rebuilt.alert = reportAlert(rows.alert);
   }
   if (parts & FROM_ROWS.verdictAndFindings) {
     if (rows.verdict === null) return null;
     rebuilt.verdict = reportVerdict(rows.verdict.verdict);
-    rebuilt.findings = rows.verdict.findings.map((f) => ({
-      id: f.id,
-      title: f.title,
-      detail: f.detail,
-      weight: f.weight,
-      evidenceIds: f.evidenceIds,
-    }));
+    rebuilt.findings = rows.verdict.findings.map(reportFinding);
   }
   if (parts & FROM_ROWS.evidenceAndSteps) {
     const verdict = citedSchema.safeParse(rebuilt);
@@ -107,9 +76,7 @@ export function withRows(report: ReportObject, parts: number, rows: CaseRows): R
     const order = new Set([ALERT_EVIDENCE_ID, ...rows.steps.map((s) => s.evidenceId), ...byId.keys()]);
     rebuilt.evidence = [...order].flatMap((id) => {
       const e = byId.get(id);
-      return e === undefined
-        ? []
-        : [{ id: e.id, tool: e.tool, args: e.args, summary: e.summary, cited: cited.has(e.id) }];
+      return e === undefined ? [] : [reportEvidence(e, cited.has(e.id))];
     });
     rebuilt.steps = rows.steps;
   }
