@@ -235,17 +235,10 @@ async function parseBounded(
     // renders none of them: the text is already what the second parse would give (a third of the corpus).
     const root = rootContentType(parsed);
     if (root === "multipart/alternative") return { parsed, text: parsed.text ?? "" };
-    // A message that is one HTML part (a quarter of the corpus, most phishing kits): mailparser's text is
-    // html-to-text of that part, which is the whole of `html`. Rendered here, without a second parse.
-    if (root === "text/html") {
-      try {
-        return { parsed, text: htmlToText(html) };
-      } catch {
-        notes.push("the HTML could not be rendered as text; its tags were stripped");
-        return { parsed, text: null };
-      }
-    }
     try {
+      // A message that is one HTML part (a quarter of the corpus, most phishing kits): mailparser's text
+      // is html-to-text of that part, which is the whole of `html`. Rendered here, without a second parse.
+      if (root === "text/html") return { parsed, text: htmlToText(html) };
       return { parsed, text: (await simpleParser(source, PARSE_OPTIONS)).text ?? "" };
     } catch {
       notes.push("the HTML could not be rendered as text; its tags were stripped");
